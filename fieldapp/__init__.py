@@ -1,0 +1,97 @@
+"""fieldapp: door-to-door anti-fraud outreach, from a scanned door tag to the station's figures."""
+
+from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from fieldapp import database  # noqa: F401  (installs the SQLite connection events)
+from fieldapp.config import INSTANCE_DIR, Config, database_url, secret_key
+from fieldapp.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app. Creates no tables: the schema comes only from `flask db upgrade`."""
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_path=str(INSTANCE_DIR),
+    )
+    app.config.from_object(Config)
+    INSTANCE_DIR.mkdir(exist_ok=True)
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url()
+    if config:
+        app.config.update(config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = secret_key()
+    if app.config["PROXY_COUNT"]:
+        count = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+
+    from fieldapp.cli import register_commands
+    from fieldapp.core.errors import register_error_handlers
+
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def select_locale() -> str:
+    """The language picked with the switch (a cookie), else Chinese."""
+    from flask import current_app
+
+    code = request.cookies.get("lang")
+    return code if code in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def register_extensions(app: Flask) -> None:
+    from flask_babel import lazy_gettext as _l
+
+    from fieldapp.models import User
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def register_blueprints(app: Flask) -> None:
+    from fieldapp.admin import bp as admin_bp
+    from fieldapp.areas import bp as areas_bp
+    from fieldapp.auth import bp as auth_bp
+    from fieldapp.core import bp as core_bp
+    from fieldapp.sites import bp as sites_bp
+
+    for blueprint in (core_bp, auth_bp, areas_bp, sites_bp, admin_bp):
+        app.register_blueprint(blueprint)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from flask_babel import format_datetime, format_decimal, get_locale
+
+    def percent(value: float | None) -> str:
+        """"87.5%" (or an en dash when there is nothing to divide by)."""
+        if value is None:
+            return "–"
+        return format_decimal(value, format="#,##0.0") + "%"
+
+    app.jinja_env.filters["percent"] = percent
+    app.jinja_env.filters["number"] = lambda value: format_decimal(value or 0, format="#,##0")
+    # Stored times are naive UTC; Flask-Babel shows them in the deployment's time zone.
+    app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, "short") if value else ""
+
+    @app.context_processor
+    def inject_locale():
+        return {"current_locale": str(get_locale()), "languages": app.config["LANGUAGES"]}

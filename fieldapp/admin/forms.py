@@ -1,0 +1,34 @@
+"""Admin forms."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Regexp
+
+ROLE_CHOICES = [
+    ("volunteer", _l("Volunteer")),
+    ("lead", _l("Building lead")),
+    ("supervisor", _l("Supervisor")),
+    ("admin", _l("Admin")),
+]
+
+
+class UserForm(FlaskForm):
+    username = StringField(
+        _l("Username"),
+        validators=[
+            DataRequired(message=_l("Enter a username.")),
+            Length(min=3, max=64, message=_l("Between 3 and 64 characters.")),
+            Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Use letters, digits, dot, dash or underscore.")),
+        ],
+    )
+    display_name = StringField(
+        _l("Name"), validators=[DataRequired(message=_l("Enter a name.")), Length(max=100)]
+    )
+    password = PasswordField(
+        _l("Initial password"),
+        validators=[Length(min=10, max=256, message=_l("At least 10 characters."))],
+    )
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    area_id = SelectField(_l("Area"), coerce=int)
+    team_id = SelectField(_l("Team"), coerce=int)

@@ -1,0 +1,76 @@
+"""Accounts: admins list them and create new ones inside their own area."""
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from fieldapp.access import require_role
+from fieldapp.admin import bp
+from fieldapp.admin.forms import ROLE_CHOICES, UserForm
+from fieldapp.admin.services import UsernameTaken, create_user
+from fieldapp.extensions import db
+from fieldapp.models import Area, Team, User
+
+LEVEL_INDENT = "\u3000"  # a full-width space per level keeps the area list readable as a tree
+
+
+def visible_areas() -> list[Area]:
+    prefix = current_user.area.path
+    return db.session.scalars(
+        select(Area).where(Area.path.startswith(prefix, autoescape=True), Area.level != "building").order_by(Area.path)
+    ).all()
+
+
+def visible_teams() -> list[Team]:
+    return db.session.scalars(
+        select(Team)
+        .join(Area, Area.id == Team.area_id)
+        .where(Area.path.startswith(current_user.area.path, autoescape=True))
+        .order_by(Team.name)
+    ).all()
+
+
+@bp.get("/users")
+@login_required
+@require_role("admin")
+def users():
+    """Everyone with an account in my area."""
+    people = db.session.scalars(
+        select(User)
+        .join(Area, Area.id == User.area_id)
+        .where(Area.path.startswith(current_user.area.path, autoescape=True))
+        .order_by(Area.path, User.role, User.username)
+    ).all()
+    return render_template("admin/users.html", users=people, role_names=dict(ROLE_CHOICES))
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@login_required
+@require_role("admin")
+def new_user():
+    """Create an account; the area list holds only areas inside mine."""
+    form = UserForm()
+    areas = visible_areas()
+    depth = len(current_user.area.ancestor_ids)
+    form.area_id.choices = [
+        (area.id, LEVEL_INDENT * (len(area.ancestor_ids) - depth) + area.name) for area in areas
+    ]
+    teams = visible_teams()
+    form.team_id.choices = [(0, _("No team")), *[(team.id, team.name) for team in teams]]
+    if form.validate_on_submit():
+        area = next(area for area in areas if area.id == form.area_id.data)
+        team = next((team for team in teams if team.id == form.team_id.data), None)
+        try:
+            user = create_user(
+                form.username.data, form.password.data, form.display_name.data, form.role.data, area, team
+            )
+        except UsernameTaken:
+            db.session.rollback()
+            form.username.errors.append(_("This username is taken."))
+        else:
+            db.session.commit()
+            flash(_("Account %(username)s created.", username=user.username), "success")
+            return redirect(url_for("admin.users"), code=303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("admin/new_user.html", form=form), status

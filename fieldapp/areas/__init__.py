@@ -1,0 +1,7 @@
+"""Area pages: the tallies of a district, station, community, grid or building."""
+
+from flask import Blueprint
+
+bp = Blueprint("areas", __name__)
+
+from fieldapp.areas import routes  # noqa: E402,F401

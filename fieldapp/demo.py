@@ -1,0 +1,173 @@
+"""The demo district 临江区: two stations, their communities, grids, ~40 buildings, ~2,000 households.
+
+Deterministic: the same seed gives the same areas, households, people and visits (only the
+visit days move with the calendar, so the demo always shows "today" and the days before).
+"""
+
+import random
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from fieldapp.admin.services import create_user
+from fieldapp.areas.services import add_area
+from fieldapp.extensions import db
+from fieldapp.models import Site, Target, Team
+from fieldapp.sites.services import VisitInput, mint_tag, record_visit
+
+DEMO_PASSWORD = "fieldapp-demo"
+
+#: station → community/village → grids; villages hold village groups (组) instead of numbered buildings.
+DISTRICT = (
+    "临江区",
+    [
+        ("城关派出所", [("东门社区", ["东门一网格", "东门二网格"]), ("南湖社区", ["南湖一网格", "南湖二网格"])]),
+        ("江北派出所", [("滨江社区", ["滨江一网格", "滨江二网格"]), ("柳岸村", ["柳岸一网格", "柳岸二网格"])]),
+    ],
+)
+CENTRE = (30.2741, 120.1551)
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
+GIVEN = ["伟", "芳", "娜", "敏", "静", "磊", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "霞", "平", "刚", "桂英"]
+
+#: The four demo accounts the README lists, all with DEMO_PASSWORD.
+DEMO_ACCOUNTS = [
+    ("volunteer", "志愿者 小陈", "volunteer", "城关派出所"),
+    ("lead", "楼栋长 老周", "lead", "东门社区"),
+    ("supervisor", "城关所 刘警官", "supervisor", "城关派出所"),
+    ("admin", "区反诈中心 管理员", "admin", "临江区"),
+]
+
+
+def person_name(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + rng.choice(GIVEN)
+
+
+def load_demo(seed: int = 2026, days_of_visits: int = 4) -> dict[str, int]:
+    """Create the demo district in the current session and commit. Returns what was made."""
+    rng = random.Random(seed)
+    made = {"areas": 0, "sites": 0, "users": 0, "visits": 0}
+    district = add_area(None, "district", DISTRICT[0], *CENTRE)
+    areas_by_name = {district.name: district}  # stations and communities, for accounts and teams
+    buildings_by_station: dict[str, list] = {}
+    for station_index, (station_name, communities) in enumerate(DISTRICT[1]):
+        station = add_area(district, "station", station_name)
+        areas_by_name[station_name] = station
+        buildings_by_station[station_name] = []
+        for community_index, (community_name, grids) in enumerate(communities):
+            community = add_area(station, "community", community_name)
+            areas_by_name[community_name] = community
+            is_village = community_name.endswith("村")
+            for grid_index, grid_name in enumerate(grids):
+                grid = add_area(community, "grid", grid_name)
+                for number in range(1, 6):
+                    name = f"{'一二三四五'[number - 1]}组" if is_village else f"{grid_index * 5 + number}号楼"
+                    lat = CENTRE[0] + station_index * 0.02 + community_index * 0.006 + rng.uniform(-0.002, 0.002)
+                    lon = CENTRE[1] + grid_index * 0.004 + number * 0.0008
+                    building = add_area(grid, "building", name, round(lat, 6), round(lon, 6))
+                    buildings_by_station[station_name].append(building)
+                    add_households(rng, building, is_village)
+    made["areas"] = len(areas_by_name) + sum(len(b) for b in buildings_by_station.values())
+
+    teams = {
+        "城关一队": Team(name="城关一队", area=areas_by_name["城关派出所"]),
+        "城关二队": Team(name="城关二队", area=areas_by_name["城关派出所"]),
+        "江北一队": Team(name="江北一队", area=areas_by_name["江北派出所"]),
+    }
+    teams["城关一队"].assigned_areas = [areas_by_name["东门社区"]]
+    teams["城关二队"].assigned_areas = [areas_by_name["南湖社区"]]
+    teams["江北一队"].assigned_areas = [areas_by_name["滨江社区"], areas_by_name["柳岸村"]]
+    db.session.add_all(teams.values())
+    db.session.add_all(
+        [
+            Target(area=areas_by_name["城关派出所"], measure="app_installs", value=800),
+            Target(area=areas_by_name["江北派出所"], measure="app_installs", value=700),
+            Target(area=areas_by_name["城关派出所"], measure="realname_regs", value=600),
+            Target(area=areas_by_name["江北派出所"], measure="realname_regs", value=500),
+        ]
+    )
+
+    accounts = {}
+    for username, display_name, role, area_name in DEMO_ACCOUNTS:
+        team = teams["城关一队"] if role == "volunteer" else None
+        accounts[username] = create_user(username, DEMO_PASSWORD, display_name, role, areas_by_name[area_name], team)
+    # Team members who recorded the demo's past visits.
+    walkers = {}
+    for team_name, team in teams.items():
+        walkers[team_name] = [
+            create_user(f"{team_name[:2]}-{i}", DEMO_PASSWORD, person_name(rng), "volunteer", team.area, team)
+            for i in range(1, 4)
+        ]
+    made["users"] = len(accounts) + sum(len(members) for members in walkers.values())
+    db.session.flush()
+
+    now = datetime.now(UTC).replace(tzinfo=None)
+    team_of_station = {"城关派出所": ["城关一队", "城关二队"], "江北派出所": ["江北一队"]}
+    for station_name, buildings in buildings_by_station.items():
+        for building in buildings:
+            sites = db.session.query(Site).filter_by(building_id=building.id).order_by(Site.id).all()
+            for site in rng.sample(sites, k=len(sites) // 4):
+                days_ago = rng.randrange(days_of_visits)
+                moment = now - timedelta(days=days_ago, hours=rng.uniform(0, 6), minutes=rng.uniform(0, 59))
+                if moment > now:
+                    moment = now
+                walker = rng.choice(walkers[rng.choice(team_of_station[station_name])])
+                record_visit(walker, site, demo_visit(rng, site, moment), str(uuid.UUID(int=rng.getrandbits(128))))
+                made["visits"] += 1
+    made["sites"] = db.session.query(Site).count()
+    db.session.commit()
+    return made
+
+
+def add_households(rng: random.Random, building, is_village: bool) -> None:
+    """About 50 doors per building; in villages one door per family, numbered along the lane."""
+    if is_village:
+        doors = [("", None, f"{n}号") for n in range(1, rng.randint(40, 56))]
+    else:
+        floors = rng.choice([6, 7])
+        doors = [
+            (str(unit), floor, f"{floor}0{room}")
+            for unit in (1, 2)
+            for floor in range(1, floors + 1)
+            for room in range(1, 5 if floors == 6 else 4)
+        ]
+    for unit, floor, room in doors:
+        roll = rng.random()
+        status = "vacant" if roll < 0.05 else "moved_out" if roll < 0.07 else "occupied"
+        kind = "shop" if floor == 1 and not is_village and rng.random() < 0.1 else "household"
+        site = Site(
+            building_id=building.id,
+            kind=kind,
+            unit=unit,
+            floor=floor,
+            room=room,
+            residents=0 if status != "occupied" else rng.choice([1, 2, 2, 3, 3, 3, 4, 5]),
+            status=status,
+            contact_phone=f"1{rng.choice('3589')}{rng.randrange(10**9):09d}" if rng.random() < 0.3 else None,
+            lat=building.lat,
+            lon=building.lon,
+        )
+        db.session.add(site)
+        db.session.flush()
+        mint_tag(building, site)
+
+
+def demo_visit(rng: random.Random, site: Site, moment: datetime) -> VisitInput:
+    if site.status != "occupied":
+        return VisitInput(outcome="vacant", device_time=moment)
+    outcome = rng.choices(["talked", "not_home", "refused"], weights=[75, 20, 5])[0]
+    if outcome != "talked":
+        return VisitInput(outcome=outcome, device_time=moment)
+    people = rng.randint(1, max(1, site.residents))
+    installs = rng.randint(0, people)
+    return VisitInput(
+        outcome="talked",
+        people_reached=people,
+        app_installs=installs,
+        realname_regs=rng.randint(0, installs),
+        miniprogram_regs=rng.randint(0, people),
+        notice_signed=rng.random() < 0.8,
+        receipt_collected=rng.random() < 0.5,
+        lat=site.lat + rng.uniform(-0.0002, 0.0002) if site.lat else None,
+        lon=site.lon + rng.uniform(-0.0002, 0.0002) if site.lon else None,
+        accuracy_m=float(rng.choice([5, 8, 12, 20, 35])),
+        device_time=moment,
+    )

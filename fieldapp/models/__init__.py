@@ -1,0 +1,13 @@
+"""The domain model, one module per part, re-exported here."""
+
+from fieldapp.models.areas import LEVEL_RANK, LEVELS, Area, Target
+from fieldapp.models.audit import AuditEvent
+from fieldapp.models.people import ROLES, Team, User, team_areas
+from fieldapp.models.sites import SITE_KINDS, SITE_STATUSES, Site, Tag, mask_phone
+from fieldapp.models.visits import OUTCOMES, TALLY_FIELDS, VISIT_COUNTS, DailyTally, Visit
+
+__all__ = [
+    "LEVELS", "LEVEL_RANK", "Area", "Target", "AuditEvent", "ROLES", "Team", "User",
+    "team_areas", "SITE_KINDS", "SITE_STATUSES", "Site", "Tag", "mask_phone", "OUTCOMES",
+    "TALLY_FIELDS", "VISIT_COUNTS", "DailyTally", "Visit",
+]

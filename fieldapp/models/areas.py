@@ -1,0 +1,74 @@
+"""The area tree that every tally rolls up along: district → station → community → grid → building."""
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from fieldapp.database import utcnow
+from fieldapp.extensions import db
+
+#: Levels from the top down. Levels may be skipped (a village can hold its groups
+#: directly), but a child is always strictly below its parent.
+LEVELS = ("district", "station", "community", "grid", "building")
+LEVEL_RANK = {level: rank for rank, level in enumerate(LEVELS)}
+
+
+class Area(db.Model):
+    """A node of the area tree: 县/区, 派出所/镇, 社区/村, 网格, 楼栋/组."""
+
+    __tablename__ = "areas"
+    __table_args__ = (
+        UniqueConstraint("parent_id", "name", name="uq_areas_parent_name"),
+        CheckConstraint(
+            "level IN ('district', 'station', 'community', 'grid', 'building')", name="level"
+        ),
+        # Prefix searches ("everything under /1/5/") need pattern ops on PostgreSQL.
+        Index("ix_areas_path", "path", postgresql_ops={"path": "varchar_pattern_ops"}),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The area this one belongs to; NULL only for the district at the root.
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"), index=True)
+    #: One of LEVELS.
+    level: Mapped[str] = mapped_column(String(16))
+    #: The name people use, e.g. "东门社区" or "3号楼".
+    name: Mapped[str] = mapped_column(String(100))
+    #: Materialized path of ids, "/1/5/23/": an area contains every area whose path starts with its own.
+    path: Mapped[str] = mapped_column(String(255), default="")
+    #: Known location (for buildings, the GPS checks of the door issue use it).
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    parent: Mapped["Area | None"] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list["Area"]] = relationship(back_populates="parent", order_by="Area.name")
+
+    def contains(self, other: "Area") -> bool:
+        """True when `other` is this area or lies anywhere below it."""
+        return other.path.startswith(self.path)
+
+    @property
+    def ancestor_ids(self) -> list[int]:
+        return [int(part) for part in self.path.strip("/").split("/") if part]
+
+    def __repr__(self) -> str:
+        return f"<Area {self.id} {self.level} {self.name}>"
+
+
+class Target(db.Model):
+    """A figure handed down to an area, e.g. 2,000 app installs for a station (任务数)."""
+
+    __tablename__ = "targets"
+    __table_args__ = (
+        UniqueConstraint("area_id", "measure", name="uq_targets_area_measure"),
+        CheckConstraint("value >= 0", name="value_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
+    #: Which figure: "app_installs", "realname_regs", "miniprogram_regs", "people_reached".
+    measure: Mapped[str] = mapped_column(String(32))
+    value: Mapped[int] = mapped_column(Integer)
+
+    area: Mapped[Area] = relationship()

@@ -1,0 +1,80 @@
+"""Users, their roles and the "1+2+N" teams they go out in."""
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from fieldapp.database import utcnow
+from fieldapp.extensions import db
+from fieldapp.models.areas import Area
+
+#: volunteer (志愿者/民警/网格员), lead (楼栋长), supervisor (派出所/社区负责人), admin (反诈中心).
+ROLES = ("volunteer", "lead", "supervisor", "admin")
+
+team_areas = Table(
+    "team_areas",
+    db.metadata,
+    Column("team_id", ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
+    Column("area_id", ForeignKey("areas.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Team(db.Model):
+    """A team that sweeps its assigned areas together, typically 1 officer + 2 grid workers + N volunteers."""
+
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    #: The area the team belongs to (usually a station); its assigned areas lie inside it.
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    area: Mapped[Area] = relationship()
+    members: Mapped[list["User"]] = relationship(back_populates="team", order_by="User.display_name")
+    assigned_areas: Mapped[list[Area]] = relationship(secondary=team_areas, order_by=Area.path)
+
+
+class User(UserMixin, db.Model):
+    """Someone who logs in. Sees and changes only what lies inside their area."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role IN ('volunteer', 'lead', 'supervisor', 'admin')", name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    #: The name colleagues know them by, shown in visit histories.
+    display_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    #: Everything this user may see lies at or below this area.
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    #: Inactive users cannot log in; their past visits stay.
+    is_active_account: Mapped[bool] = mapped_column("active", Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    area: Mapped[Area] = relationship()
+    team: Mapped[Team | None] = relationship(back_populates="members")
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.is_active_account
+
+    def can_see(self, area: Area) -> bool:
+        return self.area.contains(area)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"

@@ -1,0 +1,100 @@
+"""Sites (households, shops, enterprises, schools) and the QR door tags that lead to them."""
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from fieldapp.database import utcnow
+from fieldapp.extensions import db
+from fieldapp.models.areas import Area
+
+SITE_KINDS = ("household", "shop", "enterprise", "school")
+SITE_STATUSES = ("occupied", "vacant", "moved_out")
+
+
+def mask_phone(phone: str | None) -> str:
+    """138****1234: lists never show a whole phone number."""
+    if not phone:
+        return ""
+    if len(phone) < 7:
+        return "*" * len(phone)
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+class Site(db.Model):
+    """A door the teams knock on (户 / 商户 / 企业 / 学校), inside a building."""
+
+    __tablename__ = "sites"
+    __table_args__ = (
+        UniqueConstraint("building_id", "unit", "room", name="uq_sites_building_unit_room"),
+        CheckConstraint("kind IN ('household', 'shop', 'enterprise', 'school')", name="kind"),
+        CheckConstraint("status IN ('occupied', 'vacant', 'moved_out')", name="status"),
+        CheckConstraint("residents >= 0", name="residents_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The building (or village group) this site belongs to; a leaf of the area tree.
+    building_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="household")
+    #: 单元; empty when the building has no units.
+    unit: Mapped[str] = mapped_column(String(20), default="")
+    floor: Mapped[int | None] = mapped_column(Integer)
+    #: 室 / 门牌, e.g. "502"; for a shop its street number.
+    room: Mapped[str] = mapped_column(String(40))
+    #: How many people live (or work) here; the base of "per 10,000 residents".
+    residents: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="occupied")
+    #: Optional contact number; shown masked everywhere but the edit form.
+    contact_phone: Mapped[str | None] = mapped_column(String(20))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    #: The first "talked" visit, which made this site count as covered (入户); set once.
+    covered_by_visit_id: Mapped[int | None] = mapped_column(
+        ForeignKey("visits.id", use_alter=True, name="fk_sites_covered_by_visit_id_visits")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    building: Mapped[Area] = relationship()
+    tags: Mapped[list["Tag"]] = relationship(back_populates="site", order_by="Tag.id")
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.contact_phone)
+
+    @property
+    def door_label(self) -> str:
+        """Unit and room as written on a door, e.g. "2单元 502" (no personal data)."""
+        return f"{self.unit}单元 {self.room}" if self.unit else self.room
+
+    @property
+    def is_resident_household(self) -> bool:
+        """Counts in the denominator of coverage (应入户数)."""
+        return self.kind == "household" and self.status == "occupied"
+
+    @property
+    def active_tag(self) -> "Tag | None":
+        return next((tag for tag in self.tags if tag.retired_at is None), None)
+
+
+class Tag(db.Model):
+    """A printed QR door tag. Its token is the only thing the QR holds: no ids, no personal data."""
+
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: secrets.token_urlsafe(12): 96 random bits, the /h/<token> URL.
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    #: Printed under the QR for typing by hand; unique, no look-alike characters.
+    short_code: Mapped[str] = mapped_column(String(12), unique=True)
+    #: The door it is bound to; NULL for a blank tag not yet stuck on a door.
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"), index=True)
+    #: The area it was printed for (a blank tag may only be bound inside it).
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    bound_at: Mapped[datetime | None]
+    #: Set when a tag is reprinted or lost; a retired tag opens nothing.
+    retired_at: Mapped[datetime | None]
+
+    site: Mapped[Site | None] = relationship(back_populates="tags")
+    area: Mapped[Area] = relationship()

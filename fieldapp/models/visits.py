@@ -1,0 +1,125 @@
+"""Visits recorded at doors, and the per-building daily rollups that every tally reads."""
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from fieldapp.database import utcnow
+from fieldapp.extensions import db
+from fieldapp.models.areas import Area
+from fieldapp.models.people import Team, User
+from fieldapp.models.sites import Site
+
+#: talked (已宣传), not_home (不在家), refused (拒绝), vacant (空置/搬离).
+OUTCOMES = ("talked", "not_home", "refused", "vacant")
+
+#: The counted figures of a visit, in the order pages show them.
+VISIT_COUNTS = ("people_reached", "app_installs", "realname_regs", "miniprogram_regs")
+
+
+class Visit(db.Model):
+    """One knock on one door, as the volunteer recorded it."""
+
+    __tablename__ = "visits"
+    __table_args__ = (
+        CheckConstraint("outcome IN ('talked', 'not_home', 'refused', 'vacant')", name="outcome"),
+        CheckConstraint(
+            "people_reached >= 0 AND app_installs >= 0 AND realname_regs >= 0"
+            " AND miniprogram_regs >= 0",
+            name="counts_not_negative",
+        ),
+        CheckConstraint("lat IS NULL OR (lat >= -90 AND lat <= 90)", name="lat_range"),
+        CheckConstraint("lon IS NULL OR (lon >= -180 AND lon <= 180)", name="lon_range"),
+        CheckConstraint("accuracy_m IS NULL OR accuracy_m >= 0", name="accuracy_not_negative"),
+        Index("ix_visits_site_server_time", "site_id", "server_time"),
+        Index("ix_visits_building_day", "building_id", "day"),
+        Index("ix_visits_user_day", "user_id", "day"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Made by the client when the form opens: the same visit sent twice is stored once.
+    client_uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    #: The site's building at the time of the visit; the rollup key.
+    building_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
+    outcome: Mapped[str] = mapped_column(String(16))
+    #: 受教育群众人次: people at the door who heard the talk.
+    people_reached: Mapped[int] = mapped_column(Integer, default=0)
+    #: 国家反诈中心 APP installs helped with at this door.
+    app_installs: Mapped[int] = mapped_column(Integer, default=0)
+    #: 实名注册 in the app.
+    realname_regs: Mapped[int] = mapped_column(Integer, default=0)
+    #: Local mini-program registrations (e.g. 金钟罩).
+    miniprogram_regs: Mapped[int] = mapped_column(Integer, default=0)
+    #: 告知单 / 承诺书 signed.
+    notice_signed: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: 回执 collected.
+    receipt_collected: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str] = mapped_column(Text, default="")
+    #: GPS fix from the phone, or all NULL when there was none.
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    accuracy_m: Mapped[float | None] = mapped_column(Float)
+    #: The phone's clock when the visit was recorded (UTC); may be wrong.
+    device_time: Mapped[datetime | None]
+    #: When the server received it (UTC).
+    server_time: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The local working day the visit counts for (device day if plausible, else server day).
+    day: Mapped[date] = mapped_column(Date)
+
+    site: Mapped[Site] = relationship(foreign_keys=[site_id])
+    building: Mapped[Area] = relationship()
+    user: Mapped[User] = relationship()
+    team: Mapped[Team | None] = relationship()
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {name: getattr(self, name) for name in VISIT_COUNTS}
+
+
+class DailyTally(db.Model):
+    """Per building per day sums of visits, moved in the same transaction as each visit."""
+
+    __tablename__ = "daily_tallies"
+
+    building_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    visits: Mapped[int] = mapped_column(Integer, default=0)
+    talked: Mapped[int] = mapped_column(Integer, default=0)
+    people_reached: Mapped[int] = mapped_column(Integer, default=0)
+    app_installs: Mapped[int] = mapped_column(Integer, default=0)
+    realname_regs: Mapped[int] = mapped_column(Integer, default=0)
+    miniprogram_regs: Mapped[int] = mapped_column(Integer, default=0)
+    notices_signed: Mapped[int] = mapped_column(Integer, default=0)
+    receipts_collected: Mapped[int] = mapped_column(Integer, default=0)
+    #: Households first covered (first "talked" visit) on this day: sums to distinct households visited.
+    households_covered: Mapped[int] = mapped_column(Integer, default=0)
+
+    building: Mapped[Area] = relationship()
+
+
+#: DailyTally columns that hold sums, in the order pages show them.
+TALLY_FIELDS = (
+    "visits",
+    "talked",
+    "households_covered",
+    "people_reached",
+    "app_installs",
+    "realname_regs",
+    "miniprogram_regs",
+    "notices_signed",
+    "receipts_collected",
+)
