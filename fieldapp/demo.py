@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from fieldapp.admin.services import create_user
 from fieldapp.areas.services import add_area
 from fieldapp.extensions import db
-from fieldapp.models import Site, Target, Team
+from fieldapp.models import Area, Site, Target, Team
 from fieldapp.sites.services import VisitInput, mint_tag, record_visit
 
 DEMO_PASSWORD = "fieldapp-demo"
@@ -65,7 +65,6 @@ def load_demo(seed: int = 2026, days_of_visits: int = 4) -> dict[str, int]:
                     building = add_area(grid, "building", name, round(lat, 6), round(lon, 6))
                     buildings_by_station[station_name].append(building)
                     add_households(rng, building, is_village)
-    made["areas"] = len(areas_by_name) + sum(len(b) for b in buildings_by_station.values())
 
     teams = {
         "城关一队": Team(name="城关一队", area=areas_by_name["城关派出所"]),
@@ -91,9 +90,9 @@ def load_demo(seed: int = 2026, days_of_visits: int = 4) -> dict[str, int]:
         accounts[username] = create_user(username, DEMO_PASSWORD, display_name, role, areas_by_name[area_name], team)
     # Team members who recorded the demo's past visits.
     walkers = {}
-    for team_name, team in teams.items():
+    for number, (team_name, team) in enumerate(teams.items(), start=1):
         walkers[team_name] = [
-            create_user(f"{team_name[:2]}-{i}", DEMO_PASSWORD, person_name(rng), "volunteer", team.area, team)
+            create_user(f"team{number}-{i}", DEMO_PASSWORD, person_name(rng), "volunteer", team.area, team)
             for i in range(1, 4)
         ]
     made["users"] = len(accounts) + sum(len(members) for members in walkers.values())
@@ -113,6 +112,7 @@ def load_demo(seed: int = 2026, days_of_visits: int = 4) -> dict[str, int]:
                 record_visit(walker, site, demo_visit(rng, site, moment), str(uuid.UUID(int=rng.getrandbits(128))))
                 made["visits"] += 1
     made["sites"] = db.session.query(Site).count()
+    made["areas"] = db.session.query(Area).count()
     db.session.commit()
     return made
 
@@ -127,7 +127,7 @@ def add_households(rng: random.Random, building, is_village: bool) -> None:
             (str(unit), floor, f"{floor}0{room}")
             for unit in (1, 2)
             for floor in range(1, floors + 1)
-            for room in range(1, 5 if floors == 6 else 4)
+            for room in range(1, 5)
         ]
     for unit, floor, room in doors:
         roll = rng.random()
