@@ -31,7 +31,7 @@ static/vendor/htmx.min.js: node_modules/.installed
 	cp node_modules/htmx.org/dist/htmx.min.js $@
 
 %.mo: %.po $(BIN)/.installed
-	$(BIN)/pybabel compile --use-fuzzy=false -i $< -o $@ >/dev/null
+	$(BIN)/pybabel compile -i $< -o $@ >/dev/null
 
 run: install
 	$(BIN)/flask db upgrade

@@ -81,6 +81,8 @@ def register_blueprints(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     from flask_babel import format_datetime, format_decimal, get_locale
 
+    from fieldapp import labels
+
     def percent(value: float | None) -> str:
         """"87.5%" (or an en dash when there is nothing to divide by)."""
         if value is None:
@@ -94,4 +96,4 @@ def register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def inject_locale():
-        return {"current_locale": str(get_locale()), "languages": app.config["LANGUAGES"]}
+        return {"current_locale": str(get_locale()), "languages": app.config["LANGUAGES"], "labels": labels}

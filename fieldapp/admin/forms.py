@@ -5,12 +5,9 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
-ROLE_CHOICES = [
-    ("volunteer", _l("Volunteer")),
-    ("lead", _l("Building lead")),
-    ("supervisor", _l("Supervisor")),
-    ("admin", _l("Admin")),
-]
+from fieldapp import labels
+
+ROLE_CHOICES = list(labels.ROLES.items())
 
 
 class UserForm(FlaskForm):

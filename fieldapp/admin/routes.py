@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from fieldapp.access import require_role
 from fieldapp.admin import bp
-from fieldapp.admin.forms import ROLE_CHOICES, UserForm
+from fieldapp.admin.forms import UserForm
 from fieldapp.admin.services import UsernameTaken, create_user
 from fieldapp.extensions import db
 from fieldapp.models import Area, Team, User
@@ -42,7 +42,7 @@ def users():
         .where(Area.path.startswith(current_user.area.path, autoescape=True))
         .order_by(Area.path, User.role, User.username)
     ).all()
-    return render_template("admin/users.html", users=people, role_names=dict(ROLE_CHOICES))
+    return render_template("admin/users.html", users=people)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

@@ -9,14 +9,10 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, FloatField, HiddenField, IntegerField, RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
+from fieldapp import labels
 from fieldapp.sites.services import MAX_COUNT, VisitInput
 
-OUTCOME_CHOICES = [
-    ("talked", _l("Talked")),
-    ("not_home", _l("Not home")),
-    ("refused", _l("Refused")),
-    ("vacant", _l("Vacant / moved")),
-]
+OUTCOME_CHOICES = list(labels.OUTCOMES.items())
 
 COUNT_MESSAGE = _l("Enter a whole number from 0 to %(max)d.", max=MAX_COUNT)
 

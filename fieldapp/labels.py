@@ -1,0 +1,25 @@
+"""What the interface calls each stored code, in the user's language (one place for every template)."""
+
+from flask_babel import lazy_gettext as _l
+
+OUTCOMES = {
+    "talked": _l("Talked"),
+    "not_home": _l("Not home"),
+    "refused": _l("Refused"),
+    "vacant": _l("Vacant / moved"),
+}
+SITE_KINDS = {"household": _l("Household"), "shop": _l("Shop"), "enterprise": _l("Enterprise"), "school": _l("School")}
+SITE_STATUSES = {"occupied": _l("Occupied"), "vacant": _l("Vacant"), "moved_out": _l("Moved out")}
+LEVELS = {
+    "district": _l("District"),
+    "station": _l("Station"),
+    "community": _l("Community / village"),
+    "grid": _l("Grid"),
+    "building": _l("Building"),
+}
+ROLES = {
+    "volunteer": _l("Volunteer"),
+    "lead": _l("Building lead"),
+    "supervisor": _l("Supervisor"),
+    "admin": _l("Admin"),
+}
