@@ -156,7 +156,7 @@ class Browser:
         page = self.client.get("/login")
         return self.client.post(
             "/login",
-            data={"username": username, "password": password, "csrf_token": csrf_from(page.text)},
+            data={"username": username, "password": password, "remember": "y", "csrf_token": csrf_from(page.text)},
         )
 
     def csrf(self) -> str:

@@ -1,0 +1,138 @@
+"""The ground everything stands on: health, configuration, schema, languages, error pages."""
+
+import secrets
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from babel.messages.pofile import read_po
+from sqlalchemy import text
+
+from fieldapp import create_app
+from fieldapp.config import database_url
+from fieldapp.core.routes import safe_next
+from fieldapp.extensions import db
+from fieldapp.models import mask_phone
+from fieldapp.sites.services import SHORT_CODE_ALPHABET, mint_tag, working_day
+from tests.conftest import app_config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# --- unit: no database -------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("phone", "masked"),
+    [("13812341234", "138****1234"), ("02187654321", "021****4321"), ("", ""), (None, ""), ("12345", "*****")],
+)
+def test_phone_numbers_are_masked(phone, masked):
+    assert mask_phone(phone) == masked
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [("/h/abc", "/h/abc"), ("//evil.example", "/"), ("https://evil.example", "/"), ("/\\evil", "/"), (None, "/")],
+)
+def test_redirects_stay_on_this_site(target, expected):
+    assert safe_next(target, "/") == expected
+
+
+def test_postgres_urls_use_psycopg_3(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@db:5432/fieldapp")
+    assert database_url() == "postgresql+psycopg://u@db:5432/fieldapp"
+    monkeypatch.delenv("DATABASE_URL")
+    assert database_url().startswith("sqlite:///") and database_url().endswith("instance/fieldapp.sqlite")
+
+
+def test_a_visit_counts_for_the_phones_local_day_unless_its_clock_is_implausible():
+    app = create_app(app_config("sqlite://"))
+    server = datetime(2026, 11, 23, 17, 0)  # 01:00 on the 24th in Beijing
+    with app.app_context():
+        assert str(working_day(datetime(2026, 11, 23, 15, 30), server)) == "2026-11-23"  # 23:30 local, sent late
+        assert str(working_day(server, server)) == "2026-11-24"
+        assert str(working_day(server + timedelta(hours=3), server)) == "2026-11-24"  # phone clock ahead: server's day
+        assert str(working_day(server - timedelta(days=30), server)) == "2026-11-24"
+        assert str(working_day(None, server)) == "2026-11-24"
+
+
+def test_the_health_check_answers_503_when_the_database_is_unreachable(tmp_path):
+    app = create_app(app_config(f"sqlite:///{tmp_path}/missing-dir/x.sqlite"))
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "error", "db": "unreachable"}
+
+
+def test_every_message_has_a_chinese_translation():
+    with open(ROOT / "fieldapp/translations/zh/LC_MESSAGES/messages.po", "rb") as po:
+        catalog = read_po(po)
+    untranslated = [m.id for m in catalog if m.id and (not m.string or m.fuzzy)]
+    assert untranslated == []
+    assert len(catalog) > 100
+
+
+# --- integration: both databases ---------------------------------------------------------
+
+def test_the_health_check_answers_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "db": "ok"}
+
+
+def test_the_migrations_build_exactly_the_models(app):
+    with db.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
+    assert differences == []
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(app):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite pragmas")
+    with db.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+        assert connection.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+
+
+def test_door_tags_are_unguessable_and_carry_no_row_ids(world):
+    tags = [site.active_tag for site in world.a.sites]
+    assert len({tag.token for tag in tags}) == len(tags)
+    for tag in tags:
+        assert len(tag.token) >= 16  # token_urlsafe(12): 96 random bits
+        assert str(tag.site_id) != tag.token
+        assert set(tag.short_code) <= set(SHORT_CODE_ALPHABET) and len(tag.short_code) == 8
+    spare = mint_tag(world.a.building)
+    assert spare.site_id is None and spare.bound_at is None
+
+
+def test_pages_are_chinese_first_and_the_switch_sticks(client):
+    assert "登录" in client.get("/login").text
+    response = client.get("/lang/en?next=/login")
+    assert response.status_code == 303 and response.headers["Location"] == "/login"
+    page = client.get("/login").text
+    assert '<html lang="en">' in page and "Log in" in page and "简体中文" in page
+    client.get("/lang/zh")
+    assert '<html lang="zh-CN">' in client.get("/login").text
+
+
+def test_an_unknown_language_changes_nothing(client):
+    client.get("/lang/xx")
+    assert "登录" in client.get("/login").text
+
+
+def test_error_pages_are_translated_and_show_no_trace(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert "未找到" in response.text and "Traceback" not in response.text
+
+
+def test_an_unexpected_error_shows_a_plain_page(app):
+    @app.get("/boom-for-test")
+    def boom():
+        raise RuntimeError(secrets.token_hex(4))
+
+    response = app.test_client().get("/boom-for-test")
+    assert response.status_code == 500
+    assert "系统出错了" in response.text and "RuntimeError" not in response.text
