@@ -84,7 +84,7 @@ def register_template_helpers(app: Flask) -> None:
     from fieldapp import labels
 
     def percent(value: float | None) -> str:
-        """"87.5%" (or an en dash when there is nothing to divide by)."""
+        """ "87.5%" (or an en dash when there is nothing to divide by)."""
         if value is None:
             return "–"
         return format_decimal(value, format="#,##0.0") + "%"

@@ -27,7 +27,7 @@ def main() -> None:
     print(f"Demo accounts, password {DEMO_PASSWORD}:")
     for username, display_name, role, area in DEMO_ACCOUNTS:
         print(f"  {username:<11} {role:<11} {area}  {display_name}")
-    if args.host in ("0.0.0.0", "::"):
+    if args.host in ("0.0.0.0", "::"):  # noqa: S104 (comparing, not binding)
         url = f"http://{lan_address()}:{args.port}/"
         print(f"\nOn a phone on the same network, open {url} or scan:")
         code = qrcode.QRCode(border=1)

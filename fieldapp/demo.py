@@ -14,7 +14,7 @@ from fieldapp.extensions import db
 from fieldapp.models import Area, Site, Target, Team
 from fieldapp.sites.services import VisitInput, mint_tag, record_visit
 
-DEMO_PASSWORD = "fieldapp-demo"
+DEMO_PASSWORD = "fieldapp-demo"  # noqa: S105 (demo data only; listed in the README)
 
 #: station → community/village → grids; villages hold village groups (组) instead of numbered buildings.
 DISTRICT = (

@@ -138,8 +138,9 @@ def recount_differences() -> list[str]:
 
     problems = []
     covering = db.session.execute(
-        select(Site.id, Site.kind, Visit.id, Visit.site_id, Visit.outcome, Visit.building_id, Visit.day)
-        .join(Visit, Visit.id == Site.covered_by_visit_id)
+        select(Site.id, Site.kind, Visit.id, Visit.site_id, Visit.outcome, Visit.building_id, Visit.day).join(
+            Visit, Visit.id == Site.covered_by_visit_id
+        )
     )
     for site_id, kind, visit_id, visit_site_id, outcome, building_id, day in covering:
         if visit_site_id != site_id or outcome != "talked" or kind != "household":

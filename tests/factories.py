@@ -38,8 +38,16 @@ def add_station(district: Area, name: str, prefix: str, households: int = 4) -> 
     building = add_area(grid, "building", "1号楼", lat=30.0, lon=120.0)
     station = Station(area, community, grid, building)
     for number in range(1, households + 1):
-        site = Site(building_id=building.id, unit="1", floor=number, room=f"{number}01", residents=3,
-                    contact_phone="13812341234" if number == 1 else None, lat=30.0, lon=120.0)
+        site = Site(
+            building_id=building.id,
+            unit="1",
+            floor=number,
+            room=f"{number}01",
+            residents=3,
+            contact_phone="13812341234" if number == 1 else None,
+            lat=30.0,
+            lon=120.0,
+        )
         db.session.add(site)
         db.session.flush()
         mint_tag(building, site)

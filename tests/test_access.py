@@ -34,9 +34,17 @@ def test_station_users_get_404_for_everything_of_another_station(world, browser,
 def test_a_volunteer_cannot_record_a_visit_at_another_stations_door(world, browser):
     browser.login("a-volunteer")
     token = world.b.sites[0].active_tag.token
-    response = browser.post(f"/h/{token}", {"client_uuid": str(uuid.uuid4()), "outcome": "talked",
-                                            "people_reached": "1", "app_installs": "1", "realname_regs": "0",
-                                            "miniprogram_regs": "0"})
+    response = browser.post(
+        f"/h/{token}",
+        {
+            "client_uuid": str(uuid.uuid4()),
+            "outcome": "talked",
+            "people_reached": "1",
+            "app_installs": "1",
+            "realname_regs": "0",
+            "miniprogram_regs": "0",
+        },
+    )
     assert response.status_code == 404
     assert db.session.scalar(select(func.count(Visit.id))) == 0
 
@@ -70,9 +78,17 @@ def test_a_retired_tag_says_so_and_records_nothing(world, browser):
     db.session.commit()
     browser.login("a-volunteer")
     assert "这张门牌码已停用" in browser.client.get(f"/h/{tag.token}").text
-    response = browser.post(f"/h/{tag.token}", {"client_uuid": str(uuid.uuid4()), "outcome": "not_home",
-                                                "people_reached": "0", "app_installs": "0", "realname_regs": "0",
-                                                "miniprogram_regs": "0"})
+    response = browser.post(
+        f"/h/{tag.token}",
+        {
+            "client_uuid": str(uuid.uuid4()),
+            "outcome": "not_home",
+            "people_reached": "0",
+            "app_installs": "0",
+            "realname_regs": "0",
+            "miniprogram_regs": "0",
+        },
+    )
     assert response.status_code == 410
     assert db.session.scalar(select(func.count(Visit.id))) == 0
 
@@ -89,15 +105,30 @@ def test_only_admins_manage_accounts(world, browser, username):
     browser.login(username)
     assert browser.client.get("/admin/users").status_code == 403
     assert browser.client.get("/admin/users/new").status_code == 403
-    response = browser.post("/admin/users/new", {"username": "sneaky", "display_name": "x", "password": "long-enough-pw",
-                                                 "role": "admin", "area_id": str(world.district.id), "team_id": "0"})
+    response = browser.post(
+        "/admin/users/new",
+        {
+            "username": "sneaky",
+            "display_name": "x",
+            "password": "long-enough-pw",
+            "role": "admin",
+            "area_id": str(world.district.id),
+            "team_id": "0",
+        },
+    )
     assert response.status_code == 403
     assert db.session.scalar(select(User).where(User.username == "sneaky")) is None
 
 
 def new_user_form(world, **overrides) -> dict:
-    data = {"username": "Zhang.Wei", "display_name": "张伟", "password": "a-long-password", "role": "volunteer",
-            "area_id": str(world.a.area.id), "team_id": str(world.a.team.id)}
+    data = {
+        "username": "Zhang.Wei",
+        "display_name": "张伟",
+        "password": "a-long-password",
+        "role": "volunteer",
+        "area_id": str(world.a.area.id),
+        "team_id": str(world.a.team.id),
+    }
     return {**data, **overrides}
 
 
@@ -107,7 +138,9 @@ def test_an_admin_creates_an_account_and_it_is_audited(world, browser):
     assert response.status_code == 303
     user = db.session.scalar(select(User).where(User.username == "zhang.wei"))
     assert (user.role, user.area_id, user.team_id) == ("volunteer", world.a.area.id, world.a.team.id)
-    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.create", AuditEvent.object_id == user.id))
+    event = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "user.create", AuditEvent.object_id == user.id)
+    )
     assert event.user_id == world.admin.id
     assert event.after["role"] == "volunteer"
     listing = browser.client.get("/admin/users").text

@@ -43,8 +43,15 @@ def test_remember_me_keeps_a_phone_logged_in(world, browser):
 
 def test_login_never_redirects_to_another_site(world, client):
     page = client.get("/login")
-    response = client.post("/login", data={"username": "a-volunteer", "password": "secret-password",
-                                           "csrf_token": csrf_from(page.text), "next": "//evil.example/"})
+    response = client.post(
+        "/login",
+        data={
+            "username": "a-volunteer",
+            "password": "secret-password",
+            "csrf_token": csrf_from(page.text),
+            "next": "//evil.example/",
+        },
+    )
     assert response.headers["Location"] == "/"
 
 
@@ -53,7 +60,9 @@ def limited_app(database_uri):
     from fieldapp import create_app
 
     app = create_app({**app_config(database_uri), "RATELIMIT_ENABLED": True, "LOGIN_RATE_LIMIT": "3 per minute"})
-    return app
+    yield app
+    with app.app_context():
+        db.engine.dispose()
 
 
 def test_login_attempts_are_rate_limited(limited_app):

@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # --- unit: no database -------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("phone", "masked"),
     [("13812341234", "138****1234"), ("02187654321", "021****4321"), ("", ""), (None, ""), ("12345", "*****")],
@@ -73,6 +74,7 @@ def test_every_message_has_a_chinese_translation():
 
 
 # --- integration: both databases ---------------------------------------------------------
+
 
 def test_the_health_check_answers_ok(client):
     response = client.get("/healthz")

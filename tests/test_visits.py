@@ -160,7 +160,10 @@ BAD_FORMS = {
     "negative accuracy": ({"accuracy_m": "-5"}, "accuracy_m"),
     "more installs than people": ({"people_reached": "1", "app_installs": "2"}, "app_installs"),
     "installs without a talk": ({"outcome": "not_home"}, "people_reached"),
-    "far more people than live there": ({"people_reached": "30", "app_installs": "0", "realname_regs": "0"}, "people_reached"),
+    "far more people than live there": (
+        {"people_reached": "30", "app_installs": "0", "realname_regs": "0"},
+        "people_reached",
+    ),
     "a damaged form": ({"client_uuid": "not-a-uuid"}, "client_uuid"),
 }
 

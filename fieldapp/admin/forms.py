@@ -19,9 +19,7 @@ class UserForm(FlaskForm):
             Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("Use letters, digits, dot, dash or underscore.")),
         ],
     )
-    display_name = StringField(
-        _l("Name"), validators=[DataRequired(message=_l("Enter a name.")), Length(max=100)]
-    )
+    display_name = StringField(_l("Name"), validators=[DataRequired(message=_l("Enter a name.")), Length(max=100)])
     password = PasswordField(
         _l("Initial password"),
         validators=[Length(min=10, max=256, message=_l("At least 10 characters."))],

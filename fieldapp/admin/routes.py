@@ -53,9 +53,7 @@ def new_user():
     form = UserForm()
     areas = visible_areas()
     depth = len(current_user.area.ancestor_ids)
-    form.area_id.choices = [
-        (area.id, LEVEL_INDENT * (len(area.ancestor_ids) - depth) + area.name) for area in areas
-    ]
+    form.area_id.choices = [(area.id, LEVEL_INDENT * (len(area.ancestor_ids) - depth) + area.name) for area in areas]
     teams = visible_teams()
     form.team_id.choices = [(0, _("No team")), *[(team.id, team.name) for team in teams]]
     if form.validate_on_submit():

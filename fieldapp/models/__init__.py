@@ -7,7 +7,23 @@ from fieldapp.models.sites import SITE_KINDS, SITE_STATUSES, Site, Tag, mask_pho
 from fieldapp.models.visits import OUTCOMES, TALLY_FIELDS, VISIT_COUNTS, DailyTally, Visit
 
 __all__ = [
-    "LEVELS", "LEVEL_RANK", "Area", "Target", "AuditEvent", "ROLES", "Team", "User",
-    "team_areas", "SITE_KINDS", "SITE_STATUSES", "Site", "Tag", "mask_phone", "OUTCOMES",
-    "TALLY_FIELDS", "VISIT_COUNTS", "DailyTally", "Visit",
+    "LEVELS",
+    "LEVEL_RANK",
+    "OUTCOMES",
+    "ROLES",
+    "SITE_KINDS",
+    "SITE_STATUSES",
+    "TALLY_FIELDS",
+    "VISIT_COUNTS",
+    "Area",
+    "AuditEvent",
+    "DailyTally",
+    "Site",
+    "Tag",
+    "Target",
+    "Team",
+    "User",
+    "Visit",
+    "mask_phone",
+    "team_areas",
 ]

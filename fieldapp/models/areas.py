@@ -20,9 +20,7 @@ class Area(db.Model):
     __tablename__ = "areas"
     __table_args__ = (
         UniqueConstraint("parent_id", "name", name="uq_areas_parent_name"),
-        CheckConstraint(
-            "level IN ('district', 'station', 'community', 'grid', 'building')", name="level"
-        ),
+        CheckConstraint("level IN ('district', 'station', 'community', 'grid', 'building')", name="level"),
         # Prefix searches ("everything under /1/5/") need pattern ops on PostgreSQL.
         Index("ix_areas_path", "path", postgresql_ops={"path": "varchar_pattern_ops"}),
     )

@@ -42,9 +42,7 @@ class User(UserMixin, db.Model):
     """Someone who logs in. Sees and changes only what lies inside their area."""
 
     __tablename__ = "users"
-    __table_args__ = (
-        CheckConstraint("role IN ('volunteer', 'lead', 'supervisor', 'admin')", name="role"),
-    )
+    __table_args__ = (CheckConstraint("role IN ('volunteer', 'lead', 'supervisor', 'admin')", name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)

@@ -35,8 +35,7 @@ class Visit(db.Model):
     __table_args__ = (
         CheckConstraint("outcome IN ('talked', 'not_home', 'refused', 'vacant')", name="outcome"),
         CheckConstraint(
-            "people_reached >= 0 AND app_installs >= 0 AND realname_regs >= 0"
-            " AND miniprogram_regs >= 0",
+            "people_reached >= 0 AND app_installs >= 0 AND realname_regs >= 0 AND miniprogram_regs >= 0",
             name="counts_not_negative",
         ),
         CheckConstraint("lat IS NULL OR (lat >= -90 AND lat <= 90)", name="lat_range"),

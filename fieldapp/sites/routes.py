@@ -68,8 +68,7 @@ def visit_recorded(tag, visit: Visit, created: bool):
         return render(
             "sites/household.html",
             "sites/_visit_recorded.html",
-            tag=tag,
-            site=tag.site,
+            **household_context(tag.site, VisitForm()),
             visit=visit,
             message=message,
             progress=area_totals(tag.site.building),

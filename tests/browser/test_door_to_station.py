@@ -111,7 +111,11 @@ def test_the_demo_volunteer_records_a_visit_and_the_station_counts_it(live_serve
     page.click("#visit-panel button[type=submit]")
     page.wait_for_selector("#visit-panel.done")  # swapped in by htmx, no page load
     assert "入户记录已保存" in page.locator("#visit-panel").inner_text()
+    assert "已宣传" in page.locator("#visit-history").inner_text()  # refreshed out of band
+    assert "是" in page.locator("#site-facts").inner_text()
     page.screenshot(path=SCREENS / "visit-recorded-zh.png", full_page=True)
+    page.click("text=下一户")  # back to the building's doors
+    page.screenshot(path=SCREENS / "building-zh.png", full_page=True)
 
     page.goto(f"{base}/areas/{door['station_id']}")
     assert int(figure(page, "installs").replace(",", "")) == installs_before + 2
