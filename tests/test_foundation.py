@@ -1,6 +1,7 @@
 """The ground everything stands on: health, configuration, schema, languages, error pages."""
 
 import secrets
+import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -88,14 +89,17 @@ def test_the_migrations_build_exactly_the_models(app):
     assert differences == []
 
 
-def test_sqlite_runs_in_wal_mode_with_foreign_keys(app):
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite pragmas")
-    with db.engine.connect() as connection:
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(sqlite_template, tmp_path):
+    path = tmp_path / "wal.sqlite"
+    shutil.copy(sqlite_template, path)
+    app = create_app(app_config(f"sqlite:///{path}"))
+    with app.app_context(), db.engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000
         assert connection.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+    with app.app_context():
+        db.engine.dispose()
 
 
 def test_door_tags_are_unguessable_and_carry_no_row_ids(world):
