@@ -20,6 +20,7 @@ class Station:
     sites: list[Site] = field(default_factory=list)
     volunteer: User | None = None
     supervisor: User | None = None
+    lead: User | None = None
     team: Team | None = None
 
 
@@ -63,6 +64,7 @@ def add_station(district: Area, name: str, prefix: str, households: int = 4) -> 
     db.session.flush()
     station.volunteer = create_user(f"{prefix}-volunteer", PASSWORD, f"{name}志愿者", "volunteer", area, station.team)
     station.supervisor = create_user(f"{prefix}-supervisor", PASSWORD, f"{name}负责人", "supervisor", area)
+    station.lead = create_user(f"{prefix}-lead", PASSWORD, f"{name}楼栋长", "lead", community)
     db.session.add(Target(area=area, measure="app_installs", value=10))
     return station
 

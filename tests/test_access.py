@@ -21,7 +21,7 @@ def other_station_urls(world) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("username", ["a-volunteer", "a-supervisor"])
+@pytest.mark.parametrize("username", ["a-volunteer", "a-supervisor", "a-lead"])
 def test_station_users_get_404_for_everything_of_another_station(world, browser, username):
     browser.login(username)
     for url in other_station_urls(world):
@@ -55,6 +55,13 @@ def test_the_district_admin_sees_both_stations(world, browser):
         assert browser.client.get(url).status_code == 200, url
     page = browser.client.get(f"/areas/{world.district.id}").text
     assert "甲派出所" in page and "乙派出所" in page
+
+
+def test_a_lead_sees_their_community_but_not_the_station_above_it(world, browser):
+    browser.login("a-lead")
+    assert browser.client.get(f"/h/{world.a.sites[0].active_tag.token}").status_code == 200
+    assert browser.client.get(f"/areas/{world.a.community.id}").status_code == 200
+    assert browser.client.get(f"/areas/{world.a.area.id}").status_code == 404
 
 
 def test_breadcrumbs_stop_at_the_users_own_area(world, browser):
@@ -100,7 +107,7 @@ def test_pages_need_a_login(client, url):
     assert "/login" in response.headers["Location"]
 
 
-@pytest.mark.parametrize("username", ["a-volunteer", "a-supervisor"])
+@pytest.mark.parametrize("username", ["a-volunteer", "a-supervisor", "a-lead"])
 def test_only_admins_manage_accounts(world, browser, username):
     browser.login(username)
     assert browser.client.get("/admin/users").status_code == 403
@@ -167,4 +174,4 @@ def test_a_taken_username_is_refused_visibly(world, browser):
     response = browser.post("/admin/users/new", new_user_form(world, username="A-Volunteer"))
     assert response.status_code == 422
     assert "该用户名已被使用" in response.text
-    assert db.session.scalar(select(func.count(User.id))) == 5
+    assert db.session.scalar(select(func.count(User.id))) == 7
