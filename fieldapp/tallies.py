@@ -131,7 +131,7 @@ def recount_differences() -> list[str]:
     def row_for(key):
         return recount.setdefault(key, dict.fromkeys(TALLY_FIELDS, 0))
 
-    for visit in db.session.scalars(select(Visit)).yield_per(5000):
+    for visit in db.session.scalars(select(Visit).where(Visit.undone_at.is_(None))).yield_per(5000):
         row = row_for((visit.building_id, visit.day))
         for name, value in visit_deltas(visit, newly_covered=False).items():
             row[name] += value
@@ -150,7 +150,12 @@ def recount_differences() -> list[str]:
     uncovered_but_talked = db.session.scalars(
         select(Site.id)
         .join(Visit, Visit.site_id == Site.id)
-        .where(Site.kind == "household", Site.covered_by_visit_id.is_(None), Visit.outcome == "talked")
+        .where(
+            Site.kind == "household",
+            Site.covered_by_visit_id.is_(None),
+            Visit.outcome == "talked",
+            Visit.undone_at.is_(None),
+        )
         .distinct()
     )
     problems += [f"site {site_id}: talked to but not counted as covered" for site_id in uncovered_but_talked]

@@ -159,7 +159,6 @@ BAD_FORMS = {
     "longitude not a number": ({"lon": "nan"}, "lon"),
     "negative accuracy": ({"accuracy_m": "-5"}, "accuracy_m"),
     "more installs than people": ({"people_reached": "1", "app_installs": "2"}, "app_installs"),
-    "installs without a talk": ({"outcome": "not_home"}, "people_reached"),
     "far more people than live there": (
         {"people_reached": "30", "app_installs": "0", "realname_regs": "0"},
         "people_reached",

@@ -1,30 +1,62 @@
-"""An area's figures and its parts, from the district down to one building's doors."""
+"""Area pages: a volunteer's walk list for today, an area's figures and parts, a building's doors."""
 
 from datetime import datetime
+from itertools import groupby
 from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template, request
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from fieldapp.access import visible_area_or_404
 from fieldapp.areas import bp
 from fieldapp.extensions import db
-from fieldapp.models import Area, Site
+from fieldapp.models import Area, Site, Visit
 from fieldapp.tallies import child_totals_for
 
 PERIODS = ("all", "today")
+#: A walk list longer than this is not a day's work; the rest is reached through the area pages.
+WALK_LIST_LIMIT = 200
 
 
 def local_today():
     return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
 
 
+@bp.get("/today")
+@login_required
+def today():
+    """My buildings for today: those assigned to my team (or my area), the most doors left first."""
+    team = current_user.team
+    roots = [area for area in (team.assigned_areas if team else []) if current_user.can_see(area)]
+    roots = roots or [current_user.area]
+    buildings = db.session.scalars(
+        select(Area)
+        .where(Area.level == "building", or_(*[Area.path.startswith(root.path, autoescape=True) for root in roots]))
+        .order_by(Area.path)
+        .limit(WALK_LIST_LIMIT)
+    ).all()
+    totals = child_totals_for(buildings)
+    walk = sorted(
+        ((building, totals[building.id]) for building in buildings),
+        key=lambda row: (-(row[1].resident_households - row[1].households_covered), row[0].path),
+    )
+    my_visits_today = db.session.scalar(
+        select(func.count(Visit.id)).where(
+            Visit.user_id == current_user.id, Visit.day == local_today(), Visit.undone_at.is_(None)
+        )
+    )
+    parents = {
+        area.id: area for area in db.session.scalars(select(Area).where(Area.id.in_({b.parent_id for b in buildings})))
+    }
+    return render_template("areas/today.html", walk=walk, parents=parents, my_visits_today=my_visits_today, team=team)
+
+
 @bp.get("/areas/<int:area_id>")
 @login_required
 def show(area_id: int):
-    """Coverage, installs and the other figures of an area, with each of its parts."""
+    """Coverage, installs and the other figures of an area, with each of its parts (or its doors)."""
     area = visible_area_or_404(area_id)
     period = request.args.get("period", "all")
     if period not in PERIODS:
@@ -36,20 +68,36 @@ def show(area_id: int):
     # Breadcrumbs stop at the user's own area: above it is not theirs to see.
     ancestors = [db.session.get(Area, ancestor_id) for ancestor_id in area.ancestor_ids[:-1]]
     ancestors = [ancestor for ancestor in ancestors if current_user.can_see(ancestor)]
-    sites = []
-    if area.level == "building":
-        sites = db.session.scalars(
-            select(Site)
-            .where(Site.building_id == area.id)
-            .options(selectinload(Site.tags))
-            .order_by(Site.unit, Site.floor, Site.room)
-        ).all()
     return render_template(
         "areas/show.html",
         area=area,
         ancestors=ancestors,
         totals=totals[area.id],
         children=[(child, totals[child.id]) for child in children],
-        sites=sites,
+        units=door_list(area) if area.level == "building" else [],
         period=period,
     )
+
+
+def door_list(building: Area) -> list:
+    """[(unit, [(floor, [(site, last outcome)])])], top floor first, as the building stands."""
+    sites = db.session.scalars(
+        select(Site).where(Site.building_id == building.id).options(selectinload(Site.tags))
+    ).all()
+    latest = (
+        select(func.max(Visit.id))
+        .where(Visit.building_id == building.id, Visit.undone_at.is_(None))
+        .group_by(Visit.site_id)
+    )
+    last_outcome = dict(db.session.execute(select(Visit.site_id, Visit.outcome).where(Visit.id.in_(latest))).all())
+    sites = sorted(sites, key=lambda s: (s.unit, -(s.floor or 0), len(s.room), s.room))
+    return [
+        (
+            unit,
+            [
+                (floor, [(site, last_outcome.get(site.id)) for site in on_floor])
+                for floor, on_floor in groupby(in_unit, key=lambda s: s.floor)
+            ],
+        )
+        for unit, in_unit in ((unit, list(group)) for unit, group in groupby(sites, key=lambda s: s.unit))
+    ]

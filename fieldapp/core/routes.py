@@ -41,5 +41,7 @@ def switch_language(code: str):
 @bp.get("/")
 @login_required
 def index():
-    """Home: the user's own area for now (the door issue gives volunteers a Today page)."""
+    """Home: volunteers and leads start with today's walk list; supervisors and admins with their area."""
+    if current_user.role in ("volunteer", "lead"):
+        return redirect(url_for("areas.today"))
     return redirect(url_for("areas.show", area_id=current_user.area_id))

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -78,11 +79,36 @@ class Visit(db.Model):
     server_time: Mapped[datetime] = mapped_column(default=utcnow)
     #: The local working day the visit counts for (device day if plausible, else server day).
     day: Mapped[date] = mapped_column(Date)
+    #: Metres between the GPS fix and the household's known location (NULL: no fix or no known location).
+    distance_m: Mapped[float | None] = mapped_column(Float)
+    #: No GPS fix came with the visit (denied, timed out, or no JavaScript).
+    gps_missing: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: The fix was vaguer than GPS_ACCURACY_LIMIT_M.
+    gps_inaccurate: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: The fix was farther from the household than max(50 m, its accuracy).
+    gps_far: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: Set when the volunteer took the visit back (within minutes); an undone visit counts nowhere.
+    undone_at: Mapped[datetime | None]
+    #: Set when a lead or supervisor corrected the visit; the reason is kept, the change audited.
+    corrected_at: Mapped[datetime | None]
+    corrected_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    correction_reason: Mapped[str | None] = mapped_column(Text)
 
     site: Mapped[Site] = relationship(foreign_keys=[site_id])
     building: Mapped[Area] = relationship()
-    user: Mapped[User] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
     team: Mapped[Team | None] = relationship()
+    corrected_by: Mapped[User | None] = relationship(foreign_keys=[corrected_by_id])
+
+    @property
+    def counts_in_tallies(self) -> bool:
+        return self.undone_at is None
+
+    @property
+    def gps_flags(self) -> list[str]:
+        """The GPS checks this visit failed, e.g. ["far"]."""
+        flags = {"missing": self.gps_missing, "inaccurate": self.gps_inaccurate, "far": self.gps_far}
+        return [name for name, raised in flags.items() if raised]
 
     @property
     def counts(self) -> dict[str, int]:

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("sites", __name__)
 
-from fieldapp.sites import routes  # noqa: E402,F401
+from fieldapp.sites import routes, scan  # noqa: E402,F401

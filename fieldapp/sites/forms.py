@@ -30,10 +30,10 @@ def valid_uuid(_form, field):
         raise ValidationError(_l("This form is damaged. Reload the page and record the visit again.")) from None
 
 
-def count_field(label):
+def count_field(label, default=0):
     return IntegerField(
         label,
-        default=0,
+        default=default,
         validators=[InputRequired(message=COUNT_MESSAGE), NumberRange(0, MAX_COUNT, message=COUNT_MESSAGE)],
         render_kw={"inputmode": "numeric", "min": 0, "max": MAX_COUNT},
     )
@@ -45,20 +45,47 @@ def gps_field(low, high):
     )
 
 
-class VisitForm(FlaskForm):
-    client_uuid = HiddenField(validators=[valid_uuid])
+class VisitFieldsForm(FlaskForm):
+    """What happened at the door: shared by recording and correcting a visit."""
+
     outcome = RadioField(
         _l("What happened at the door?"),
         choices=OUTCOME_CHOICES,
         validators=[InputRequired(message=_l("Choose what happened at the door."))],
     )
-    people_reached = count_field(_l("People reached"))
-    app_installs = count_field(_l("App installs"))
+    # Defaults make the common case, "talked, one install", two taps: the outcome, then save.
+    people_reached = count_field(_l("People reached"), default=1)
+    app_installs = count_field(_l("App installs"), default=1)
     realname_regs = count_field(_l("Real-name registrations"))
     miniprogram_regs = count_field(_l("Mini-program registrations"))
     notice_signed = BooleanField(_l("Notice signed"))
     receipt_collected = BooleanField(_l("Receipt collected"))
     note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=500)])
+
+    def to_input(self) -> VisitInput:
+        # The counts sit on the form whatever the outcome; only a talk carries them.
+        talked = self.outcome.data == "talked"
+        return VisitInput(
+            outcome=self.outcome.data,
+            people_reached=self.people_reached.data if talked else 0,
+            app_installs=self.app_installs.data if talked else 0,
+            realname_regs=self.realname_regs.data if talked else 0,
+            miniprogram_regs=self.miniprogram_regs.data if talked else 0,
+            notice_signed=self.notice_signed.data and talked,
+            receipt_collected=self.receipt_collected.data and talked,
+            note=(self.note.data or "").strip(),
+        )
+
+
+class CorrectionForm(VisitFieldsForm):
+    reason = TextAreaField(
+        _l("Reason for the correction"),
+        validators=[InputRequired(message=_l("Say why the visit is corrected.")), Length(max=500)],
+    )
+
+
+class VisitForm(VisitFieldsForm):
+    client_uuid = HiddenField(validators=[valid_uuid])
     # Filled in by static/js/visit.js when the phone gives a position; absent means "no GPS".
     lat = gps_field(-90, 90)
     lon = gps_field(-180, 180)
@@ -81,17 +108,7 @@ class VisitForm(FlaskForm):
         return moment.astimezone(UTC).replace(tzinfo=None)
 
     def to_input(self) -> VisitInput:
-        return VisitInput(
-            outcome=self.outcome.data,
-            people_reached=self.people_reached.data,
-            app_installs=self.app_installs.data,
-            realname_regs=self.realname_regs.data,
-            miniprogram_regs=self.miniprogram_regs.data,
-            notice_signed=self.notice_signed.data,
-            receipt_collected=self.receipt_collected.data,
-            note=(self.note.data or "").strip(),
-            lat=self.lat.data,
-            lon=self.lon.data,
-            accuracy_m=self.accuracy_m.data,
-            device_time=self.parsed_device_time(),
-        )
+        data = super().to_input()
+        data.lat, data.lon, data.accuracy_m = self.lat.data, self.lon.data, self.accuracy_m.data
+        data.device_time = self.parsed_device_time()
+        return data

@@ -1,8 +1,8 @@
-"""The door page (/h/<token>, the URL a QR door tag holds) and recording a visit there."""
+"""The door page (/h/<token>, the URL a QR door tag holds), recording a visit there, undo and correction."""
 
 import uuid
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -10,39 +10,62 @@ from sqlalchemy import select
 from fieldapp.access import visible_tag_or_404
 from fieldapp.extensions import db
 from fieldapp.htmx import is_htmx, render
-from fieldapp.models import Site, Visit
+from fieldapp.models import Site, Tag, Visit
 from fieldapp.sites import bp
-from fieldapp.sites.forms import VisitForm
-from fieldapp.sites.services import VisitRefused, record_visit
+from fieldapp.sites.forms import CorrectionForm, VisitForm
+from fieldapp.sites.services import (
+    VisitLocked,
+    VisitRefused,
+    can_correct,
+    can_undo,
+    correct_visit,
+    record_visit,
+    undo_visit,
+)
 from fieldapp.tallies import area_totals
 
 RECENT_VISITS = 10
 
 
-def household_context(site: Site, form: VisitForm) -> dict:
+def household_context(site: Site, tag: Tag, form: VisitForm | None = None) -> dict:
     recent = db.session.scalars(
-        select(Visit).where(Visit.site_id == site.id).order_by(Visit.server_time.desc()).limit(RECENT_VISITS)
+        select(Visit).where(Visit.site_id == site.id).order_by(Visit.id.desc()).limit(RECENT_VISITS)
     ).all()
-    return {"site": site, "form": form, "visits": recent, "tag": site.active_tag}
+    return {
+        "site": site,
+        "tag": tag,
+        "form": form,
+        "visits": recent,
+        "can_undo": lambda visit: can_undo(current_user, visit),
+        "can_correct": lambda visit: can_correct(current_user, visit),
+    }
+
+
+def live_tag_or_page(token: str):
+    """The tag behind a door URL, or the page that explains why it leads nowhere."""
+    tag = visible_tag_or_404(token)
+    if tag.retired_at is not None:
+        return None, (render_template("sites/tag_retired.html", tag=tag), 410)
+    return tag, None
 
 
 @bp.get("/h/<token>")
 @login_required
 def household(token: str):
-    """The household a door tag leads to: where it is, its visits so far, and the visit form."""
-    tag = visible_tag_or_404(token)
-    if tag.retired_at is not None:
-        return render_template("sites/tag_retired.html", tag=tag), 410
-    return render_template("sites/household.html", **household_context(tag.site, VisitForm()))
+    """The household a door tag leads to: where it is, the visit form, and its visits so far."""
+    tag, refusal = live_tag_or_page(token)
+    if refusal:
+        return refusal
+    return render_template("sites/household.html", **household_context(tag.site, tag, VisitForm()))
 
 
 @bp.post("/h/<token>")
 @login_required
 def record(token: str):
     """Record a visit. htmx gets the confirmation fragment; a plain form post is redirected (303)."""
-    tag = visible_tag_or_404(token)
-    if tag.retired_at is not None:
-        return render_template("sites/tag_retired.html", tag=tag), 410
+    tag, refusal = live_tag_or_page(token)
+    if refusal:
+        return refusal
     site = tag.site
     form = VisitForm()
     if form.validate_on_submit():
@@ -59,19 +82,88 @@ def record(token: str):
             form.client_uuid.errors = [_("This form was already used for another household. Record again.")]
             form.client_uuid.data = str(uuid.uuid4())
     db.session.rollback()
-    return render("sites/household.html", "sites/_visit_form.html", status=422, **household_context(site, form))
+    return render("sites/household.html", "sites/_visit_form.html", status=422, **household_context(site, tag, form))
 
 
-def visit_recorded(tag, visit: Visit, created: bool):
+def visit_recorded(tag: Tag, visit: Visit, created: bool):
     message = _("Visit recorded.") if created else _("This visit was already recorded.")
     if is_htmx():
         return render(
             "sites/household.html",
             "sites/_visit_recorded.html",
-            **household_context(tag.site, VisitForm()),
+            **household_context(tag.site, tag),
             visit=visit,
             message=message,
+            notes=gps_notes(visit),
             progress=area_totals(tag.site.building),
         )
     flash(message, "success")
+    for note in gps_notes(visit):
+        flash(note, "info")
     return redirect(url_for("sites.household", token=tag.token), code=303)
+
+
+def gps_notes(visit: Visit) -> list[str]:
+    """A gentle word when the location looks off: recorded anyway, a supervisor may ask."""
+    notes = []
+    if visit.gps_missing:
+        notes.append(_("No location came with this visit. It is recorded all the same."))
+    elif visit.gps_far:
+        notes.append(
+            _(
+                "This visit was about %(metres)d m from the door. It is recorded; your supervisor may ask.",
+                metres=int(visit.distance_m),
+            )
+        )
+    elif visit.gps_inaccurate:
+        notes.append(_("The location was imprecise. It is recorded all the same."))
+    return notes
+
+
+def visible_visit_or_404(visit_id: int) -> tuple[Visit, Tag]:
+    visit = db.session.get(Visit, visit_id)
+    if visit is None or not current_user.can_see(visit.building):
+        abort(404)
+    tag = visit.site.active_tag
+    if tag is None:
+        abort(404)
+    return visit, tag
+
+
+@bp.post("/visits/<int:visit_id>/undo")
+@login_required
+def undo(visit_id: int):
+    """Take back my own visit within 5 minutes (a mis-tap at the wrong door)."""
+    visit, tag = visible_visit_or_404(visit_id)
+    try:
+        undo_visit(current_user, visit)
+    except VisitLocked as locked:
+        db.session.rollback()
+        flash(str(locked.reason), "error")
+    else:
+        db.session.commit()
+        flash(_("Visit undone; it no longer counts."), "success")
+    return redirect(url_for("sites.household", token=tag.token), code=303)
+
+
+@bp.route("/visits/<int:visit_id>/correct", methods=["GET", "POST"])
+@login_required
+def correct(visit_id: int):
+    """Leads and supervisors correct what was recorded, with a reason that is kept."""
+    visit, tag = visible_visit_or_404(visit_id)
+    if not can_correct(current_user, visit):
+        abort(403)
+    form = CorrectionForm(obj=visit if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            correct_visit(current_user, visit, form.to_input(), form.reason.data)
+        except VisitRefused as refused:
+            db.session.rollback()
+            for name, message in refused.problems.items():
+                getattr(form, name).errors = [*getattr(form, name).errors, message]
+        else:
+            db.session.commit()
+            flash(_("Visit corrected."), "success")
+            return redirect(url_for("sites.household", token=tag.token), code=303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("sites/correct.html", form=form, visit=visit, site=visit.site, tag=tag), status

@@ -7,9 +7,11 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from geopy.distance import geodesic
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from fieldapp.audit import audit
 from fieldapp.database import utcnow
 from fieldapp.extensions import db
 from fieldapp.models import OUTCOMES, VISIT_COUNTS, Area, Site, Tag, User, Visit
@@ -23,6 +25,28 @@ MAX_CLOCK_BEHIND = timedelta(days=7)
 MAX_COUNT = 99
 #: People reached may exceed the registered residents (visitors, relatives), but not by much.
 EXTRA_PEOPLE_ALLOWED = 20
+
+#: A fix vaguer than this is flagged (a phone indoors on cell towers only).
+GPS_ACCURACY_LIMIT_M = 100
+#: A fix within this distance of the household (or within its own accuracy) is "at the door".
+GPS_NEAR_M = 50
+#: Only fixes this good teach us where a household without imported coordinates is.
+LEARNING_ACCURACY_M = 30
+#: How long a volunteer may take back their own visit.
+UNDO_WINDOW = timedelta(minutes=5)
+#: Who may correct a recorded visit (with a reason, audited).
+CORRECTING_ROLES = ("lead", "supervisor", "admin")
+#: What a correction may change: what happened at the door, not where or when.
+CORRECTABLE_FIELDS = (
+    "outcome",
+    "people_reached",
+    "app_installs",
+    "realname_regs",
+    "miniprogram_regs",
+    "notice_signed",
+    "receipt_collected",
+    "note",
+)
 
 #: No 0/O, 1/I/L: a short code is read off a door in a dim stairwell and typed.
 SHORT_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -121,6 +145,7 @@ def record_visit(user: User, site: Site, data: VisitInput, client_uuid: str) -> 
         day=working_day(data.device_time, server_time),
         **{name: getattr(data, name) for name in VisitInput.__dataclass_fields__},
     )
+    check_gps(visit, site)
     try:
         with db.session.begin_nested():
             db.session.add(visit)
@@ -129,7 +154,48 @@ def record_visit(user: User, site: Site, data: VisitInput, client_uuid: str) -> 
         if visit in db.session:
             db.session.expunge(visit)
         return db.session.scalar(select(Visit).where(Visit.client_uuid == client_uuid)), False
+    count_visit(visit, site)
+    return visit, True
 
+
+def household_location(site: Site) -> tuple[float, float] | None:
+    """Where the household is: imported, else learned from earlier accurate fixes, else its building."""
+    if site.lat is not None and site.lon is not None:
+        return site.lat, site.lon
+    learned = db.session.execute(
+        select(func.avg(Visit.lat), func.avg(Visit.lon)).where(
+            Visit.site_id == site.id,
+            Visit.undone_at.is_(None),
+            Visit.lat.is_not(None),
+            Visit.accuracy_m <= LEARNING_ACCURACY_M,
+            Visit.gps_far.is_(False),
+        )
+    ).one()
+    if learned[0] is not None:
+        return float(learned[0]), float(learned[1])
+    building = site.building
+    if building.lat is not None and building.lon is not None:
+        return building.lat, building.lon
+    return None
+
+
+def check_gps(visit: Visit, site: Site) -> None:
+    """Measure the fix against the household and raise the flags a supervisor will look at."""
+    if visit.lat is None or visit.lon is None:
+        visit.gps_missing, visit.distance_m = True, None
+        return
+    visit.gps_missing = False
+    visit.gps_inaccurate = visit.accuracy_m is not None and visit.accuracy_m > GPS_ACCURACY_LIMIT_M
+    home = household_location(site)
+    if home is None:
+        visit.distance_m, visit.gps_far = None, False
+        return
+    visit.distance_m = round(geodesic(home, (visit.lat, visit.lon)).meters, 1)
+    visit.gps_far = visit.distance_m > max(GPS_NEAR_M, visit.accuracy_m or 0)
+
+
+def count_visit(visit: Visit, site: Site) -> None:
+    """Add a visit to its building's day; its first talk at a household covers the household."""
     newly_covered = False
     if visit.outcome == "talked" and site.kind == "household" and site.covered_by_visit_id is None:
         # Conditional UPDATE: of two concurrent first talks, exactly one covers the household.
@@ -142,7 +208,89 @@ def record_visit(user: User, site: Site, data: VisitInput, client_uuid: str) -> 
         newly_covered = result.rowcount == 1
         db.session.expire(site, ["covered_by_visit_id"])
     bump_daily_tally(visit.building_id, visit.day, visit_deltas(visit, newly_covered))
-    return visit, True
+
+
+def uncount_visit(visit: Visit, site: Site) -> None:
+    """Take a visit out of the tallies; if it covered its household, the next talk there covers it."""
+    lost_coverage = site.covered_by_visit_id == visit.id
+    bump_daily_tally(visit.building_id, visit.day, visit_deltas(visit, lost_coverage, sign=-1))
+    if not lost_coverage:
+        return
+    successor = db.session.scalar(
+        select(Visit)
+        .where(
+            Visit.site_id == site.id,
+            Visit.id != visit.id,
+            Visit.outcome == "talked",
+            Visit.undone_at.is_(None),
+        )
+        .order_by(Visit.id)
+        .limit(1)
+    )
+    site.covered_by_visit_id = successor.id if successor else None
+    if successor:
+        bump_daily_tally(successor.building_id, successor.day, {"households_covered": 1})
+    db.session.flush()
+
+
+def lock_site(site_id: int) -> Site:
+    """The site row, locked until commit, so undo and correction never race a new visit's coverage."""
+    return db.session.scalar(
+        select(Site).where(Site.id == site_id).with_for_update().execution_options(populate_existing=True)
+    )
+
+
+class VisitLocked(Exception):
+    """This visit can no longer be changed this way; `reason` says why, in the user's language."""
+
+    def __init__(self, reason):
+        super().__init__(str(reason))
+        self.reason = reason
+
+
+def can_undo(user: User, visit: Visit, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    return visit.user_id == user.id and visit.undone_at is None and now - visit.server_time <= UNDO_WINDOW
+
+
+def undo_visit(user: User, visit: Visit) -> None:
+    """The volunteer takes back their own visit within UNDO_WINDOW. The caller commits."""
+    if not can_undo(user, visit):
+        raise VisitLocked(_l("Only your own visit can be undone, within 5 minutes."))
+    site = lock_site(visit.site_id)
+    uncount_visit(visit, site)
+    visit.undone_at = utcnow()
+    audit("visit.undo", visit, before={"undone_at": None}, after={"undone_at": visit.undone_at.isoformat()})
+
+
+def can_correct(user: User, visit: Visit) -> bool:
+    return user.role in CORRECTING_ROLES and visit.undone_at is None and user.can_see(visit.building)
+
+
+def correct_visit(user: User, visit: Visit, data: VisitInput, reason: str) -> None:
+    """A lead or supervisor corrects what was recorded, with a reason; tallies move exactly. Caller commits."""
+    if not can_correct(user, visit):
+        raise VisitLocked(_l("You cannot correct this visit."))
+    if not reason.strip():
+        raise VisitRefused({"reason": _l("Say why the visit is corrected.")})
+    site = lock_site(visit.site_id)
+    data.lat, data.lon, data.accuracy_m, data.device_time = visit.lat, visit.lon, visit.accuracy_m, visit.device_time
+    problems = visit_problems(site, data)
+    if problems:
+        raise VisitRefused(problems)
+    before = visit_snapshot(visit)
+    uncount_visit(visit, site)
+    for name in CORRECTABLE_FIELDS:
+        setattr(visit, name, getattr(data, name))
+    visit.corrected_at, visit.corrected_by_id, visit.correction_reason = utcnow(), user.id, reason.strip()
+    db.session.flush()
+    db.session.refresh(site)
+    count_visit(visit, site)
+    audit("visit.correct", visit, before=before, after={**visit_snapshot(visit), "reason": visit.correction_reason})
+
+
+def visit_snapshot(visit: Visit) -> dict:
+    return {name: getattr(visit, name) for name in CORRECTABLE_FIELDS}
 
 
 def new_short_code() -> str:
