@@ -11,7 +11,7 @@ export FLASK_APP := wsgi
 export FIELDAPP_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard fieldapp/translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: install run test lint translations browser clean
+.PHONY: install run test bench lint translations browser clean
 
 install: $(BIN)/.installed static/vendor/htmx.min.js $(CATALOGS)
 
@@ -54,6 +54,10 @@ lint: install
 
 test: install browser lint
 	$(BIN)/pytest
+
+# Measurements; figures and how to read them in bench/README.md.
+bench: install
+	$(BIN)/python bench/page_weight.py
 
 # After changing user-facing strings: extract them and merge into the catalogs, then translate the .po.
 translations: $(BIN)/.installed

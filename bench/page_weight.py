@@ -1,0 +1,127 @@
+"""Phone weight of the door-flow pages: bytes gzipped (level 6) of each page and the assets it loads.
+
+Runs the app in-process on a temporary SQLite database with the demo district, logs in as the demo
+volunteer, and fetches each page as a phone's first visit would (no cache). Prints a table and
+writes bench/results/page_weight.json. Goal from the door issue: visit page <= 60 KB, submit <= 4 KB.
+"""
+
+import gzip
+import json
+import re
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from flask_migrate import upgrade  # noqa: E402
+from sqlalchemy import select  # noqa: E402
+
+from fieldapp import create_app  # noqa: E402
+from fieldapp.demo import DEMO_PASSWORD, load_demo  # noqa: E402
+from fieldapp.extensions import db  # noqa: E402
+from fieldapp.models import Area, Site  # noqa: E402
+
+ASSET = re.compile(r'<(?:script[^>]+src|link[^>]+href)="(/static/[^"]+)"')
+CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+def gz(data: bytes) -> int:
+    return len(gzip.compress(data, compresslevel=6))
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder}/bench.sqlite", "RATELIMIT_ENABLED": False})
+        with app.app_context():
+            upgrade(directory=str(ROOT / "migrations"))
+            load_demo()
+            station = db.session.scalar(select(Area).where(Area.name == "城关派出所"))
+            site = db.session.scalar(
+                select(Site)
+                .join(Area, Area.id == Site.building_id)
+                .where(Area.path.startswith(station.path), Site.covered_by_visit_id.is_(None))
+                .order_by(Site.id)
+            )
+            token, building_id, station_id = site.active_tag.token, site.building_id, station.id
+            db.engine.dispose()
+
+        anonymous = app.test_client()
+        login_html = anonymous.get("/login").data
+        login_assets = {path: gz(anonymous.get(path).data) for path in sorted(set(ASSET.findall(login_html.decode())))}
+        rows = [
+            {
+                "page": "login",
+                "html_gz": gz(login_html),
+                "raw": len(login_html),
+                "assets_gz": login_assets,
+                "total_gz": gz(login_html) + sum(login_assets.values()),
+            }
+        ]
+
+        client = app.test_client()
+        login = client.get("/login")
+        client.post(
+            "/login",
+            data={"username": "volunteer", "password": DEMO_PASSWORD, "csrf_token": CSRF.search(login.text).group(1)},
+        )
+        pages = {
+            "today": "/today",
+            "scan": "/scan",
+            "visit page (/h/<token>)": f"/h/{token}",
+            "door list (building)": f"/areas/{building_id}",
+            "station": f"/areas/{station_id}",
+        }
+        for name, url in pages.items():
+            html = client.get(url).data
+            assets = sorted(set(ASSET.findall(html.decode())))
+            asset_bytes = {path: gz(client.get(path).data) for path in assets}
+            rows.append(
+                {
+                    "page": name,
+                    "html_gz": gz(html),
+                    "raw": len(html),
+                    "assets_gz": asset_bytes,
+                    "total_gz": gz(html) + sum(asset_bytes.values()),
+                }
+            )
+
+        page = client.get(f"/h/{token}").text
+        form = {
+            "csrf_token": CSRF.search(page).group(1),
+            "client_uuid": str(uuid.uuid4()),
+            "outcome": "talked",
+            "people_reached": "2",
+            "app_installs": "2",
+            "realname_regs": "0",
+            "miniprogram_regs": "0",
+            "lat": "30.2741",
+            "lon": "120.1551",
+            "accuracy_m": "8",
+        }
+        submit = client.post(f"/h/{token}", data=form, headers={"HX-Request": "true"}).data
+        rows.append(
+            {
+                "page": "submit response (htmx)",
+                "html_gz": gz(submit),
+                "raw": len(submit),
+                "assets_gz": {},
+                "total_gz": gz(submit),
+            }
+        )
+
+    print(f"{'page':<28}{'html raw':>10}{'html gz':>10}{'assets gz':>11}{'total gz':>10}")
+    for row in rows:
+        assets = sum(row["assets_gz"].values())
+        print(f"{row['page']:<28}{row['raw']:>10,}{row['html_gz']:>10,}{assets:>11,}{row['total_gz']:>10,}")
+    for path, size in sorted({p: s for r in rows for p, s in r["assets_gz"].items()}.items()):
+        print(f"  asset {path:<40}{size:>8,}")
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "page_weight.json").write_text(json.dumps(rows, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
