@@ -72,14 +72,15 @@ def register_blueprints(app: Flask) -> None:
     from fieldapp.areas import bp as areas_bp
     from fieldapp.auth import bp as auth_bp
     from fieldapp.core import bp as core_bp
+    from fieldapp.review import bp as review_bp
     from fieldapp.sites import bp as sites_bp
 
-    for blueprint in (core_bp, auth_bp, areas_bp, sites_bp, admin_bp):
+    for blueprint in (core_bp, auth_bp, areas_bp, sites_bp, review_bp, admin_bp):
         app.register_blueprint(blueprint)
 
 
 def register_template_helpers(app: Flask) -> None:
-    from flask_babel import format_datetime, format_decimal, get_locale
+    from flask_babel import format_datetime, format_decimal, format_time, get_locale
 
     from fieldapp import labels
 
@@ -93,6 +94,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["number"] = lambda value: format_decimal(value or 0, format="#,##0")
     # Stored times are naive UTC; Flask-Babel shows them in the deployment's time zone.
     app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, "short") if value else ""
+    app.jinja_env.filters["time"] = lambda value: format_time(value, "HH:mm") if value else ""
 
     @app.context_processor
     def inject_locale():

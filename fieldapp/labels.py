@@ -23,3 +23,9 @@ ROLES = {
     "supervisor": _l("Supervisor"),
     "admin": _l("Admin"),
 }
+REVIEW_STATUSES = {
+    "pending": _l("Not reviewed"),
+    "approved": _l("Approved"),
+    "has_issues": _l("Has issues"),
+    "rejected": _l("Rejected"),
+}

@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
 from fieldapp.extensions import db
-from fieldapp.models import TALLY_FIELDS, Area, DailyTally, Site, Target, Visit
+from fieldapp.models import TALLY_FIELDS, Area, DailyTally, Site, Target, UserDailyTally, Visit
 
 
 def visit_deltas(visit: Visit, newly_covered: bool, sign: int = 1) -> dict[str, int]:
@@ -32,17 +32,27 @@ def visit_deltas(visit: Visit, newly_covered: bool, sign: int = 1) -> dict[str, 
     return {name: sign * value for name, value in deltas.items()}
 
 
-def bump_daily_tally(building_id: int, day: date, deltas: dict[str, int]) -> None:
-    """Add `deltas` to one building-day row with a single upsert (no read-modify-write race)."""
+def _upsert_sums(model, key: dict, deltas: dict[str, int]) -> None:
+    """Add `deltas` to one rollup row with a single upsert (no read-modify-write race)."""
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = DailyTally.__table__
-    statement = insert(table).values(building_id=building_id, day=day, **deltas)
+    table = model.__table__
+    statement = insert(table).values(**key, **deltas)
     statement = statement.on_conflict_do_update(
-        index_elements=[table.c.building_id, table.c.day],
+        index_elements=[table.c[name] for name in key],
         set_={name: table.c[name] + statement.excluded[name] for name in deltas},
     )
     db.session.execute(statement)
+
+
+def bump_daily_tally(building_id: int, day: date, deltas: dict[str, int]) -> None:
+    _upsert_sums(DailyTally, {"building_id": building_id, "day": day}, deltas)
+
+
+def bump_tallies(visit: Visit, deltas: dict[str, int]) -> None:
+    """Move every rollup a visit feeds: its building's day and its volunteer's (and team's) day."""
+    bump_daily_tally(visit.building_id, visit.day, deltas)
+    _upsert_sums(UserDailyTally, {"user_id": visit.user_id, "team_id": visit.team_id or 0, "day": visit.day}, deltas)
 
 
 @dataclass
@@ -124,53 +134,57 @@ def child_totals_for(
     return totals
 
 
+def counted(statement):
+    """Only visits that count: not undone, not rejected."""
+    return statement.where(Visit.undone_at.is_(None), Visit.review_status != "rejected")
+
+
 def recount_differences() -> list[str]:
-    """Recount every building-day from raw visits and list where the rollups disagree (none expected)."""
-    recount: dict[tuple[int, date], dict[str, int]] = {}
+    """Recount every rollup from raw visits and list where they disagree (none expected)."""
+    by_building: dict[tuple, dict[str, int]] = {}
+    by_user: dict[tuple, dict[str, int]] = {}
 
-    def row_for(key):
-        return recount.setdefault(key, dict.fromkeys(TALLY_FIELDS, 0))
-
-    for visit in db.session.scalars(select(Visit).where(Visit.undone_at.is_(None))).yield_per(5000):
-        row = row_for((visit.building_id, visit.day))
-        for name, value in visit_deltas(visit, newly_covered=False).items():
+    def add(table, key, deltas):
+        row = table.setdefault(key, dict.fromkeys(TALLY_FIELDS, 0))
+        for name, value in deltas.items():
             row[name] += value
 
+    for visit in db.session.scalars(counted(select(Visit))).yield_per(5000):
+        deltas = visit_deltas(visit, newly_covered=False)
+        add(by_building, (visit.building_id, visit.day), deltas)
+        add(by_user, (visit.user_id, visit.team_id or 0, visit.day), deltas)
+
     problems = []
-    covering = db.session.execute(
-        select(Site.id, Site.kind, Visit.id, Visit.site_id, Visit.outcome, Visit.building_id, Visit.day).join(
-            Visit, Visit.id == Site.covered_by_visit_id
-        )
-    )
-    for site_id, kind, visit_id, visit_site_id, outcome, building_id, day in covering:
-        if visit_site_id != site_id or outcome != "talked" or kind != "household":
-            problems.append(f"site {site_id}: covered by visit {visit_id}, which cannot cover it")
-        row_for((building_id, day))["households_covered"] += 1
+    covering = db.session.execute(select(Site.id, Site.kind, Visit).join(Visit, Visit.id == Site.covered_by_visit_id))
+    for site_id, kind, visit in covering:
+        if visit.site_id != site_id or visit.outcome != "talked" or kind != "household" or not visit.counts_in_tallies:
+            problems.append(f"site {site_id}: covered by visit {visit.id}, which cannot cover it")
+        add(by_building, (visit.building_id, visit.day), {"households_covered": 1})
+        add(by_user, (visit.user_id, visit.team_id or 0, visit.day), {"households_covered": 1})
 
     uncovered_but_talked = db.session.scalars(
-        select(Site.id)
-        .join(Visit, Visit.site_id == Site.id)
-        .where(
-            Site.kind == "household",
-            Site.covered_by_visit_id.is_(None),
-            Visit.outcome == "talked",
-            Visit.undone_at.is_(None),
-        )
-        .distinct()
+        counted(
+            select(Site.id)
+            .join(Visit, Visit.site_id == Site.id)
+            .where(Site.kind == "household", Site.covered_by_visit_id.is_(None), Visit.outcome == "talked")
+        ).distinct()
     )
     problems += [f"site {site_id}: talked to but not counted as covered" for site_id in uncovered_but_talked]
 
-    stored = {
-        (row.building_id, row.day): {name: getattr(row, name) for name in TALLY_FIELDS}
-        for row in db.session.scalars(select(DailyTally))
-    }
-    zero = dict.fromkeys(TALLY_FIELDS, 0)
-    for key in sorted(set(recount) | set(stored)):
-        expected, actual = recount.get(key, zero), stored.get(key, zero)
-        for name in TALLY_FIELDS:
-            if expected[name] != actual[name]:
-                problems.append(
-                    f"building {key[0]} on {key[1]}: {name} is {actual[name]} in the rollup,"
-                    f" {expected[name]} by recount"
-                )
+    for label, model, key_names, recount in (
+        ("building", DailyTally, ("building_id", "day"), by_building),
+        ("volunteer", UserDailyTally, ("user_id", "team_id", "day"), by_user),
+    ):
+        stored = {
+            tuple(getattr(row, name) for name in key_names): {name: getattr(row, name) for name in TALLY_FIELDS}
+            for row in db.session.scalars(select(model))
+        }
+        zero = dict.fromkeys(TALLY_FIELDS, 0)
+        for key in sorted(set(recount) | set(stored), key=str):
+            expected, actual = recount.get(key, zero), stored.get(key, zero)
+            for name in TALLY_FIELDS:
+                if expected[name] != actual[name]:
+                    problems.append(
+                        f"{label} {key}: {name} is {actual[name]} in the rollup, {expected[name]} by recount"
+                    )
     return problems

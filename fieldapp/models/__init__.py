@@ -3,8 +3,9 @@
 from fieldapp.models.areas import LEVEL_RANK, LEVELS, Area, Target
 from fieldapp.models.audit import AuditEvent
 from fieldapp.models.people import ROLES, Team, User, team_areas
+from fieldapp.models.reports import WeeklyReport
 from fieldapp.models.sites import SITE_KINDS, SITE_STATUSES, Site, Tag, mask_phone
-from fieldapp.models.visits import OUTCOMES, TALLY_FIELDS, VISIT_COUNTS, DailyTally, Visit
+from fieldapp.models.visits import OUTCOMES, TALLY_FIELDS, VISIT_COUNTS, DailyTally, UserDailyTally, Visit
 
 __all__ = [
     "LEVELS",
@@ -23,7 +24,9 @@ __all__ = [
     "Target",
     "Team",
     "User",
+    "UserDailyTally",
     "Visit",
+    "WeeklyReport",
     "mask_phone",
     "team_areas",
 ]

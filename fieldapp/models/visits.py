@@ -42,6 +42,7 @@ class Visit(db.Model):
         CheckConstraint("lat IS NULL OR (lat >= -90 AND lat <= 90)", name="lat_range"),
         CheckConstraint("lon IS NULL OR (lon >= -180 AND lon <= 180)", name="lon_range"),
         CheckConstraint("accuracy_m IS NULL OR accuracy_m >= 0", name="accuracy_not_negative"),
+        CheckConstraint("review_status IN ('pending', 'approved', 'has_issues', 'rejected')", name="review_status"),
         Index("ix_visits_site_server_time", "site_id", "server_time"),
         Index("ix_visits_building_day", "building_id", "day"),
         Index("ix_visits_user_day", "user_id", "day"),
@@ -93,16 +94,24 @@ class Visit(db.Model):
     corrected_at: Mapped[datetime | None]
     corrected_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     correction_reason: Mapped[str | None] = mapped_column(Text)
+    #: The supervisor's review: pending, approved, has_issues (kept, with a comment) or rejected (counts nowhere).
+    review_status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    #: Why a visit has issues or was rejected; the volunteer sees it.
+    review_comment: Mapped[str | None] = mapped_column(Text)
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None]
 
     site: Mapped[Site] = relationship(foreign_keys=[site_id])
     building: Mapped[Area] = relationship()
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     team: Mapped[Team | None] = relationship()
     corrected_by: Mapped[User | None] = relationship(foreign_keys=[corrected_by_id])
+    reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
 
     @property
     def counts_in_tallies(self) -> bool:
-        return self.undone_at is None
+        """Undone and rejected visits count nowhere; every other visit counts everywhere."""
+        return self.undone_at is None and self.review_status != "rejected"
 
     @property
     def gps_flags(self) -> list[str]:
@@ -115,13 +124,9 @@ class Visit(db.Model):
         return {name: getattr(self, name) for name in VISIT_COUNTS}
 
 
-class DailyTally(db.Model):
-    """Per building per day sums of visits, moved in the same transaction as each visit."""
+class TallySums:
+    """The sums every rollup holds, moved in the same transaction as each visit."""
 
-    __tablename__ = "daily_tallies"
-
-    building_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
     visits: Mapped[int] = mapped_column(Integer, default=0)
     talked: Mapped[int] = mapped_column(Integer, default=0)
     people_reached: Mapped[int] = mapped_column(Integer, default=0)
@@ -130,10 +135,32 @@ class DailyTally(db.Model):
     miniprogram_regs: Mapped[int] = mapped_column(Integer, default=0)
     notices_signed: Mapped[int] = mapped_column(Integer, default=0)
     receipts_collected: Mapped[int] = mapped_column(Integer, default=0)
-    #: Households first covered (first "talked" visit) on this day: sums to distinct households visited.
+    #: Households first covered (first "talked" visit): sums to distinct households visited.
     households_covered: Mapped[int] = mapped_column(Integer, default=0)
 
+
+class DailyTally(TallySums, db.Model):
+    """Per building per day: what every area page sums."""
+
+    __tablename__ = "daily_tallies"
+
+    building_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+
     building: Mapped[Area] = relationship()
+
+
+class UserDailyTally(TallySums, db.Model):
+    """Per volunteer per day (and per team: the team the volunteer was in when visiting)."""
+
+    __tablename__ = "user_daily_tallies"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    #: The visit's team, 0 when the volunteer had none (0 rather than NULL: it is part of the key).
+    team_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+
+    user: Mapped[User] = relationship()
 
 
 #: DailyTally columns that hold sums, in the order pages show them.

@@ -15,7 +15,7 @@ from fieldapp.audit import audit
 from fieldapp.database import utcnow
 from fieldapp.extensions import db
 from fieldapp.models import OUTCOMES, VISIT_COUNTS, Area, Site, Tag, User, Visit
-from fieldapp.tallies import bump_daily_tally, visit_deltas
+from fieldapp.tallies import bump_tallies, visit_deltas
 
 #: A phone clock this far ahead of the server is not believed for the working day.
 MAX_CLOCK_AHEAD = timedelta(minutes=10)
@@ -207,13 +207,13 @@ def count_visit(visit: Visit, site: Site) -> None:
         )
         newly_covered = result.rowcount == 1
         db.session.expire(site, ["covered_by_visit_id"])
-    bump_daily_tally(visit.building_id, visit.day, visit_deltas(visit, newly_covered))
+    bump_tallies(visit, visit_deltas(visit, newly_covered))
 
 
 def uncount_visit(visit: Visit, site: Site) -> None:
     """Take a visit out of the tallies; if it covered its household, the next talk there covers it."""
     lost_coverage = site.covered_by_visit_id == visit.id
-    bump_daily_tally(visit.building_id, visit.day, visit_deltas(visit, lost_coverage, sign=-1))
+    bump_tallies(visit, visit_deltas(visit, lost_coverage, sign=-1))
     if not lost_coverage:
         return
     successor = db.session.scalar(
@@ -223,13 +223,14 @@ def uncount_visit(visit: Visit, site: Site) -> None:
             Visit.id != visit.id,
             Visit.outcome == "talked",
             Visit.undone_at.is_(None),
+            Visit.review_status != "rejected",
         )
         .order_by(Visit.id)
         .limit(1)
     )
     site.covered_by_visit_id = successor.id if successor else None
     if successor:
-        bump_daily_tally(successor.building_id, successor.day, {"households_covered": 1})
+        bump_tallies(successor, {"households_covered": 1})
     db.session.flush()
 
 
@@ -250,7 +251,7 @@ class VisitLocked(Exception):
 
 def can_undo(user: User, visit: Visit, now: datetime | None = None) -> bool:
     now = now or utcnow()
-    return visit.user_id == user.id and visit.undone_at is None and now - visit.server_time <= UNDO_WINDOW
+    return visit.user_id == user.id and visit.counts_in_tallies and now - visit.server_time <= UNDO_WINDOW
 
 
 def undo_visit(user: User, visit: Visit) -> None:
@@ -264,7 +265,7 @@ def undo_visit(user: User, visit: Visit) -> None:
 
 
 def can_correct(user: User, visit: Visit) -> bool:
-    return user.role in CORRECTING_ROLES and visit.undone_at is None and user.can_see(visit.building)
+    return user.role in CORRECTING_ROLES and visit.counts_in_tallies and user.can_see(visit.building)
 
 
 def correct_visit(user: User, visit: Visit, data: VisitInput, reason: str) -> None:

@@ -1,0 +1,145 @@
+"""The daily log: filter a day's visits, see the evidence, approve, flag or reject."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from fieldapp.access import require_role, visible_area_or_404
+from fieldapp.areas.routes import local_today
+from fieldapp.extensions import db
+from fieldapp.htmx import is_htmx, render
+from fieldapp.models import Area, Team, User, Visit
+from fieldapp.review import bp
+from fieldapp.review.forms import BulkApproveForm, LogFilterForm, ReviewForm
+from fieldapp.review.services import (
+    LOG_PAGE_SIZE,
+    REVIEW_ROLES,
+    can_review,
+    day_log,
+    is_rapid,
+    review_visit,
+)
+from fieldapp.sites.services import VisitLocked, VisitRefused
+
+
+def filter_form(area: Area) -> LogFilterForm:
+    form = LogFilterForm(request.args)
+    prefix = area.path
+    teams = db.session.scalars(
+        select(Team)
+        .join(Area, Area.id == Team.area_id)
+        .where(Area.path.startswith(prefix, autoescape=True))
+        .order_by(Team.name)
+    ).all()
+    people = db.session.scalars(
+        select(User)
+        .join(Area, Area.id == User.area_id)
+        .where(Area.path.startswith(prefix, autoescape=True))
+        .order_by(User.display_name)
+    ).all()
+    form.team.choices = [(0, _("All")), *[(team.id, team.name) for team in teams]]
+    form.volunteer.choices = [(0, _("All")), *[(person.id, person.display_name) for person in people]]
+    form.validate()
+    return form
+
+
+@bp.get("/log")
+@login_required
+@require_role(*REVIEW_ROLES)
+def log():
+    """A day's visits in my area (or a part of it), flagged ones first, with the evidence."""
+    area = visible_area_or_404(request.args.get("area", current_user.area_id, type=int))
+    form = filter_form(area)
+    day = form.day.data if form.day.data and not form.day.errors else local_today()
+    page = max(1, request.args.get("page", 1, type=int))
+    rows, total = day_log(
+        area,
+        day,
+        team_id=form.team.data if not form.team.errors else None,
+        user_id=form.volunteer.data if not form.volunteer.errors else None,
+        outcome=form.outcome.data or None if not form.outcome.errors else None,
+        flag=form.flag.data or None if not form.flag.errors else None,
+        page=page,
+    )
+    return render_template(
+        "review/log.html",
+        area=area,
+        form=form,
+        day=day,
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // LOG_PAGE_SIZE)),
+        review_form=ReviewForm(),
+        bulk_form=BulkApproveForm(),
+        is_rapid=is_rapid,
+        can_review=can_review,
+    )
+
+
+def reviewable_or_404(visit_id: int) -> Visit:
+    visit = db.session.get(Visit, visit_id)
+    if visit is None or not current_user.can_see(visit.building):
+        abort(404)
+    return visit
+
+
+def back_to_log():
+    target = request.form.get("next") or url_for("review.log")
+    return redirect(target if target.startswith("/log") else url_for("review.log"), code=303)
+
+
+@bp.post("/log/visits/<int:visit_id>")
+@login_required
+@require_role(*REVIEW_ROLES)
+def review(visit_id: int):
+    """One verdict. htmx swaps the row in place; a plain form goes back to the log."""
+    visit = reviewable_or_404(visit_id)
+    form = ReviewForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            review_visit(current_user, visit, form.status.data, form.comment.data or "")
+        except (VisitRefused, VisitLocked) as refused:
+            db.session.rollback()
+            error = (
+                str(next(iter(refused.problems.values()))) if isinstance(refused, VisitRefused) else str(refused.reason)
+            )
+        else:
+            db.session.commit()
+    else:
+        error = _("The request could not be understood. Please go back and try again.")
+    if is_htmx():
+        return render(
+            "review/log.html",
+            "review/_row.html",
+            status=422 if error else 200,
+            visit=visit,
+            seconds=None,
+            error=error,
+            review_form=ReviewForm(formdata=None),
+            is_rapid=is_rapid,
+            can_review=can_review,
+        )
+    flash(error or _("Review saved."), "error" if error else "success")
+    return back_to_log()
+
+
+@bp.post("/log/approve")
+@login_required
+@require_role(*REVIEW_ROLES)
+def bulk_approve():
+    """Approve every ticked visit at once (those outside my area are ignored, never changed)."""
+    form = BulkApproveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    ids = [int(value) for value in request.form.getlist("visit_id") if value.isdigit()]
+    approved = 0
+    for visit in db.session.scalars(select(Visit).where(Visit.id.in_(ids))):
+        if can_review(current_user, visit) and visit.review_status != "approved":
+            review_visit(current_user, visit, "approved")
+            approved += 1
+    db.session.commit()
+    flash(_("%(n)d visits approved.", n=approved), "success")
+    return back_to_log()

@@ -1,0 +1,96 @@
+"""Reviewing visits: approve, mark as having issues, or reject (a rejected visit leaves every tally)."""
+
+from datetime import date, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from fieldapp.audit import audit
+from fieldapp.database import utcnow
+from fieldapp.extensions import db
+from fieldapp.models import Area, User, Visit
+from fieldapp.sites.services import VisitLocked, VisitRefused, count_visit, lock_site, uncount_visit
+
+REVIEW_ROLES = ("supervisor", "admin")
+REVIEW_STATUSES = ("approved", "has_issues", "rejected")
+#: Two visits by one volunteer closer than this look like doors not really knocked on (40 in 10 minutes).
+RAPID_GAP = timedelta(seconds=60)
+#: A day's log shows at most this many visits per page.
+LOG_PAGE_SIZE = 200
+
+
+def can_review(user: User, visit: Visit) -> bool:
+    return user.role in REVIEW_ROLES and visit.undone_at is None and user.can_see(visit.building)
+
+
+def review_visit(user: User, visit: Visit, status: str, comment: str = "") -> None:
+    """Record the supervisor's verdict; rejecting takes the visit out of the tallies. The caller commits."""
+    if status not in REVIEW_STATUSES:
+        raise VisitRefused({"status": _l("Choose approve, has issues or reject.")})
+    if not can_review(user, visit):
+        raise VisitLocked(_l("You cannot review this visit."))
+    comment = comment.strip()
+    if status != "approved" and not comment:
+        raise VisitRefused({"comment": _l("Say what is wrong, so the volunteer knows.")})
+    before = {"review_status": visit.review_status, "review_comment": visit.review_comment}
+    was_counted = visit.counts_in_tallies
+    site = lock_site(visit.site_id)
+    if was_counted and status == "rejected":
+        uncount_visit(visit, site)
+    visit.review_status, visit.review_comment = status, comment or None
+    visit.reviewed_by_id, visit.reviewed_at = user.id, utcnow()
+    if not was_counted and status != "rejected":
+        db.session.flush()
+        db.session.refresh(site)
+        count_visit(visit, site)
+    audit("visit.review", visit, before=before, after={"review_status": status, "review_comment": comment or None})
+
+
+def day_log(area: Area, day: date, team_id=None, user_id=None, outcome=None, flag=None, page: int = 1):
+    """(rows, total): the visits of one day under `area`, what looks wrong first.
+
+    Each row is (visit, seconds since the same volunteer's previous visit that day, or None).
+    """
+    in_area = (
+        select(
+            Visit.id,
+            func.lag(Visit.server_time).over(partition_by=Visit.user_id, order_by=Visit.server_time).label("previous"),
+        )
+        .join(Area, Area.id == Visit.building_id)
+        .where(Area.path.startswith(area.path, autoescape=True), Visit.day == day, Visit.undone_at.is_(None))
+        .subquery()
+    )
+    gap = in_area.c.previous
+    query = select(Visit, gap).join(in_area, in_area.c.id == Visit.id)
+    if team_id:
+        query = query.where(Visit.team_id == team_id)
+    if user_id:
+        query = query.where(Visit.user_id == user_id)
+    if outcome:
+        query = query.where(Visit.outcome == outcome)
+    if flag == "far":
+        query = query.where(Visit.gps_far.is_(True))
+    elif flag == "inaccurate":
+        query = query.where(Visit.gps_inaccurate.is_(True))
+    elif flag == "missing":
+        query = query.where(Visit.gps_missing.is_(True))
+    elif flag == "unreviewed":
+        query = query.where(Visit.review_status == "pending")
+    rows = []
+    for visit, previous in db.session.execute(query):
+        seconds = (visit.server_time - previous).total_seconds() if previous else None
+        rows.append((visit, seconds))
+    if flag == "rapid":
+        rows = [row for row in rows if is_rapid(row[1])]
+    # What looks wrong comes first; then in the order the day went.
+    rows.sort(key=lambda row: (not looks_wrong(*row), row[0].server_time))
+    start = (page - 1) * LOG_PAGE_SIZE
+    return rows[start : start + LOG_PAGE_SIZE], len(rows)
+
+
+def is_rapid(seconds) -> bool:
+    return seconds is not None and seconds < RAPID_GAP.total_seconds()
+
+
+def looks_wrong(visit: Visit, seconds) -> bool:
+    return bool(visit.gps_flags) or is_rapid(seconds) or visit.review_status in ("has_issues", "rejected")
