@@ -109,7 +109,10 @@ def load_demo(seed: int = 2026, days_of_visits: int = 4) -> dict[str, int]:
                 if moment > now:
                     moment = now
                 walker = rng.choice(walkers[rng.choice(team_of_station[station_name])])
-                record_visit(walker, site, demo_visit(rng, site, moment), str(uuid.UUID(int=rng.getrandbits(128))))
+                visit, _ = record_visit(
+                    walker, site, demo_visit(rng, site, moment), str(uuid.UUID(int=rng.getrandbits(128)))
+                )
+                visit.server_time = moment  # as if it had reached the server then, not all at load time
                 made["visits"] += 1
     made["sites"] = db.session.query(Site).count()
     made["areas"] = db.session.query(Area).count()
@@ -151,11 +154,18 @@ def add_households(rng: random.Random, building, is_village: bool) -> None:
 
 
 def demo_visit(rng: random.Random, site: Site, moment: datetime) -> VisitInput:
+    # The phone sends its position whatever happened at the door: within ~20 m, 5-35 m accurate.
+    where = {
+        "lat": site.lat + rng.uniform(-0.0002, 0.0002) if site.lat else None,
+        "lon": site.lon + rng.uniform(-0.0002, 0.0002) if site.lon else None,
+        "accuracy_m": float(rng.choice([5, 8, 12, 20, 35])),
+        "device_time": moment,
+    }
     if site.status != "occupied":
-        return VisitInput(outcome="vacant", device_time=moment)
+        return VisitInput(outcome="vacant", **where)
     outcome = rng.choices(["talked", "not_home", "refused"], weights=[75, 20, 5])[0]
     if outcome != "talked":
-        return VisitInput(outcome=outcome, device_time=moment)
+        return VisitInput(outcome=outcome, **where)
     people = rng.randint(1, max(1, site.residents))
     installs = rng.randint(0, people)
     return VisitInput(
@@ -166,8 +176,5 @@ def demo_visit(rng: random.Random, site: Site, moment: datetime) -> VisitInput:
         miniprogram_regs=rng.randint(0, people),
         notice_signed=rng.random() < 0.8,
         receipt_collected=rng.random() < 0.5,
-        lat=site.lat + rng.uniform(-0.0002, 0.0002) if site.lat else None,
-        lon=site.lon + rng.uniform(-0.0002, 0.0002) if site.lon else None,
-        accuracy_m=float(rng.choice([5, 8, 12, 20, 35])),
-        device_time=moment,
+        **where,
     )

@@ -52,6 +52,7 @@ def log():
     area = visible_area_or_404(request.args.get("area", current_user.area_id, type=int))
     form = filter_form(area)
     day = form.day.data if form.day.data and not form.day.errors else local_today()
+    form.day.data = day
     page = max(1, request.args.get("page", 1, type=int))
     rows, total = day_log(
         area,

@@ -54,7 +54,10 @@ def day_log(area: Area, day: date, team_id=None, user_id=None, outcome=None, fla
     in_area = (
         select(
             Visit.id,
-            func.lag(Visit.server_time).over(partition_by=Visit.user_id, order_by=Visit.server_time).label("previous"),
+            # Typed, so SQLite hands back a datetime rather than its text.
+            func.lag(Visit.server_time, type_=Visit.server_time.type)
+            .over(partition_by=Visit.user_id, order_by=Visit.server_time)
+            .label("previous"),
         )
         .join(Area, Area.id == Visit.building_id)
         .where(Area.path.startswith(area.path, autoescape=True), Visit.day == day, Visit.undone_at.is_(None))

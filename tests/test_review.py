@@ -1,0 +1,124 @@
+"""The supervisor's daily log and review: what looks wrong first, rejections leave every tally."""
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from fieldapp.extensions import db
+from fieldapp.models import AuditEvent, UserDailyTally
+from fieldapp.review.services import review_visit
+from fieldapp.sites.services import VisitInput, record_visit
+from fieldapp.tallies import area_totals, recount_differences
+from tests.test_door import METRE_OF_LATITUDE
+
+
+def talk(world, site, installs=1, metres_north=5.0, seconds_later=None, user=None):
+    data = VisitInput(
+        "talked",
+        max(1, installs),
+        installs,
+        lat=site.lat + metres_north * METRE_OF_LATITUDE,
+        lon=site.lon,
+        accuracy_m=8,
+    )
+    visit, _ = record_visit(user or world.a.volunteer, site, data, str(uuid.uuid4()))
+    if seconds_later is not None:
+        visit.server_time += timedelta(seconds=seconds_later)
+    db.session.commit()
+    return visit
+
+
+def volunteer_installs(world) -> int:
+    rows = db.session.scalars(select(UserDailyTally).where(UserDailyTally.user_id == world.a.volunteer.id))
+    return sum(row.app_installs for row in rows)
+
+
+def test_a_rejected_visit_leaves_every_tally_and_the_volunteer_sees_why(world, browser):
+    site = world.a.sites[0]
+    visit = talk(world, site, installs=2)
+    assert volunteer_installs(world) == 2
+    browser.login("a-supervisor")
+    response = browser.post(f"/log/visits/{visit.id}", {"status": "rejected", "comment": "定位在另一栋楼"})
+    assert response.status_code == 303
+    for area in (world.a.building, world.a.area, world.district):
+        totals = area_totals(area)
+        assert (totals.visits, totals.app_installs, totals.households_covered) == (0, 0, 0), area.name
+    assert volunteer_installs(world) == 0
+    assert recount_differences() == []
+    browser.post("/logout", {})
+    browser.login("a-volunteer")
+    assert "定位在另一栋楼" in browser.client.get(f"/h/{site.active_tag.token}").text
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "visit.review"))
+    assert event.after == {"review_status": "rejected", "review_comment": "定位在另一栋楼"}
+
+
+def test_a_rejection_taken_back_counts_the_visit_again(world):
+    visit = talk(world, world.a.sites[0], installs=2)
+    review_visit(world.a.supervisor, visit, "rejected", "wrong")
+    db.session.commit()
+    review_visit(world.a.supervisor, visit, "approved")
+    db.session.commit()
+    totals = area_totals(world.a.area)
+    assert (totals.visits, totals.app_installs, totals.households_covered) == (1, 2, 1)
+    assert recount_differences() == []
+
+
+def test_rejecting_the_covering_visit_hands_coverage_to_the_next_talk(world):
+    site = world.a.sites[0]
+    first, second = talk(world, site), talk(world, site)
+    review_visit(world.a.supervisor, first, "rejected", "duplicate")
+    db.session.commit()
+    assert site.covered_by_visit_id == second.id
+    assert area_totals(world.a.area).households_covered == 1
+    assert recount_differences() == []
+
+
+def test_issues_and_rejections_need_a_comment(world, browser):
+    visit = talk(world, world.a.sites[0])
+    browser.login("a-supervisor")
+    response = browser.post(
+        f"/log/visits/{visit.id}", {"status": "rejected", "comment": " "}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 422
+    assert "请说明问题" in response.text
+    assert area_totals(world.a.area).visits == 1
+
+
+def test_the_log_puts_what_looks_wrong_first_with_its_evidence(world, browser):
+    talk(world, world.a.sites[0], seconds_later=0)
+    far = talk(world, world.a.sites[1], metres_north=400, seconds_later=600)
+    talk(world, world.a.sites[2], seconds_later=1200)
+    rapid = talk(world, world.a.sites[3], seconds_later=1230)
+    browser.login("a-supervisor")
+    page = browser.client.get("/log").text
+    order = [page.index(f'id="visit-{v.id}"') for v in (far, rapid)]
+    assert max(order) < min(page.index(f'id="visit-{v}"') for v in (1, 3))
+    assert "离门牌 " in page and "秒" in page
+    only_far = browser.client.get("/log?flag=far").text
+    assert f'id="visit-{far.id}"' in only_far and f'id="visit-{rapid.id}"' not in only_far
+
+
+def test_bulk_approve_approves_only_what_the_supervisor_may_review(world, browser):
+    mine = [talk(world, site) for site in world.a.sites[:3]]
+    theirs = talk(world, world.b.sites[0], user=world.b.volunteer)
+    browser.login("a-supervisor")
+    response = browser.post("/log/approve", {"visit_id": [str(v.id) for v in [*mine, theirs]]})
+    assert response.status_code == 303
+    for visit in mine:
+        db.session.refresh(visit)
+        assert visit.review_status == "approved"
+    db.session.refresh(theirs)
+    assert theirs.review_status == "pending"
+
+
+def test_volunteers_have_no_log_and_supervisors_see_only_their_station(world, browser):
+    visit_b = talk(world, world.b.sites[0], user=world.b.volunteer)
+    browser.login("a-volunteer")
+    assert browser.client.get("/log").status_code == 403
+    browser.post("/logout", {})
+    browser.login("a-supervisor")
+    assert f'id="visit-{visit_b.id}"' not in browser.client.get("/log").text
+    assert browser.client.get(f"/log?area={world.b.area.id}").status_code == 404
+    assert browser.post(f"/log/visits/{visit_b.id}", {"status": "rejected", "comment": "x"}).status_code == 404
+    assert area_totals(world.b.area).visits == 1
