@@ -72,10 +72,11 @@ def register_blueprints(app: Flask) -> None:
     from fieldapp.areas import bp as areas_bp
     from fieldapp.auth import bp as auth_bp
     from fieldapp.core import bp as core_bp
+    from fieldapp.reports import bp as reports_bp
     from fieldapp.review import bp as review_bp
     from fieldapp.sites import bp as sites_bp
 
-    for blueprint in (core_bp, auth_bp, areas_bp, sites_bp, review_bp, admin_bp):
+    for blueprint in (core_bp, auth_bp, areas_bp, sites_bp, review_bp, reports_bp, admin_bp):
         app.register_blueprint(blueprint)
 
 

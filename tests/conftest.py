@@ -108,6 +108,8 @@ class IsolatedClient(FlaskClient):
     def open(self, *args, **kwargs):
         if has_app_context():
             db.session.commit()  # the request must see the test's data and not wait on its transaction
+        # Buffered: a streamed body must be read inside the request's own context.
+        kwargs.setdefault("buffered", True)
         response = contextvars.Context().run(super().open, *args, **kwargs)
         if has_app_context():
             db.session.expire_all()  # and the test must see what the request wrote

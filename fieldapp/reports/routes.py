@@ -1,0 +1,137 @@
+"""The weekly report page, publishing it, and downloads (every download is audited)."""
+
+from datetime import date, timedelta
+
+from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from fieldapp.access import require_role, visible_area_or_404
+from fieldapp.areas.routes import local_today
+from fieldapp.audit import audit
+from fieldapp.extensions import db
+from fieldapp.models import WeeklyReport
+from fieldapp.reports import bp
+from fieldapp.reports.services import (
+    AlreadyPublished,
+    build_weekly,
+    publish_weekly,
+    visit_export_rows,
+    week_bounds,
+    weekly_csv,
+    weekly_xlsx,
+)
+from fieldapp.review.forms import BulkApproveForm
+
+REPORT_ROLES = ("supervisor", "admin")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def requested_week() -> date:
+    try:
+        day = date.fromisoformat(request.args.get("week", ""))
+    except ValueError:
+        day = local_today()
+    return week_bounds(day)[0]
+
+
+def published(area_id: int, week_start: date) -> WeeklyReport | None:
+    return db.session.scalar(
+        select(WeeklyReport).where(WeeklyReport.area_id == area_id, WeeklyReport.week_start == week_start)
+    )
+
+
+@bp.get("/weekly")
+@login_required
+@require_role(*REPORT_ROLES)
+def weekly():
+    """周报: stations, communities and grids ranked by coverage and by installs, with the change from last week."""
+    area = visible_area_or_404(request.args.get("area", current_user.area_id, type=int))
+    week_start = requested_week()
+    report = published(area.id, week_start)
+    data = report.data if report else build_weekly(area, week_start)
+    return render_template(
+        "reports/weekly.html",
+        area=area,
+        data=data,
+        report=report,
+        week_start=week_start,
+        previous_week=week_start - timedelta(days=7),
+        next_week=week_start + timedelta(days=7),
+        publish_form=BulkApproveForm(),
+    )
+
+
+@bp.post("/weekly/publish")
+@login_required
+@require_role(*REPORT_ROLES)
+def publish():
+    """Freeze the week's report as it stands now."""
+    form = BulkApproveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    area = visible_area_or_404(request.form.get("area", type=int) or 0)
+    try:
+        week_start = week_bounds(date.fromisoformat(request.form.get("week", "")))[0]
+    except ValueError:
+        abort(400)
+    try:
+        publish_weekly(current_user, area, week_start)
+    except AlreadyPublished:
+        db.session.rollback()
+        flash(_("This week was already published; the published version stays as it was."), "error")
+    else:
+        db.session.commit()
+        flash(_("Published. Later corrections will not change this report."), "success")
+    return redirect(url_for("reports.weekly", area=area.id, week=week_start.isoformat()), code=303)
+
+
+@bp.get("/weekly.<kind>")
+@login_required
+@require_role(*REPORT_ROLES)
+def weekly_file(kind: str):
+    """The week as XLSX or CSV: the stored bytes once published, else built now."""
+    if kind not in ("xlsx", "csv"):
+        abort(404)
+    area = visible_area_or_404(request.args.get("area", current_user.area_id, type=int))
+    week_start = requested_week()
+    report = published(area.id, week_start)
+    if report:
+        content = report.xlsx if kind == "xlsx" else report.csv
+    else:
+        data = build_weekly(area, week_start)
+        content = weekly_xlsx(data) if kind == "xlsx" else weekly_csv(data)
+    audit(
+        "report.export",
+        area,
+        after={"report": f"weekly.{kind}", "week_start": week_start.isoformat(), "published": report is not None},
+    )
+    db.session.commit()
+    filename = f"weekly-{area.id}-{week_start.isoformat()}.{kind}"
+    return Response(
+        content,
+        mimetype=XLSX if kind == "xlsx" else "text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.get("/visits.csv")
+@login_required
+@require_role(*REPORT_ROLES)
+def visits_csv():
+    """Every visit of an area over a period, streamed (a district's million rows never sit in memory)."""
+    area = visible_area_or_404(request.args.get("area", current_user.area_id, type=int))
+    try:
+        first_day = date.fromisoformat(request.args.get("from", "2000-01-01"))
+        last_day = date.fromisoformat(request.args.get("to", local_today().isoformat()))
+    except ValueError:
+        abort(400)
+    audit("visits.export", area, after={"from": first_day.isoformat(), "to": last_day.isoformat()})
+    db.session.commit()
+    filename = f"visits-{area.id}-{first_day.isoformat()}-{last_day.isoformat()}.csv"
+    return Response(
+        stream_with_context(visit_export_rows(area, first_day, last_day)),
+        mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -1,0 +1,292 @@
+"""Build, publish and export reports. Published reports are frozen: their files are stored byte for byte."""
+
+import csv
+import re
+import io
+from datetime import date, timedelta
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from sqlalchemy import select
+
+from fieldapp.audit import audit
+from fieldapp.extensions import db
+from fieldapp.models import LEVEL_RANK, Area, User, Visit, WeeklyReport
+from fieldapp.tallies import child_totals_for
+
+#: The levels a weekly report ranks, below the reporting area.
+RANKED_LEVELS = ("station", "community", "grid")
+BOM = "\ufeff"  # so Excel opens a UTF-8 CSV as UTF-8
+
+
+class AlreadyPublished(Exception):
+    pass
+
+
+def week_bounds(day: date) -> tuple[date, date]:
+    """Monday to Sunday of the week holding `day`."""
+    start = day - timedelta(days=day.weekday())
+    return start, start + timedelta(days=6)
+
+
+def _change(now, before):
+    return None if now is None or before is None else round(now - before, 2)
+
+
+def build_weekly(area: Area, week_start: date) -> dict:
+    """Ranked tables of the levels below `area`: coverage to date and installs this week, with week-over-week change."""
+    week_end = week_start + timedelta(days=6)
+    previous_end, previous_start = week_start - timedelta(days=1), week_start - timedelta(days=7)
+    tables = []
+    for level in RANKED_LEVELS:
+        if LEVEL_RANK[level] <= LEVEL_RANK[area.level]:
+            continue
+        areas = db.session.scalars(
+            select(Area)
+            .where(Area.level == level, Area.path.startswith(area.path, autoescape=True))
+            .order_by(Area.path)
+        ).all()
+        if not areas:
+            continue
+        to_date = child_totals_for(areas, last_day=week_end)
+        to_previous = child_totals_for(areas, last_day=previous_end)
+        this_week = child_totals_for(areas, first_day=week_start, last_day=week_end)
+        last_week = child_totals_for(areas, first_day=previous_start, last_day=previous_end)
+        parents = {
+            a.id: a.name for a in db.session.scalars(select(Area).where(Area.id.in_({a.parent_id for a in areas})))
+        }
+        rows = []
+        for a in areas:
+            now, before, week, last = to_date[a.id], to_previous[a.id], this_week[a.id], last_week[a.id]
+            coverage = round(now.coverage, 2) if now.coverage is not None else None
+            rows.append(
+                {
+                    "name": a.name,
+                    "parent": parents.get(a.parent_id, ""),
+                    "resident_households": now.resident_households,
+                    "households_covered": now.households_covered,
+                    "coverage": coverage,
+                    "coverage_change": _change(
+                        coverage, round(before.coverage, 2) if before.coverage is not None else None
+                    ),
+                    "installs_week": week.app_installs,
+                    "installs_change": week.app_installs - last.app_installs,
+                    "installs_to_date": now.app_installs,
+                    "realname_to_date": now.realname_regs,
+                    "target_percent": round(now.percent_of_target("app_installs"), 2)
+                    if now.percent_of_target("app_installs") is not None
+                    else None,
+                }
+            )
+        totals = {
+            key: sum(row[key] for row in rows)
+            for key in (
+                "resident_households",
+                "households_covered",
+                "installs_week",
+                "installs_change",
+                "installs_to_date",
+                "realname_to_date",
+            )
+        }
+        totals["coverage"] = (
+            round(100.0 * totals["households_covered"] / totals["resident_households"], 2)
+            if totals["resident_households"]
+            else None
+        )
+        tables.append(
+            {
+                "level": level,
+                "by_coverage": sorted(rows, key=lambda r: (-(r["coverage"] or 0), r["name"])),
+                "by_installs": sorted(rows, key=lambda r: (-r["installs_week"], r["name"])),
+                "totals": totals,
+            }
+        )
+    return {"area": area.name, "week_start": week_start.isoformat(), "week_end": week_end.isoformat(), "tables": tables}
+
+
+def report_columns() -> list[tuple[str, str]]:
+    """(key, header) in the order spreadsheets show them; headers in Chinese, as the level above reads them."""
+    with force_locale("zh"):
+        return [
+            ("rank", _("Rank")),
+            ("name", _("Area name")),
+            ("parent", _("Belongs to")),
+            ("resident_households", _("Resident households")),
+            ("households_covered", _("Households visited")),
+            ("coverage", _("Coverage %")),
+            ("coverage_change", _("Coverage change (points)")),
+            ("installs_week", _("Installs this week")),
+            ("installs_change", _("Change from last week")),
+            ("installs_to_date", _("Installs to date")),
+            ("realname_to_date", _("Real-name to date")),
+            ("target_percent", _("% of install target")),
+        ]
+
+
+def level_title(level: str, ranking: str) -> str:
+    from fieldapp import labels
+
+    with force_locale("zh"):
+        by = _("by coverage") if ranking == "by_coverage" else _("by installs this week")
+        return f"{labels.LEVELS[level]} {by}"
+
+
+def report_rows(data: dict):
+    """(title, header, rows, totals row) per ranked table, ready for a spreadsheet."""
+    columns = report_columns()
+    with force_locale("zh"):
+        total_label = _("Total")
+    for table in data["tables"]:
+        for ranking in ("by_coverage", "by_installs"):
+            rows = [
+                [rank if key == "rank" else row.get(key) for key, _header in columns]
+                for rank, row in enumerate(table[ranking], start=1)
+            ]
+            totals = [total_label if key == "rank" else table["totals"].get(key) for key, _header in columns]
+            yield level_title(table["level"], ranking), [header for _key, header in columns], rows, totals
+
+
+def weekly_xlsx(data: dict) -> bytes:
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    bold = Font(bold=True)
+    for title, header, rows, totals in report_rows(data):
+        sheet = workbook.create_sheet(re.sub(r"[\\/?*\[\]:]", "·", title)[:31])  # Excel forbids these in sheet names
+        sheet.append([f"{data['area']} {data['week_start']} – {data['week_end']}"])
+        sheet.append(header)
+        for cell in sheet[2]:
+            cell.font = bold
+        for row in rows:
+            sheet.append(row)
+        sheet.append(totals)
+        for cell in sheet[sheet.max_row]:
+            cell.font = bold
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def weekly_csv(data: dict) -> bytes:
+    buffer = io.StringIO()
+    buffer.write(BOM)
+    writer = csv.writer(buffer)
+    writer.writerow([f"{data['area']} {data['week_start']} – {data['week_end']}"])
+    for title, header, rows, totals in report_rows(data):
+        writer.writerow([])
+        writer.writerow([title])
+        writer.writerow(header)
+        writer.writerows(rows)
+        writer.writerow(totals)
+    return buffer.getvalue().encode("utf-8")
+
+
+def publish_weekly(user: User, area: Area, week_start: date) -> WeeklyReport:
+    """Freeze the week: later edits to visits never change what was published. The caller commits."""
+    if db.session.scalar(
+        select(WeeklyReport.id).where(WeeklyReport.area_id == area.id, WeeklyReport.week_start == week_start)
+    ):
+        raise AlreadyPublished()
+    data = build_weekly(area, week_start)
+    report = WeeklyReport(
+        area_id=area.id,
+        week_start=week_start,
+        published_by_id=user.id,
+        data=data,
+        xlsx=weekly_xlsx(data),
+        csv=weekly_csv(data),
+    )
+    db.session.add(report)
+    db.session.flush()
+    audit("report.publish", report, after={"area_id": area.id, "week_start": week_start.isoformat()})
+    return report
+
+
+VISIT_EXPORT_COLUMNS = (
+    "id",
+    "day",
+    "server_time",
+    "station",
+    "community",
+    "grid",
+    "building",
+    "door",
+    "volunteer",
+    "team",
+    "outcome",
+    "people_reached",
+    "app_installs",
+    "realname_regs",
+    "miniprogram_regs",
+    "notice_signed",
+    "receipt_collected",
+    "distance_m",
+    "accuracy_m",
+    "gps_flags",
+    "review_status",
+)
+
+
+def visit_export_rows(area: Area, first_day: date, last_day: date):
+    """Every visit under `area` between two days, as CSV lines, streamed a batch at a time (flat memory)."""
+    from sqlalchemy.orm import joinedload
+
+    names = {
+        a.id: (a.level, a.name)
+        for a in db.session.scalars(select(Area).where(Area.path.startswith(area.path, autoescape=True)))
+    }
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def flush():
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    writer.writerow(VISIT_EXPORT_COLUMNS)
+    yield BOM + flush()
+    query = (
+        select(Visit)
+        .join(Area, Area.id == Visit.building_id)
+        .where(Area.path.startswith(area.path, autoescape=True), Visit.day >= first_day, Visit.day <= last_day)
+        .options(joinedload(Visit.site), joinedload(Visit.user), joinedload(Visit.team), joinedload(Visit.building))
+        .order_by(Visit.id)
+        .execution_options(yield_per=2000)
+    )
+    for count, visit in enumerate(db.session.scalars(query), start=1):
+        levels = {"station": "", "community": "", "grid": ""}
+        for ancestor_id in visit.building.ancestor_ids:
+            level, name = names.get(ancestor_id, ("", ""))
+            if level in levels:
+                levels[level] = name
+        writer.writerow(
+            [
+                visit.id,
+                visit.day.isoformat(),
+                visit.server_time.isoformat(timespec="seconds"),
+                levels["station"],
+                levels["community"],
+                levels["grid"],
+                visit.building.name,
+                visit.site.door_label,
+                visit.user.display_name,
+                visit.team.name if visit.team else "",
+                visit.outcome,
+                visit.people_reached,
+                visit.app_installs,
+                visit.realname_regs,
+                visit.miniprogram_regs,
+                int(visit.notice_signed),
+                int(visit.receipt_collected),
+                visit.distance_m if visit.distance_m is not None else "",
+                visit.accuracy_m if visit.accuracy_m is not None else "",
+                " ".join(visit.gps_flags),
+                visit.review_status if visit.undone_at is None else "undone",
+            ]
+        )
+        if count % 2000 == 0:
+            yield flush()
+    yield flush()

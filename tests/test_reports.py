@@ -1,0 +1,108 @@
+"""The weekly report (周报) and exports: ranked, totalled, frozen once published, audited."""
+
+import io
+import uuid
+
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from fieldapp.extensions import db
+from fieldapp.models import AuditEvent
+from fieldapp.reports.services import build_weekly, week_bounds
+from fieldapp.sites.services import VisitInput, correct_visit, record_visit
+
+
+def talk(world, station, site_index, installs):
+    visit, _ = record_visit(
+        station.volunteer,
+        station.sites[site_index],
+        VisitInput("talked", max(1, installs), installs),
+        str(uuid.uuid4()),
+    )
+    db.session.commit()
+    return visit
+
+
+def this_week(visit):
+    return week_bounds(visit.day)[0].isoformat()
+
+
+def test_stations_are_ranked_by_coverage_and_installs_with_totals(world, browser):
+    talk(world, world.a, 0, 1)
+    talk(world, world.b, 0, 3)
+    visit = talk(world, world.b, 1, 2)
+    data = build_weekly(world.district, week_bounds(visit.day)[0])
+    stations = next(t for t in data["tables"] if t["level"] == "station")
+    assert [r["name"] for r in stations["by_installs"]] == ["乙派出所", "甲派出所"]
+    assert [r["installs_week"] for r in stations["by_installs"]] == [5, 1]
+    assert [r["coverage"] for r in stations["by_coverage"]] == [50.0, 25.0]
+    assert stations["totals"]["installs_week"] == 6 and stations["totals"]["coverage"] == 37.5
+
+    browser.login("district-admin")
+    page = browser.client.get(f"/reports/weekly?week={this_week(visit)}").text
+    assert page.index("乙派出所") < page.index("甲派出所")
+    xlsx = browser.client.get(f"/reports/weekly.xlsx?week={this_week(visit)}")
+    assert xlsx.status_code == 200
+    sheet = load_workbook(io.BytesIO(xlsx.data))["派出所·镇 按入户率"]
+    header = [cell.value for cell in sheet[2]]
+    assert header[:3] == ["排名", "名称", "所属"]
+    totals = [cell.value for cell in sheet[sheet.max_row]]
+    assert totals[0] == "合计"
+    assert totals[header.index("本周安装")] == 6  # equals the page's total
+    assert totals[header.index("入户率 %")] == 37.5
+    csv = browser.client.get(f"/reports/weekly.csv?week={this_week(visit)}").data
+    assert csv.startswith("\ufeff".encode()) and "乙派出所".encode() in csv
+
+
+def test_a_published_report_is_byte_identical_after_later_edits(world, browser):
+    visit = talk(world, world.a, 0, 2)
+    browser.login("a-supervisor")
+    week = this_week(visit)
+    assert browser.post("/reports/weekly/publish", {"area": str(world.a.area.id), "week": week}).status_code == 303
+    before = browser.client.get(f"/reports/weekly.xlsx?area={world.a.area.id}&week={week}").data
+    before_csv = browser.client.get(f"/reports/weekly.csv?area={world.a.area.id}&week={week}").data
+    # Later: a correction and a new visit in the same week.
+    correct_visit(world.a.supervisor, visit, VisitInput("talked", 1, 0), "only one person")
+    talk(world, world.a, 1, 3)
+    db.session.commit()
+    assert browser.client.get(f"/reports/weekly.xlsx?area={world.a.area.id}&week={week}").data == before
+    assert browser.client.get(f"/reports/weekly.csv?area={world.a.area.id}&week={week}").data == before_csv
+    again = browser.post("/reports/weekly/publish", {"area": str(world.a.area.id), "week": week})
+    assert again.status_code == 303
+    assert "已经发布过" in browser.client.get(again.headers["Location"]).text
+    exports = db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "report.export"))
+    assert exports == 4
+
+
+def test_reports_belong_to_supervisors_of_their_own_area(world, browser):
+    browser.login("a-volunteer")
+    assert browser.client.get("/reports/weekly").status_code == 403
+    browser.post("/logout", {})
+    browser.login("a-supervisor")
+    assert browser.client.get(f"/reports/weekly?area={world.b.area.id}").status_code == 404
+    assert browser.client.get(f"/reports/visits.csv?area={world.b.area.id}").status_code == 404
+
+
+def test_the_visit_export_streams_only_the_supervisors_area(world, browser):
+    mine = talk(world, world.a, 0, 2)
+    theirs = talk(world, world.b, 0, 1)
+    browser.login("a-supervisor")
+    response = browser.client.get("/reports/visits.csv")
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    lines = response.data.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("id,day,server_time,station")
+    assert any(line.startswith(f"{mine.id},") and "甲派出所" in line for line in lines)
+    assert not any(line.startswith(f"{theirs.id},") for line in lines)
+    assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "visits.export")) == 1
+
+
+def test_the_visit_export_is_produced_in_batches_not_as_one_string(world):
+    from datetime import date
+
+    from fieldapp.reports import services
+
+    for index in range(4):
+        talk(world, world.a, index, 1)
+    chunks = list(services.visit_export_rows(world.a.area, date(2000, 1, 1), date(2100, 1, 1)))
+    assert len(chunks) >= 2 and chunks[0].startswith("\ufeffid,")
+    assert sum(chunk.count("\n") for chunk in chunks) == 5  # the header and four visits
