@@ -1,8 +1,8 @@
 """Build, publish and export reports. Published reports are frozen: their files are stored byte for byte."""
 
 import csv
-import re
 import io
+import re
 from datetime import date, timedelta
 
 from flask_babel import force_locale
