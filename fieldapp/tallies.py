@@ -6,14 +6,14 @@ check that the rollups equal a recount of the visits themselves.
 """
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
 from fieldapp.extensions import db
-from fieldapp.models import TALLY_FIELDS, Area, DailyTally, Site, Target, UserDailyTally, Visit
+from fieldapp.models import TALLY_FIELDS, Area, DailyTally, Site, Target, Team, User, UserDailyTally, Visit
 
 
 def visit_deltas(visit: Visit, newly_covered: bool, sign: int = 1) -> dict[str, int]:
@@ -75,6 +75,13 @@ class Totals:
         if not self.resident_households:
             return None
         return 100.0 * self.sums["households_covered"] / self.resident_households
+
+    @property
+    def realname_per_10k(self) -> float | None:
+        """万人实名注册率: real-name registrations per 10,000 residents."""
+        if not self.residents:
+            return None
+        return 10_000.0 * self.sums["realname_regs"] / self.residents
 
     def percent_of_target(self, measure: str) -> float | None:
         """完成任务: e.g. 103.03 (%) of the installs handed down."""
@@ -188,3 +195,49 @@ def recount_differences() -> list[str]:
                         f"{label} {key}: {name} is {actual[name]} in the rollup, {expected[name]} by recount"
                     )
     return problems
+
+
+def daily_series(area: Area, first_day: date, last_day: date) -> list[tuple[date, int, int]]:
+    """(day, visits, installs) for each day under `area`, days without visits included as zeros."""
+    building = aliased(Area)
+    rows = db.session.execute(
+        select(DailyTally.day, func.sum(DailyTally.visits), func.sum(DailyTally.app_installs))
+        .join(building, building.id == DailyTally.building_id)
+        .where(
+            building.path.startswith(area.path, autoescape=True),
+            DailyTally.day >= first_day,
+            DailyTally.day <= last_day,
+        )
+        .group_by(DailyTally.day)
+    )
+    by_day = {day: (int(visits), int(installs)) for day, visits, installs in rows}
+    days = (last_day - first_day).days + 1
+    return [(day, *by_day.get(day, (0, 0))) for day in (first_day + timedelta(days=offset) for offset in range(days))]
+
+
+def people_totals(area: Area, first_day: date | None = None, last_day: date | None = None) -> dict:
+    """Per volunteer and per team sums for the people bound inside `area`: {"users": [...], "teams": [...]}."""
+    conditions = [Area.path.startswith(area.path, autoescape=True)]
+    if first_day:
+        conditions.append(UserDailyTally.day >= first_day)
+    if last_day:
+        conditions.append(UserDailyTally.day <= last_day)
+    sums = [func.sum(getattr(UserDailyTally, name)).label(name) for name in TALLY_FIELDS]
+    users = db.session.execute(
+        select(User, *sums)
+        .join(UserDailyTally, UserDailyTally.user_id == User.id)
+        .join(Area, Area.id == User.area_id)
+        .where(*conditions)
+        .group_by(User.id)
+        .order_by(func.sum(UserDailyTally.app_installs).desc(), User.display_name)
+    ).all()
+    teams = db.session.execute(
+        select(Team, *sums)
+        .join(UserDailyTally, UserDailyTally.team_id == Team.id)
+        .join(Area, Area.id == Team.area_id)
+        .where(*conditions)
+        .group_by(Team.id)
+        .order_by(func.sum(UserDailyTally.app_installs).desc(), Team.name)
+    ).all()
+    as_dict = lambda row: {name: int(getattr(row, name) or 0) for name in TALLY_FIELDS}  # noqa: E731
+    return {"users": [(row[0], as_dict(row)) for row in users], "teams": [(row[0], as_dict(row)) for row in teams]}

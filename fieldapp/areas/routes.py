@@ -1,6 +1,6 @@
 """Area pages: a volunteer's walk list for today, an area's figures and parts, a building's doors."""
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
@@ -13,9 +13,13 @@ from fieldapp.access import visible_area_or_404
 from fieldapp.areas import bp
 from fieldapp.extensions import db
 from fieldapp.models import Area, Site, Visit
-from fieldapp.tallies import child_totals_for
+from fieldapp.tallies import child_totals_for, daily_series, people_totals
 
-PERIODS = ("all", "today")
+PERIODS = ("all", "today", "week", "range")
+#: The daily chart shows this many days up to the end of the period.
+CHART_DAYS = 30
+#: Unvisited households are listed this many at a time.
+UNVISITED_PAGE_SIZE = 200
 #: A walk list longer than this is not a day's work; the rest is reached through the area pages.
 WALK_LIST_LIMIT = 200
 
@@ -53,21 +57,35 @@ def today():
     return render_template("areas/today.html", walk=walk, parents=parents, my_visits_today=my_visits_today, team=team)
 
 
+def period_days(period: str) -> tuple[str, date | None, date | None]:
+    """(period, first day, last day) from the query string; an unreadable range falls back to the campaign."""
+    today_ = local_today()
+    if period == "today":
+        return period, today_, today_
+    if period == "week":
+        return period, today_ - timedelta(days=today_.weekday()), today_
+    if period == "range":
+        try:
+            first, last = date.fromisoformat(request.args["from"]), date.fromisoformat(request.args["to"])
+        except (KeyError, ValueError):
+            return "all", None, None
+        return (period, first, last) if first <= last else ("all", None, None)
+    return "all", None, None
+
+
 @bp.get("/areas/<int:area_id>")
 @login_required
 def show(area_id: int):
     """Coverage, installs and the other figures of an area, with each of its parts (or its doors)."""
     area = visible_area_or_404(area_id)
-    period = request.args.get("period", "all")
-    if period not in PERIODS:
-        period = "all"
-    first_day = local_today() if period == "today" else None
+    period, first_day, last_day = period_days(request.args.get("period", "all"))
 
     children = list(area.children)
-    totals = child_totals_for([area, *children], first_day=first_day)
+    totals = child_totals_for([area, *children], first_day=first_day, last_day=last_day)
     # Breadcrumbs stop at the user's own area: above it is not theirs to see.
     ancestors = [db.session.get(Area, ancestor_id) for ancestor_id in area.ancestor_ids[:-1]]
     ancestors = [ancestor for ancestor in ancestors if current_user.can_see(ancestor)]
+    chart_end = last_day or local_today()
     return render_template(
         "areas/show.html",
         area=area,
@@ -75,7 +93,44 @@ def show(area_id: int):
         totals=totals[area.id],
         children=[(child, totals[child.id]) for child in children],
         units=door_list(area) if area.level == "building" else [],
+        people=people_totals(area, first_day, last_day) if area.level in ("district", "station") else None,
+        series=daily_series(area, chart_end - timedelta(days=CHART_DAYS - 1), chart_end),
         period=period,
+        first_day=first_day,
+        last_day=last_day,
+    )
+
+
+@bp.get("/areas/<int:area_id>/unvisited")
+@login_required
+def unvisited(area_id: int):
+    """Resident households of an area nobody has talked to yet, building by building."""
+    area = visible_area_or_404(area_id)
+    page = max(1, request.args.get("page", 1, type=int))
+    query = (
+        select(Site)
+        .join(Area, Area.id == Site.building_id)
+        .where(
+            Area.path.startswith(area.path, autoescape=True),
+            Site.kind == "household",
+            Site.status == "occupied",
+            Site.covered_by_visit_id.is_(None),
+        )
+    )
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    sites = db.session.scalars(
+        query.options(selectinload(Site.tags), selectinload(Site.building))
+        .order_by(Area.path, Site.unit, Site.floor, Site.room)
+        .limit(UNVISITED_PAGE_SIZE)
+        .offset((page - 1) * UNVISITED_PAGE_SIZE)
+    ).all()
+    return render_template(
+        "areas/unvisited.html",
+        area=area,
+        sites=sites,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // UNVISITED_PAGE_SIZE)),
     )
 
 

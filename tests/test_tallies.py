@@ -1,0 +1,76 @@
+"""Tallies at every level, for any period, per team and volunteer; the unvisited list; the chart."""
+
+import uuid
+from datetime import timedelta
+
+from fieldapp.database import utcnow
+from fieldapp.extensions import db
+from fieldapp.sites.services import VisitInput, record_visit
+from fieldapp.tallies import area_totals, people_totals
+
+
+def talk(world, site_index=0, installs=1, realname=0, days_ago=0):
+    """A talk at one of station A's doors, recorded by a phone whose clock says `days_ago` days back."""
+    data = VisitInput("talked", max(1, installs), installs, realname)
+    if days_ago:
+        data.device_time = utcnow() - timedelta(days=days_ago)
+    visit, _ = record_visit(world.a.volunteer, world.a.sites[site_index], data, str(uuid.uuid4()))
+    db.session.commit()
+    return visit
+
+
+def test_periods_count_only_their_days(world, browser):
+    talk(world, 0, installs=2, days_ago=3)
+    talk(world, 1, installs=1)
+    browser.login("a-supervisor")
+    station = world.a.area.id
+    assert 'id="installs"' in (all_time := browser.client.get(f"/areas/{station}").text)
+    assert "<strong>3</strong>" in all_time.split('id="installs"')[1][:200]
+    today = browser.client.get(f"/areas/{station}?period=today").text
+    assert "<strong>1</strong>" in today.split('id="installs"')[1][:200]
+    visit_days = browser.client.get(f"/areas/{station}?period=range&from=2000-01-01&to=2000-01-02").text
+    assert "<strong>0</strong>" in visit_days.split('id="installs"')[1][:200]
+    bad = browser.client.get(f"/areas/{station}?period=range&from=yesterday&to=2000-01-02")
+    assert bad.status_code == 200 and "<strong>3</strong>" in bad.text.split('id="installs"')[1][:200]
+
+
+def test_registrations_per_ten_thousand_residents(world):
+    talk(world, 0, installs=2, realname=2)
+    totals = area_totals(world.a.area)
+    # 4 occupied households × 3 residents = 12 residents; 2 registrations → 1,666.7 per 10,000.
+    assert totals.residents == 12
+    assert round(totals.realname_per_10k, 1) == 1666.7
+
+
+def test_team_and_volunteer_figures_follow_their_visits(world, browser):
+    talk(world, 0, installs=2)
+    talk(world, 1, installs=1)
+    people = people_totals(world.a.area)
+    assert [(user.username, t["app_installs"], t["households_covered"]) for user, t in people["users"]] == [
+        ("a-volunteer", 3, 2)
+    ]
+    assert [(team.name, t["visits"]) for team, t in people["teams"]] == [("甲派出所一队", 2)]
+    assert people_totals(world.b.area) == {"users": [], "teams": []}
+    browser.login("a-supervisor")
+    assert "甲派出所志愿者" in browser.client.get(f"/areas/{world.a.area.id}").text
+
+
+def test_the_unvisited_list_names_every_household_not_yet_talked_to(world, browser):
+    talk(world, 0)
+    browser.login("a-volunteer")
+    page = browser.client.get(f"/areas/{world.a.area.id}/unvisited").text
+    assert "还有 3 户常住户尚未入户宣传" in page
+    for site in world.a.sites[1:4]:
+        assert f"/h/{site.active_tag.token}" in page
+    assert f"/h/{world.a.sites[0].active_tag.token}" not in page  # visited
+    assert f"/h/{world.a.sites[4].active_tag.token}" not in page  # vacant
+    assert browser.client.get(f"/areas/{world.b.area.id}/unvisited").status_code == 404
+
+
+def test_the_daily_chart_draws_a_bar_for_each_day(world, browser):
+    talk(world, 0, installs=2)
+    browser.login("a-supervisor")
+    page = browser.client.get(f"/areas/{world.a.area.id}").text
+    chart = page.split('<figure class="chart">')[1].split("</figure>")[0]
+    assert chart.count("<title>") == 30
+    assert ": 1 / 2</title>" in chart
