@@ -122,3 +122,70 @@ def test_volunteers_have_no_log_and_supervisors_see_only_their_station(world, br
     assert browser.client.get(f"/log?area={world.b.area.id}").status_code == 404
     assert browser.post(f"/log/visits/{visit_b.id}", {"status": "rejected", "comment": "x"}).status_code == 404
     assert area_totals(world.b.area).visits == 1
+
+
+def test_rollups_equal_a_recount_after_concurrent_visits_undos_corrections_and_rejections(app, world):
+    """Eight people at once on one station: new talks, an undo, a correction and a rejection."""
+    import threading
+
+    from fieldapp.models import Site, User
+    from fieldapp.review.services import review_visit as review
+    from fieldapp.sites.services import correct_visit, undo_visit
+
+    existing = [talk(world, site) for site in world.a.sites[:3]]
+    ids = {
+        "visits": [v.id for v in existing],
+        "sites": [s.id for s in world.a.sites],
+        "volunteer": world.a.volunteer.id,
+        "supervisor": world.a.supervisor.id,
+        "lead": world.a.lead.id,
+    }
+    db.session.rollback()
+    barrier = threading.Barrier(8)
+    errors = []
+
+    def job(action, index):
+        with app.app_context():
+            try:
+                barrier.wait()
+                from fieldapp.models import Visit
+
+                if action == "talk":
+                    site = db.session.get(Site, ids["sites"][index % 4])
+                    record_visit(
+                        db.session.get(User, ids["volunteer"]), site, VisitInput("talked", 2, 1), str(uuid.uuid4())
+                    )
+                elif action == "undo":
+                    undo_visit(db.session.get(User, ids["volunteer"]), db.session.get(Visit, ids["visits"][0]))
+                elif action == "correct":
+                    correct_visit(
+                        db.session.get(User, ids["lead"]),
+                        db.session.get(Visit, ids["visits"][1]),
+                        VisitInput("not_home"),
+                        "wrong door",
+                    )
+                else:
+                    review(
+                        db.session.get(User, ids["supervisor"]),
+                        db.session.get(Visit, ids["visits"][2]),
+                        "rejected",
+                        "not there",
+                    )
+                db.session.commit()
+            except Exception as error:  # collected and asserted below
+                errors.append(error)
+            finally:
+                db.session.remove()
+
+    actions = ["talk"] * 5 + ["undo", "correct", "reject"]
+    threads = [threading.Thread(target=job, args=(action, i)) for i, action in enumerate(actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    db.session.expire_all()
+    assert recount_differences() == []
+    totals = area_totals(world.a.area)
+    # 3 earlier visits: one undone, one rejected (both gone), one now "not home"; plus 5 new talks.
+    assert (totals.visits, totals.talked, totals.app_installs) == (6, 5, 5)

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from geopy.distance import geodesic
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from fieldapp.audit import audit
@@ -134,6 +134,9 @@ def record_visit(user: User, site: Site, data: VisitInput, client_uuid: str) -> 
     if problems:
         raise VisitRefused(problems)
 
+    # Lock the door's row before inserting: the visit's foreign key would otherwise take a
+    # shared lock first, and two talks at one door upgrading to FOR UPDATE would deadlock.
+    site = lock_site(site.id)
     server_time = utcnow()
     visit = Visit(
         client_uuid=client_uuid,
@@ -195,18 +198,18 @@ def check_gps(visit: Visit, site: Site) -> None:
 
 
 def count_visit(visit: Visit, site: Site) -> None:
-    """Add a visit to its building's day; its first talk at a household covers the household."""
+    """Add a visit to its rollups; the first counted talk at a household covers the household.
+
+    The site row is locked first, so a concurrent undo or rejection that hands coverage on
+    either sees this visit (committed) or is seen by it: a talked household never ends uncovered.
+    """
     newly_covered = False
-    if visit.outcome == "talked" and site.kind == "household" and site.covered_by_visit_id is None:
-        # Conditional UPDATE: of two concurrent first talks, exactly one covers the household.
-        result = db.session.execute(
-            update(Site)
-            .where(Site.id == site.id, Site.covered_by_visit_id.is_(None))
-            .values(covered_by_visit_id=visit.id)
-            .execution_options(synchronize_session=False)
-        )
-        newly_covered = result.rowcount == 1
-        db.session.expire(site, ["covered_by_visit_id"])
+    if visit.outcome == "talked" and site.kind == "household":
+        site = lock_site(site.id)
+        if site.covered_by_visit_id is None:
+            site.covered_by_visit_id = visit.id
+            newly_covered = True
+            db.session.flush()
     bump_tallies(visit, visit_deltas(visit, newly_covered))
 
 
