@@ -62,7 +62,7 @@ bench: install
 # After changing user-facing strings: extract them and merge into the catalogs, then translate the .po.
 translations: $(BIN)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o messages.pot . >/dev/null
-	$(BIN)/pybabel update -i messages.pot -d fieldapp/translations --width 100 --no-fuzzy-matching
+	$(BIN)/pybabel update -i messages.pot -d fieldapp/translations --width 100 --no-fuzzy-matching --ignore-obsolete
 	rm messages.pot
 
 clean:

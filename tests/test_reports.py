@@ -49,7 +49,7 @@ def test_stations_are_ranked_by_coverage_and_installs_with_totals(world, browser
     totals = [cell.value for cell in sheet[sheet.max_row]]
     assert totals[0] == "合计"
     assert totals[header.index("本周安装")] == 6  # equals the page's total
-    assert totals[header.index("入户率 %")] == 37.5
+    assert totals[header.index("入户率 %")] == 37.5  # the page shows 37.5%
     csv = browser.client.get(f"/reports/weekly.csv?week={this_week(visit)}").data
     assert csv.startswith("\ufeff".encode()) and "乙派出所".encode() in csv
 

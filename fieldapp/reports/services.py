@@ -116,13 +116,13 @@ def report_columns() -> list[tuple[str, str]]:
             ("parent", _("Belongs to")),
             ("resident_households", _("Resident households")),
             ("households_covered", _("Households visited")),
-            ("coverage", _("Coverage %")),
+            ("coverage", _("Coverage rate")),
             ("coverage_change", _("Coverage change (points)")),
             ("installs_week", _("Installs this week")),
             ("installs_change", _("Change from last week")),
             ("installs_to_date", _("Installs to date")),
             ("realname_to_date", _("Real-name to date")),
-            ("target_percent", _("% of install target")),
+            ("target_percent", _("Share of install target")),
         ]
 
 
