@@ -13,7 +13,7 @@ CATALOGS := $(patsubst %.po,%.mo,$(wildcard fieldapp/translations/*/LC_MESSAGES/
 
 .PHONY: install run test bench lint translations browser clean
 
-install: $(BIN)/.installed static/vendor/htmx.min.js $(CATALOGS)
+install: $(BIN)/.installed static/vendor/htmx.min.js static/vendor/jsQR.js $(CATALOGS)
 
 $(BIN)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ node_modules/.installed: package.json package-lock.json
 static/vendor/htmx.min.js: node_modules/.installed
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js $@
+
+# The QR decoder for phones without BarcodeDetector; loaded only by the scan page, only when needed.
+static/vendor/jsQR.js: node_modules/.installed
+	mkdir -p static/vendor
+	cp node_modules/jsqr/dist/jsQR.js $@
 
 %.mo: %.po $(BIN)/.installed
 	$(BIN)/pybabel compile -i $< -o $@ >/dev/null
