@@ -7,6 +7,7 @@ import qrcode
 from PIL import Image
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, log_in
+from tests.browser.test_door_to_station import record_talk_with_two_installs
 
 pytestmark = pytest.mark.browser
 
@@ -53,6 +54,8 @@ def test_scanning_our_tag_opens_the_door(live_server, playwright_instance, tmp_p
     page.goto(f"{live_server.base}/scan")
     page.wait_for_url(re.compile(f"/h/{door['token']}$"), timeout=20_000)
     assert door["label"] in page.locator("h1").inner_text()
+    assert record_talk_with_two_installs(page) == 3  # and then the same three taps as from a door URL
+    assert "入户记录已保存" in page.locator("#visit-panel").inner_text()
     browser.close()
 
 
