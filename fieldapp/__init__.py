@@ -3,7 +3,7 @@
 from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from fieldapp import database  # noqa: F401  (installs the SQLite connection events)
+from fieldapp import database, site_counts  # noqa: F401  (install the SQLite and site-count events)
 from fieldapp.config import INSTANCE_DIR, Config, database_url, secret_key
 from fieldapp.extensions import babel, csrf, db, limiter, login_manager, migrate
 

@@ -1,16 +1,16 @@
 """Tallies: the daily rollups written with each visit, and the sums every page reads from them.
 
-Pages never count raw visits while a user waits: they sum DailyTally rows of the buildings
-under an area (found by materialized path). `recount_differences` is the slow, honest
-check that the rollups equal a recount of the visits themselves.
+Pages never count raw visits while a user waits: every visit moves one DailyTally row for its
+building and for each area above it, so an area's figures are a sum over its own rows (one per
+day), and its resident households are two counters kept on the area itself (site_counts.py).
+`recount_differences` is the slow, honest check that the rollups equal a recount of the visits.
 """
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import aliased
 
 from fieldapp.extensions import db
 from fieldapp.models import TALLY_FIELDS, Area, DailyTally, Site, Target, Team, User, UserDailyTally, Visit
@@ -45,13 +45,11 @@ def _upsert_sums(model, key: dict, deltas: dict[str, int]) -> None:
     db.session.execute(statement)
 
 
-def bump_daily_tally(building_id: int, day: date, deltas: dict[str, int]) -> None:
-    _upsert_sums(DailyTally, {"building_id": building_id, "day": day}, deltas)
-
-
 def bump_tallies(visit: Visit, deltas: dict[str, int]) -> None:
-    """Move every rollup a visit feeds: its building's day and its volunteer's (and team's) day."""
-    bump_daily_tally(visit.building_id, visit.day, deltas)
+    """Move every rollup a visit feeds: the day of its building and of each area above it,
+    and its volunteer's (and team's) day. Rows are always taken in the same (id) order."""
+    for area_id in sorted(visit.building.ancestor_ids):
+        _upsert_sums(DailyTally, {"area_id": area_id, "day": visit.day}, deltas)
     _upsert_sums(UserDailyTally, {"user_id": visit.user_id, "team_id": visit.team_id or 0, "day": visit.day}, deltas)
 
 
@@ -99,43 +97,23 @@ def area_totals(area: Area, first_day: date | None = None, last_day: date | None
 def child_totals_for(
     areas: list[Area], first_day: date | None = None, last_day: date | None = None
 ) -> dict[int, Totals]:
-    """Totals for several areas at once (e.g. the children of a station), three queries in all."""
-    totals = {area.id: Totals() for area in areas}
+    """Totals for several areas at once (e.g. a station and its parts): two small queries in all."""
+    totals = {area.id: Totals(resident_households=area.resident_households, residents=area.residents) for area in areas}
     if not areas:
         return totals
-    ids = [area.id for area in areas]
-    parent = aliased(Area)
-    building = aliased(Area)
-    under = and_(building.path.startswith(parent.path), parent.id.in_(ids))
-
-    conditions = [under]
+    ids = list(totals)
+    conditions = [DailyTally.area_id.in_(ids)]
     if first_day:
         conditions.append(DailyTally.day >= first_day)
     if last_day:
         conditions.append(DailyTally.day <= last_day)
     sums = db.session.execute(
-        select(parent.id, *[func.coalesce(func.sum(getattr(DailyTally, name)), 0) for name in TALLY_FIELDS])
-        .select_from(DailyTally)
-        .join(building, building.id == DailyTally.building_id)
-        .join(parent, under)
+        select(DailyTally.area_id, *[func.coalesce(func.sum(getattr(DailyTally, name)), 0) for name in TALLY_FIELDS])
         .where(*conditions)
-        .group_by(parent.id)
+        .group_by(DailyTally.area_id)
     )
     for row in sums:
         totals[row[0]].sums = dict(zip(TALLY_FIELDS, (int(value) for value in row[1:]), strict=True))
-
-    households = db.session.execute(
-        select(parent.id, func.count(Site.id), func.coalesce(func.sum(Site.residents), 0))
-        .select_from(Site)
-        .join(building, building.id == Site.building_id)
-        .join(parent, under)
-        .where(Site.kind == "household", Site.status == "occupied")
-        .group_by(parent.id)
-    )
-    for area_id, count, residents in households:
-        totals[area_id].resident_households = count
-        totals[area_id].residents = int(residents)
-
     for target in db.session.scalars(select(Target).where(Target.area_id.in_(ids))):
         totals[target.area_id].targets[target.measure] = target.value
     return totals
@@ -178,8 +156,14 @@ def recount_differences() -> list[str]:
     )
     problems += [f"site {site_id}: talked to but not counted as covered" for site_id in uncovered_but_talked]
 
+    ancestors = {area.id: area.ancestor_ids for area in db.session.scalars(select(Area))}
+    by_area: dict[tuple, dict[str, int]] = {}
+    for (building_id, day), sums in by_building.items():
+        for area_id in ancestors[building_id]:
+            add(by_area, (area_id, day), sums)
+
     for label, model, key_names, recount in (
-        ("building", DailyTally, ("building_id", "day"), by_building),
+        ("area", DailyTally, ("area_id", "day"), by_area),
         ("volunteer", UserDailyTally, ("user_id", "team_id", "day"), by_user),
     ):
         stored = {
@@ -199,18 +183,12 @@ def recount_differences() -> list[str]:
 
 def daily_series(area: Area, first_day: date, last_day: date) -> list[tuple[date, int, int]]:
     """(day, visits, installs) for each day under `area`, days without visits included as zeros."""
-    building = aliased(Area)
     rows = db.session.execute(
-        select(DailyTally.day, func.sum(DailyTally.visits), func.sum(DailyTally.app_installs))
-        .join(building, building.id == DailyTally.building_id)
-        .where(
-            building.path.startswith(area.path, autoescape=True),
-            DailyTally.day >= first_day,
-            DailyTally.day <= last_day,
+        select(DailyTally.day, DailyTally.visits, DailyTally.app_installs).where(
+            DailyTally.area_id == area.id, DailyTally.day >= first_day, DailyTally.day <= last_day
         )
-        .group_by(DailyTally.day)
     )
-    by_day = {day: (int(visits), int(installs)) for day, visits, installs in rows}
+    by_day = {day: (visits, installs) for day, visits, installs in rows}
     days = (last_day - first_day).days + 1
     return [(day, *by_day.get(day, (0, 0))) for day in (first_day + timedelta(days=offset) for offset in range(days))]
 

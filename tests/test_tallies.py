@@ -74,3 +74,24 @@ def test_the_daily_chart_draws_a_bar_for_each_day(world, browser):
     chart = page.split('<figure class="chart">')[1].split("</figure>")[0]
     assert chart.count("<title>") == 30
     assert ": 1 / 2</title>" in chart
+
+
+def test_resident_counts_follow_every_site_change_up_the_tree(world):
+    from fieldapp.models import Site
+    from fieldapp.site_counts import recount_site_differences
+
+    assert (world.district.resident_households, world.district.residents) == (8, 24)
+    site = world.a.sites[0]
+    site.status = "moved_out"
+    db.session.commit()
+    assert (world.a.area.resident_households, world.district.resident_households) == (3, 7)
+    world.a.sites[1].residents = 5
+    db.session.add(Site(building_id=world.a.building.id, unit="1", floor=7, room="701", residents=2))
+    db.session.commit()
+    # 4 × 3 residents, one moved out (−3), one now 5 (+2), a new flat of 2: 4 households, 13 residents.
+    assert (world.a.grid.resident_households, world.a.grid.residents) == (4, 13)
+    db.session.delete(world.a.sites[2])
+    db.session.commit()
+    assert world.a.building.resident_households == 3
+    assert area_totals(world.a.area).resident_households == 3
+    assert recount_site_differences() == []

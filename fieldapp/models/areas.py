@@ -37,6 +37,10 @@ class Area(db.Model):
     #: Known location (for buildings, the GPS checks of the door issue use it).
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
+    #: Occupied households at or below this area (应入户数), kept up to date with every site change.
+    resident_households: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: People living in those households: the base of "per 10,000 residents".
+    residents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     parent: Mapped["Area | None"] = relationship(remote_side=[id], back_populates="children")

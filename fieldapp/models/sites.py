@@ -35,16 +35,17 @@ class Site(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: The building (or village group) this site belongs to; a leaf of the area tree.
-    building_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16), default="household")
+    # active_history: a change must know the old value, to move the areas' resident counts (site_counts.py).
+    building_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True, active_history=True)
+    kind: Mapped[str] = mapped_column(String(16), default="household", active_history=True)
     #: 单元; empty when the building has no units.
     unit: Mapped[str] = mapped_column(String(20), default="")
     floor: Mapped[int | None] = mapped_column(Integer)
     #: 室 / 门牌, e.g. "502"; for a shop its street number.
     room: Mapped[str] = mapped_column(String(40))
     #: How many people live (or work) here; the base of "per 10,000 residents".
-    residents: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[str] = mapped_column(String(16), default="occupied")
+    residents: Mapped[int] = mapped_column(Integer, default=0, active_history=True)
+    status: Mapped[str] = mapped_column(String(16), default="occupied", active_history=True)
     #: Optional contact number; shown masked everywhere but the edit form.
     contact_phone: Mapped[str | None] = mapped_column(String(20))
     lat: Mapped[float | None] = mapped_column(Float)

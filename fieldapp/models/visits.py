@@ -140,14 +140,18 @@ class TallySums:
 
 
 class DailyTally(TallySums, db.Model):
-    """Per building per day: what every area page sums."""
+    """Per area per day, for the building of each visit and every area above it.
 
-    __tablename__ = "daily_tallies"
+    A visit moves one row at each level (building, grid, community, station, district), so any
+    area's figures are a sum over its own rows: the cost of a page does not grow with the sites below.
+    """
 
-    building_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), primary_key=True)
+    __tablename__ = "area_daily_tallies"
+
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
 
-    building: Mapped[Area] = relationship()
+    area: Mapped[Area] = relationship()
 
 
 class UserDailyTally(TallySums, db.Model):

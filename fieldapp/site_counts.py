@@ -1,0 +1,101 @@
+"""Keep each area's resident household and resident counts in step with its sites.
+
+Every change to a Site through the ORM (added, edited, moved out, deleted) adjusts the counters
+of its building and every area above it in the same flush, so area pages read two integers
+instead of counting a million sites. `recount_site_differences` checks them against the sites.
+"""
+
+from sqlalchemy import event, func, select, update
+from sqlalchemy.orm import Session, aliased
+
+from fieldapp.extensions import db
+from fieldapp.models import Area, Site
+
+
+def _contribution(kind, status, residents) -> tuple[int, int]:
+    # A new Site has no values yet where it relies on the column defaults.
+    kind, status = kind or Site.kind.default.arg, status or Site.status.default.arg
+    if kind == "household" and status == "occupied":
+        return 1, residents or 0
+    return 0, 0
+
+
+def _old(site: Site, name: str):
+    history = db.inspect(site).attrs[name].history
+    return history.deleted[0] if history.deleted else getattr(site, name)
+
+
+@event.listens_for(Session, "before_flush")
+def _count_site_changes(session: Session, _context, _instances) -> None:
+    changes: dict[int, list[int]] = {}
+
+    def add(building_id, households, residents):
+        if building_id is not None and (households or residents):
+            total = changes.setdefault(building_id, [0, 0])
+            total[0] += households
+            total[1] += residents
+
+    for site in session.new:
+        if isinstance(site, Site):
+            add(site.building_id, *_contribution(site.kind, site.status, site.residents))
+    for site in session.dirty:
+        if isinstance(site, Site) and session.is_modified(site, include_collections=False):
+            before = _contribution(_old(site, "kind"), _old(site, "status"), _old(site, "residents"))
+            after = _contribution(site.kind, site.status, site.residents)
+            old_building = _old(site, "building_id")
+            if (old_building, before) == (site.building_id, after):
+                continue  # e.g. only covered_by_visit_id changed: no counter to touch, no row to lock
+            add(old_building, -before[0], -before[1])
+            add(site.building_id, *after)
+    for site in session.deleted:
+        if isinstance(site, Site):
+            add(
+                _old(site, "building_id"),
+                *(-value for value in _contribution(_old(site, "kind"), _old(site, "status"), _old(site, "residents"))),
+            )
+    changes = {building: total for building, total in changes.items() if total != [0, 0]}
+    if not changes:
+        return
+    per_area: dict[int, list[int]] = {}
+    for building_id, (households, residents) in changes.items():
+        # session.get: the in-memory building, whose path may not be written to the database yet.
+        for area_id in session.get(Area, building_id).ancestor_ids:
+            total = per_area.setdefault(area_id, [0, 0])
+            total[0] += households
+            total[1] += residents
+    # Always in the same (id) order, so concurrent writers never deadlock on area rows.
+    for area_id in sorted(per_area):
+        households, residents = per_area[area_id]
+        session.execute(
+            update(Area)
+            .where(Area.id == area_id)
+            .values(resident_households=Area.resident_households + households, residents=Area.residents + residents)
+            .execution_options(synchronize_session=False)
+        )
+    for area in session.identity_map.values():
+        if isinstance(area, Area) and area.id in per_area:
+            session.expire(area, ["resident_households", "residents"])
+
+
+def recount_site_differences() -> list[str]:
+    """Areas whose kept counts differ from a count of their sites (none expected)."""
+    building = aliased(Area)
+    counted = dict(
+        (area_id, (households, int(residents)))
+        for area_id, households, residents in db.session.execute(
+            select(Area.id, func.count(Site.id), func.coalesce(func.sum(Site.residents), 0))
+            .join(building, building.path.startswith(Area.path))
+            .join(Site, Site.building_id == building.id)
+            .where(Site.kind == "household", Site.status == "occupied")
+            .group_by(Area.id)
+        )
+    )
+    problems = []
+    for area in db.session.scalars(select(Area)):
+        expected = counted.get(area.id, (0, 0))
+        if (area.resident_households, area.residents) != expected:
+            problems.append(
+                f"area {area.id} {area.name}: keeps {area.resident_households} households / {area.residents}"
+                f" residents, its sites count {expected[0]} / {expected[1]}"
+            )
+    return problems
