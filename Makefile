@@ -63,6 +63,7 @@ test: install browser lint
 # Measurements; figures and how to read them in bench/README.md.
 bench: install
 	$(BIN)/python bench/page_weight.py
+	$(BIN)/python bench/scale_tallies.py
 
 # After changing user-facing strings: extract them and merge into the catalogs, then translate the .po.
 translations: $(BIN)/.installed
