@@ -46,6 +46,8 @@ class Visit(db.Model):
         Index("ix_visits_site_server_time", "site_id", "server_time"),
         Index("ix_visits_building_day", "building_id", "day"),
         Index("ix_visits_user_day", "user_id", "day"),
+        # The daily log and exports select a day (or days) across a whole station or district.
+        Index("ix_visits_day", "day"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -51,6 +51,8 @@ def upgrade():
         """
     )
     op.drop_table("daily_tallies")
+    # The daily log and exports select visits by day across a whole station or district.
+    op.create_index("ix_visits_day", "visits", ["day"], unique=False)
     with op.batch_alter_table("areas", schema=None) as batch_op:
         batch_op.add_column(sa.Column("resident_households", sa.Integer(), server_default="0", nullable=False))
         batch_op.add_column(sa.Column("residents", sa.Integer(), server_default="0", nullable=False))
@@ -99,4 +101,5 @@ def downgrade():
         """
     )
     op.drop_table("area_daily_tallies")
+    op.drop_index("ix_visits_day", table_name="visits")
     # ### end Alembic commands ###
