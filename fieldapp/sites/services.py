@@ -169,6 +169,7 @@ def household_location(site: Site) -> tuple[float, float] | None:
         select(func.avg(Visit.lat), func.avg(Visit.lon)).where(
             Visit.site_id == site.id,
             Visit.undone_at.is_(None),
+            Visit.review_status != "rejected",
             Visit.lat.is_not(None),
             Visit.accuracy_m <= LEARNING_ACCURACY_M,
             Visit.gps_far.is_(False),
