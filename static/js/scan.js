@@ -1,83 +1,161 @@
-// Scans continuously with the rear camera and opens our door-tag URLs (/h/<token> on this site).
-// Uses the browser's BarcodeDetector where it reads QR codes; otherwise loads the jsQR decoder (from npm).
+// The door-tag scanner of /scan: the rear camera, scanned continuously with the browser's
+// BarcodeDetector where it reads QR codes, else with jsQR (loaded only then). A QR holding one
+// of our door URLs opens that door; anything else is reported and scanning goes on. Without a
+// camera the typed-code form below still works: this file only adds to the page.
 (function () {
-  var box = document.getElementById("scanner");
-  if (!box || !navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-    if (box) box.querySelector(".scan-status").textContent = box.getAttribute("data-no-camera");
-    return;
-  }
-  var video = box.querySelector("video"), canvas = box.querySelector("canvas"), status = box.querySelector(".scan-status");
-  var context = canvas.getContext("2d", { willReadFrequently: true });
-  var decode = null, done = false, lastText = "";
-  var TAG = new RegExp("^" + location.origin.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") + "/h/([A-Za-z0-9_-]{8,64})$");
+  var root = document.getElementById("scanner");
+  if (!root) return;
+  var video = root.querySelector("video");
+  var status = document.getElementById("scan-status");
+  var retry = document.getElementById("scan-retry");
+  var DOOR_PATH = /^\/h\/[A-Za-z0-9_-]{16}$/;  // /h/<token>, token_urlsafe(12)
+  var INTERVAL = 150;     // ms between two looks at the camera
+  var MAX_SIDE = 640;     // jsQR reads a frame scaled down to this, for slow phones
+  var FOREIGN_FOR = 3000; // ms the "not our tag" message stays once that QR is out of sight
+  var stream = null, decode = null, choosing = false, timer = null, starting = false, wanted = true, foreignAt = 0;
+  var canvas, context;
 
-  function say(text) { status.textContent = text; }
-
-  function seen(text) {
-    if (done || !text || text === lastText) return;
-    lastText = text;
-    if (TAG.test(text.trim())) {
-      done = true;
-      say(box.getAttribute("data-found"));
-      location.assign(text.trim());
-    } else {
-      say(box.getAttribute("data-not-ours"));
-    }
+  function say(key, warn) {
+    status.textContent = root.getAttribute("data-msg-" + key);
+    status.className = "scan-status" + (warn ? " warn" : "");
+    status.setAttribute("data-state", key);
   }
 
-  function withDecoder(ready) {
-    if ("BarcodeDetector" in window) {
-      BarcodeDetector.getSupportedFormats().then(function (formats) {
-        if (formats.indexOf("qr_code") < 0) return loadJsQR(ready);
-        var detector = new BarcodeDetector({ formats: ["qr_code"] });
-        box.setAttribute("data-engine", "BarcodeDetector");
-        ready(function () {
-          return detector.detect(video).then(function (codes) { return codes.length ? codes[0].rawValue : null; });
-        });
-      }, function () { loadJsQR(ready); });
-    } else {
-      loadJsQR(ready);
+  // The door a scanned text leads to (same origin, /h/<token>), or null for anything else.
+  function doorUrl(text) {
+    text = String(text || "").trim();
+    if (!/^https?:\/\//i.test(text)) return null;  // absolute URLs only: "h/x" must not resolve against us
+    var url;
+    try { url = new URL(text); } catch (e) { return null; }
+    if (url.origin !== location.origin || !DOOR_PATH.test(url.pathname)) return null;
+    return url.origin + url.pathname;
+  }
+
+  function read(texts) {
+    for (var i = 0; i < texts.length; i++) {
+      var url = doorUrl(texts[i]);
+      if (url) { wanted = false; stop(); say("found"); location.assign(url); return true; }
     }
+    if (texts.length) { foreignAt = Date.now(); say("foreign", true); }
+    else if (foreignAt && Date.now() - foreignAt > FOREIGN_FOR) { foreignAt = 0; say("scanning"); }
+    return false;
+  }
+
+  function withDetector(detector) {
+    return function (done) {
+      detector.detect(video).then(function (codes) {
+        done(codes.map(function (code) { return code.rawValue; }));
+      }, function () { done([]); });
+    };
+  }
+
+  function withJsQR(done) {
+    var scale = Math.min(1, MAX_SIDE / Math.max(video.videoWidth, video.videoHeight));
+    var w = Math.round(video.videoWidth * scale), h = Math.round(video.videoHeight * scale);
+    if (!w || !h) return done([]);
+    if (!canvas) {
+      canvas = document.createElement("canvas");
+      context = canvas.getContext("2d", { willReadFrequently: true });
+    }
+    if (canvas.width !== w || canvas.height !== h) { canvas.width = w; canvas.height = h; }
+    context.drawImage(video, 0, 0, w, h);
+    var code = window.jsQR(context.getImageData(0, 0, w, h).data, w, h, { inversionAttempts: "dontInvert" });
+    done(code ? [code.data] : []);
   }
 
   function loadJsQR(ready) {
+    if (window.jsQR) return ready(withJsQR, "jsqr");
     var script = document.createElement("script");
-    script.src = box.getAttribute("data-decoder");
-    script.onload = function () {
-      box.setAttribute("data-engine", "jsQR");
-      ready(function () {
-        var w = video.videoWidth, h = video.videoHeight;
-        if (!w || !h) return Promise.resolve(null);
-        var scale = Math.min(1, 640 / Math.max(w, h));  // a smaller frame decodes faster on a cheap phone
-        canvas.width = Math.round(w * scale); canvas.height = Math.round(h * scale);
-        context.drawImage(video, 0, 0, canvas.width, canvas.height);
-        var image = context.getImageData(0, 0, canvas.width, canvas.height);
-        var code = window.jsQR(image.data, image.width, image.height, { inversionAttempts: "dontInvert" });
-        return Promise.resolve(code ? code.data : null);
-      });
-    };
+    script.src = root.getAttribute("data-jsqr");
+    script.onload = function () { ready(withJsQR, "jsqr"); };
+    script.onerror = function () { fail("failed", true); };
     document.head.appendChild(script);
   }
 
-  function loop() {
-    if (done) return;
-    decode().then(seen, function () {}).then(function () { setTimeout(loop, 150); });
+  function chooseDecoder(ready) {
+    var Detector = window.BarcodeDetector;
+    if (!Detector || !Detector.getSupportedFormats) return loadJsQR(ready);
+    Detector.getSupportedFormats().then(function (formats) {
+      if (formats.indexOf("qr_code") < 0) return loadJsQR(ready);
+      ready(withDetector(new Detector({ formats: ["qr_code"] })), "barcodedetector");
+    }, function () { loadJsQR(ready); });
+  }
+
+  function tick() {
+    timer = null;
+    if (!stream || !decode) return;
+    if (video.readyState < 2) { timer = setTimeout(tick, INTERVAL); return; }
+    try {
+      decode(function (texts) {
+        if (stream && !read(texts)) timer = setTimeout(tick, INTERVAL);
+      });
+    } catch (e) {  // one bad frame must not end the scanning
+      timer = setTimeout(tick, INTERVAL);
+    }
   }
 
   function start() {
-    navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false }).then(function (stream) {
-      video.srcObject = stream;
-      video.hidden = false;
-      box.querySelector(".start").hidden = true;
-      return video.play();
-    }).then(function () {
-      withDecoder(function (fn) { decode = fn; loop(); });
-    }, function () {
-      say(box.getAttribute("data-no-camera"));
-      box.querySelector(".start").hidden = false;
+    if (stream || starting) return;
+    wanted = true;
+    retry.hidden = true;
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      return fail(window.isSecureContext === false ? "insecure" : "nocamera", false);
+    }
+    starting = true;
+    root.className = "card scanner";
+    say("starting");
+    navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false }).then(function (s) {
+      starting = false;
+      if (document.hidden) { s.getTracks().forEach(function (t) { t.stop(); }); return; }
+      stream = s;
+      video.srcObject = s;
+      var playing = video.play();
+      if (playing && playing.catch) playing.catch(function () {});
+      root.className = "card scanner live";
+      say("scanning");
+      if (decode) return tick();
+      if (choosing) return;
+      choosing = true;
+      chooseDecoder(function (decoder, name) {
+        choosing = false;
+        decode = decoder;
+        root.setAttribute("data-decoder", name);
+        tick();
+      });
+    }, function (error) {
+      starting = false;
+      var name = error && error.name;
+      fail(name === "NotAllowedError" || name === "PermissionDeniedError" || name === "SecurityError"
+        ? "denied" : "nocamera", true);
     });
   }
 
-  box.querySelector(".start").addEventListener("click", start);
+  // No scanning: say why, fold the empty viewfinder away, and offer to try again where that may help.
+  function fail(key, canRetry) {
+    wanted = false;
+    choosing = false;
+    stop();
+    root.className = "card scanner off";
+    say(key, true);
+    retry.hidden = !canRetry;
+  }
+
+  function stop() {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    if (stream) stream.getTracks().forEach(function (t) { t.stop(); });
+    stream = null;
+    root.className = "card scanner";
+  }
+
+  root.hidden = false;
+  retry.addEventListener("click", start);
+  // Free the camera when the page is left or hidden; take it again when it comes back.
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden) stop();
+    else if (wanted) start();
+  });
+  window.addEventListener("pagehide", stop);
+  window.addEventListener("pageshow", function (event) { if (event.persisted) start(); });  // back from a door
   start();
 })();
