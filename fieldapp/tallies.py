@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import aliased
 
 from fieldapp.extensions import db
-from fieldapp.models import TALLY_FIELDS, Area, DailyTally, Site, Target, Visit
+from fieldapp.models import RESIDENT_STATUSES, TALLY_FIELDS, Area, DailyTally, Site, Target, Visit
 
 
 def visit_deltas(visit: Visit, newly_covered: bool, sign: int = 1) -> dict[str, int]:
@@ -112,7 +112,7 @@ def child_totals_for(
         .select_from(Site)
         .join(building, building.id == Site.building_id)
         .join(parent, under)
-        .where(Site.kind == "household", Site.status == "occupied")
+        .where(Site.kind == "household", Site.status.in_(RESIDENT_STATUSES))
         .group_by(parent.id)
     )
     for area_id, count, residents in households:
