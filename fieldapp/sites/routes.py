@@ -22,7 +22,6 @@ from fieldapp.sites.services import (
     record_visit,
     undo_visit,
 )
-from fieldapp.tags.services import note_scan
 from fieldapp.tallies import area_totals
 
 RECENT_VISITS = 10
@@ -59,6 +58,8 @@ def household(token: str):
     tag, refusal = live_tag_or_page(token)
     if refusal:
         return refusal
+    from fieldapp.tags.services import note_scan  # here: the tags package imports this one
+
     note_scan(tag)
     return render_template("sites/household.html", **household_context(tag.site, tag, VisitForm()))
 
