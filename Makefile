@@ -44,12 +44,14 @@ run: install
 	$(BIN)/python -m fieldapp.banner --host $(HOST) --port $(PORT)
 	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
-# Debian's Chromium for the browser tests (never a browser download) and a CJK font to render Chinese.
+# Debian's Chromium for the browser tests (never a browser download), a CJK font to render Chinese (pages and
+# door-tag labels), and poppler-utils + libzbar0 to render printed label sheets and decode their QR codes in tests.
 browser:
-	@if [ ! -x /usr/bin/chromium ]; then \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/pdftoppm ] || [ ! -d /usr/share/fonts/opentype/noto ] \
+	  || ! /sbin/ldconfig -p | grep -q libzbar.so.0; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk poppler-utils libzbar0 >/dev/null \
 	  || { echo "Could not install Debian's chromium; browser tests will be skipped (or fail with CI=true)."; }; \
 	fi
 
@@ -64,6 +66,7 @@ test: install browser lint
 bench: install
 	$(BIN)/python bench/page_weight.py
 	$(BIN)/python bench/scale_tallies.py
+	$(BIN)/python bench/import_and_labels.py
 
 # After changing user-facing strings: extract them and merge into the catalogs, then translate the .po.
 translations: $(BIN)/.installed

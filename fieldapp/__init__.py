@@ -1,6 +1,6 @@
 """fieldapp: door-to-door anti-fraud outreach, from a scanned door tag to the station's figures."""
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from fieldapp import database, site_counts  # noqa: F401  (install the SQLite and site-count events)
@@ -40,10 +40,10 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def select_locale() -> str:
-    """The language picked with the switch (a cookie), else Chinese."""
+    """The language picked with the switch (a cookie), else Chinese (also for commands and background jobs)."""
     from flask import current_app
 
-    code = request.cookies.get("lang")
+    code = request.cookies.get("lang") if has_request_context() else None
     return code if code in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
@@ -74,9 +74,11 @@ def register_blueprints(app: Flask) -> None:
     from fieldapp.core import bp as core_bp
     from fieldapp.reports import bp as reports_bp
     from fieldapp.review import bp as review_bp
+    from fieldapp.roster import bp as roster_bp
     from fieldapp.sites import bp as sites_bp
+    from fieldapp.tags import bp as tags_bp
 
-    for blueprint in (core_bp, auth_bp, areas_bp, sites_bp, review_bp, reports_bp, admin_bp):
+    for blueprint in (core_bp, auth_bp, areas_bp, sites_bp, review_bp, reports_bp, roster_bp, tags_bp, admin_bp):
         app.register_blueprint(blueprint)
 
 

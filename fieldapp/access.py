@@ -37,11 +37,18 @@ def visible_area_or_404(area_id: int) -> Area:
 
 
 def visible_tag_or_404(token: str) -> Tag:
-    """The live tag behind a door URL, bound to a site the user may see."""
+    """The tag behind a door URL: bound to a site the user may see, or blank and printed for their area."""
     tag = db.session.scalar(select(Tag).where(Tag.token == token))
-    if tag is None or tag.site is None or not current_user.can_see(tag.site.building):
+    if tag is None or not current_user.can_see(tag.site.building if tag.site else tag.area):
         abort(404)
     return tag
+
+
+def visible_site_or_404(site_id: int) -> Site:
+    site = db.session.get(Site, site_id)
+    if site is None or not current_user.can_see(site.building):
+        abort(404)
+    return site
 
 
 def visible_sites():

@@ -6,12 +6,14 @@ from sqlalchemy import select
 
 from fieldapp.extensions import db
 from fieldapp.models import ROLES, Area, Site, User
+from fieldapp.roster.cli import import_sites
 
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_data)
     app.cli.add_command(create_user_command)
     app.cli.add_command(verify_tallies)
+    app.cli.add_command(import_sites)
 
 
 @click.command("demo-data")

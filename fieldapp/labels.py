@@ -9,7 +9,12 @@ OUTCOMES = {
     "vacant": _l("Vacant / moved"),
 }
 SITE_KINDS = {"household": _l("Household"), "shop": _l("Shop"), "enterprise": _l("Enterprise"), "school": _l("School")}
-SITE_STATUSES = {"occupied": _l("Occupied"), "vacant": _l("Vacant"), "moved_out": _l("Moved out")}
+SITE_STATUSES = {
+    "occupied": _l("Occupied"),
+    "vacant": _l("Vacant"),
+    "moved_out": _l("Moved out"),
+    "new": _l("Newly moved in"),
+}
 LEVELS = {
     "district": _l("District"),
     "station": _l("Station"),

@@ -9,13 +9,13 @@ from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from fieldapp.extensions import db
-from fieldapp.models import Area, Site
+from fieldapp.models import RESIDENT_STATUSES, Area, Site
 
 
 def _contribution(kind, status, residents) -> tuple[int, int]:
     # A new Site has no values yet where it relies on the column defaults.
     kind, status = kind or Site.kind.default.arg, status or Site.status.default.arg
-    if kind == "household" and status == "occupied":
+    if kind == "household" and status in RESIDENT_STATUSES:
         return 1, residents or 0
     return 0, 0
 
@@ -53,6 +53,22 @@ def _count_site_changes(session: Session, _context, _instances) -> None:
                 _old(site, "building_id"),
                 *(-value for value in _contribution(_old(site, "kind"), _old(site, "status"), _old(site, "residents"))),
             )
+    move_counts(session, changes)
+
+
+def count_inserted_sites(rows: list[dict]) -> None:
+    """For sites inserted in bulk (bypassing the ORM, e.g. a roster import): move the counters too."""
+    changes: dict[int, list[int]] = {}
+    for row in rows:
+        households, residents = _contribution(row.get("kind"), row.get("status"), row.get("residents"))
+        total = changes.setdefault(row["building_id"], [0, 0])
+        total[0] += households
+        total[1] += residents
+    move_counts(db.session, changes)
+
+
+def move_counts(session: Session, changes: dict[int, list[int]]) -> None:
+    """Add {building id: [households, residents]} to each building and every area above it."""
     changes = {building: total for building, total in changes.items() if total != [0, 0]}
     if not changes:
         return
@@ -86,7 +102,7 @@ def recount_site_differences() -> list[str]:
             select(Area.id, func.count(Site.id), func.coalesce(func.sum(Site.residents), 0))
             .join(building, building.path.startswith(Area.path))
             .join(Site, Site.building_id == building.id)
-            .where(Site.kind == "household", Site.status == "occupied")
+            .where(Site.kind == "household", Site.status.in_(RESIDENT_STATUSES))
             .group_by(Area.id)
         )
     )

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from fieldapp.access import visible_area_or_404
 from fieldapp.areas import bp
 from fieldapp.extensions import db
-from fieldapp.models import Area, Site, Visit
+from fieldapp.models import RESIDENT_STATUSES, Area, Site, Visit
 from fieldapp.tallies import child_totals_for, daily_series, people_totals
 
 PERIODS = ("all", "today", "week", "range")
@@ -113,7 +113,7 @@ def unvisited(area_id: int):
         .where(
             Area.path.startswith(area.path, autoescape=True),
             Site.kind == "household",
-            Site.status == "occupied",
+            Site.status.in_(RESIDENT_STATUSES),
             Site.covered_by_visit_id.is_(None),
         )
     )

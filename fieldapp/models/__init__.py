@@ -4,13 +4,14 @@ from fieldapp.models.areas import LEVEL_RANK, LEVELS, Area, Target
 from fieldapp.models.audit import AuditEvent
 from fieldapp.models.people import ROLES, Team, User, team_areas
 from fieldapp.models.reports import WeeklyReport
-from fieldapp.models.sites import SITE_KINDS, SITE_STATUSES, Site, Tag, mask_phone
+from fieldapp.models.sites import RESIDENT_STATUSES, SITE_KINDS, SITE_STATUSES, Site, Tag, mask_phone
 from fieldapp.models.visits import OUTCOMES, TALLY_FIELDS, VISIT_COUNTS, DailyTally, UserDailyTally, Visit
 
 __all__ = [
     "LEVELS",
     "LEVEL_RANK",
     "OUTCOMES",
+    "RESIDENT_STATUSES",
     "ROLES",
     "SITE_KINDS",
     "SITE_STATUSES",

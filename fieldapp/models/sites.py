@@ -10,7 +10,10 @@ from fieldapp.extensions import db
 from fieldapp.models.areas import Area
 
 SITE_KINDS = ("household", "shop", "enterprise", "school")
-SITE_STATUSES = ("occupied", "vacant", "moved_out")
+#: occupied (有人住), vacant (空置), moved_out (已搬离), new (新入住: added by a lead, not in the imported roster).
+SITE_STATUSES = ("occupied", "vacant", "moved_out", "new")
+#: Statuses of a household someone lives in: the denominator of coverage (应入户数).
+RESIDENT_STATUSES = ("occupied", "new")
 
 
 def mask_phone(phone: str | None) -> str:
@@ -29,7 +32,7 @@ class Site(db.Model):
     __table_args__ = (
         UniqueConstraint("building_id", "unit", "room", name="uq_sites_building_unit_room"),
         CheckConstraint("kind IN ('household', 'shop', 'enterprise', 'school')", name="kind"),
-        CheckConstraint("status IN ('occupied', 'vacant', 'moved_out')", name="status"),
+        CheckConstraint("status IN ('occupied', 'vacant', 'moved_out', 'new')", name="status"),
         CheckConstraint("residents >= 0", name="residents_not_negative"),
     )
 
@@ -71,7 +74,7 @@ class Site(db.Model):
     @property
     def is_resident_household(self) -> bool:
         """Counts in the denominator of coverage (应入户数)."""
-        return self.kind == "household" and self.status == "occupied"
+        return self.kind == "household" and self.status in RESIDENT_STATUSES
 
     @property
     def active_tag(self) -> "Tag | None":
@@ -96,6 +99,8 @@ class Tag(db.Model):
     bound_at: Mapped[datetime | None]
     #: Set when a tag is reprinted or lost; a retired tag opens nothing.
     retired_at: Mapped[datetime | None]
+    #: Last time its URL was opened by a logged-in user (at most every few minutes): finds tags never scanned.
+    last_scanned_at: Mapped[datetime | None]
 
     site: Mapped[Site | None] = relationship(back_populates="tags")
     area: Mapped[Area] = relationship()

@@ -42,10 +42,12 @@ def household_context(site: Site, tag: Tag, form: VisitForm | None = None) -> di
 
 
 def live_tag_or_page(token: str):
-    """The tag behind a door URL, or the page that explains why it leads nowhere."""
+    """The tag behind a door URL, or the page that explains why it leads nowhere (or asks which door it is on)."""
     tag = visible_tag_or_404(token)
     if tag.retired_at is not None:
         return None, (render_template("sites/tag_retired.html", tag=tag), 410)
+    if tag.site is None:  # a blank tag's first scan: which room is this door?
+        return None, redirect(url_for("tags.bind", token=token), code=303)
     return tag, None
 
 
@@ -56,6 +58,9 @@ def household(token: str):
     tag, refusal = live_tag_or_page(token)
     if refusal:
         return refusal
+    from fieldapp.tags.services import note_scan  # here: the tags package imports this one
+
+    note_scan(tag)
     return render_template("sites/household.html", **household_context(tag.site, tag, VisitForm()))
 
 

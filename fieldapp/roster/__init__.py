@@ -1,0 +1,7 @@
+"""A building's roster of households (楼栋住户名册): listing with visit progress, edits, and imports."""
+
+from flask import Blueprint
+
+bp = Blueprint("roster", __name__)
+
+from fieldapp.roster import routes  # noqa: E402,F401

@@ -1,0 +1,59 @@
+"""Forms of the roster: one household's facts, and the roster file to import."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import IntegerField, SelectField, StringField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+
+from fieldapp import labels
+from fieldapp.roster.imports import MAX_RESIDENTS
+from fieldapp.roster.services import SiteInput
+
+
+class SiteForm(FlaskForm):
+    """A door of the building: where it is, who lives there, whether they still do."""
+
+    unit = StringField(_l("Unit (单元)"), validators=[Optional(), Length(max=20)])
+    floor = IntegerField(
+        _l("Floor"),
+        validators=[Optional(), NumberRange(-9, 300, message=_l("Enter a floor from -9 to 300."))],
+        render_kw={"inputmode": "numeric"},
+    )
+    room = StringField(_l("Room"), validators=[InputRequired(message=_l("Enter the room number.")), Length(max=40)])
+    residents = IntegerField(
+        _l("Residents"),
+        default=1,
+        validators=[
+            InputRequired(message=_l("Enter how many people live here.")),
+            NumberRange(0, MAX_RESIDENTS, message=_l("Enter a whole number from 0 to %(max)d.", max=MAX_RESIDENTS)),
+        ],
+        render_kw={"inputmode": "numeric"},
+    )
+    kind = SelectField(_l("Kind"), choices=list(labels.SITE_KINDS.items()), default="household")
+    status = SelectField(_l("Status"), choices=list(labels.SITE_STATUSES.items()), default="new")
+    contact_phone = StringField(
+        _l("Contact phone (optional)"),
+        validators=[Optional(), Regexp(r"^\+?[0-9 -]{5,20}$", message=_l("Enter a phone number of digits only."))],
+        render_kw={"inputmode": "tel", "autocomplete": "off"},
+    )
+
+    def to_input(self) -> SiteInput:
+        phone = (self.contact_phone.data or "").replace(" ", "").replace("-", "")
+        return SiteInput(
+            unit=(self.unit.data or "").strip().removesuffix("单元"),
+            room=self.room.data.strip(),
+            floor=self.floor.data,
+            residents=self.residents.data,
+            kind=self.kind.data,
+            status=self.status.data,
+            contact_phone=phone or None,
+        )
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("Roster file (.csv or .xlsx)"), validators=[FileRequired(message=_l("Choose a file."))])
+
+
+class ConfirmForm(FlaskForm):
+    """Only the CSRF token: the file was kept when the preview was made."""

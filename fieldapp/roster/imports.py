@@ -1,0 +1,341 @@
+"""Reading a roster file (CSV or XLSX) and planning its import: what would be added, updated, refused.
+
+Nothing here writes. `plan_import` checks every row against the area tree and the sites already
+stored, so the preview shows exactly what `apply_import` (in services.py) will do — or every row in
+error with its reason, in which case nothing is written at all.
+"""
+
+import csv
+import io
+import re
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook, load_workbook
+from sqlalchemy import select
+
+from fieldapp.extensions import db
+from fieldapp.models import Area, Site, User
+
+#: (field, Chinese header of the template, English header). The template has the Chinese ones.
+COLUMNS = (
+    ("station", "派出所", "station"),
+    ("community", "社区", "community"),
+    ("grid", "网格", "grid"),
+    ("building", "楼栋", "building"),
+    ("unit", "单元", "unit"),
+    ("floor", "楼层", "floor"),
+    ("room", "房号", "room"),
+    ("residents", "人数", "residents"),
+    ("kind", "类型", "kind"),
+    ("lat", "纬度", "lat"),
+    ("lon", "经度", "lon"),
+)
+#: Other headers seen in the spreadsheets teams already keep.
+HEADER_ALIASES = {
+    "派出所/镇": "station", "镇": "station", "街道": "station",
+    "社区/村": "community", "村": "community", "社区(村)": "community",
+    "楼栋/组": "building", "楼号": "building", "组": "building", "楼栋号": "building",
+    "单元号": "unit", "层": "floor", "楼层数": "floor",
+    "室": "room", "门牌号": "room", "房间号": "room", "户号": "room",
+    "居住人数": "residents", "人口数": "residents", "常住人口": "residents",
+    "场所类型": "kind", "latitude": "lat", "longitude": "lon",
+}  # fmt: skip
+REQUIRED = ("station", "community", "building", "room")
+KINDS = {
+    "household": "household", "住户": "household", "户": "household", "居民": "household", "家庭": "household",
+    "shop": "shop", "商户": "shop", "店铺": "shop",
+    "enterprise": "enterprise", "企业": "enterprise",
+    "school": "school", "学校": "school",
+}  # fmt: skip
+#: Fields an import may change on a site already stored. An empty cell keeps what is stored.
+UPDATABLE = ("floor", "residents", "kind", "lat", "lon")
+MAX_RESIDENTS = 99
+FULL_WIDTH = re.compile("[\uff01-\uff5e\u3000]")
+
+
+class RosterFileError(Exception):
+    """The file as a whole cannot be read (not a table, no header row, wrong format)."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def header_field(cell: str) -> str | None:
+    name = unicodedata.normalize("NFKC", cell or "").strip().lower().replace(" ", "")
+    for key, zh, en in COLUMNS:
+        if name in (zh, en):
+            return key
+    return HEADER_ALIASES.get(name)
+
+
+def cell_text(value) -> str:
+    """A cell as text: Excel numbers without a spurious ".0"."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def read_table(data: bytes, filename: str) -> Iterator[list[str]]:
+    """The rows of a CSV (UTF-8, or GB18030 as Excel saves it in China) or of an XLSX's first sheet."""
+    if filename.lower().endswith(".xlsx"):
+        try:
+            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception:
+            raise RosterFileError(_l("This is not an Excel (.xlsx) file that can be read.")) from None
+        for row in book.worksheets[0].iter_rows(values_only=True):
+            yield [cell_text(value) for value in row]
+        book.close()
+        return
+    if not filename.lower().endswith(".csv"):
+        raise RosterFileError(_l("Upload a .csv or .xlsx file."))
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise RosterFileError(_l("The file's characters cannot be read; save it as UTF-8 CSV."))
+    yield from csv.reader(io.StringIO(text, newline=""))
+
+
+def read_rows(data: bytes, filename: str) -> Iterator[tuple[int, dict[str, str], bool]]:
+    """(line number, {field: normalised text}, whether full-width characters were normalised)."""
+    rows = read_table(data, filename)
+    header = next(rows, None)
+    fields = [header_field(cell) for cell in header or []]
+    missing = [key for key in REQUIRED if key not in fields]
+    if missing:
+        names = "、".join(zh for key, zh, _en in COLUMNS if key in missing)
+        raise RosterFileError(_l("Columns missing from the header row: %(names)s.", names=names))
+    for line, row in enumerate(rows, start=2):
+        if not any((cell or "").strip() for cell in row):
+            continue
+        values, widened = {}, False
+        for key, cell in zip(fields, row, strict=False):
+            if key is None:
+                continue
+            widened = widened or bool(FULL_WIDTH.search(cell or ""))
+            values[key] = unicodedata.normalize("NFKC", cell or "").strip()
+        yield line, values, widened
+
+
+@dataclass
+class ImportPlan:
+    """What an import would do. `errors` non-empty means it will write nothing."""
+
+    rows: int = 0
+    #: New sites: column values plus "building" (an Area id, or a tuple of names for an area to create).
+    adds: list[dict] = field(default_factory=list)
+    #: (site id, {field: new value}, {field: old value}, line)
+    updates: list[tuple[int, dict, dict, int]] = field(default_factory=list)
+    unchanged: int = 0
+    #: (line, reason)
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    #: (line, note): accepted, but changed on the way in (full-width digits)
+    notes: list[tuple[int, str]] = field(default_factory=list)
+    #: Grids and buildings to create, as name paths from the station down.
+    new_areas: list[tuple[str, ...]] = field(default_factory=list)
+    #: Line of each add and update, for the preview.
+    lines: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and self.rows > 0
+
+
+def parse_int(text: str, low: int, high: int, suffixes: str = "") -> int | None:
+    text = text.rstrip(suffixes) if suffixes else text
+    if not re.fullmatch(r"-?\d+", text):
+        raise ValueError
+    value = int(text)
+    if not low <= value <= high:
+        raise ValueError
+    return value
+
+
+def parse_float(text: str, low: float, high: float) -> float:
+    value = float(text)
+    if not low <= value <= high:
+        raise ValueError
+    return value
+
+
+def row_values(values: dict[str, str]) -> tuple[dict, list[str]]:
+    """Typed site values of one row, and what is wrong with them."""
+    problems, out = [], {}
+    for key in REQUIRED:
+        if not values.get(key):
+            label = next(zh for k, zh, _en in COLUMNS if k == key)
+            problems.append(_l("%(column)s is empty.", column=label))
+    out["unit"] = values.get("unit", "").removesuffix("单元")
+    out["room"] = values.get("room", "").removesuffix("室")
+    if len(out["unit"]) > 20 or len(out["room"]) > 40:
+        problems.append(_l("Unit or room is too long."))
+    for key in ("station", "community", "grid", "building"):
+        if len(values.get(key, "")) > 100:
+            problems.append(_l("An area name is longer than 100 characters."))
+    if values.get("floor"):
+        try:
+            out["floor"] = parse_int(values["floor"].upper(), -9, 300, suffixes="F楼层")
+        except ValueError:
+            problems.append(_l("Floor “%(value)s” is not a whole number from -9 to 300.", value=values["floor"]))
+    if values.get("residents"):
+        try:
+            out["residents"] = parse_int(values["residents"], 0, MAX_RESIDENTS, suffixes="人")
+        except ValueError:
+            problems.append(_l("Residents “%(value)s” is not a whole number from 0 to 99.", value=values["residents"]))
+    if values.get("kind"):
+        kind = KINDS.get(values["kind"].lower())
+        if kind is None:
+            problems.append(_l("Unknown kind “%(value)s” (住户, 商户, 企业 or 学校).", value=values["kind"]))
+        out["kind"] = kind
+    for key, (low, high) in (("lat", (-90, 90)), ("lon", (-180, 180))):
+        if values.get(key):
+            try:
+                out[key] = parse_float(values[key], low, high)
+            except ValueError:
+                problems.append(_l("Coordinate “%(value)s” is not a number in range.", value=values[key]))
+    if ("lat" in out) != ("lon" in out) and not problems:
+        problems.append(_l("Give both latitude and longitude, or neither."))
+    return out, problems
+
+
+class AreaIndex:
+    """The area tree under a root, looked up by (parent id, name), with new areas planned by name path."""
+
+    def __init__(self, root: Area, user: User | None):
+        self.root, self.user = root, user
+        areas = db.session.scalars(select(Area).where(Area.path.startswith(root.path, autoescape=True))).all()
+        self.by_parent = {(area.parent_id, area.name): area for area in areas}
+        self.planned: dict[tuple[str, ...], str] = {}
+
+    def visible(self, area: Area) -> bool:
+        return self.user is None or self.user.can_see(area)
+
+    def child(self, parent_id, name: str, *levels: str) -> Area | None:
+        area = self.by_parent.get((parent_id, name))
+        return area if area is not None and area.level in levels else None
+
+    def building(self, values: dict[str, str]):
+        """The building's id, or its name path when it is to be created; raises LookupError with the reason."""
+        names = (values["station"], values["community"], values.get("grid", ""), values["building"])
+        unknown = _l("Unknown area “%(path)s”, or not in your area.", path=" › ".join(n for n in names if n))
+        station = self.child(self.root.id, names[0], "station")
+        community = station and self.child(station.id, names[1], "community")
+        if community is None:
+            raise LookupError(unknown)
+        parent, path = community, names[:2]
+        if names[2]:
+            grid = self.child(community.id, names[2], "grid")
+            path = names[:3]
+            if grid is None:
+                if not self.visible(community):
+                    raise LookupError(unknown)
+                return self.plan((*path, names[3]))
+            parent = grid
+        building = self.child(parent.id, names[3], "building")
+        if building is None:
+            if not self.visible(parent):
+                raise LookupError(unknown)
+            return self.plan((*path, names[3]))
+        if not self.visible(building):
+            raise LookupError(unknown)
+        return building.id
+
+    def plan(self, path: tuple[str, ...]) -> tuple[str, ...]:
+        self.planned.setdefault(path, "")
+        return path
+
+
+def existing_sites(building_ids: set[int]) -> dict[tuple[int, str, str], Site]:
+    ids, found = sorted(building_ids), {}
+    for start in range(0, len(ids), 500):
+        for site in db.session.scalars(select(Site).where(Site.building_id.in_(ids[start : start + 500]))):
+            found[(site.building_id, site.unit, site.room)] = site
+    return found
+
+
+def plan_import(
+    data: bytes, filename: str, root: Area, user: User | None, progress: Callable[[int], None] | None = None
+) -> ImportPlan:
+    """Read the file and decide, row by row, what importing it would do. Writes nothing."""
+    plan, index = ImportPlan(), AreaIndex(root, user)
+    parsed, seen = [], {}
+    for line, values, widened in read_rows(data, filename):
+        plan.rows += 1
+        if progress and plan.rows % 1000 == 0:
+            progress(plan.rows)
+        site, problems = row_values(values)
+        building = None
+        if all(values.get(key) for key in ("station", "community", "building")):
+            try:
+                building = index.building(values)
+            except LookupError as error:
+                problems.append(error.args[0])
+        if building is not None and not problems:
+            key = (building, site["unit"], site["room"])
+            if key in seen:
+                problems.append(
+                    _l(
+                        "Room %(room)s of %(building)s appears twice (also on line %(line)d).",
+                        room=f"{site['unit']}-{site['room']}" if site["unit"] else site["room"],
+                        building=values["building"],
+                        line=seen[key],
+                    )
+                )
+            else:
+                seen[key] = line
+        if problems:
+            plan.errors.append((line, "；".join(str(problem) for problem in problems)))
+            continue
+        if widened:
+            plan.notes.append((line, str(_l("Full-width characters (全角) normalised."))))
+        parsed.append((line, building, site))
+
+    plan.new_areas = list(index.planned)
+    stored = existing_sites({building for _line, building, _site in parsed if isinstance(building, int)})
+    for line, building, site in parsed:
+        current = stored.get((building, site["unit"], site["room"])) if isinstance(building, int) else None
+        if current is None:
+            plan.adds.append({"building": building, "line": line, **site})
+            continue
+        changes = {key: site[key] for key in UPDATABLE if key in site and site[key] != getattr(current, key)}
+        if changes:
+            before = {key: getattr(current, key) for key in changes}
+            plan.updates.append((current.id, changes, before, line))
+        else:
+            plan.unchanged += 1
+    return plan
+
+
+def template_rows() -> list[list[str]]:
+    """The header row (Chinese) and two example rows."""
+    return [
+        [zh for _key, zh, _en in COLUMNS],
+        ["城关派出所", "东门社区", "东门一网格", "3号楼", "1", "5", "502", "3", "住户", "30.2741", "120.1551"],
+        ["城关派出所", "东门社区", "东门一网格", "临街商铺", "", "1", "12号", "2", "商户", "", ""],
+    ]
+
+
+def template_csv() -> bytes:
+    out = io.StringIO()
+    csv.writer(out).writerows(template_rows())
+    return out.getvalue().encode("utf-8-sig")  # the BOM makes Excel read it as UTF-8
+
+
+def template_xlsx() -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "住户名册"
+    for row in template_rows():
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -1,0 +1,96 @@
+"""Import jobs: the uploaded file kept between preview and confirmation, and the progress of a large import.
+
+A job is a folder in instance/imports/ holding the file and a small state.json, so any gunicorn
+worker can answer the progress page while one worker's thread does the import.
+"""
+
+import json
+import os
+import re
+import secrets
+import threading
+from pathlib import Path
+
+from flask import Flask, current_app
+
+from fieldapp.extensions import db
+from fieldapp.models import Area, User
+
+JOB_ID = re.compile(r"^[A-Za-z0-9_-]{12}$")
+
+
+def jobs_dir() -> Path:
+    return Path(current_app.instance_path) / "imports"
+
+
+def create_job(user: User, root: Area, filename: str, data: bytes) -> str:
+    job_id = secrets.token_urlsafe(9)
+    folder = jobs_dir() / job_id
+    folder.mkdir(parents=True)
+    (folder / "upload").write_bytes(data)
+    write_state(job_id, {"user_id": user.id, "root_id": root.id, "filename": filename, "status": "preview"})
+    return job_id
+
+
+def read_state(job_id: str) -> dict | None:
+    if not JOB_ID.match(job_id):
+        return None
+    try:
+        return json.loads((jobs_dir() / job_id / "state.json").read_text())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def write_state(job_id: str, state: dict) -> None:
+    path = jobs_dir() / job_id / "state.json"
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(state, ensure_ascii=False))
+    os.replace(temporary, path)  # readers never see half a file
+
+
+def update_state(job_id: str, **changes) -> dict:
+    state = {**(read_state(job_id) or {}), **changes}
+    write_state(job_id, state)
+    return state
+
+
+def job_data(job_id: str) -> bytes:
+    return (jobs_dir() / job_id / "upload").read_bytes()
+
+
+def run_in_background(app: Flask, job_id: str) -> threading.Thread:
+    """Import a large file in a thread of this worker; the page polls state.json for progress."""
+    thread = threading.Thread(target=run_job, args=(app, job_id), daemon=True, name=f"import-{job_id}")
+    thread.start()
+    return thread
+
+
+def run_job(app: Flask, job_id: str) -> None:
+    from fieldapp.roster.imports import plan_import
+    from fieldapp.roster.services import apply_import
+
+    with app.app_context():
+        state = read_state(job_id)
+        try:
+            user, root = db.session.get(User, state["user_id"]), db.session.get(Area, state["root_id"])
+            plan = plan_import(job_data(job_id), state["filename"], root, user)
+            if plan.errors:
+                update_state(job_id, status="failed", errors=len(plan.errors))
+                return
+            total = len(plan.adds) + len(plan.updates)
+            update_state(job_id, status="running", done=0, total=total)
+            summary = apply_import(
+                plan,
+                root,
+                user,
+                state["filename"],
+                progress=lambda done, total: update_state(job_id, done=done, total=total),
+            )
+            db.session.commit()
+            update_state(job_id, status="done", summary=summary, done=total, total=total)
+        except Exception:
+            db.session.rollback()
+            app.logger.exception("import %s failed", job_id)
+            update_state(job_id, status="failed")
+        finally:
+            db.session.remove()

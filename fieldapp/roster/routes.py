@@ -1,0 +1,225 @@
+"""The roster of a building with each door's visit progress; adding and editing households; imports."""
+
+import io
+
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from fieldapp.access import require_role, visible_area_or_404, visible_site_or_404
+from fieldapp.extensions import db
+from fieldapp.htmx import render
+from fieldapp.models import RESIDENT_STATUSES, Area, Site, User, Visit
+from fieldapp.roster import bp, jobs
+from fieldapp.roster.forms import ConfirmForm, ImportForm, SiteForm
+from fieldapp.roster.imports import RosterFileError, plan_import, template_csv, template_xlsx
+from fieldapp.roster.services import RosterRefused, add_site, apply_import, mark_moved_out, update_site
+
+#: Who may change a roster, import one, and print tags.
+EDITING_ROLES = ("lead", "supervisor", "admin")
+FILTERS = ("all", "unvisited", "revisit")
+#: Rows of a preview listed one by one; beyond that only counted.
+PREVIEW_ROWS = 200
+#: Larger roster files are imported in the background while the page shows progress.
+BACKGROUND_ROWS_DEFAULT = 5000
+#: Uploads may be larger than a phone's form (MAX_CONTENT_LENGTH): 100,000 rows fit.
+MAX_UPLOAD = 16 * 1024 * 1024
+
+
+def building_or_404(building_id: int) -> Area:
+    area = visible_area_or_404(building_id)
+    if area.level != "building":
+        abort(404)
+    return area
+
+
+def last_visits(building: Area) -> dict[int, tuple[Visit, str]]:
+    """{site id: (its latest visit that counts, who made it)}."""
+    latest = (
+        select(func.max(Visit.id))
+        .where(Visit.building_id == building.id, Visit.undone_at.is_(None))
+        .group_by(Visit.site_id)
+    )
+    rows = db.session.execute(
+        select(Visit, User.display_name).join(User, User.id == Visit.user_id).where(Visit.id.in_(latest))
+    )
+    return {visit.site_id: (visit, name) for visit, name in rows}
+
+
+def needs_visit(site: Site) -> bool:
+    return site.kind != "household" or site.status in RESIDENT_STATUSES
+
+
+@bp.get("/buildings/<int:building_id>/roster")
+@login_required
+def show(building_id: int):
+    """The building's households by unit and floor: status, last visit, who still needs a knock."""
+    building = building_or_404(building_id)
+    shown = request.args.get("show", "all")
+    shown = shown if shown in FILTERS else "all"
+    sites = db.session.scalars(
+        select(Site).where(Site.building_id == building.id).options(selectinload(Site.tags))
+    ).all()
+    sites = sorted(sites, key=lambda s: (s.unit, -(s.floor or 0), len(s.room), s.room))
+    visits = last_visits(building)
+    unvisited = [s for s in sites if needs_visit(s) and s.id not in visits]
+    revisit = [s for s in sites if needs_visit(s) and s.id in visits and visits[s.id][0].outcome == "not_home"]
+    listed = {"all": sites, "unvisited": unvisited, "revisit": revisit}[shown]
+    return render_template(
+        "roster/show.html",
+        building=building,
+        sites=listed,
+        visits=visits,
+        shown=shown,
+        counts={"all": len(sites), "unvisited": len(unvisited), "revisit": len(revisit)},
+        can_edit=current_user.role in EDITING_ROLES,
+    )
+
+
+@bp.route("/buildings/<int:building_id>/roster/new", methods=["GET", "POST"])
+@login_required
+@require_role(*EDITING_ROLES)
+def new_site(building_id: int):
+    """Add a door the roster lacks, e.g. a family that just moved in."""
+    building = building_or_404(building_id)
+    form = SiteForm()
+    if form.validate_on_submit():
+        try:
+            site = add_site(building, form.to_input())
+        except RosterRefused as refused:
+            db.session.rollback()
+            add_problems(form, refused)
+        else:
+            db.session.commit()
+            flash(_("Added %(door)s.", door=site.door_label), "success")
+            return redirect(url_for("roster.show", building_id=building.id), code=303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("roster/site_form.html", form=form, building=building, site=None), status
+
+
+@bp.route("/sites/<int:site_id>/edit", methods=["GET", "POST"])
+@login_required
+@require_role(*EDITING_ROLES)
+def edit_site(site_id: int):
+    """Correct a door's facts: unit, floor, room, residents, status, phone."""
+    site = visible_site_or_404(site_id)
+    form = SiteForm(obj=site if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            changed = update_site(site, form.to_input())
+        except RosterRefused as refused:
+            db.session.rollback()
+            add_problems(form, refused)
+        else:
+            db.session.commit()
+            flash(_("Saved %(door)s.", door=site.door_label) if changed else _("Nothing changed."), "success")
+            return redirect(url_for("roster.show", building_id=site.building_id), code=303)
+    status = 422 if form.is_submitted() else 200
+    return render_template("roster/site_form.html", form=form, building=site.building, site=site), status
+
+
+@bp.post("/sites/<int:site_id>/moved-out")
+@login_required
+@require_role(*EDITING_ROLES)
+def moved_out(site_id: int):
+    """One tap: the household has left; it no longer counts among resident households."""
+    site = visible_site_or_404(site_id)
+    mark_moved_out(site)
+    db.session.commit()
+    flash(_("%(door)s marked as moved out.", door=site.door_label), "success")
+    return redirect(url_for("roster.show", building_id=site.building_id, show=request.args.get("show")), code=303)
+
+
+def add_problems(form, refused: RosterRefused) -> None:
+    for name, message in refused.problems.items():
+        getattr(form, name).errors = [*getattr(form, name).errors, message]
+
+
+def import_root() -> Area:
+    """Station names in a roster file are looked up under the user's district."""
+    return db.session.get(Area, current_user.area.ancestor_ids[0])
+
+
+@bp.get("/imports")
+@login_required
+@require_role(*EDITING_ROLES)
+def imports():
+    """Upload a roster file; download the template."""
+    return render_template("roster/import.html", form=ImportForm())
+
+
+@bp.get("/imports/template.<any(csv, xlsx):fmt>")
+@login_required
+@require_role(*EDITING_ROLES)
+def template(fmt: str):
+    """The roster template with Chinese headers and two example rows."""
+    data = template_csv() if fmt == "csv" else template_xlsx()
+    mimetype = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=f"roster-template.{fmt}")
+
+
+@bp.post("/imports")
+@login_required
+@require_role(*EDITING_ROLES)
+def preview():
+    """Check the file and show what importing it would add, update or refuse. Writes nothing."""
+    request.max_content_length = MAX_UPLOAD
+    form = ImportForm()
+    if not form.validate_on_submit():
+        return render_template("roster/import.html", form=form), 422
+    upload = form.file.data
+    data, filename = upload.read(), upload.filename or "roster.csv"
+    try:
+        plan = plan_import(data, filename, import_root(), current_user)
+    except RosterFileError as error:
+        form.file.errors = [error.message]
+        return render_template("roster/import.html", form=form), 422
+    job_id = jobs.create_job(current_user, import_root(), filename, data) if plan.ok else None
+    return render_template(
+        "roster/preview.html", plan=plan, job_id=job_id, filename=filename, form=ConfirmForm(), limit=PREVIEW_ROWS
+    ), (200 if plan.ok or not plan.errors else 422)
+
+
+@bp.post("/imports/<job_id>")
+@login_required
+@require_role(*EDITING_ROLES)
+def confirm(job_id: str):
+    """Import the file shown in the preview: all rows or none. Large files continue in the background."""
+    state = own_job_or_404(job_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if state["status"] != "preview":
+        return redirect(url_for("roster.job", job_id=job_id), code=303)
+    data = jobs.job_data(job_id)
+    if data.count(b"\n") > current_app.config.get("IMPORT_BACKGROUND_ROWS", BACKGROUND_ROWS_DEFAULT):
+        jobs.update_state(job_id, status="queued")
+        jobs.run_in_background(current_app._get_current_object(), job_id)
+        return redirect(url_for("roster.job", job_id=job_id), code=303)
+    plan = plan_import(data, state["filename"], import_root(), current_user)
+    if plan.errors:  # the roster changed since the preview: show the new preview instead
+        db.session.rollback()
+        jobs.update_state(job_id, status="failed", errors=len(plan.errors))
+        flash(_("The roster changed since the preview; nothing was imported. Upload the file again."), "error")
+        return redirect(url_for("roster.imports"), code=303)
+    summary = apply_import(plan, import_root(), current_user, state["filename"])
+    db.session.commit()
+    jobs.update_state(job_id, status="done", summary=summary, done=1, total=1)
+    return redirect(url_for("roster.job", job_id=job_id), code=303)
+
+
+@bp.get("/imports/<job_id>")
+@login_required
+@require_role(*EDITING_ROLES)
+def job(job_id: str):
+    """How an import went, or how far it has got (the fragment polls itself while running)."""
+    state = own_job_or_404(job_id)
+    return render("roster/job.html", "roster/_job_progress.html", state=state, job_id=job_id)
+
+
+def own_job_or_404(job_id: str) -> dict:
+    state = jobs.read_state(job_id)
+    if state is None or state["user_id"] != current_user.id:
+        abort(404)
+    return state

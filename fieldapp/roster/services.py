@@ -1,0 +1,163 @@
+"""The writes of a building's roster: add, edit, mark moved out, and apply an import. The caller commits."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import insert, select
+
+from fieldapp.areas.services import add_area
+from fieldapp.audit import audit
+from fieldapp.extensions import db
+from fieldapp.models import Area, Site, User
+from fieldapp.roster.imports import ImportPlan
+from fieldapp.site_counts import count_inserted_sites
+
+#: What the roster form edits, and what the audit trail records of a site.
+ROSTER_FIELDS = ("unit", "floor", "room", "residents", "kind", "status", "contact_phone")
+#: Rows inserted per statement (and per progress step) when importing.
+CHUNK = 1000
+
+
+class RosterRefused(Exception):
+    """The change breaks a rule; `problems` maps form fields to messages in the user's language."""
+
+    def __init__(self, problems: dict):
+        super().__init__(", ".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class SiteInput:
+    unit: str
+    room: str
+    floor: int | None
+    residents: int
+    kind: str
+    status: str
+    contact_phone: str | None
+
+
+def snapshot(site: Site) -> dict:
+    """A site as the audit trail keeps it; the phone only masked (the trail is read by many)."""
+    data = {name: getattr(site, name) for name in ROSTER_FIELDS if name != "contact_phone"}
+    data["contact_phone"] = site.masked_phone
+    return data
+
+
+def check_room_free(building: Area, unit: str, room: str, site_id: int | None = None) -> None:
+    clash = db.session.scalar(
+        select(Site.id).where(Site.building_id == building.id, Site.unit == unit, Site.room == room, Site.id != site_id)
+    )
+    if clash is not None:
+        raise RosterRefused({"room": _l("This building already has that room in that unit.")})
+
+
+def add_site(building: Area, data: SiteInput) -> Site:
+    """A household (or shop...) the roster lacked, e.g. someone who just moved in; audited."""
+    check_room_free(building, data.unit, data.room)
+    site = Site(building_id=building.id, **vars(data))
+    db.session.add(site)
+    db.session.flush()
+    audit("site.create", site, after=snapshot(site))
+    return site
+
+
+def update_site(site: Site, data: SiteInput) -> bool:
+    """Change a site's roster facts; audited with before and after. False when nothing changed."""
+    check_room_free(site.building, data.unit, data.room, site.id)
+    before = snapshot(site)
+    for name, value in vars(data).items():
+        setattr(site, name, value)
+    after = snapshot(site)
+    if after == before and data.contact_phone == site.contact_phone:
+        return False
+    db.session.flush()
+    audit("site.update", site, before=before, after=after)
+    return True
+
+
+def mark_moved_out(site: Site) -> None:
+    """The household left: it no longer counts among the resident households; audited."""
+    if site.status == "moved_out":
+        return
+    before = snapshot(site)
+    site.status = "moved_out"
+    audit("site.update", site, before=before, after=snapshot(site))
+
+
+def apply_import(
+    plan: ImportPlan, root: Area, user: User | None, filename: str, progress: Callable[[int, int], None] | None = None
+) -> dict:
+    """Write an error-free plan: create the planned grids and buildings, insert and update the sites.
+
+    All of it in the caller's transaction, so it lands whole or not at all. Each update is audited
+    with before and after; the import itself is one audit event with its counts.
+    """
+    if plan.errors:
+        raise ValueError("a plan with errors is never applied")
+    created = create_planned_areas(plan, root)
+    total, done = len(plan.adds) + len(plan.updates), 0
+    for start in range(0, len(plan.adds), CHUNK):
+        rows = [site_row(row, created) for row in plan.adds[start : start + CHUNK]]
+        db.session.execute(insert(Site), rows)
+        count_inserted_sites(rows)  # a bulk insert passes by the ORM hook that keeps area counts
+        done += len(rows)
+        if progress:
+            progress(done, total)
+    for site_id, changes, before, _line in plan.updates:
+        site = db.session.get(Site, site_id)
+        for name, value in changes.items():
+            setattr(site, name, value)
+        stamp(audit("site.update", site, before=before, after=changes), user)
+        done += 1
+        if progress and done % CHUNK == 0:
+            progress(done, total)
+    db.session.flush()
+    summary = {"file": filename, "added": len(plan.adds), "updated": len(plan.updates), "areas_added": len(created)}
+    stamp(audit("sites.import", root, after=summary), user)
+    if progress:
+        progress(total, total)
+    return summary
+
+
+def stamp(event, user: User | None):
+    """Name the importer also when the import runs outside a request (a background thread)."""
+    if user is not None:
+        event.user_id = user.id
+    return event
+
+
+def create_planned_areas(plan: ImportPlan, root: Area) -> dict[tuple[str, ...], int]:
+    """The grids and buildings the file names but the tree lacks; returns {name path: building id}."""
+    created: dict[tuple[str, ...], Area] = {}
+
+    def find_or_add(parent: Area, name: str, level: str) -> Area:
+        found = db.session.scalar(select(Area).where(Area.parent_id == parent.id, Area.name == name))
+        return found or add_area(parent, level, name)
+
+    for path in plan.new_areas:
+        station = db.session.scalar(select(Area).where(Area.parent_id == root.id, Area.name == path[0]))
+        parent = db.session.scalar(select(Area).where(Area.parent_id == station.id, Area.name == path[1]))
+        if len(path) == 4:
+            parent = created.get(path[:3]) or find_or_add(parent, path[2], "grid")
+            created[path[:3]] = parent
+        building = find_or_add(parent, path[-1], "building")
+        audit("area.create", building, after={"path": " › ".join(path)})
+        created[path] = building
+    return {path: area.id for path, area in created.items() if area.level == "building"}
+
+
+def site_row(row: dict, created: dict[tuple[str, ...], int]) -> dict:
+    building = row["building"]
+    return {
+        "building_id": created[building] if isinstance(building, tuple) else building,
+        "unit": row["unit"],
+        "room": row["room"],
+        "floor": row.get("floor"),
+        "residents": row.get("residents") or 0,
+        "kind": row.get("kind") or "household",
+        "status": "occupied",
+        "lat": row.get("lat"),
+        "lon": row.get("lon"),
+    }

@@ -1,0 +1,26 @@
+"""Forms of door tags: how many blank tags, and which door a blank tag is on."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField
+from wtforms.validators import InputRequired, NumberRange
+
+from fieldapp.tags.services import MAX_BLANK
+
+
+class BlankTagsForm(FlaskForm):
+    count = IntegerField(
+        _l("How many blank tags?"),
+        default=24,
+        validators=[
+            InputRequired(message=_l("Enter a number.")),
+            NumberRange(1, MAX_BLANK, message=_l("Print from 1 to %(max)d blank tags at a time.", max=MAX_BLANK)),
+        ],
+        render_kw={"inputmode": "numeric"},
+    )
+
+
+class BindForm(FlaskForm):
+    site_id = SelectField(
+        _l("Which room is this door?"), coerce=int, validators=[InputRequired(message=_l("Choose the room."))]
+    )

@@ -1,0 +1,237 @@
+"""Door tags of a building or grid: print sheets (PDF) and single labels (PNG), reprint, blank tags, binding, report."""
+
+import io
+
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from fieldapp.access import require_role, visible_area_or_404, visible_site_or_404, visible_tag_or_404
+from fieldapp.extensions import db
+from fieldapp.models import Area, Site, Tag
+from fieldapp.roster.routes import EDITING_ROLES
+from fieldapp.tags import bp
+from fieldapp.tags.forms import BindForm, BlankTagsForm
+from fieldapp.tags.services import (
+    TagRefused,
+    bind_tag,
+    bindable_sites,
+    mint_blank_tags,
+    mint_missing_tags,
+    note_scan,
+    reprint_tag,
+    sites_under,
+)
+from fieldapp.tags.sheet import FontMissing, Label, label_png, sheet_pdf
+
+#: Tags are printed for a building or a grid (a community's worth of labels is a job for each grid).
+PRINTABLE_LEVELS = ("grid", "building")
+#: Rows listed in the report; beyond that only counted.
+REPORT_ROWS = 100
+
+
+def printable_area_or_404(area_id: int) -> Area:
+    area = visible_area_or_404(area_id)
+    if area.level not in PRINTABLE_LEVELS:
+        abort(404)
+    return area
+
+
+def tag_url(tag: Tag) -> str:
+    """What the QR holds: {base}/h/{token}, base from FIELDAPP_BASE_URL or this request."""
+    base = current_app.config.get("BASE_URL") or request.url_root
+    return f"{base.rstrip('/')}/h/{tag.token}"
+
+
+def area_names(areas_ids: set[int]) -> dict[int, Area]:
+    return {area.id: area for area in db.session.scalars(select(Area).where(Area.id.in_(areas_ids)))}
+
+
+def labels_for(tags: list[Tag]) -> list[Label]:
+    """Labels in the order given: address from the community down, the door in big type."""
+    places = [tag.site.building if tag.site else tag.area for tag in tags]
+    names = area_names({ancestor for place in places for ancestor in place.ancestor_ids})
+    labels = []
+    for tag, place in zip(tags, places, strict=True):
+        chain = [names[i] for i in place.ancestor_ids if names[i].level in ("community", "grid", "building")]
+        if tag.site:
+            above = [area.name for area in chain if area.level != "building"]
+            address = [" ".join(above), place.name] if place.level == "building" else [" ".join(above)]
+            door = tag.site.door_label
+        else:
+            address = [" ".join(area.name for area in chain), _("Blank tag: scan to choose the room")]
+            door = _("Which room?")
+        labels.append(Label(url=tag_url(tag), short_code=tag.short_code, address=address, door=door))
+    return labels
+
+
+def door_tags(area: Area, site_ids: list[int] | None = None) -> list[Tag]:
+    """Live tags bound to doors under `area` (optionally only those of `site_ids`), in door order."""
+    query = sites_under(area).options(selectinload(Site.tags), selectinload(Site.building))
+    if site_ids:
+        query = query.where(Site.id.in_(site_ids))
+    return [site.active_tag for site in db.session.scalars(query) if site.active_tag is not None]
+
+
+def blank_tags(area: Area):
+    return (
+        select(Tag)
+        .join(Area, Area.id == Tag.area_id)
+        .where(Area.path.startswith(area.path, autoescape=True), Tag.site_id.is_(None), Tag.retired_at.is_(None))
+        .order_by(Tag.id)
+    )
+
+
+@bp.get("/areas/<int:area_id>/tags")
+@login_required
+@require_role(*EDITING_ROLES)
+def area_tags(area_id: int):
+    """Print this building's (or grid's) door tags, blank tags, and see which tags were never used."""
+    area = printable_area_or_404(area_id)
+    sites = db.session.scalars(sites_under(area).options(selectinload(Site.tags))).all()
+    live = [site for site in sites if site.status != "moved_out"]
+    untagged = [site for site in live if site.active_tag is None]
+    tagged = [site for site in live if site.active_tag is not None]
+    never_scanned = [site for site in tagged if site.active_tag.last_scanned_at is None]
+    blanks = db.session.scalars(blank_tags(area)).all()
+    return render_template(
+        "tags/area.html",
+        area=area,
+        untagged=untagged,
+        tagged=tagged,
+        never_scanned=never_scanned,
+        blanks=blanks,
+        limit=REPORT_ROWS,
+        form=BlankTagsForm(),
+    )
+
+
+@bp.post("/areas/<int:area_id>/tags/mint")
+@login_required
+@require_role(*EDITING_ROLES)
+def mint(area_id: int):
+    """Make tags for the doors that have none yet (then print)."""
+    area = printable_area_or_404(area_id)
+    minted = mint_missing_tags(area)
+    db.session.commit()
+    flash(_("%(count)d new tags made. Print the sheet and stick them on the doors.", count=len(minted)), "success")
+    return redirect(url_for("tags.area_tags", area_id=area.id), code=303)
+
+
+@bp.post("/areas/<int:area_id>/tags/blank")
+@login_required
+@require_role(*EDITING_ROLES)
+def blank(area_id: int):
+    """Blank tags for this area: whoever scans one first at a door says which room it is."""
+    area = printable_area_or_404(area_id)
+    form = BlankTagsForm()
+    if form.validate_on_submit():
+        tags = mint_blank_tags(area, form.count.data)
+        db.session.commit()
+        flash(_("%(count)d blank tags made.", count=len(tags)), "success")
+    else:
+        db.session.rollback()
+        for error in form.count.errors:
+            flash(str(error), "error")
+    return redirect(url_for("tags.area_tags", area_id=area.id), code=303)
+
+
+@bp.get("/areas/<int:area_id>/tags.pdf")
+@login_required
+@require_role(*EDITING_ROLES)
+def sheet(area_id: int):
+    """The A4 label sheets (3 × 8) of the doors' tags, or of the blank tags (?blank=1), or of chosen doors (?site=)."""
+    area = printable_area_or_404(area_id)
+    if request.args.get("blank"):
+        tags, name = db.session.scalars(blank_tags(area)).all(), f"blank-tags-{area.id}.pdf"
+    else:
+        site_ids = request.args.getlist("site", type=int)
+        tags, name = door_tags(area, site_ids), f"door-tags-{area.id}.pdf"
+    try:
+        data = sheet_pdf(labels_for(tags), title=area.name)
+    except FontMissing as missing:
+        return render_template("errors/error.html", code=503, title=_("Cannot print"), message=missing.message), 503
+    return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=name)
+
+
+def visible_tag_by_id_or_404(tag_id: int) -> Tag:
+    tag = db.session.get(Tag, tag_id)
+    if tag is None or not current_user.can_see(tag.site.building if tag.site else tag.area):
+        abort(404)
+    return tag
+
+
+@bp.get("/tags/<int:tag_id>")
+@login_required
+@require_role(*EDITING_ROLES)
+def label(tag_id: int):
+    """One tag's label, to print alone (e.g. after a reprint)."""
+    tag = visible_tag_by_id_or_404(tag_id)
+    return render_template("tags/label.html", tag=tag)
+
+
+@bp.get("/tags/<int:tag_id>/label.png")
+@login_required
+@require_role(*EDITING_ROLES)
+def label_image(tag_id: int):
+    """The PNG of one label at 300 dpi (70 × 37 mm)."""
+    tag = visible_tag_by_id_or_404(tag_id)
+    try:
+        data = label_png(labels_for([tag])[0])
+    except FontMissing as missing:
+        return render_template("errors/error.html", code=503, title=_("Cannot print"), message=missing.message), 503
+    return send_file(io.BytesIO(data), mimetype="image/png", download_name=f"tag-{tag.short_code}.png")
+
+
+@bp.post("/sites/<int:site_id>/reprint")
+@login_required
+@require_role(*EDITING_ROLES)
+def reprint(site_id: int):
+    """The door's tag was lost or torn off: a new tag replaces it; the old one stops working."""
+    site = visible_site_or_404(site_id)
+    tag = reprint_tag(site)
+    db.session.commit()
+    flash(_("New tag %(code)s made; the old one no longer opens this door.", code=tag.short_code), "success")
+    return redirect(url_for("tags.label", tag_id=tag.id), code=303)
+
+
+@bp.route("/h/<token>/bind", methods=["GET", "POST"])
+@login_required
+def bind(token: str):
+    """First scan of a blank tag: "which room is this door?" — and it is bound for good."""
+    tag = visible_tag_or_404(token)
+    if tag.retired_at is not None:
+        return render_template("sites/tag_retired.html", tag=tag), 410
+    if tag.site is not None:
+        return redirect(url_for("sites.household", token=token), code=303)
+    note_scan(tag)
+    sites = db.session.scalars(bindable_sites(tag).options(selectinload(Site.tags), selectinload(Site.building))).all()
+    form = BindForm()
+    form.site_id.choices = bind_choices(sites)
+    if form.validate_on_submit():
+        site = next((site for site in sites if site.id == form.site_id.data), None)
+        try:
+            if site is None:
+                raise TagRefused(_("Choose a door in the area this tag was printed for."))
+            bind_tag(tag, site)
+        except TagRefused as refused:
+            db.session.rollback()
+            form.site_id.errors = [*form.site_id.errors, str(refused.reason)]
+        else:
+            db.session.commit()
+            flash(_("Tag bound to %(door)s.", door=site.door_label), "success")
+            return redirect(url_for("sites.household", token=token), code=303)
+    status = 422 if form.is_submitted() else 200
+    untagged = sum(1 for site in sites if site.active_tag is None)
+    return render_template("tags/bind.html", tag=tag, form=form, untagged=untagged), status
+
+
+def bind_choices(sites: list[Site]) -> dict:
+    """Rooms grouped by building; doors without a tag first, since that is where a blank tag goes."""
+    groups: dict[str, list] = {}
+    for site in sorted(sites, key=lambda s: (s.building.name, s.active_tag is not None, s.unit, s.floor or 0, s.room)):
+        mark = "" if site.active_tag is None else " ✓"
+        groups.setdefault(site.building.name, []).append((site.id, f"{site.door_label}{mark}"))
+    return {"": [(0, "—")], **groups}

@@ -1,0 +1,158 @@
+"""Door tags: printed sheets decode to the right doors, reprints retire old tags, blank tags bind at the door."""
+
+import ctypes.util
+import io
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from sqlalchemy import select
+
+from fieldapp.extensions import db
+from fieldapp.models import AuditEvent, Site, Tag
+from tests.conftest import unavailable
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "labels"
+
+
+def decoder():
+    """zbar (Debian libzbar0, through pyzbar) and pdftoppm (Debian poppler-utils), or skip (fail in CI)."""
+    if not shutil.which("pdftoppm"):
+        unavailable("pdftoppm (Debian poppler-utils) is not installed")
+    if not ctypes.util.find_library("zbar"):
+        unavailable("libzbar0 (Debian) is not installed")
+    from pyzbar import pyzbar
+
+    return pyzbar
+
+
+def add_doors(building, count: int) -> None:
+    for number in range(count):
+        db.session.add(
+            Site(building_id=building.id, unit="2", floor=10 + number // 4, room=f"{10 + number // 4}0{number % 4 + 1}")
+        )
+    db.session.commit()
+
+
+@pytest.mark.parametrize("database_uri", ["sqlite"], indirect=True)  # printing reads little; once is enough
+def test_each_label_on_a_printed_sheet_decodes_to_its_households_url(app, world, browser, tmp_path):
+    pyzbar = decoder()
+    app.config["BASE_URL"] = "https://fz.example.cn"
+    a = world.a
+    add_doors(a.building, 26)  # 31 doors: a full page of 24 and a second page
+    browser.login("a-lead")
+    assert browser.post(f"/areas/{a.building.id}/tags/mint", {}).status_code == 303
+    response = browser.client.get(f"/areas/{a.building.id}/tags.pdf")
+    assert response.mimetype == "application/pdf"
+    pdf = tmp_path / "tags.pdf"
+    pdf.write_bytes(response.data)
+    subprocess.run(["pdftoppm", "-r", "150", "-png", str(pdf), str(tmp_path / "page")], check=True)  # noqa: S603,S607
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) == 2
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shutil.copy(pages[0], ARTIFACTS / f"door-tags-page1-{db.engine.dialect.name}.png")
+
+    decoded = [sorted(code.data.decode() for code in pyzbar.decode(Image.open(page))) for page in pages]
+    assert [len(codes) for codes in decoded] == [24, 7]
+    sites = db.session.scalars(select(Site).where(Site.building_id == a.building.id, Site.status != "moved_out")).all()
+    expected = {f"https://fz.example.cn/h/{site.active_tag.token}" for site in sites}
+    assert set(decoded[0] + decoded[1]) == expected
+    # The right household: each URL opens the door its label names.
+    first = pyzbar.decode(Image.open(pages[0]))[0]
+    token = first.data.decode().rsplit("/", 1)[1]
+    door = browser.client.get(f"/h/{token}").text
+    tag = db.session.scalar(select(Tag).where(Tag.token == token))
+    assert tag.site.room in door
+
+
+def test_reprinting_retires_the_old_tag_and_audits_it(world, browser):
+    site = world.a.sites[0]
+    old = site.active_tag
+    browser.login("a-lead")
+    response = browser.post(f"/sites/{site.id}/reprint", {}, follow_redirects=True)
+    assert response.status_code == 200
+    db.session.refresh(site)
+    new = site.active_tag
+    assert new.id != old.id and new.short_code in response.text
+    assert browser.client.get(f"/h/{old.token}").status_code == 410
+    assert browser.client.get(f"/h/{new.token}").status_code == 200
+    png = browser.client.get(f"/tags/{new.id}/label.png")
+    assert png.mimetype == "image/png" and Image.open(io.BytesIO(png.data)).size == (827, 437)
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "tag.reprint"))
+    assert (event.before, event.after, event.user_id) == (
+        {"tag": old.short_code},
+        {"tag": new.short_code},
+        world.a.lead.id,
+    )
+
+
+def test_a_blank_tag_asks_which_room_on_its_first_scan_and_binds(world, browser):
+    a = world.a
+    new_site = Site(building_id=a.building.id, unit="1", floor=5, room="501")
+    db.session.add(new_site)
+    db.session.commit()
+    browser.login("a-lead")
+    assert browser.post(f"/areas/{a.grid.id}/tags/blank", {"count": "3"}).status_code == 303
+    blank = db.session.scalars(select(Tag).where(Tag.site_id.is_(None))).all()
+    assert len(blank) == 3 and all(tag.area_id == a.grid.id for tag in blank)
+    pdf = browser.client.get(f"/areas/{a.grid.id}/tags.pdf?blank=1")
+    assert pdf.data.startswith(b"%PDF")
+
+    browser.client.post("/logout", data={"csrf_token": browser.csrf()})
+    browser.login("a-volunteer")
+    token = blank[0].token
+    first = browser.client.get(f"/h/{token}")
+    assert first.status_code == 303 and first.location.endswith(f"/h/{token}/bind")
+    page = browser.client.get(f"/h/{token}/bind")
+    assert "这是哪一户的门？" in page.text and "1单元 501" in page.text
+    assert browser.post(f"/h/{token}/bind", {"site_id": "0"}).status_code == 422
+    response = browser.post(f"/h/{token}/bind", {"site_id": str(new_site.id)})
+    assert response.status_code == 303
+    opened = browser.client.get(f"/h/{token}")
+    assert opened.status_code == 200 and "501" in opened.text
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "tag.bind"))
+    assert event.after["site_id"] == new_site.id and event.user_id == a.volunteer.id
+    # Bound for good: a second bind goes to the door instead.
+    assert browser.post(f"/h/{token}/bind", {"site_id": str(a.sites[0].id)}).status_code == 303
+    db.session.refresh(blank[0])
+    assert blank[0].site_id == new_site.id
+
+
+def test_another_areas_blank_tag_or_sheet_is_404(world, browser):
+    b = world.b
+    browser.login("b-lead")
+    browser.post(f"/areas/{b.grid.id}/tags/blank", {"count": "1"})
+    tag = db.session.scalar(select(Tag).where(Tag.site_id.is_(None)))
+    browser.client.post("/logout", data={"csrf_token": browser.csrf()})
+    browser.login("a-lead")
+    other = b.sites[0].active_tag.id
+    urls = [f"/h/{tag.token}", f"/h/{tag.token}/bind", f"/areas/{b.building.id}/tags", f"/areas/{b.grid.id}/tags.pdf"]
+    for url in [*urls, f"/tags/{other}", f"/tags/{other}/label.png"]:
+        assert browser.client.get(url).status_code == 404, url
+    assert browser.post(f"/h/{tag.token}/bind", {"site_id": str(world.a.sites[0].id)}).status_code == 404
+    assert browser.post(f"/sites/{b.sites[0].id}/reprint", {}).status_code == 404
+    assert browser.post(f"/areas/{b.grid.id}/tags/blank", {"count": "5"}).status_code == 404
+    db.session.refresh(tag)
+    assert tag.site_id is None
+    assert db.session.scalar(select(Tag).where(Tag.site_id.is_(None), Tag.area_id == world.a.grid.id)) is None
+
+
+def test_the_report_lists_tags_never_bound_and_never_scanned(world, browser):
+    a = world.a
+    browser.login("a-lead")
+    browser.post(f"/areas/{a.grid.id}/tags/blank", {"count": "2"})
+    page = browser.client.get(f"/areas/{a.grid.id}/tags").text
+    assert "已打印、未绑定：2" in page and "已贴门、从未扫码：5" in page
+    browser.client.get(f"/h/{a.sites[0].active_tag.token}")
+    db.session.refresh(a.sites[0].active_tag)
+    assert a.sites[0].active_tag.last_scanned_at is not None
+    assert "已贴门、从未扫码：4" in browser.client.get(f"/areas/{a.grid.id}/tags").text
+
+
+def test_a_volunteer_cannot_print_tags(world, browser):
+    browser.login("a-volunteer")
+    assert browser.client.get(f"/areas/{world.a.building.id}/tags").status_code == 403
+    assert browser.client.get(f"/areas/{world.a.building.id}/tags.pdf").status_code == 403
+    assert browser.post(f"/areas/{world.a.grid.id}/tags/blank", {"count": "5"}).status_code == 403
