@@ -16,13 +16,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import select  # noqa: E402
+from flask_migrate import upgrade
+from sqlalchemy import select
 
-from fieldapp import create_app  # noqa: E402
-from fieldapp.demo import DEMO_PASSWORD, load_demo  # noqa: E402
-from fieldapp.extensions import db  # noqa: E402
-from fieldapp.models import Area, Site  # noqa: E402
+from fieldapp import create_app
+from fieldapp.demo import DEMO_PASSWORD, load_demo
+from fieldapp.extensions import db
+from fieldapp.models import Area, Site
 
 ASSET = re.compile(r'<(?:script[^>]+src|link[^>]+href)="(/static/[^"]+)"')
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
