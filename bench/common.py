@@ -100,6 +100,8 @@ def databases() -> list[str]:
     """The databases to measure: PostgreSQL only where a server answers (said so in the output)."""
     chosen = [kind for kind in DATABASES if kind in ("sqlite", "postgresql")]
     if "postgresql" in chosen and not postgres_available():
+        if os.environ.get("CI") == "true":
+            raise SystemExit(f"PostgreSQL at {POSTGRES_URL} does not answer (CI=true: required)")
         log(f"PostgreSQL at {POSTGRES_URL} does not answer: measuring SQLite only")
         chosen.remove("postgresql")
     return chosen
@@ -135,7 +137,14 @@ class Server:
             "--preload",  # import the app once, then fork: workers are ready in a second
             app,
         ]
-        self.process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+        RESULTS.mkdir(exist_ok=True)
+        #: gunicorn's own log (warnings and errors), kept in bench/results/ (not committed) to read after a run.
+        #: Quick shutdown at the end of a run aborts requests still queued: their tracebacks land here.
+        self.log_path = RESULTS / f"gunicorn-{app.split(':')[0].split('.')[-1]}.log"
+        self.log_file = self.log_path.open("a")
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, env=env, start_new_session=True, stdout=self.log_file, stderr=subprocess.STDOUT
+        )
 
     def wait_ready(self, path: str = "/healthz", timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout
@@ -159,6 +168,7 @@ class Server:
             except subprocess.TimeoutExpired:  # workers idling in their accept loop; nothing left to save
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
+        self.log_file.close()
 
     def __enter__(self):
         try:
@@ -208,3 +218,47 @@ class Phone:
 
     def cookie_header(self) -> str:
         return "; ".join(f"{cookie.name}={cookie.value}" for cookie in self.cookies)
+
+
+_demo_template: dict = {}
+
+
+def demo_database(folder: str) -> dict:
+    """A copy of the demo district (made once per process) in `folder`: its URL and a door to visit.
+
+    The door is the first not yet covered household of 城关派出所, the demo volunteer's station.
+    """
+    import sqlite3
+
+    if not _demo_template:
+        from flask_migrate import upgrade
+        from sqlalchemy import select
+
+        from fieldapp import create_app
+        from fieldapp.demo import load_demo
+        from fieldapp.extensions import db
+        from fieldapp.models import Area, Site
+
+        keep = tempfile.TemporaryDirectory(prefix="fieldapp-demo-")
+        path = Path(keep.name) / "demo.sqlite"
+        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": SECRET_KEY})
+        with app.app_context():
+            upgrade(directory=str(ROOT / "migrations"))
+            load_demo()
+            station = db.session.scalar(select(Area).where(Area.name == "城关派出所"))
+            site = db.session.scalar(
+                select(Site)
+                .join(Area, Area.id == Site.building_id)
+                .where(Area.path.startswith(station.path), Site.covered_by_visit_id.is_(None))
+                .order_by(Site.id)
+            )
+            _demo_template.update(
+                keep=keep, path=path, token=site.active_tag.token, building_id=site.building_id, station_id=station.id
+            )
+            db.session.remove()
+            db.engine.dispose()
+    target = Path(folder) / "demo.sqlite"
+    # The backup API copies what the WAL holds too, which a plain file copy could miss.
+    with sqlite3.connect(_demo_template["path"]) as source, sqlite3.connect(target) as copy:
+        source.backup(copy)
+    return {"url": f"sqlite:///{target}", **{k: _demo_template[k] for k in ("token", "building_id", "station_id")}}

@@ -17,39 +17,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import RESULTS, ROOT, SMOKE, Phone, Server, log
+from bench.common import ROOT, SMOKE, Phone, Server, demo_database, log
 
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
 CHROMIUM = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
 CHROME_FLAGS = "--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --lang=zh-CN"
 METRICS = ("first-contentful-paint", "largest-contentful-paint", "total-blocking-time", "cumulative-layout-shift")
-
-
-def demo_database(folder: str) -> tuple[str, str]:
-    """A demo district in a SQLite file; returns its URL and the token of a door the volunteer may visit."""
-    from flask_migrate import upgrade
-    from sqlalchemy import select
-
-    from fieldapp import create_app
-    from fieldapp.demo import load_demo
-    from fieldapp.extensions import db
-    from fieldapp.models import Area, Site
-
-    url = f"sqlite:///{folder}/demo.sqlite"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "lighthouse"})
-    with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"))
-        load_demo()
-        station = db.session.scalar(select(Area).where(Area.name == "城关派出所"))
-        site = db.session.scalar(
-            select(Site)
-            .join(Area, Area.id == Site.building_id)
-            .where(Area.path.startswith(station.path), Site.covered_by_visit_id.is_(None))
-            .order_by(Site.id)
-        )
-        token = site.active_tag.token
-        db.engine.dispose()
-    return url, token
 
 
 def audit(url: str, cookie: str, folder: Path, name: str) -> dict:
@@ -98,8 +71,9 @@ def run() -> dict:
         return {"skipped": f"{CHROMIUM} is missing: `make browser` installs Debian's chromium"}
     results = {"lighthouse": "12.8.2 (package.json)", "form_factor": "mobile, simulated slow 4G", "pages": {}}
     with tempfile.TemporaryDirectory(prefix="fieldapp-lighthouse-") as scratch:
-        database_url, token = demo_database(scratch)
-        with Server("wsgi:app", database_url, "sync", 2, 1) as server:
+        demo = demo_database(scratch)
+        token = demo["token"]
+        with Server("wsgi:app", demo["url"], "sync", 2, 1) as server:
             phone = Phone(server.base)
             phone.login("volunteer", "fieldapp-demo")
             pages = {"visit page (/h/<token>)": f"/h/{token}", "today": "/today"}
@@ -109,7 +83,6 @@ def run() -> dict:
                 log(f"lighthouse: {name}")
                 results["pages"][name] = audit(server.base + path, phone.cookie_header(), Path(scratch), path[1])
                 log(f"  {results['pages'][name].get('scores') or results['pages'][name]}")
-        RESULTS.mkdir(exist_ok=True)
     return results
 
 

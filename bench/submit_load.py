@@ -27,7 +27,7 @@ from bench.common import ROOT, SMOKE, Phone, Server, databases, log, scratch_dat
 from bench.generate import generate
 
 CLIENTS = 50
-DURATION = 5 if SMOKE else 60
+DURATION = 3 if SMOKE else 60
 SWEEP_DURATION = 0 if SMOKE else 12
 SITES = 2_000 if SMOKE else 20_000
 PHONES = 10 if SMOKE else CLIENTS
