@@ -11,7 +11,7 @@ export FLASK_APP := wsgi
 export FIELDAPP_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard fieldapp/translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: install run test bench lint translations browser clean
+.PHONY: install run test bench bench-smoke lint translations browser wrk clean
 
 install: $(BIN)/.installed static/vendor/htmx.min.js static/vendor/jsQR.js $(CATALOGS)
 
@@ -59,14 +59,27 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: install browser lint
-	$(BIN)/pytest
+# Debian's wrk drives the submit load of the bench (a load generator from the registry, no download of its own).
+wrk:
+	@if ! command -v wrk >/dev/null; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	fi
 
-# Measurements; figures and how to read them in bench/README.md.
-bench: install
-	$(BIN)/python bench/page_weight.py
+# The bench's smoke mode (tiny sizes, no timing asserted) runs with the tests so its scripts never rot.
+test: install browser wrk lint
+	$(BIN)/pytest
+	BENCH_SMOKE=1 $(BIN)/python bench/run_all.py
+
+# Measurements: writes bench/results.json and the generated table in bench/README.md (~25 minutes).
+bench: install browser wrk
+	$(BIN)/python bench/run_all.py
 	$(BIN)/python bench/scale_tallies.py
 	$(BIN)/python bench/import_and_labels.py
+
+bench-smoke: install browser wrk
+	BENCH_SMOKE=1 $(BIN)/python bench/run_all.py
 
 # After changing user-facing strings: extract them and merge into the catalogs, then translate the .po.
 translations: $(BIN)/.installed

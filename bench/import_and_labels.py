@@ -18,14 +18,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from flask_migrate import upgrade  # noqa: E402
+from flask_migrate import upgrade
 
-from fieldapp import create_app  # noqa: E402
-from fieldapp.areas.services import add_area  # noqa: E402
-from fieldapp.extensions import db  # noqa: E402
-from fieldapp.roster.imports import COLUMNS, plan_import  # noqa: E402
-from fieldapp.roster.services import apply_import  # noqa: E402
-from fieldapp.tags.sheet import Label, sheet_pdf  # noqa: E402
+from fieldapp import create_app
+from fieldapp.areas.services import add_area
+from fieldapp.extensions import db
+from fieldapp.roster.imports import COLUMNS, plan_import
+from fieldapp.roster.services import apply_import
+from fieldapp.tags.sheet import Label, sheet_pdf
 
 SMOKE = os.environ.get("BENCH_SMOKE") == "1"
 ROWS = 2_000 if SMOKE else 100_000

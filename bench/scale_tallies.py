@@ -18,12 +18,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from flask_migrate import upgrade  # noqa: E402
-from sqlalchemy import select, text  # noqa: E402
+from flask_migrate import upgrade
+from sqlalchemy import select, text
 
-from fieldapp import create_app  # noqa: E402
-from fieldapp.extensions import db  # noqa: E402
-from fieldapp.models import Area, User  # noqa: E402
+from fieldapp import create_app
+from fieldapp.extensions import db
+from fieldapp.models import Area, User
 
 SMOKE = os.environ.get("BENCH_SMOKE") == "1"
 SIZES = (1_000, 5_000) if SMOKE else (10_000, 100_000, 1_000_000)
@@ -89,7 +89,7 @@ def build(sites: int, path: str):
         first = datetime.date(2026, 10, 25)
         values = ",".join(f"{n}*:k" for n in (5, 4, 8, 3, 2, 1, 3, 2, 1))
         connection.execute(
-            text(f"INSERT INTO area_daily_tallies (area_id, day, {SUMS}) VALUES (:a, :d, {values})"),  # noqa: S608 (constants)
+            text(f"INSERT INTO area_daily_tallies (area_id, day, {SUMS}) VALUES (:a, :d, {values})"),
             [{"a": a, "d": first + datetime.timedelta(days=i), "k": k} for a, k in under.items() for i in range(DAYS)],
         )
         admin = User(username="bench-admin", display_name="bench", role="admin", area_id=1)

@@ -4,19 +4,20 @@ from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from fieldapp.audit import audit
 from fieldapp.database import utcnow
 from fieldapp.extensions import db
-from fieldapp.models import Area, User, Visit
+from fieldapp.models import Area, Site, User, Visit
 from fieldapp.sites.services import VisitLocked, VisitRefused, count_visit, lock_site, uncount_visit
 
 REVIEW_ROLES = ("supervisor", "admin")
 REVIEW_STATUSES = ("approved", "has_issues", "rejected")
 #: Two visits by one volunteer closer than this look like doors not really knocked on (40 in 10 minutes).
 RAPID_GAP = timedelta(seconds=60)
-#: A day's log shows at most this many visits per page.
-LOG_PAGE_SIZE = 200
+#: A day's log shows this many visits per page: a phone screen's worth of scrolling, not a whole station.
+LOG_PAGE_SIZE = 50
 
 
 def can_review(user: User, visit: Visit) -> bool:
@@ -64,7 +65,17 @@ def day_log(area: Area, day: date, team_id=None, user_id=None, outcome=None, fla
         .subquery()
     )
     gap = in_area.c.previous
-    query = select(Visit, gap).join(in_area, in_area.c.id == Visit.id)
+    query = (
+        select(Visit, gap)
+        .join(in_area, in_area.c.id == Visit.id)
+        # Each row shows its door, tag, volunteer, team and building: load them with the rows, not one by one.
+        .options(
+            joinedload(Visit.site).selectinload(Site.tags),
+            joinedload(Visit.user),
+            joinedload(Visit.team),
+            joinedload(Visit.building),
+        )
+    )
     if team_id:
         query = query.where(Visit.team_id == team_id)
     if user_id:

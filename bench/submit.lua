@@ -1,0 +1,47 @@
+-- wrk script for the visit submit: each request is a real phone's POST /h/<token>, htmx style.
+-- Sessions (cookie, CSRF token from a real page, doors the user may see) are written by
+-- submit_load.py into the file named by BENCH_SESSIONS. Every request carries a fresh client_uuid.
+-- `-- baseline` posts the same body to the bare one-INSERT endpoint instead.
+
+local sessions = dofile(os.getenv("BENCH_SESSIONS"))
+local thread_number = 0
+local counter = 0
+local mode = "submit"
+local prefix = 0
+
+function setup(thread)
+  thread:set("thread_number", thread_number)
+  thread_number = thread_number + 1
+end
+
+function init(args)
+  mode = args[1] or "submit"
+  math.randomseed(os.time() + thread_number)
+  prefix = math.random(0, 0x7fffffff)
+end
+
+function request()
+  counter = counter + 1
+  local session = sessions[(counter % #sessions) + 1]
+  local door = session.doors[(math.floor(counter / #sessions) % #session.doors) + 1]
+  local client_uuid = string.format("%08x-%04x-4000-8000-%012x", prefix, thread_number, counter)
+  local body = "csrf_token=" .. session.csrf .. "&client_uuid=" .. client_uuid
+    .. "&outcome=talked&people_reached=2&app_installs=1&realname_regs=1&miniprogram_regs=0"
+    .. "&notice_signed=y&lat=30.27412&lon=120.15513&accuracy_m=12"
+  local headers = {
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+    ["Cookie"] = session.cookie,
+    ["HX-Request"] = "true",
+  }
+  local path = mode == "baseline" and "/baseline" or ("/h/" .. door)
+  return wrk.format("POST", path, headers, body)
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'BENCH {"requests": %d, "duration_us": %d, "connect": %d, "read": %d, "write": %d, "status": %d, '
+      .. '"timeout": %d, "p50_us": %d, "p95_us": %d, "p99_us": %d, "max_us": %d}\n',
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max))
+end

@@ -1,0 +1,217 @@
+"""Submit load: phones recording visits through a real gunicorn on loopback, against a one-INSERT baseline.
+
+For each database: generate a district (bench/generate.py), start gunicorn, log in phones over HTTP
+(POST /login with the CSRF token of the login page, as a browser does), read each phone's CSRF
+token off a real door page, then let wrk (Debian's, with bench/submit.lua) keep 50 connections
+posting visits, htmx style, each with a fresh client_uuid. Nothing in the app is switched off:
+CSRF, login and every rule run; only the login rate limit is raised by configuration, because
+fifty phones log in from one address here.
+
+First a short sweep of gunicorn settings (our app only), then the winner for the full duration,
+and in the same run the baseline (bench/baseline_app.py, one ORM INSERT per request) on the same
+database and the same gunicorn settings. Reported: requests/s, p50/p95/p99, errors, visits stored.
+"""
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.parse
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import ROOT, SMOKE, Phone, Server, databases, log, scratch_database
+from bench.generate import generate
+
+CLIENTS = 50
+DURATION = 3 if SMOKE else 60
+SWEEP_DURATION = 0 if SMOKE else 12
+SITES = 2_000 if SMOKE else 20_000
+PHONES = 10 if SMOKE else CLIENTS
+DOORS_PER_PHONE = 200
+#: (worker class, workers, threads) tried on each database; the smoke run tries only the first.
+CONFIGS = [("sync", 5, 1), ("sync", 3, 1), ("gthread", 2, 8)]
+RESULT = re.compile(r"^BENCH (\{.*\})$", re.MULTILINE)
+
+
+def wrk_binary() -> str:
+    found = shutil.which("wrk")
+    if not found:
+        raise SystemExit("wrk is missing: `make bench` installs Debian's wrk (apt-get install wrk).")
+    return found
+
+
+def count_rows(database_url: str, table: str) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        count = connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+    engine.dispose()
+    return count
+
+
+def doors_by_station(database_url: str) -> dict[str, list[str]]:
+    """For each volunteer, tokens of doors in their own station (anything else answers 404)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    doors: dict[str, list[str]] = {}
+    with engine.connect() as connection:
+        volunteers = connection.execute(
+            text("SELECT u.username, a.path FROM users u JOIN areas a ON a.id = u.area_id WHERE u.role = 'volunteer'")
+        ).all()
+        paths = {path for _username, path in volunteers}
+        tokens = {
+            path: connection.execute(
+                text(
+                    "SELECT t.token FROM tags t JOIN sites s ON s.id = t.site_id JOIN areas b ON b.id = s.building_id"
+                    " WHERE b.path LIKE :prefix ORDER BY t.id LIMIT :limit"
+                ),
+                {"prefix": path + "%", "limit": DOORS_PER_PHONE * 4},
+            )
+            .scalars()
+            .all()
+            for path in paths
+        }
+    engine.dispose()
+    for username, path in volunteers:
+        doors[username] = tokens[path]
+    return doors
+
+
+def log_in_phones(base: str, doors: dict[str, list[str]]) -> list[dict]:
+    sessions = []
+    usernames = sorted(doors)
+    for index in range(PHONES):
+        username = usernames[index % len(usernames)]
+        own = doors[username]
+        start = (index // len(usernames)) * DOORS_PER_PHONE % max(1, len(own))
+        mine = (own[start:] + own[:start])[:DOORS_PER_PHONE]
+        phone = Phone(base)
+        phone.login(username)
+        token = phone.csrf(f"/h/{mine[0]}")
+        sessions.append({"cookie": phone.cookie_header(), "csrf": urllib.parse.quote(token, safe=""), "doors": mine})
+    return sessions
+
+
+def lua_table(sessions: list[dict]) -> str:
+    def quoted(value: str) -> str:
+        assert '"' not in value and "\\" not in value
+        return f'"{value}"'
+
+    rows = [
+        f"  {{cookie = {quoted(s['cookie'])}, csrf = {quoted(s['csrf'])}, doors = {{"
+        + ", ".join(quoted(door) for door in s["doors"])
+        + "}},"
+        for s in sessions
+    ]
+    return "return {\n" + "\n".join(rows) + "\n}\n"
+
+
+def run_wrk(base: str, sessions_file: Path, seconds: int, mode: str) -> dict:
+    command = [
+        wrk_binary(),
+        "--threads=1",  # one wrk thread is plenty for loopback; the other core goes to the server
+        f"--connections={CLIENTS}",
+        f"--duration={seconds}s",
+        "--timeout=10s",
+        "--script",
+        str(ROOT / "bench" / "submit.lua"),
+        base,
+        "--",
+        mode,
+    ]
+    output = subprocess.run(
+        command, capture_output=True, text=True, check=True, env={"BENCH_SESSIONS": str(sessions_file)}
+    ).stdout
+    raw = json.loads(RESULT.search(output).group(1))
+    seconds_run = raw["duration_us"] / 1e6
+    errors = {name: raw[name] for name in ("connect", "read", "write", "status", "timeout") if raw[name]}
+    return {
+        "requests": raw["requests"],
+        "rps": round(raw["requests"] / seconds_run, 1),
+        "p50_ms": round(raw["p50_us"] / 1000, 1),
+        "p95_ms": round(raw["p95_us"] / 1000, 1),
+        "p99_ms": round(raw["p99_us"] / 1000, 1),
+        "max_ms": round(raw["max_us"] / 1000, 1),
+        "errors": sum(errors.values()),
+        "error_kinds": errors,
+        "seconds": round(seconds_run, 1),
+    }
+
+
+def measure_app(database_url: str, config: tuple, doors: dict, seconds: int, folder: Path) -> dict:
+    worker_class, workers, threads = config
+    with Server("wsgi:app", database_url, worker_class, workers, threads) as server:
+        sessions_file = folder / "sessions.lua"
+        sessions_file.write_text(lua_table(log_in_phones(server.base, doors)))
+        before = count_rows(database_url, "visits")
+        result = run_wrk(server.base, sessions_file, seconds, "submit")
+    result["visits_stored"] = count_rows(database_url, "visits") - before
+    return result
+
+
+def measure_baseline(database_url: str, config: tuple, seconds: int, folder: Path) -> dict:
+    worker_class, workers, threads = config
+    with Server("bench.baseline_app:app", database_url, worker_class, workers, threads) as server:
+        sessions_file = folder / "baseline.lua"
+        sessions_file.write_text(lua_table([{"cookie": "none=1", "csrf": "none", "doors": ["none"]}]))
+        before = count_rows(database_url, "audit_events")
+        result = run_wrk(server.base, sessions_file, seconds, "baseline")
+    result["rows_stored"] = count_rows(database_url, "audit_events") - before
+    return result
+
+
+def label(config: tuple) -> str:
+    worker_class, workers, threads = config
+    return f"{worker_class} {workers}w" + (f"×{threads}t" if threads > 1 else "")
+
+
+def run() -> dict:
+    results = {"clients": CLIENTS, "duration_s": DURATION, "sites": SITES, "phones": PHONES, "databases": {}}
+    for kind in databases():
+        with scratch_database(kind, "load") as url, tempfile.TemporaryDirectory() as scratch:
+            folder = Path(scratch)
+            log(f"submit load on {kind}: generating {SITES:,} sites")
+            made = generate(url, SITES, 3 * SITES)
+            doors = doors_by_station(url)
+            sweep = {}
+            if SWEEP_DURATION:
+                for config in CONFIGS:
+                    sweep[label(config)] = measure_app(url, config, doors, SWEEP_DURATION, folder)
+                    log(f"  sweep {label(config)}: {summary(sweep[label(config)])}")
+                clean = {name: r for name, r in sweep.items() if r["errors"] == 0} or sweep
+                chosen_label = max(clean, key=lambda name: clean[name]["rps"])
+                chosen = next(config for config in CONFIGS if label(config) == chosen_label)
+            else:
+                chosen = CONFIGS[0]
+            ours = measure_app(url, chosen, doors, DURATION, folder)
+            log(f"  ours {label(chosen)}: {summary(ours)}")
+            baseline = measure_baseline(url, chosen, DURATION, folder)
+            log(f"  baseline {label(chosen)}: {summary(baseline)}")
+            results["databases"][kind] = {
+                "generated": {key: made[key] for key in ("sites", "visits", "seconds")},
+                "server": label(chosen),
+                "sweep": sweep,
+                "ours": ours,
+                "baseline": baseline,
+                "throughput_ratio": round(ours["rps"] / baseline["rps"], 3) if baseline["rps"] else None,
+                "p95_ratio": round(ours["p95_ms"] / baseline["p95_ms"], 2) if baseline["p95_ms"] else None,
+            }
+            log(f"  ours / baseline throughput: {results['databases'][kind]['throughput_ratio']}")
+    return results
+
+
+def summary(result: dict) -> str:
+    return (
+        f"{result['rps']} req/s, p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms,"
+        f" p99 {result['p99_ms']} ms, {result['errors']} errors {result['error_kinds'] or ''}"
+    )
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(), indent=2))
