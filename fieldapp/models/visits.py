@@ -80,6 +80,12 @@ class Visit(db.Model):
     device_time: Mapped[datetime | None]
     #: When the server received it (UTC).
     server_time: Mapped[datetime] = mapped_column(default=utcnow)
+    #: The phone's clock minus the server's when the visit was sent, in seconds (NULL: unknown).
+    clock_offset_s: Mapped[int | None] = mapped_column(Integer)
+    #: The phone's clock was off by more than MAX_CLOCK_SKEW: flagged for review, never refused.
+    clock_skewed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: SHA-256 of what was submitted: the same client_uuid sent with other content is a conflict.
+    content_hash: Mapped[str | None] = mapped_column(String(64))
     #: The local working day the visit counts for (device day if plausible, else server day).
     day: Mapped[date] = mapped_column(Date)
     #: Metres between the GPS fix and the household's known location (NULL: no fix or no known location).
