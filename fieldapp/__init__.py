@@ -80,6 +80,7 @@ def register_blueprints(app: Flask) -> None:
     from fieldapp.areas import bp as areas_bp
     from fieldapp.auth import bp as auth_bp
     from fieldapp.core import bp as core_bp
+    from fieldapp.offline import bp as offline_bp
     from fieldapp.reports import bp as reports_bp
     from fieldapp.review import bp as review_bp
     from fieldapp.roster import bp as roster_bp
@@ -97,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
         tags_bp,
         admin_bp,
         api_bp,
+        offline_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -15,12 +15,12 @@ from sqlalchemy.orm import selectinload
 
 from fieldapp.api import bp
 from fieldapp.api.openapi import INT32_MAX, openapi_document
-from fieldapp.api.schemas import Invalid, iso, parse_visit, visit_json
+from fieldapp.api.schemas import iso
+from fieldapp.api.submit import submit
 from fieldapp.areas.walk import WALK_LIST_LIMIT, walk_list
 from fieldapp.database import READ_ONLY_METHODS, utcnow
 from fieldapp.extensions import csrf, db
-from fieldapp.models import Area, Site, Tag, Visit
-from fieldapp.sites.services import VisitConflict, VisitRefused, record_visit
+from fieldapp.models import Area, Site, Visit
 from fieldapp.tallies import Totals, child_totals_for
 
 #: The most visits one batch may carry; a phone's outbox sends in chunks of this size.
@@ -81,7 +81,7 @@ def session_info():
 @bp.post("/visits")
 def post_visit():
     """Record one visit: 201 stored now, 200 stored before (same client_uuid, same content), 409, 422, 404."""
-    status, body = submit(request.get_json(silent=True))
+    status, body = submit(request.get_json(silent=True), current_user)
     return jsonify(body), status
 
 
@@ -99,50 +99,10 @@ def post_visits():
         )
     results = []
     for index, item in enumerate(visits):
-        status, body = submit(item)
+        status, body = submit(item, current_user)
         client_uuid = item.get("client_uuid") if isinstance(item, dict) else None
         results.append({"index": index, "client_uuid": client_uuid, "status": status, **body})
     return jsonify({"results": results})
-
-
-def submit(payload) -> tuple[int, dict]:
-    """Store one visit through the same service as the door page; each in its own transaction."""
-    try:
-        client_uuid, token, data = parse_visit(payload)
-    except Invalid as invalid:
-        return 422, invalid_body(invalid.fields)
-    tag = db.session.scalar(select(Tag).where(Tag.token == token))
-    area = (tag.site.building if tag.site else tag.area) if tag else None
-    if area is None or not current_user.can_see(area):
-        return 404, {"error": "not_found", "message": _("No such door tag in your area.")}
-    if tag.site is None:
-        return 422, invalid_body({"tag": _("This tag is not on a door yet: scan it and choose the room first.")})
-    # A visit on a tag retired since the phone saved it still happened at that door: it is kept.
-    try:
-        visit, created = record_visit(current_user, tag.site, data, client_uuid)
-    except VisitRefused as refused:
-        db.session.rollback()
-        return 422, invalid_body(refused.problems)
-    except VisitConflict as conflict:
-        db.session.rollback()
-        stored = conflict.visit
-        body = {
-            "error": "conflict",
-            "message": _("This client_uuid already recorded a different visit; it was not changed."),
-        }
-        if current_user.can_see(stored.building):
-            body["visit"] = visit_json(stored)
-        return 409, body
-    db.session.commit()
-    return (201 if created else 200), {"created": created, "visit": visit_json(visit)}
-
-
-def invalid_body(fields: dict) -> dict:
-    return {
-        "error": "invalid",
-        "message": _("Some fields are not valid; nothing was stored."),
-        "fields": {name: str(message) for name, message in fields.items()},
-    }
 
 
 @bp.get("/walk-list")
