@@ -68,6 +68,7 @@
     var list = document.querySelector("[data-list]"), summary = document.querySelector("[data-summary]");
     function render(items) {
       var user = outbox.user(), mine = items.filter(function (i) { return !user || i.user === user; });
+      mine.sort(function (a, b) { return a.saved_at < b.saved_at ? 1 : -1; });  // the latest first
       var waiting = mine.filter(function (i) { return i.state === "waiting"; }).length;
       summary.textContent = mine.length ? text.summary.replace("{waiting}", waiting).replace("{refused}", mine.length - waiting) : text.empty;
       list.textContent = "";
