@@ -108,8 +108,9 @@ def post_visits():
 @bp.get("/walk-list")
 def get_walk_list():
     """My buildings, most doors left first, with every door's tag: what the phone keeps for offline work."""
-    limit = request.args.get("limit", WALK_LIST_DEFAULT, type=int)
-    if limit is None or not 1 <= limit <= WALK_LIST_LIMIT:
+    raw = request.args.get("limit", str(WALK_LIST_DEFAULT))
+    limit = int(raw) if raw.isdigit() and len(raw) < 6 else 0
+    if not 1 <= limit <= WALK_LIST_LIMIT:
         return api_error(
             422,
             "invalid",

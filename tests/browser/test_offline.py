@@ -85,7 +85,8 @@ def test_twenty_visits_offline_survive_a_reload_and_land_once(live_server, chrom
     assert visits_by(live_server, "volunteer") == before, "nothing can have reached the server while offline"
 
     context.set_offline(False)  # the 'online' event sends the outbox
-    page.wait_for_function("document.getElementById('outbox-status').getAttribute('data-count') === '0'", timeout=30_000)
+    all_sent = "document.getElementById('outbox-status').getAttribute('data-count') === '0'"
+    page.wait_for_function(all_sent, timeout=30_000)
     assert page.locator("#outbox-status").is_hidden()
     assert visits_by(live_server, "volunteer") == before + 20
     assert sorted(stored_uuids(live_server, uuids)) == sorted(uuids)
