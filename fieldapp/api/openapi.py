@@ -167,7 +167,14 @@ def openapi_document() -> dict:
                                 "additionalProperties": False,
                                 "required": ["visits"],
                                 "properties": {
-                                    "visits": {"type": "array", "minItems": 1, "maxItems": 100, "items": ref("VisitIn")}
+                                    "visits": {
+                                        "type": "array",
+                                        "minItems": 1,
+                                        "maxItems": 100,
+                                        # Each visit is checked on its own (a VisitIn), so that one bad
+                                        # visit does not hold back the others; its result says why.
+                                        "items": {"type": "object", "description": "A VisitIn."},
+                                    }
                                 },
                             }
                         ),

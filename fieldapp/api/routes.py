@@ -90,17 +90,18 @@ def post_visits():
     """Record up to BATCH_LIMIT visits, each on its own: one refused visit does not hold back the others."""
     payload = request.get_json(silent=True)
     visits = payload.get("visits") if isinstance(payload, dict) else None
-    if not isinstance(visits, list) or not 0 < len(visits) <= BATCH_LIMIT or set(payload) != {"visits"}:
+    well_formed = isinstance(visits, list) and all(isinstance(visit, dict) for visit in visits)
+    if not well_formed or not 0 < len(visits) <= BATCH_LIMIT or set(payload) != {"visits"}:
         return api_error(
             422,
             "invalid",
             _('Send {"visits": [...]} with 1 to %(n)d visits.', n=BATCH_LIMIT),
-            fields={"visits": _("Send 1 to %(n)d visits.", n=BATCH_LIMIT)},
+            fields={"visits": _("Send 1 to %(n)d visits, each a JSON object.", n=BATCH_LIMIT)},
         )
     results = []
     for index, item in enumerate(visits):
         status, body = submit(item, current_user)
-        client_uuid = item.get("client_uuid") if isinstance(item, dict) else None
+        client_uuid = item.get("client_uuid")
         results.append({"index": index, "client_uuid": client_uuid, "status": status, **body})
     return jsonify({"results": results})
 
@@ -177,7 +178,7 @@ def area_tallies(area_id: int):
     days, problems = {}, {}
     for name in ("from", "to"):
         try:
-            days[name] = date.fromisoformat(request.args[name]) if request.args.get(name) else None
+            days[name] = date.fromisoformat(request.args[name]) if name in request.args else None
         except ValueError:
             problems[name] = _("A date like 2026-11-23.")
     if not problems and days["from"] and days["to"] and days["from"] > days["to"]:
