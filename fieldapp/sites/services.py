@@ -142,14 +142,19 @@ def clock_offset(data: VisitInput, server_time: datetime) -> timedelta | None:
     return None if data.sent_time is None else data.sent_time - server_time
 
 
-def working_day(device_time: datetime | None, server_time: datetime, offset: timedelta | None = None):
-    """The local day a visit counts for: the phone's (corrected by its clock's offset), unless implausible."""
-    moment = server_time
+def recorded_moment(device_time: datetime | None, server_time: datetime, offset: timedelta | None = None):
+    """When the visit happened by the server's clock: the phone's time less its clock's offset, unless implausible."""
     if device_time is not None:
         recorded = device_time - (offset or timedelta(0))
         if server_time - MAX_CLOCK_BEHIND <= recorded <= server_time + MAX_CLOCK_AHEAD:
-            moment = recorded
+            return recorded
+    return server_time
+
+
+def working_day(device_time: datetime | None, server_time: datetime, offset: timedelta | None = None):
+    """The local day a visit counts for: the day it happened, in the deployment's time zone."""
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    moment = recorded_moment(device_time, server_time, offset)
     return moment.replace(tzinfo=UTC).astimezone(zone).date()
 
 
@@ -191,6 +196,7 @@ def record_visit(user: User, site: Site, data: VisitInput, client_uuid: str) -> 
         server_time=server_time,
         clock_offset_s=None if offset is None else round(offset.total_seconds()),
         clock_skewed=offset is not None and abs(offset) > MAX_CLOCK_SKEW,
+        recorded_at=recorded_moment(data.device_time, server_time, offset),
         day=working_day(data.device_time, server_time, offset),
         **{name: getattr(data, name) for name in STORED_INPUT_FIELDS},
     )

@@ -1,4 +1,4 @@
-"""API tokens; on visits, the phone clock's offset, its flag, and a hash of what was submitted
+"""API tokens; on visits, when it happened by the server's clock, the phone clock's offset, its flag, and a hash of what was submitted
 
 Revision ID: 92f85873fde4
 Revises: 8b7b03be87fe
@@ -38,6 +38,7 @@ def upgrade():
         batch_op.create_index(batch_op.f("ix_api_tokens_user_id"), ["user_id"], unique=False)
 
     with op.batch_alter_table("visits", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("recorded_at", sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column("clock_offset_s", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("clock_skewed", sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.add_column(sa.Column("content_hash", sa.String(length=64), nullable=True))
@@ -48,6 +49,7 @@ def downgrade():
         batch_op.drop_column("content_hash")
         batch_op.drop_column("clock_skewed")
         batch_op.drop_column("clock_offset_s")
+        batch_op.drop_column("recorded_at")
 
     with op.batch_alter_table("api_tokens", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_api_tokens_user_id"))
