@@ -187,8 +187,11 @@
   if ("serviceWorker" in navigator && window.isSecureContext) {
     navigator.serviceWorker.register("/sw.js").then(function () {
       return navigator.serviceWorker.ready;
-    }).then(function () {
+    }).then(function (registration) {
       document.documentElement.setAttribute("data-sw", "ready");
+      var lang = document.documentElement.lang, kept = localStorage.getItem("fieldapp.lang");
+      if (kept && kept !== lang && registration.active) registration.active.postMessage("refresh-shell");
+      localStorage.setItem("fieldapp.lang", lang);
       saveWalkList();
     }).catch(function () {});
   }

@@ -10,8 +10,16 @@ var KEEP = [/^\/today$/, /^\/areas\/\d+$/, /^\/scan$/];
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(SHELL_CACHE).then(function (cache) {
-    return cache.addAll(PRECACHE.map(function (url) { return new Request(url, { cache: "reload", credentials: "omit" }); }));
+    return cache.addAll(PRECACHE.map(function (url) { return new Request(url, { cache: "reload" }); }));
   }).then(function () { return self.skipWaiting(); }));
+});
+
+// The language was switched: keep the offline pages in the new one.
+self.addEventListener("message", function (event) {
+  if (event.data !== "refresh-shell") return;
+  event.waitUntil(caches.open(SHELL_CACHE).then(function (cache) {
+    return cache.addAll([SHELL_URL, "/outbox"].map(function (url) { return new Request(url, { cache: "reload" }); }));
+  }));
 });
 
 self.addEventListener("activate", function (event) {
