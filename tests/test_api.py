@@ -290,6 +290,7 @@ def test_losing_30_percent_of_answers_and_resending_lands_every_visit_once(world
 def test_walk_list_and_tallies_refuse_bad_parameters_in_json(world, client, volunteer):
     assert client.get("/api/v1/walk-list?limit=0", headers=volunteer).status_code == 422
     assert client.get("/api/v1/walk-list?limit=x", headers=volunteer).status_code == 422
+    assert client.get("/api/v1/walk-list?limit=¹", headers=volunteer).status_code == 422  # found by schemathesis
     response = client.get(f"/api/v1/areas/{world.a.area.id}/tallies?from=2026-11-30&to=2026-11-01", headers=volunteer)
     assert response.status_code == 422 and "to" in response.get_json()["fields"]
     assert client.get("/api/v1/areas/99999999999/tallies", headers=volunteer).status_code == 404
@@ -307,3 +308,16 @@ def test_the_openapi_document_describes_every_route(app, client):
         if str(rule).startswith("/api/v1") and not str(rule).endswith("openapi.json")
     }
     assert served == described
+
+
+def test_a_clock_set_centuries_off_is_flagged_not_an_error(world, client, volunteer):
+    """Found by schemathesis: an offset of 840 years overflowed the column (a 500)."""
+    for n, (device, sent) in enumerate(
+        (("1186-01-17T08:27:14Z", "1186-01-17T08:27:14Z"), ("0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z"))
+    ):
+        visit = visit_json(world.a.sites[n], device_time=device, sent_at=sent)
+        response = client.post("/api/v1/visits", json=visit, headers=volunteer)
+        assert response.status_code == 201
+        assert response.get_json()["visit"]["clock_skewed"] is True
+        today = utcnow().replace(tzinfo=UTC).astimezone(ZoneInfo("Asia/Shanghai")).date()
+        assert response.get_json()["visit"]["day"] == today.isoformat()  # the server's day

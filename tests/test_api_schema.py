@@ -2,6 +2,7 @@
 answer matches the document (status, content type, body schema). Runs on SQLite and on PostgreSQL."""
 
 import contextvars
+import os
 
 import pytest
 import schemathesis
@@ -50,11 +51,14 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @schema.parametrize()
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+# Locally each run explores new examples; in CI the examples are fixed, so a run is repeatable.
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=os.environ.get("CI") == "true"
+)
 def test_the_api_keeps_to_its_document(case, world_tags):
     bearer, tags, areas = world_tags
     area_id = (case.path_parameters or {}).get("area_id")
-    if isinstance(area_id, int) and area_id > 0 and area_id % 4 != 3:
+    if isinstance(area_id, int) and 0 < area_id <= 2**31 - 1 and area_id % 4 != 3:  # only valid ids
         case.path_parameters["area_id"] = areas[area_id % len(areas)]
     # Generated tokens match no door (404); put real doors in most visits so that storing, resending
     # and refusing (201, 200, 409, 422) are exercised too.

@@ -137,7 +137,11 @@ def openapi_document() -> dict:
                 "get": {
                     "operationId": "getSession",
                     "summary": "Who is signed in, and a CSRF token for cookie-signed writes.",
-                    "responses": {"200": response("The signed-in user.", "Session"), **ERRORS},
+                    "responses": {
+                        "200": response("The signed-in user.", "Session"),
+                        "422": response("An unknown query parameter.", "Invalid"),
+                        **ERRORS,
+                    },
                 }
             },
             "/visits": {

@@ -37,12 +37,20 @@ def api_error(status: int, error: str, message: str, **extra):
     return jsonify({"error": error, "message": message, **extra}), status
 
 
+#: The query parameters each endpoint reads; any other is refused, as unknown body fields are.
+QUERY_PARAMETERS = {"api.get_walk_list": {"limit"}, "api.area_tallies": {"from", "to"}}
+
+
 @bp.before_request
 def signed_in_only():
     if request.endpoint == "api.openapi":
         return None
     if not current_user.is_authenticated:
         return api_error(401, "unauthorized", _("Log in, or send a valid API token."))
+    unknown = set(request.args) - QUERY_PARAMETERS.get(request.endpoint, set())
+    if unknown:
+        fields = {name[:64]: _("Unknown parameter.") for name in sorted(unknown)[:10]}
+        return api_error(422, "invalid", _("Some fields are not valid; nothing was stored."), fields=fields)
     token = g.get("api_token")
     if token is None and request.method not in READ_ONLY_METHODS:
         csrf.protect()  # the session cookie alone must not be enough to write
@@ -110,7 +118,7 @@ def post_visits():
 def get_walk_list():
     """My buildings, most doors left first, with every door's tag: what the phone keeps for offline work."""
     raw = request.args.get("limit", str(WALK_LIST_DEFAULT))
-    limit = int(raw) if raw.isdigit() and len(raw) < 6 else 0
+    limit = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 6 else 0  # "¹".isdigit() too
     if not 1 <= limit <= WALK_LIST_LIMIT:
         return api_error(
             422,

@@ -23,6 +23,8 @@ from fieldapp.tallies import bump_tallies, visit_deltas
 MAX_CLOCK_AHEAD = timedelta(minutes=10)
 #: A visit saved offline may arrive days later; older than this, the server's day is used.
 MAX_CLOCK_BEHIND = timedelta(days=7)
+#: The largest number an INTEGER column holds on both databases.
+INT32_MAX = 2**31 - 1
 #: A phone clock further off than this (either way) is flagged for the supervisor, never refused.
 MAX_CLOCK_SKEW = timedelta(minutes=10)
 #: More than this many at one door is a typing mistake, not a household.
@@ -145,10 +147,18 @@ def clock_offset(data: VisitInput, server_time: datetime) -> timedelta | None:
 def recorded_moment(device_time: datetime | None, server_time: datetime, offset: timedelta | None = None):
     """When the visit happened by the server's clock: the phone's time less its clock's offset, unless implausible."""
     if device_time is not None:
-        recorded = device_time - (offset or timedelta(0))
+        try:
+            recorded = device_time - (offset or timedelta(0))
+        except OverflowError:  # a clock set centuries off
+            return server_time
         if server_time - MAX_CLOCK_BEHIND <= recorded <= server_time + MAX_CLOCK_AHEAD:
             return recorded
     return server_time
+
+
+def clamp_seconds(offset: timedelta) -> int:
+    """Seconds that fit the column: a phone set to the year 1970 is "very wrong", not an error."""
+    return max(-INT32_MAX, min(INT32_MAX, round(offset.total_seconds())))
 
 
 def working_day(device_time: datetime | None, server_time: datetime, offset: timedelta | None = None):
@@ -194,7 +204,7 @@ def record_visit(user: User, site: Site, data: VisitInput, client_uuid: str) -> 
         user_id=user.id,
         team_id=user.team_id,
         server_time=server_time,
-        clock_offset_s=None if offset is None else round(offset.total_seconds()),
+        clock_offset_s=None if offset is None else clamp_seconds(offset),
         clock_skewed=offset is not None and abs(offset) > MAX_CLOCK_SKEW,
         recorded_at=recorded_moment(data.device_time, server_time, offset),
         day=working_day(data.device_time, server_time, offset),

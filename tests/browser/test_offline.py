@@ -61,6 +61,11 @@ def test_twenty_visits_offline_survive_a_reload_and_land_once(live_server, chrom
     context.set_offline(True)
     page.goto(f"{base}/today")  # the walk list, from the phone
     assert doors[0]["building"] in page.locator("main").inner_text()
+    page.goto(f"{base}/scan")  # the scanner was kept too
+    assert page.locator("form[action$='/code']").count() == 1
+    page.goto(f"{base}/code?c={doors[1]['short_code'].lower()}")  # a code typed by hand finds its door
+    page.wait_for_url(re.compile(f"/h/{re.escape(doors[1]['tag'])}$"))
+    page.wait_for_selector("[data-view=visit]:not([hidden])")
     for n, door in enumerate(doors, start=1):
         page.goto(f"{base}/h/{door['tag']}")  # what scanning the tag opens
         page.wait_for_selector("[data-view=visit]:not([hidden])")
