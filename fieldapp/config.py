@@ -47,6 +47,8 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = os.environ.get("FIELDAPP_SECURE_COOKIES") == "1"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # How passwords are hashed (Werkzeug's method string). Tests set a cheap one; stored hashes keep their own.
+    PASSWORD_HASH_METHOD = os.environ.get("FIELDAPP_PASSWORD_HASH_METHOD", "scrypt")
     WTF_CSRF_TIME_LIMIT = None  # a form left open on a door step must still submit hours later
     # What door-tag QR codes point at, e.g. https://fanzha.example.gov.cn (default: the address of the request).
     BASE_URL = os.environ.get("FIELDAPP_BASE_URL")

@@ -39,6 +39,8 @@ def app_config(database_uri: str) -> dict:
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_uri,
         "RATELIMIT_ENABLED": False,
+        # Real scrypt costs 0.16 s per hash: over a second for each test's world of seven users.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }
 
 
