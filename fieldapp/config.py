@@ -54,5 +54,7 @@ class Config:
     BASE_URL = os.environ.get("FIELDAPP_BASE_URL")
     # Roster files with more rows than this are imported in the background while the page shows progress.
     IMPORT_BACKGROUND_ROWS = int(os.environ.get("FIELDAPP_IMPORT_BACKGROUND_ROWS", "5000"))
+    # Where uploaded roster files wait between preview and import (default: instance/imports).
+    IMPORT_JOBS_DIR = os.environ.get("FIELDAPP_IMPORT_JOBS_DIR")
     # Number of reverse proxies in front of us whose X-Forwarded-* headers we trust.
     PROXY_COUNT = int(os.environ.get("FIELDAPP_PROXY_COUNT", "0"))

@@ -119,8 +119,8 @@ class IsolatedClient(FlaskClient):
 
 
 @pytest.fixture
-def app(database_uri):
-    app = create_app(app_config(database_uri))
+def app(database_uri, tmp_path):
+    app = create_app({**app_config(database_uri), "IMPORT_JOBS_DIR": str(tmp_path / "imports")})
     app.test_client_class = IsolatedClient
     # A GET request context, not a bare app context: the test's own reads must not take
     # SQLite's write lock (BEGIN IMMEDIATE), or the requests it makes would wait on it.
