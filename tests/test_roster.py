@@ -360,7 +360,7 @@ def test_english_headers_upload_and_a_change_is_previewed_in_words(world, browse
     response = upload(browser, csv_bytes([row], header=[h.upper() for h in HEADER_EN]), "english.csv")
     assert response.status_code == 200
     updates = response.text.split('id="updates"')[1].split("</section>")[0]
-    assert "居住人数: 3 → 5" in updates and "类型: 住户 → 商户" in updates
+    assert f"{a.building.name} 1-101 · 居住人数: 3 → 5; 类型: 住户 → 商户" in updates
 
 
 def test_the_import_sites_command_shows_progress_and_imports_once(app, world, tmp_path, monkeypatch):
