@@ -171,7 +171,7 @@ def sheet_pdf(labels: list[Label], title: str = "fieldapp door tags") -> bytes:
 def label_png(label: Label) -> bytes:
     out = io.BytesIO()
     image = bilevel(draw_label(label))
-    image.save(out, "PNG", dpi=(DPI, DPI), optimize=True)
+    image.save(out, "PNG", dpi=(DPI, DPI))  # optimize=True: 8 % smaller, 4 × slower (17 vs 5 ms a label)
     return out.getvalue()
 
 
