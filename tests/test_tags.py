@@ -275,3 +275,22 @@ def test_the_grid_page_leads_a_lead_to_its_tags_and_the_building_page_to_its_ros
     browser.client.post("/logout", data={"csrf_token": browser.csrf()})
     browser.login("a-volunteer")
     assert f'href="/areas/{a.grid.id}/tags"' not in browser.client.get(f"/areas/{a.grid.id}").text
+
+
+def test_without_a_chinese_font_printing_says_how_to_fix_it_and_records_nothing(world, browser, monkeypatch):
+    from fieldapp.tags import sheet
+
+    def no_font():
+        raise sheet.FontMissing(str(sheet.FontMissing.message))
+
+    monkeypatch.setattr(sheet, "cached_font_file", no_font)
+    sheet.font.cache_clear()
+    browser.login("a-lead")
+    a = world.a
+    for response in (
+        browser.client.get(f"/areas/{a.building.id}/tags.pdf"),
+        browser.post(f"/areas/{a.building.id}/tags/choose", {"site": [str(a.sites[0].id)], "format": "zip"}),
+    ):
+        assert response.status_code == 503 and "fonts-noto-cjk" in response.text
+    assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action.like("tags.%"))) == 0
+    sheet.font.cache_clear()
