@@ -43,8 +43,11 @@ def select_locale() -> str:
     """The language picked with the switch (a cookie), else Chinese (also for commands and background jobs)."""
     from flask import current_app
 
+    languages = current_app.config["LANGUAGES"]
     code = request.cookies.get("lang") if has_request_context() else None
-    return code if code in current_app.config["LANGUAGES"] else current_app.config["BABEL_DEFAULT_LOCALE"]
+    if code not in languages and has_request_context() and request.path.startswith("/api/"):
+        code = request.accept_languages.best_match(languages)  # API clients say so in Accept-Language
+    return code if code in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
 def register_extensions(app: Flask) -> None:
@@ -66,19 +69,37 @@ def register_extensions(app: Flask) -> None:
     def load_user(user_id: str):
         return db.session.get(User, int(user_id)) if user_id.isdigit() else None
 
+    from fieldapp.api.tokens import user_from_bearer
+
+    login_manager.request_loader(user_from_bearer)
+
 
 def register_blueprints(app: Flask) -> None:
     from fieldapp.admin import bp as admin_bp
+    from fieldapp.api import bp as api_bp
     from fieldapp.areas import bp as areas_bp
     from fieldapp.auth import bp as auth_bp
     from fieldapp.core import bp as core_bp
+    from fieldapp.offline import bp as offline_bp
     from fieldapp.reports import bp as reports_bp
     from fieldapp.review import bp as review_bp
     from fieldapp.roster import bp as roster_bp
     from fieldapp.sites import bp as sites_bp
     from fieldapp.tags import bp as tags_bp
 
-    for blueprint in (core_bp, auth_bp, areas_bp, sites_bp, review_bp, reports_bp, roster_bp, tags_bp, admin_bp):
+    for blueprint in (
+        core_bp,
+        auth_bp,
+        areas_bp,
+        sites_bp,
+        review_bp,
+        reports_bp,
+        roster_bp,
+        tags_bp,
+        admin_bp,
+        api_bp,
+        offline_bp,
+    ):
         app.register_blueprint(blueprint)
 
 

@@ -25,6 +25,7 @@ def talk(world, site, installs=1, metres_north=5.0, seconds_later=None, user=Non
     visit, _ = record_visit(user or world.a.volunteer, site, data, str(uuid.uuid4()))
     if seconds_later is not None:
         visit.server_time += timedelta(seconds=seconds_later)
+        visit.recorded_at = visit.server_time  # sent as soon as it was recorded
     db.session.commit()
     return visit
 

@@ -218,7 +218,7 @@ def test_the_same_client_uuid_at_another_door_is_refused_visibly(world, browser)
     assert browser.post(door_url(world.a.sites[0]), form).status_code == 303
     response = browser.post(door_url(world.a.sites[1]), form)
     assert response.status_code == 422
-    assert "这张表单已用于另一户" in response.text
+    assert "此表单已按其他内容保存过" in response.text
     assert visit_count() == 1
 
 

@@ -27,3 +27,13 @@ class UserForm(FlaskForm):
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
     area_id = SelectField(_l("Area"), coerce=int)
     team_id = SelectField(_l("Team"), coerce=int)
+
+
+class ApiTokenForm(FlaskForm):
+    name = StringField(
+        _l("What the key is for"),
+        validators=[
+            DataRequired(message=_l("Say what the key is for, e.g. the tablet or system that uses it.")),
+            Length(max=100),
+        ],
+    )

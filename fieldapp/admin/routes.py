@@ -1,16 +1,17 @@
 """Accounts: admins list them and create new ones inside their own area."""
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from fieldapp.access import require_role
 from fieldapp.admin import bp
-from fieldapp.admin.forms import UserForm
+from fieldapp.admin.forms import ApiTokenForm, UserForm
 from fieldapp.admin.services import UsernameTaken, create_user
+from fieldapp.api.tokens import issue_token, revoke_token
 from fieldapp.extensions import db
-from fieldapp.models import Area, Team, User
+from fieldapp.models import ApiToken, Area, Team, User
 
 LEVEL_INDENT = "\u3000"  # a full-width space per level keeps the area list readable as a tree
 
@@ -72,3 +73,40 @@ def new_user():
             return redirect(url_for("admin.users"), code=303)
     status = 422 if form.is_submitted() else 200
     return render_template("admin/new_user.html", form=form), status
+
+
+def visible_user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or not current_user.can_see(user.area):
+        abort(404)
+    return user
+
+
+@bp.route("/users/<int:user_id>/tokens", methods=["GET", "POST"])
+@login_required
+@require_role("admin")
+def tokens(user_id: int):
+    """A user's API keys: issue one (shown once) or revoke one. Both are audited."""
+    user = visible_user_or_404(user_id)
+    form = ApiTokenForm()
+    issued = None
+    if form.validate_on_submit():
+        _token, issued = issue_token(user, form.name.data.strip(), current_user)
+        db.session.commit()
+        form = ApiTokenForm(formdata=None)
+    keys = db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())).all()
+    status = 422 if form.errors else 200
+    return render_template("admin/tokens.html", user=user, form=form, keys=keys, issued=issued), status
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@login_required
+@require_role("admin")
+def revoke(token_id: int):
+    token = db.session.get(ApiToken, token_id)
+    if token is None or not current_user.can_see(token.user.area):
+        abort(404)
+    revoke_token(token)
+    db.session.commit()
+    flash(_("Key %(prefix)s… revoked; it opens nothing from now on.", prefix=token.prefix), "success")
+    return redirect(url_for("admin.tokens", user_id=token.user_id), code=303)

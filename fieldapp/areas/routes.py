@@ -6,11 +6,12 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, render_template, request
 from flask_login import current_user, login_required
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from fieldapp.access import visible_area_or_404
 from fieldapp.areas import bp
+from fieldapp.areas.walk import walk_list
 from fieldapp.extensions import db
 from fieldapp.models import RESIDENT_STATUSES, Area, Site, Visit
 from fieldapp.tallies import child_totals_for, daily_series, people_totals
@@ -20,8 +21,6 @@ PERIODS = ("all", "today", "week", "range")
 CHART_DAYS = 30
 #: Unvisited households are listed this many at a time.
 UNVISITED_PAGE_SIZE = 200
-#: A walk list longer than this is not a day's work; the rest is reached through the area pages.
-WALK_LIST_LIMIT = 200
 
 
 def local_today():
@@ -32,29 +31,17 @@ def local_today():
 @login_required
 def today():
     """My buildings for today: those assigned to my team (or my area), the most doors left first."""
-    team = current_user.team
-    roots = [area for area in (team.assigned_areas if team else []) if current_user.can_see(area)]
-    roots = roots or [current_user.area]
-    buildings = db.session.scalars(
-        select(Area)
-        .where(Area.level == "building", or_(*[Area.path.startswith(root.path, autoescape=True) for root in roots]))
-        .order_by(Area.path)
-        .limit(WALK_LIST_LIMIT)
-    ).all()
-    totals = child_totals_for(buildings)
-    walk = sorted(
-        ((building, totals[building.id]) for building in buildings),
-        key=lambda row: (-(row[1].resident_households - row[1].households_covered), row[0].path),
-    )
+    walk = walk_list(current_user)
     my_visits_today = db.session.scalar(
         select(func.count(Visit.id)).where(
             Visit.user_id == current_user.id, Visit.day == local_today(), Visit.undone_at.is_(None)
         )
     )
-    parents = {
-        area.id: area for area in db.session.scalars(select(Area).where(Area.id.in_({b.parent_id for b in buildings})))
-    }
-    return render_template("areas/today.html", walk=walk, parents=parents, my_visits_today=my_visits_today, team=team)
+    parent_ids = {building.parent_id for building, _totals in walk}
+    parents = {area.id: area for area in db.session.scalars(select(Area).where(Area.id.in_(parent_ids)))}
+    return render_template(
+        "areas/today.html", walk=walk, parents=parents, my_visits_today=my_visits_today, team=current_user.team
+    )
 
 
 def period_days(period: str) -> tuple[str, date | None, date | None]:

@@ -1,6 +1,6 @@
 """Error pages in the user's language. No stack trace ever reaches a user."""
 
-from flask import Flask, render_template
+from flask import Flask, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -30,8 +30,23 @@ TITLES = {
 }
 
 
+#: What the JSON API answers in "error" for each status (clients branch on it; "message" is for people).
+API_ERRORS = {
+    400: "bad_request",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    410: "gone",
+    413: "too_large",
+    429: "too_many_requests",
+    500: "server_error",
+}
+
+
 def render_error(code: int, message=None):
     message = message or MESSAGES.get(code, MESSAGES[500])
+    if request.path.startswith("/api/"):
+        return jsonify({"error": API_ERRORS.get(code, "error"), "message": str(message)}), code
     title = TITLES.get(code, TITLES[500])
     return render_template("errors/error.html", code=code, title=title, message=message), code
 

@@ -2,7 +2,7 @@
 
 from fieldapp.models.areas import LEVEL_RANK, LEVELS, Area, Target
 from fieldapp.models.audit import AuditEvent
-from fieldapp.models.people import ROLES, Team, User, team_areas
+from fieldapp.models.people import ROLES, ApiToken, Team, User, team_areas
 from fieldapp.models.reports import WeeklyReport
 from fieldapp.models.sites import RESIDENT_STATUSES, SITE_KINDS, SITE_STATUSES, Site, Tag, mask_phone
 from fieldapp.models.visits import OUTCOMES, TALLY_FIELDS, VISIT_COUNTS, DailyTally, UserDailyTally, Visit
@@ -17,6 +17,7 @@ __all__ = [
     "SITE_STATUSES",
     "TALLY_FIELDS",
     "VISIT_COUNTS",
+    "ApiToken",
     "Area",
     "AuditEvent",
     "DailyTally",

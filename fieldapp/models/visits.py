@@ -80,6 +80,15 @@ class Visit(db.Model):
     device_time: Mapped[datetime | None]
     #: When the server received it (UTC).
     server_time: Mapped[datetime] = mapped_column(default=utcnow)
+    #: When the visit happened by the server's clock: the phone's time less its clock's measured offset
+    #: (a visit saved offline arrives hours later). NULL for visits stored without it: use server_time.
+    recorded_at: Mapped[datetime | None]
+    #: The phone's clock minus the server's when the visit was sent, in seconds (NULL: unknown).
+    clock_offset_s: Mapped[int | None] = mapped_column(Integer)
+    #: The phone's clock was off by more than MAX_CLOCK_SKEW: flagged for review, never refused.
+    clock_skewed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: SHA-256 of what was submitted: the same client_uuid sent with other content is a conflict.
+    content_hash: Mapped[str | None] = mapped_column(String(64))
     #: The local working day the visit counts for (device day if plausible, else server day).
     day: Mapped[date] = mapped_column(Date)
     #: Metres between the GPS fix and the household's known location (NULL: no fix or no known location).
@@ -114,6 +123,10 @@ class Visit(db.Model):
     def counts_in_tallies(self) -> bool:
         """Undone and rejected visits count nowhere; every other visit counts everywhere."""
         return self.undone_at is None and self.review_status != "rejected"
+
+    @property
+    def happened_at(self) -> datetime:
+        return self.recorded_at or self.server_time
 
     @property
     def gps_flags(self) -> list[str]:

@@ -28,6 +28,7 @@ class LogFilterForm(FlaskForm):
             ("inaccurate", _l("Imprecise location")),
             ("missing", _l("No location")),
             ("rapid", _l("Less than a minute after the previous visit")),
+            ("clock", _l("Phone clock off by more than 10 minutes")),
             ("unreviewed", _l("Not reviewed yet")),
         ],
         validators=[Optional()],

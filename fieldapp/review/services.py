@@ -52,12 +52,14 @@ def day_log(area: Area, day: date, team_id=None, user_id=None, outcome=None, fla
 
     Each row is (visit, seconds since the same volunteer's previous visit that day, or None).
     """
+    # When each visit happened, not when it arrived: an outbox sends a morning's visits in one second.
+    happened = func.coalesce(Visit.recorded_at, Visit.server_time)
     in_area = (
         select(
             Visit.id,
             # Typed, so SQLite hands back a datetime rather than its text.
-            func.lag(Visit.server_time, type_=Visit.server_time.type)
-            .over(partition_by=Visit.user_id, order_by=Visit.server_time)
+            func.lag(happened, type_=Visit.server_time.type)
+            .over(partition_by=Visit.user_id, order_by=happened)
             .label("previous"),
         )
         .join(Area, Area.id == Visit.building_id)
@@ -88,16 +90,18 @@ def day_log(area: Area, day: date, team_id=None, user_id=None, outcome=None, fla
         query = query.where(Visit.gps_inaccurate.is_(True))
     elif flag == "missing":
         query = query.where(Visit.gps_missing.is_(True))
+    elif flag == "clock":
+        query = query.where(Visit.clock_skewed.is_(True))
     elif flag == "unreviewed":
         query = query.where(Visit.review_status == "pending")
     rows = []
     for visit, previous in db.session.execute(query):
-        seconds = (visit.server_time - previous).total_seconds() if previous else None
+        seconds = (visit.happened_at - previous).total_seconds() if previous else None
         rows.append((visit, seconds))
     if flag == "rapid":
         rows = [row for row in rows if is_rapid(row[1])]
     # What looks wrong comes first; then in the order the day went.
-    rows.sort(key=lambda row: (not looks_wrong(*row), row[0].server_time))
+    rows.sort(key=lambda row: (not looks_wrong(*row), row[0].happened_at))
     start = (page - 1) * LOG_PAGE_SIZE
     return rows[start : start + LOG_PAGE_SIZE], len(rows)
 
@@ -107,4 +111,9 @@ def is_rapid(seconds) -> bool:
 
 
 def looks_wrong(visit: Visit, seconds) -> bool:
-    return bool(visit.gps_flags) or is_rapid(seconds) or visit.review_status in ("has_issues", "rejected")
+    return (
+        bool(visit.gps_flags)
+        or visit.clock_skewed
+        or is_rapid(seconds)
+        or visit.review_status in ("has_issues", "rejected")
+    )

@@ -110,5 +110,6 @@ class VisitForm(VisitFieldsForm):
     def to_input(self) -> VisitInput:
         data = super().to_input()
         data.lat, data.lon, data.accuracy_m = self.lat.data, self.lon.data, self.accuracy_m.data
-        data.device_time = self.parsed_device_time()
+        # The page stamps the phone's clock as it sends the form: recorded and sent are the same moment.
+        data.device_time = data.sent_time = self.parsed_device_time()
         return data

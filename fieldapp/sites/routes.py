@@ -15,6 +15,7 @@ from fieldapp.models import Site, Tag, Visit
 from fieldapp.sites import bp
 from fieldapp.sites.forms import CorrectionForm, VisitForm
 from fieldapp.sites.services import (
+    VisitConflict,
     VisitLocked,
     VisitRefused,
     can_correct,
@@ -80,13 +81,16 @@ def record(token: str):
         except VisitRefused as refused:
             for name, message in refused.problems.items():
                 getattr(form, name).errors = [*getattr(form, name).errors, message]
-        else:
-            if visit.site_id == site.id:
-                db.session.commit()
-                return visit_recorded(tag, visit, created)
-            # The same client_uuid already stored a visit at another door: refuse, offer a fresh form.
-            form.client_uuid.errors = [_("This form was already used for another household. Record again.")]
+        except VisitConflict:
+            # This form already stored a visit with other answers (or at another door): that one
+            # stands; a fresh form records another visit only if the volunteer saves again.
+            form.client_uuid.errors = [
+                _("This form was already saved with other answers; that visit stands. Save again only for a new visit.")
+            ]
             form.client_uuid.data = str(uuid.uuid4())
+        else:
+            db.session.commit()
+            return visit_recorded(tag, visit, created)
     db.session.rollback()
     return render("sites/household.html", "sites/_visit_form.html", status=422, **household_context(site, tag, form))
 

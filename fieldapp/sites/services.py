@@ -1,7 +1,9 @@
 """The writes at a door: record a visit (stored once, tallied in the same transaction) and mint tags."""
 
+import hashlib
+import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -21,6 +23,8 @@ from fieldapp.tallies import bump_tallies, visit_deltas
 MAX_CLOCK_AHEAD = timedelta(minutes=10)
 #: A visit saved offline may arrive days later; older than this, the server's day is used.
 MAX_CLOCK_BEHIND = timedelta(days=7)
+#: A phone clock further off than this (either way) is flagged for the supervisor, never refused.
+MAX_CLOCK_SKEW = timedelta(minutes=10)
 #: More than this many at one door is a typing mistake, not a household.
 MAX_COUNT = 99
 #: People reached may exceed the registered residents (visitors, relatives), but not by much.
@@ -67,7 +71,20 @@ class VisitInput:
     lat: float | None = None
     lon: float | None = None
     accuracy_m: float | None = None
+    #: The phone's clock when the visit was recorded (naive UTC).
     device_time: datetime | None = None
+    #: The phone's clock when it was sent: with the server's clock, it measures how wrong the phone's is.
+    sent_time: datetime | None = None
+
+    def content_hash(self, site: Site) -> str:
+        """What identifies this submission: the same client_uuid must always come with the same hash."""
+        content = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "sent_time"}
+        content["site_id"] = site.id
+        return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
+
+
+#: What a stored visit takes from the submission as it came.
+STORED_INPUT_FIELDS = [name for name in VisitInput.__dataclass_fields__ if name != "sent_time"]
 
 
 def visit_problems(site: Site, data: VisitInput) -> dict[str, str]:
@@ -82,7 +99,7 @@ def visit_problems(site: Site, data: VisitInput) -> dict[str, str]:
     if problems:
         return problems
     if data.outcome != "talked":
-        for name in VISIT_COUNTS:
+        for name in (*VISIT_COUNTS, "notice_signed", "receipt_collected"):
             if getattr(data, name):
                 problems[name] = _l("Only a talk can reach people or install the app; choose “Talked”.")
         return problems
@@ -112,22 +129,52 @@ class VisitRefused(ValueError):
         self.problems = problems
 
 
-def working_day(device_time: datetime | None, server_time: datetime):
-    """The local day a visit counts for: the phone's, unless its clock is implausible."""
-    moment = server_time
-    if device_time and server_time - MAX_CLOCK_BEHIND <= device_time <= server_time + MAX_CLOCK_AHEAD:
-        moment = device_time
+class VisitConflict(Exception):
+    """This client_uuid already stored a visit with other content (another door, other figures)."""
+
+    def __init__(self, visit: Visit):
+        super().__init__(f"client_uuid {visit.client_uuid} already stored visit {visit.id} with other content")
+        self.visit = visit
+
+
+def clock_offset(data: VisitInput, server_time: datetime) -> timedelta | None:
+    """How far the phone's clock is ahead of the server's (negative: behind), if the phone said when it sent."""
+    return None if data.sent_time is None else data.sent_time - server_time
+
+
+def recorded_moment(device_time: datetime | None, server_time: datetime, offset: timedelta | None = None):
+    """When the visit happened by the server's clock: the phone's time less its clock's offset, unless implausible."""
+    if device_time is not None:
+        recorded = device_time - (offset or timedelta(0))
+        if server_time - MAX_CLOCK_BEHIND <= recorded <= server_time + MAX_CLOCK_AHEAD:
+            return recorded
+    return server_time
+
+
+def working_day(device_time: datetime | None, server_time: datetime, offset: timedelta | None = None):
+    """The local day a visit counts for: the day it happened, in the deployment's time zone."""
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    moment = recorded_moment(device_time, server_time, offset)
     return moment.replace(tzinfo=UTC).astimezone(zone).date()
+
+
+def stored_visit(client_uuid: str, content_hash: str) -> Visit | None:
+    """The visit this client_uuid already stored, if any; a conflict if it was stored with other content."""
+    existing = db.session.scalar(select(Visit).where(Visit.client_uuid == client_uuid))
+    if existing is not None and existing.content_hash not in (None, content_hash):
+        raise VisitConflict(existing)
+    return existing
 
 
 def record_visit(user: User, site: Site, data: VisitInput, client_uuid: str) -> tuple[Visit, bool]:
     """Store a visit once and move the tallies with it. Returns (visit, created).
 
-    The same client_uuid sent again (a retry, a double tap, a resent outbox) returns the
-    visit already stored and changes nothing. The caller commits.
+    The same client_uuid sent again (a retry, a double tap, a resent outbox) with the same
+    content returns the visit already stored and changes nothing; with other content it raises
+    VisitConflict. The caller commits.
     """
-    existing = db.session.scalar(select(Visit).where(Visit.client_uuid == client_uuid))
+    content_hash = data.content_hash(site)
+    existing = stored_visit(client_uuid, content_hash)
     if existing is not None:
         return existing, False
     problems = visit_problems(site, data)
@@ -138,15 +185,20 @@ def record_visit(user: User, site: Site, data: VisitInput, client_uuid: str) -> 
     # shared lock first, and two talks at one door upgrading to FOR UPDATE would deadlock.
     site = lock_site(site.id)
     server_time = utcnow()
+    offset = clock_offset(data, server_time)
     visit = Visit(
         client_uuid=client_uuid,
+        content_hash=content_hash,
         site_id=site.id,
         building_id=site.building_id,
         user_id=user.id,
         team_id=user.team_id,
         server_time=server_time,
-        day=working_day(data.device_time, server_time),
-        **{name: getattr(data, name) for name in VisitInput.__dataclass_fields__},
+        clock_offset_s=None if offset is None else round(offset.total_seconds()),
+        clock_skewed=offset is not None and abs(offset) > MAX_CLOCK_SKEW,
+        recorded_at=recorded_moment(data.device_time, server_time, offset),
+        day=working_day(data.device_time, server_time, offset),
+        **{name: getattr(data, name) for name in STORED_INPUT_FIELDS},
     )
     check_gps(visit, site)
     try:
@@ -156,7 +208,7 @@ def record_visit(user: User, site: Site, data: VisitInput, client_uuid: str) -> 
         # Another worker stored the same client_uuid between our check and our insert.
         if visit in db.session:
             db.session.expunge(visit)
-        return db.session.scalar(select(Visit).where(Visit.client_uuid == client_uuid)), False
+        return stored_visit(client_uuid, content_hash), False
     count_visit(visit, site)
     return visit, True
 

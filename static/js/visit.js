@@ -45,9 +45,12 @@
       if (button) { event.preventDefault(); step(form, button); }
     });
     form.addEventListener("change", function () { showOutcome(form); });
-    form.addEventListener("submit", function () { field(form, "device_time").value = new Date().toISOString(); });
+    // The phone's clock as the visit is sent: one value, so a resend from the outbox carries the same.
+    form.addEventListener("submit", function () { if (!window.htmx) field(form, "device_time").value = new Date().toISOString(); });
     form.addEventListener("htmx:configRequest", function (event) {
-      event.detail.parameters.device_time = new Date().toISOString();
+      var stamp = field(form, "device_time");
+      stamp.value = new Date().toISOString();
+      event.detail.parameters.device_time = stamp.value;
     });
   }
   document.addEventListener("DOMContentLoaded", setUp);

@@ -1,0 +1,202 @@
+// The outbox: a visit that cannot reach the server (no signal, a timeout, a server error) is kept in
+// this phone's IndexedDB with its client_uuid and sent again, until the server has it. Sending the same
+// client_uuid twice is harmless: the server stores a visit once. Sent when a page loads, when the
+// network returns and on a timer; never through Background Sync, which WeChat's browser lacks.
+(function () {
+  if (!window.indexedDB || !window.fetch || !window.Promise) return;
+  var STORE = "outbox", BATCH = 50, TIMER_MS = 30000, WALK_LIST_EVERY_MS = 10 * 60 * 1000;
+  var WALK_LIST_URL = "/api/v1/walk-list", DATA_CACHE = "fieldapp-data", PAGES_CACHE = "fieldapp-pages";
+  var dbPromise, syncing = null;
+
+  function meta(name) { var m = document.querySelector("meta[name=" + name + "]"); return m ? m.content : null; }
+  // Who is signed in on this phone: pages say so; the offline page (which holds nothing personal) asks here.
+  var pageUser = meta("fieldapp-user");
+  if (pageUser) localStorage.setItem("fieldapp.user", pageUser);
+  else if (pageUser === "") localStorage.removeItem("fieldapp.user");
+  function currentUser() { return localStorage.getItem("fieldapp.user"); }
+
+  function open() {
+    dbPromise = dbPromise || new Promise(function (resolve, reject) {
+      var request = indexedDB.open("fieldapp", 1);
+      request.onupgradeneeded = function () { request.result.createObjectStore(STORE, { keyPath: "client_uuid" }); };
+      request.onsuccess = function () { resolve(request.result); };
+      request.onerror = function () { reject(request.error); };
+    });
+    return dbPromise;
+  }
+  function tx(mode, work) {
+    return open().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var t = db.transaction(STORE, mode), result;
+        t.oncomplete = function () { resolve(result); };
+        t.onerror = t.onabort = function () { reject(t.error); };
+        result = work(t.objectStore(STORE));
+      });
+    });
+  }
+  function all() {
+    return tx("readonly", function (store) {
+      var out = [];
+      store.openCursor().onsuccess = function (e) { var c = e.target.result; if (c) { out.push(c.value); c.continue(); } };
+      return out;
+    });
+  }
+  function put(item) { return tx("readwrite", function (store) { store.put(item); }); }
+  function remove(uuid) { return tx("readwrite", function (store) { store.delete(uuid); }); }
+
+  // A visit as the API takes it, read from the visit form exactly as the page would have sent it.
+  function fromForm(form, tag) {
+    var f = new FormData(form), talked = f.get("outcome") === "talked";
+    function count(name) { var n = parseInt(f.get(name), 10); return talked && !isNaN(n) ? n : 0; }
+    function number(name) { var n = parseFloat(f.get(name)); return isNaN(n) ? null : n; }
+    return {
+      client_uuid: f.get("client_uuid"), tag: tag, outcome: f.get("outcome") || "",
+      people_reached: count("people_reached"), app_installs: count("app_installs"),
+      realname_regs: count("realname_regs"), miniprogram_regs: count("miniprogram_regs"),
+      notice_signed: talked && f.get("notice_signed") === "y", receipt_collected: talked && f.get("receipt_collected") === "y",
+      note: (f.get("note") || "").trim(), lat: number("lat"), lon: number("lon"), accuracy_m: number("accuracy_m"),
+      device_time: f.get("device_time") || new Date().toISOString()
+    };
+  }
+
+  function add(visit, door) {
+    var item = { client_uuid: visit.client_uuid, visit: visit, door: door || "", user: currentUser(),
+                 saved_at: new Date().toISOString(), state: "waiting", message: "" };
+    return put(item).then(refresh);
+  }
+
+  function withTimeout(url, options, ms) {
+    var controller = window.AbortController ? new AbortController() : null, timer;
+    if (controller) { options.signal = controller.signal; timer = setTimeout(function () { controller.abort(); }, ms); }
+    options.credentials = "same-origin";
+    return fetch(url, options).then(function (r) { clearTimeout(timer); return r; },
+                                      function (e) { clearTimeout(timer); throw e; });
+  }
+
+  var status = document.getElementById("outbox-status"), loginNeeded = false;
+  function refresh() {
+    return all().then(function (items) {
+      var user = currentUser(), waiting = 0, refused = 0;
+      items.forEach(function (i) { if (!user || i.user === user) { if (i.state === "waiting") waiting++; else refused++; } });
+      if (status) {
+        var parts = [];
+        if (waiting) parts.push(status.getAttribute("data-waiting").replace("{n}", waiting));
+        if (refused) parts.push(status.getAttribute("data-refused").replace("{n}", refused));
+        if (waiting && loginNeeded) parts.push(status.getAttribute("data-login"));
+        status.textContent = parts.join(" · ");
+        status.hidden = !parts.length;
+        status.setAttribute("data-count", waiting);
+      }
+      document.dispatchEvent(new CustomEvent("outbox:changed", { detail: { items: items, waiting: waiting } }));
+      return items;
+    });
+  }
+
+  // Send every waiting visit of the signed-in user; each answer settles one visit.
+  function sync() {
+    if (syncing) return syncing;
+    syncing = all().then(function (items) {
+      var user = currentUser();
+      var waiting = items.filter(function (i) { return i.state === "waiting" && i.user === user; });
+      if (!waiting.length || !user) return;
+      return withTimeout("/api/v1/session", { cache: "no-store" }, 15000).then(function (r) {
+        loginNeeded = r.status === 401;
+        if (!r.ok) return;
+        return r.json().then(function (session) {
+          if (session.user.username !== user) return;  // another account on this phone: theirs wait
+          var chain = Promise.resolve();
+          for (var i = 0; i < waiting.length; i += BATCH) chain = chain.then(sendBatch.bind(null, waiting.slice(i, i + BATCH), session.csrf_token));
+          return chain;
+        });
+      });
+    }).catch(function () { /* offline or timed out: the timer tries again */ }).then(function () {
+      syncing = null;
+      return refresh();
+    });
+    return syncing;
+  }
+
+  function sendBatch(items, csrf) {
+    var sentAt = new Date().toISOString();
+    var body = JSON.stringify({ visits: items.map(function (i) { var v = {}; for (var k in i.visit) v[k] = i.visit[k]; v.sent_at = sentAt; return v; }) });
+    return withTimeout("/api/v1/visits/batch", { method: "POST", body: body,
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf } }, 30000).then(function (r) {
+      if (!r.ok) throw new Error("batch " + r.status);  // a server error: keep everything, retry later
+      return r.json();
+    }).then(function (answer) {
+      return Promise.all(answer.results.map(function (result) {
+        var item = items[result.index];
+        if (result.status === 200 || result.status === 201) return remove(item.client_uuid);
+        // Refused for good (409, 422, 404): kept, shown, and can be saved as a file for the supervisor.
+        item.state = "refused";
+        item.message = result.message + (result.fields ? ": " + Object.keys(result.fields).map(function (k) { return result.fields[k]; }).join(" ") : "");
+        return put(item);
+      }));
+    });
+  }
+
+  // The door page: when its form cannot reach the server, the visit goes to the outbox instead.
+  function keepFailedVisit(event) {
+    var form = event.target.closest ? event.target.closest("#visit-panel form[data-tag]") : null;
+    if (!form) return;
+    if (event.type === "htmx:responseError" && event.detail.xhr && event.detail.xhr.status < 500) return;
+    var visit = fromForm(form, form.getAttribute("data-tag"));
+    var door = document.querySelector("[data-door-label]");
+    add(visit, door ? door.getAttribute("data-door-label") : "").then(function () {
+      showSaved(form);
+      sync();
+    });
+  }
+  function showSaved(form) {
+    var panel = document.getElementById("visit-panel"), template = panel && panel.querySelector("template.saved-on-phone");
+    if (template) panel.replaceWith(template.content.cloneNode(true));
+  }
+  ["htmx:sendError", "htmx:timeout", "htmx:responseError"].forEach(function (name) { document.addEventListener(name, keepFailedVisit); });
+
+  // Logging out with visits still on the phone: say so first.
+  document.addEventListener("submit", function (event) {
+    if (!event.target.hasAttribute("data-logout")) return;
+    var count = status ? parseInt(status.getAttribute("data-count") || "0", 10) : 0;
+    if (count && !window.confirm(status.getAttribute("data-logout-warning").replace("{n}", count))) { event.preventDefault(); return; }
+    localStorage.removeItem("fieldapp.walkListAt");
+    if (window.caches) { caches.delete(PAGES_CACHE); caches.delete(DATA_CACHE); }
+  });
+
+  // Keep this user's walk list (buildings, doors, tag tokens) on the phone for scanning without signal.
+  function saveWalkList() {
+    var user = currentUser(), stamp = localStorage.getItem("fieldapp.walkListAt") || "";
+    if (!user || !window.caches || !navigator.onLine) return;
+    if (stamp.split("|")[0] === user && Date.now() - parseInt(stamp.split("|")[1], 10) < WALK_LIST_EVERY_MS) {
+      document.documentElement.setAttribute("data-walk-list", "saved");
+      return;
+    }
+    withTimeout(WALK_LIST_URL, { cache: "no-store" }, 30000).then(function (r) {
+      if (!r.ok) return;
+      return caches.open(DATA_CACHE).then(function (cache) { return cache.put(WALK_LIST_URL, r); }).then(function () {
+        return caches.open(PAGES_CACHE).then(function (cache) { return cache.addAll(["/today", "/scan"]); });
+      }).then(function () {
+        localStorage.setItem("fieldapp.walkListAt", user + "|" + Date.now());
+        document.documentElement.setAttribute("data-walk-list", "saved");
+      });
+    }).catch(function () {});
+  }
+
+  window.fieldappOutbox = { add: add, all: all, remove: remove, put: put, sync: sync, refresh: refresh,
+                            fromForm: fromForm, showSaved: showSaved, user: currentUser };
+
+  if ("serviceWorker" in navigator && window.isSecureContext) {
+    navigator.serviceWorker.register("/sw.js").then(function () {
+      return navigator.serviceWorker.ready;
+    }).then(function (registration) {
+      document.documentElement.setAttribute("data-sw", "ready");
+      var lang = document.documentElement.lang, kept = localStorage.getItem("fieldapp.lang");
+      if (kept && kept !== lang && registration.active) registration.active.postMessage("refresh-shell");
+      localStorage.setItem("fieldapp.lang", lang);
+      saveWalkList();
+    }).catch(function () {});
+  }
+  refresh().then(sync);
+  window.addEventListener("online", sync);
+  document.addEventListener("visibilitychange", function () { if (!document.hidden) sync(); });
+  setInterval(function () { if (status && status.getAttribute("data-count") !== "0") sync(); }, TIMER_MS);
+})();

@@ -1,0 +1,139 @@
+"""Nothing lost without signal: a real Chromium at a phone's size, offline for real (service worker included)."""
+
+import random
+import re
+import uuid
+
+import pytest
+from sqlalchemy import func, select
+
+from fieldapp.extensions import db
+from fieldapp.models import User, Visit
+from tests.browser.conftest import log_in, phone_context
+
+pytestmark = pytest.mark.browser
+
+
+def visits_by(live_server, username: str) -> int:
+    with live_server.app.app_context():
+        user = db.session.scalar(select(User).where(User.username == username))
+        return db.session.scalar(select(func.count(Visit.id)).where(Visit.user_id == user.id))
+
+
+def stored_uuids(live_server, uuids: list[str]) -> list[str]:
+    with live_server.app.app_context():
+        return list(db.session.scalars(select(Visit.client_uuid).where(Visit.client_uuid.in_(uuids))))
+
+
+def saved_walk_list(page, base: str) -> dict:
+    page.goto(f"{base}/today")
+    page.wait_for_selector("html[data-walk-list=saved]", timeout=30_000)
+    return page.evaluate("() => caches.match('/api/v1/walk-list').then(r => r.json())")
+
+
+def doors_from(walk: dict, count: int) -> list[dict]:
+    doors = [
+        {**site, "building": building["name"]}
+        for building in walk["buildings"]
+        for site in building["sites"]
+        if site["tag"] and site["kind"] == "household" and site["status"] in ("occupied", "new")
+    ]
+    assert len(doors) >= count, "the demo walk list has enough doors"
+    return doors[:count]
+
+
+def waiting(page) -> int:
+    return int(page.locator("#outbox-status").get_attribute("data-count") or 0)
+
+
+def outbox_uuids(page) -> list[str]:
+    return page.evaluate("() => fieldappOutbox.all().then(items => items.map(i => i.client_uuid))")
+
+
+def test_twenty_visits_offline_survive_a_reload_and_land_once(live_server, chromium, screens):
+    base = live_server.base
+    context = phone_context(chromium)
+    page = context.new_page()
+    log_in(page, base)
+    doors = doors_from(saved_walk_list(page, base), 20)
+    before = visits_by(live_server, "volunteer")
+
+    context.set_offline(True)
+    page.goto(f"{base}/today")  # the walk list, from the phone
+    assert doors[0]["building"] in page.locator("main").inner_text()
+    for n, door in enumerate(doors, start=1):
+        page.goto(f"{base}/h/{door['tag']}")  # what scanning the tag opens
+        page.wait_for_selector("[data-view=visit]:not([hidden])")
+        assert page.locator("[data-door]").inner_text() == door["door"]
+        if n == 1:
+            page.screenshot(path=screens / "offline-door-zh.png")
+        page.locator("label.choice-talked").tap()
+        page.locator("#visit-panel button[type=submit]").tap()
+        page.wait_for_selector(".saved-offline")
+        assert "已保存在手机上" in page.locator("#visit-panel").inner_text()
+        page.wait_for_function(f"document.getElementById('outbox-status').getAttribute('data-count') === '{n}'")
+    page.screenshot(path=screens / "offline-saved-zh.png")
+
+    page.goto(f"{base}/outbox")
+    page.reload()  # still offline: the outbox is on the phone, not in the page
+    page.wait_for_selector(".outbox-item")
+    assert page.locator(".outbox-item.waiting").count() == 20
+    assert waiting(page) == 20
+    assert "20" in page.locator("#outbox-status").inner_text()
+    page.screenshot(path=screens / "outbox-offline-zh.png", full_page=True)
+    uuids = outbox_uuids(page)
+    assert visits_by(live_server, "volunteer") == before, "nothing can have reached the server while offline"
+
+    context.set_offline(False)  # the 'online' event sends the outbox
+    all_sent = "document.getElementById('outbox-status').getAttribute('data-count') === '0'"
+    page.wait_for_function(all_sent, timeout=30_000)
+    assert page.locator("#outbox-status").is_hidden()
+    assert visits_by(live_server, "volunteer") == before + 20
+    assert sorted(stored_uuids(live_server, uuids)) == sorted(uuids)
+    assert outbox_uuids(page) == []
+    page.screenshot(path=screens / "outbox-sent-zh.png")
+    context.close()
+
+
+def test_the_outbox_lands_every_visit_once_when_30_percent_of_answers_are_lost(live_server, chromium):
+    """The server stores each batch but the phone never hears back 3 times in 10: it sends again until it does."""
+    base = live_server.base
+    context = phone_context(chromium)
+    page = context.new_page()
+    log_in(page, base, "lead")
+    doors = doors_from(saved_walk_list(page, base), 12)
+    rng = random.Random(7)
+    answers = {"lost": 0, "delivered": 0}
+
+    def flaky(route):
+        response = route.fetch()  # the server has the batch now
+        if rng.random() < 0.3:
+            answers["lost"] += 1
+            route.abort("connectionreset")
+        else:
+            answers["delivered"] += 1
+            route.fulfill(response=response)
+
+    context.route(re.compile(r".*/api/v1/visits/batch$"), flaky)
+    before = visits_by(live_server, "lead")
+    page.goto(f"{base}/outbox")
+    page.wait_for_selector("[data-view=outbox]:not([hidden])")
+    # Visits saved one by one, each sent at once: answers get lost along the way.
+    uuids = [str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _door in doors]
+    for door, client_uuid in zip(doors, uuids, strict=True):
+        page.evaluate(
+            """door => fieldappOutbox.add({client_uuid: door.uuid, tag: door.tag, outcome: 'talked',
+                 people_reached: 1, app_installs: 1, realname_regs: 0, miniprogram_regs: 0, notice_signed: false,
+                 receipt_collected: false, note: '', lat: null, lon: null, accuracy_m: null,
+                 device_time: new Date().toISOString()}, door.door).then(() => fieldappOutbox.sync())""",
+            {**door, "uuid": client_uuid},
+        )
+    for _attempt in range(40):  # what the timer and the 'online' event do, without waiting for them
+        if waiting(page) == 0:
+            break
+        page.evaluate("() => fieldappOutbox.sync()")
+    assert waiting(page) == 0
+    assert answers["lost"] > 0, "the test must actually lose answers"
+    assert visits_by(live_server, "lead") == before + 12
+    assert len(stored_uuids(live_server, uuids)) == 12
+    context.close()
