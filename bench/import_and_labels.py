@@ -1,4 +1,4 @@
-"""Roster import and door-tag labels: seconds for 100,000 rows imported (SQLite) and 1,000 labels rendered.
+"""Roster import and door-tag labels: seconds for 100,000 rows imported (SQLite), 1,000 labels as PDF and as PNGs.
 
 Runs in-process on a temporary, migrated SQLite database with one district, station and community.
 The import goes through the same plan (checks) and apply (writes) as the page and the command, in
@@ -25,7 +25,7 @@ from fieldapp.areas.services import add_area
 from fieldapp.extensions import db
 from fieldapp.roster.imports import COLUMNS, plan_import
 from fieldapp.roster.services import apply_import
-from fieldapp.tags.sheet import Label, sheet_pdf
+from fieldapp.tags.sheet import Label, labels_zip, sheet_pdf
 
 SMOKE = os.environ.get("BENCH_SMOKE") == "1"
 ROWS = 2_000 if SMOKE else 100_000
@@ -105,7 +105,17 @@ def main() -> None:
         "pdf_bytes": len(pdf),
     }
 
-    imp, lab = results["import"], results["labels"]
+    start = time.perf_counter()
+    archive = labels_zip(labels)
+    seconds = time.perf_counter() - start
+    results["labels_png"] = {
+        "labels": LABELS,
+        "seconds": round(seconds, 2),
+        "labels_per_s": round(LABELS / seconds),
+        "zip_bytes": len(archive),
+    }
+
+    imp, lab, png = results["import"], results["labels"], results["labels_png"]
     print(
         f"import  {imp['rows']:>7,} rows   check {imp['check_s']:>6.2f} s  write {imp['write_s']:>6.2f} s  "
         f"total {imp['total_s']:>6.2f} s  {imp['rows_per_s']:>7,} rows/s  (re-import {imp['reimport_check_s']} s)"
@@ -113,6 +123,10 @@ def main() -> None:
     print(
         f"labels  {lab['labels']:>7,} labels {lab['pages']} pages  {lab['seconds']:>6.2f} s  "
         f"{lab['labels_per_s']:>5,} labels/s  PDF {lab['pdf_bytes']:,} bytes"
+    )
+    print(
+        f"labels  {png['labels']:>7,} PNGs in a ZIP  {png['seconds']:>6.2f} s  "
+        f"{png['labels_per_s']:>5,} labels/s  ZIP {png['zip_bytes']:,} bytes"
     )
     (ROOT / "bench" / "results").mkdir(exist_ok=True)
     (ROOT / "bench" / "results" / "import_and_labels.json").write_text(json.dumps(results, indent=2))

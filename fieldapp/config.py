@@ -47,10 +47,14 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = os.environ.get("FIELDAPP_SECURE_COOKIES") == "1"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # How passwords are hashed (Werkzeug's method string). Tests set a cheap one; stored hashes keep their own.
+    PASSWORD_HASH_METHOD = os.environ.get("FIELDAPP_PASSWORD_HASH_METHOD", "scrypt")
     WTF_CSRF_TIME_LIMIT = None  # a form left open on a door step must still submit hours later
     # What door-tag QR codes point at, e.g. https://fanzha.example.gov.cn (default: the address of the request).
     BASE_URL = os.environ.get("FIELDAPP_BASE_URL")
     # Roster files with more rows than this are imported in the background while the page shows progress.
     IMPORT_BACKGROUND_ROWS = int(os.environ.get("FIELDAPP_IMPORT_BACKGROUND_ROWS", "5000"))
+    # Where uploaded roster files wait between preview and import (default: instance/imports).
+    IMPORT_JOBS_DIR = os.environ.get("FIELDAPP_IMPORT_JOBS_DIR")
     # Number of reverse proxies in front of us whose X-Forwarded-* headers we trust.
     PROXY_COUNT = int(os.environ.get("FIELDAPP_PROXY_COUNT", "0"))

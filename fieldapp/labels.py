@@ -9,6 +9,14 @@ OUTCOMES = {
     "vacant": _l("Vacant / moved"),
 }
 SITE_KINDS = {"household": _l("Household"), "shop": _l("Shop"), "enterprise": _l("Enterprise"), "school": _l("School")}
+#: A site's facts as a roster import names them when it changes one.
+SITE_FIELDS = {
+    "floor": _l("Floor"),
+    "residents": _l("Residents"),
+    "kind": _l("Kind"),
+    "lat": _l("Latitude"),
+    "lon": _l("Longitude"),
+}
 SITE_STATUSES = {
     "occupied": _l("Occupied"),
     "vacant": _l("Vacant"),

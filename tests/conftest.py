@@ -39,6 +39,8 @@ def app_config(database_uri: str) -> dict:
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": database_uri,
         "RATELIMIT_ENABLED": False,
+        # Real scrypt costs 0.16 s per hash: over a second for each test's world of seven users.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }
 
 
@@ -117,8 +119,8 @@ class IsolatedClient(FlaskClient):
 
 
 @pytest.fixture
-def app(database_uri):
-    app = create_app(app_config(database_uri))
+def app(database_uri, tmp_path):
+    app = create_app({**app_config(database_uri), "IMPORT_JOBS_DIR": str(tmp_path / "imports")})
     app.test_client_class = IsolatedClient
     # A GET request context, not a bare app context: the test's own reads must not take
     # SQLite's write lock (BEGIN IMMEDIATE), or the requests it makes would wait on it.

@@ -3,12 +3,15 @@
 import csv
 import io
 import time
+from pathlib import Path
 
-from openpyxl import Workbook
+import click._termui_impl
+from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from fieldapp.extensions import db
 from fieldapp.models import AuditEvent, Site
+from fieldapp.roster import jobs
 from fieldapp.roster.imports import COLUMNS, plan_import
 from fieldapp.roster.services import apply_import
 from fieldapp.sites.services import VisitInput, record_visit
@@ -170,6 +173,18 @@ def test_a_large_file_imports_in_the_background_and_the_page_shows_progress(app,
         time.sleep(0.1)
     assert "新增 30 户" in fragment.text
     assert site_count() == before + 30
+    job = Path(app.config["IMPORT_JOBS_DIR"]) / page.request.path.rsplit("/", 1)[1]
+    assert (job / "state.json").exists() and not (job / "upload").exists()  # the roster file is not kept
+
+
+def test_uploads_left_at_the_preview_are_deleted_after_a_day(app, world, browser):
+    browser.login("a-lead")
+    upload(browser, csv_bytes(good_rows(world, buildings=1, floors=1, per_floor=2)), "a.csv")
+    (job,) = Path(app.config["IMPORT_JOBS_DIR"]).iterdir()
+    assert (job / "upload").exists()
+    assert jobs.purge_old_jobs(now=time.time() + 3600) == 0
+    assert jobs.purge_old_jobs(now=time.time() + jobs.JOB_MAX_AGE + 60) == 1
+    assert not job.exists()
 
 
 def test_a_lead_cannot_import_into_another_community(world, browser):
@@ -285,6 +300,87 @@ def test_a_volunteer_sees_the_roster_but_cannot_change_it(world, browser):
 def test_templates_download_with_chinese_headers(world, browser):
     browser.login("a-lead")
     text = browser.client.get("/imports/template.csv").data.decode("utf-8-sig")
-    assert text.startswith("派出所,社区,网格,楼栋")
+    assert text.splitlines()[0] == ",".join(HEADER_ZH)
     xlsx = browser.client.get("/imports/template.xlsx")
-    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+    assert xlsx.status_code == 200 and "attachment" in xlsx.headers["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(xlsx.data), read_only=True).worksheets[0]
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert rows[0] == HEADER_ZH
+    assert HEADER_ZH == ["派出所", "社区", "网格", "楼栋", "单元", "楼层", "房号", "人数", "类型", "纬度", "经度"]
+    assert len(rows) == 3  # two example rows to copy
+
+
+def test_coordinates_are_optional_full_width_digits_are_read_and_bad_ones_refused(world):
+    a = world.a
+    place = [a.area.name, a.community.name, a.grid.name, "坐标楼", "1", "1"]
+    rows = [
+        [*place, "101", "2", "住户", "30.2741", "120.1551"],
+        [*place, "102", "2", "住户", "", ""],
+        [*place, "１０３", "２", "住户", "３０．１", "１２０．２"],  # 全角 digits and point, as typed on some phones
+    ]
+    plan = plan_import(csv_bytes(rows), "a.csv", world.district, None)
+    assert plan.errors == [] and [line for line, _note in plan.notes] == [4]
+    apply_import(plan, world.district, None, "a.csv")
+    db.session.commit()
+    stored = db.session.scalars(select(Site).where(Site.room.in_(["101", "102", "103"]), Site.unit == "1")).all()
+    assert {s.room: (s.lat, s.lon) for s in stored if s.building.name == "坐标楼"} == {
+        "101": (30.2741, 120.1551),
+        "102": (None, None),
+        "103": (30.1, 120.2),
+    }
+    bad = [
+        [*place, "104", "2", "", "30.1", ""],
+        [*place, "105", "2", "", "95", "120"],
+        [*place, "106", "2", "", "北纬30度", "120"],
+    ]
+    plan = plan_import(csv_bytes(bad), "b.csv", world.district, None)
+    assert [line for line, _reason in plan.errors] == [2, 3, 4]
+    assert "经纬度须同时填写或同时留空" in plan.errors[0][1]
+    assert "坐标“95”" in plan.errors[1][1] and "坐标“北纬30度”" in plan.errors[2][1]
+
+
+def test_unreadable_files_get_a_message_in_chinese_and_write_nothing(world, browser):
+    browser.login("a-lead")
+    for data, name, message in (
+        (b"just text", "roster.txt", "请上传 .csv 或 .xlsx 文件"),
+        (b"not a zip", "roster.xlsx", "无法读取这个 Excel"),
+        (csv_bytes([["1", "2"]], header=["楼栋", "房号"]), "roster.csv", "表头缺少这些列：派出所、社区"),
+    ):
+        response = upload(browser, data, name)
+        assert response.status_code == 422, name
+        assert message in response.text, name
+    assert site_count() == 10
+    assert not Path(browser.client.application.config["IMPORT_JOBS_DIR"]).exists()  # no upload kept
+
+
+def test_english_headers_upload_and_a_change_is_previewed_in_words(world, browser):
+    a = world.a
+    browser.login("a-lead")
+    row = [a.area.name, a.community.name, a.grid.name, a.building.name, "1", "1", "101", "5", "shop", "", ""]
+    response = upload(browser, csv_bytes([row], header=[h.upper() for h in HEADER_EN]), "english.csv")
+    assert response.status_code == 200
+    updates = response.text.split('id="updates"')[1].split("</section>")[0]
+    assert f"{a.building.name} 1-101 · 居住人数: 3 → 5; 类型: 住户 → 商户" in updates
+
+
+def test_the_import_sites_command_shows_progress_and_imports_once(app, world, tmp_path, monkeypatch):
+    monkeypatch.setattr(click._termui_impl, "isatty", lambda _stream: True)  # draw the bar as in a terminal
+    rows = good_rows(world, buildings=2, floors=6, per_floor=100)
+    path = tmp_path / "名册.csv"
+    path.write_bytes(csv_bytes(rows))
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["import-sites", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "Checking rows" in result.output and "1000/1201" in result.output  # moved on while checking
+    assert "Writing sites" in result.output and "1000/1200" in result.output and "1200/1200" in result.output
+    assert "Imported: 1200 added" in result.output
+    db.session.commit()
+    assert site_count() == 10 + 1200
+    again = runner.invoke(args=["import-sites", str(path)])
+    assert again.exit_code == 0 and "Nothing to change." in again.output
+
+    path.write_bytes(csv_bytes(bad_rows(world)))
+    refused = runner.invoke(args=["import-sites", str(path)])
+    assert refused.exit_code == 1 and "line 2:" in refused.output and "Nothing was imported" in refused.output
+    db.session.commit()
+    assert site_count() == 10 + 1200

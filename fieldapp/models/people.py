@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -61,7 +62,9 @@ class User(UserMixin, db.Model):
     team: Mapped[Team | None] = relationship(back_populates="members")
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        # Werkzeug's scrypt unless configured otherwise: tests choose a cheap method (0.16 s per hash).
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+        self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -142,8 +142,8 @@ class ImportPlan:
     notes: list[tuple[int, str]] = field(default_factory=list)
     #: Grids and buildings to create, as name paths from the station down.
     new_areas: list[tuple[str, ...]] = field(default_factory=list)
-    #: Line of each add and update, for the preview.
-    lines: dict[int, str] = field(default_factory=dict)
+    #: The door each update changes, by line, for the preview: {7: "3号楼 1-502"}.
+    doors: dict[int, str] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -297,11 +297,11 @@ def plan_import(
             continue
         if widened:
             plan.notes.append((line, str(_l("Full-width characters (全角) normalised."))))
-        parsed.append((line, building, site))
+        parsed.append((line, building, site, values["building"]))
 
     plan.new_areas = list(index.planned)
-    stored = existing_sites({building for _line, building, _site in parsed if isinstance(building, int)})
-    for line, building, site in parsed:
+    stored = existing_sites({building for _line, building, _site, _name in parsed if isinstance(building, int)})
+    for line, building, site, building_name in parsed:
         current = stored.get((building, site["unit"], site["room"])) if isinstance(building, int) else None
         if current is None:
             plan.adds.append({"building": building, "line": line, **site})
@@ -310,6 +310,8 @@ def plan_import(
         if changes:
             before = {key: getattr(current, key) for key in changes}
             plan.updates.append((current.id, changes, before, line))
+            door = f"{site['unit']}-{site['room']}" if site["unit"] else site["room"]
+            plan.doors[line] = f"{building_name} {door}"
         else:
             plan.unchanged += 1
     return plan

@@ -1,14 +1,18 @@
 """Import jobs: the uploaded file kept between preview and confirmation, and the progress of a large import.
 
-A job is a folder in instance/imports/ holding the file and a small state.json, so any gunicorn
-worker can answer the progress page while one worker's thread does the import.
+A job is a folder in instance/imports/ (IMPORT_JOBS_DIR) holding the file and a small state.json, so
+any gunicorn worker can answer the progress page while one worker's thread does the import. Rosters
+hold addresses: an upload is deleted once imported or refused, and jobs left at the preview are
+deleted after JOB_MAX_AGE.
 """
 
 import json
 import os
 import re
 import secrets
+import shutil
 import threading
+import time
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -17,13 +21,32 @@ from fieldapp.extensions import db
 from fieldapp.models import Area, User
 
 JOB_ID = re.compile(r"^[A-Za-z0-9_-]{12}$")
+#: A job (its upload, or only its state once finished) is kept this long, in seconds.
+JOB_MAX_AGE = 24 * 3600
 
 
 def jobs_dir() -> Path:
-    return Path(current_app.instance_path) / "imports"
+    return Path(current_app.config.get("IMPORT_JOBS_DIR") or Path(current_app.instance_path) / "imports")
+
+
+def purge_old_jobs(now: float | None = None) -> int:
+    """Delete jobs older than JOB_MAX_AGE (previews never confirmed, finished imports); returns how many."""
+    now, purged = now or time.time(), 0
+    for folder in jobs_dir().glob("*"):
+        state = folder / "state.json"
+        if JOB_ID.match(folder.name) and state.exists() and now - state.stat().st_mtime > JOB_MAX_AGE:
+            shutil.rmtree(folder, ignore_errors=True)
+            purged += 1
+    return purged
+
+
+def drop_upload(job_id: str) -> None:
+    """The file is not needed once the import is done or refused; its state (counts only) stays a while."""
+    (jobs_dir() / job_id / "upload").unlink(missing_ok=True)
 
 
 def create_job(user: User, root: Area, filename: str, data: bytes) -> str:
+    purge_old_jobs()
     job_id = secrets.token_urlsafe(9)
     folder = jobs_dir() / job_id
     folder.mkdir(parents=True)
@@ -76,6 +99,7 @@ def run_job(app: Flask, job_id: str) -> None:
             plan = plan_import(job_data(job_id), state["filename"], root, user)
             if plan.errors:
                 update_state(job_id, status="failed", errors=len(plan.errors))
+                drop_upload(job_id)
                 return
             total = len(plan.adds) + len(plan.updates)
             update_state(job_id, status="running", done=0, total=total)
@@ -93,4 +117,5 @@ def run_job(app: Flask, job_id: str) -> None:
             app.logger.exception("import %s failed", job_id)
             update_state(job_id, status="failed")
         finally:
+            drop_upload(job_id)
             db.session.remove()

@@ -201,11 +201,13 @@ def confirm(job_id: str):
     if plan.errors:  # the roster changed since the preview: show the new preview instead
         db.session.rollback()
         jobs.update_state(job_id, status="failed", errors=len(plan.errors))
+        jobs.drop_upload(job_id)
         flash(_("The roster changed since the preview; nothing was imported. Upload the file again."), "error")
         return redirect(url_for("roster.imports"), code=303)
     summary = apply_import(plan, import_root(), current_user, state["filename"])
     db.session.commit()
     jobs.update_state(job_id, status="done", summary=summary, done=1, total=1)
+    jobs.drop_upload(job_id)
     return redirect(url_for("roster.job", job_id=job_id), code=303)
 
 

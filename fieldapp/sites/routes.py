@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from fieldapp.access import visible_tag_or_404
+from fieldapp.contacts import retired_tag_page
 from fieldapp.extensions import db
 from fieldapp.htmx import is_htmx, render
 from fieldapp.models import Site, Tag, Visit
@@ -46,7 +47,7 @@ def live_tag_or_page(token: str):
     """The tag behind a door URL, or the page that explains why it leads nowhere (or asks which door it is on)."""
     tag = visible_tag_or_404(token)
     if tag.retired_at is not None:
-        return None, (render_template("sites/tag_retired.html", tag=tag), 410)
+        return None, retired_tag_page(tag)
     if tag.site is None:  # a blank tag's first scan: which room is this door?
         return None, redirect(url_for("tags.bind", token=token), code=303)
     return tag, None

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from fieldapp.contacts import retired_tag_page
 from fieldapp.extensions import db
 from fieldapp.models import Tag
 from fieldapp.sites import bp
@@ -52,5 +53,5 @@ def by_code():
     if tag is None or tag.site is None or not current_user.can_see(tag.site.building):
         return scan_page(raw, _l("No door tag has this code, or it is not in your area."), 404)
     if tag.retired_at is not None:
-        return render_template("sites/tag_retired.html", tag=tag), 410
+        return retired_tag_page(tag)
     return redirect(url_for("sites.household", token=tag.token), code=303)

@@ -1,9 +1,9 @@
-"""Forms of door tags: how many blank tags, and which door a blank tag is on."""
+"""Forms of door tags: how many blank tags, which door a blank tag is on, which doors to print."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms import IntegerField, SelectField, SelectMultipleField
+from wtforms.validators import AnyOf, InputRequired, NumberRange
 
 from fieldapp.tags.services import MAX_BLANK
 
@@ -24,3 +24,11 @@ class BindForm(FlaskForm):
     site_id = SelectField(
         _l("Which room is this door?"), coerce=int, validators=[InputRequired(message=_l("Choose the room."))]
     )
+
+
+class ChooseForm(FlaskForm):
+    """Doors ticked on the page; the route checks every id against the area (404 for any outside it)."""
+
+    site = SelectMultipleField(coerce=int, validate_choice=False)
+    #: Which of the two submit buttons was pressed: the A4 sheet or one PNG per label.
+    format = SelectField(choices=[("pdf", "PDF"), ("zip", "PNG")], validators=[AnyOf(("pdf", "zip"))], default="pdf")

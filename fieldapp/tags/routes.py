@@ -9,22 +9,25 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from fieldapp.access import require_role, visible_area_or_404, visible_site_or_404, visible_tag_or_404
+from fieldapp.contacts import retired_tag_page
 from fieldapp.extensions import db
 from fieldapp.models import Area, Site, Tag
 from fieldapp.roster.routes import EDITING_ROLES
 from fieldapp.tags import bp
-from fieldapp.tags.forms import BindForm, BlankTagsForm
+from fieldapp.tags.forms import BindForm, BlankTagsForm, ChooseForm
 from fieldapp.tags.services import (
     TagRefused,
     bind_tag,
     bindable_sites,
     mint_blank_tags,
     mint_missing_tags,
+    mint_tags_for,
+    note_print,
     note_scan,
     reprint_tag,
     sites_under,
 )
-from fieldapp.tags.sheet import FontMissing, Label, label_png, sheet_pdf
+from fieldapp.tags.sheet import FontMissing, Label, label_png, labels_zip, sheet_pdf
 
 #: Tags are printed for a building or a grid (a community's worth of labels is a job for each grid).
 PRINTABLE_LEVELS = ("grid", "building")
@@ -138,22 +141,90 @@ def blank(area_id: int):
     return redirect(url_for("tags.area_tags", area_id=area.id), code=303)
 
 
-@bp.get("/areas/<int:area_id>/tags.pdf")
-@login_required
-@require_role(*EDITING_ROLES)
-def sheet(area_id: int):
-    """The A4 label sheets (3 × 8) of the doors' tags, or of the blank tags (?blank=1), or of chosen doors (?site=)."""
-    area = printable_area_or_404(area_id)
+def printed_tags(area: Area) -> tuple[list[Tag], str]:
+    """The tags a sheet request asks for: the blank ones (?blank=1), chosen doors (?site=), or every door's."""
     if request.args.get("blank"):
-        tags, name = db.session.scalars(blank_tags(area)).all(), f"blank-tags-{area.id}.pdf"
-    else:
-        site_ids = request.args.getlist("site", type=int)
-        tags, name = door_tags(area, site_ids), f"door-tags-{area.id}.pdf"
+        return db.session.scalars(blank_tags(area)).all(), "blank"
+    site_ids = request.args.getlist("site", type=int)
+    return door_tags(area, site_ids), ("selection" if site_ids else "doors")
+
+
+def labels_file(area: Area, tags: list[Tag], what: str, fmt: str):
+    """The PDF sheet or the ZIP of PNG labels of `tags`, audited as an export; a 503 page without a CJK font."""
     try:
-        data = sheet_pdf(labels_for(tags), title=area.name)
+        labels = labels_for(tags)
+        data = sheet_pdf(labels, title=area.name) if fmt == "pdf" else labels_zip(labels)
     except FontMissing as missing:
         return render_template("errors/error.html", code=503, title=_("Cannot print"), message=missing.message), 503
-    return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=name)
+    if request.method == "GET":
+        # This GET read inside a deferred SQLite transaction, which cannot turn into a writer if another
+        # worker wrote meanwhile; the audit event goes into a fresh transaction that waits for the lock.
+        db.session.close()
+    note_print(area, what, fmt, tags)
+    db.session.commit()
+    name = f"{'blank' if what == 'blank' else 'door'}-tags-{area.id}.{fmt}"
+    if fmt == "pdf":
+        return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=name)
+    return send_file(io.BytesIO(data), mimetype="application/zip", download_name=name, as_attachment=True)
+
+
+@bp.get("/areas/<int:area_id>/tags.<any(pdf, zip):fmt>")
+@login_required
+@require_role(*EDITING_ROLES)
+def sheet(area_id: int, fmt: str):
+    """A4 label sheets (3 × 8) as a PDF, or a ZIP of one PNG per label: every door's, the blank, or chosen ones."""
+    area = printable_area_or_404(area_id)
+    tags, what = printed_tags(area)
+    return labels_file(area, tags, what, fmt)
+
+
+@bp.route("/areas/<int:area_id>/tags/choose", methods=["GET", "POST"])
+@login_required
+@require_role(*EDITING_ROLES)
+def choose(area_id: int):
+    """Tick doors and print their tags (PDF sheet or PNG labels); a chosen door without a tag gets one."""
+    area = printable_area_or_404(area_id)
+    sites = db.session.scalars(
+        sites_under(area)
+        .where(Site.status != "moved_out")
+        .options(selectinload(Site.tags), selectinload(Site.building))
+    ).all()
+    form = ChooseForm()
+    if form.is_submitted():
+        if not form.validate():
+            abort(400)  # a format we do not make, or door ids that are not numbers: not sent by our page
+        by_id = {site.id: site for site in sites}
+        if any(site_id not in by_id for site_id in form.site.data):
+            abort(404)  # a door of another building, or of another area altogether
+        chosen = [by_id[site_id] for site_id in form.site.data]
+        if chosen:
+            mint_tags_for(area, chosen)
+            return labels_file(area, [site.active_tag for site in chosen], "selection", form.format.data)
+        form.site.errors = [_("Tick at least one door.")]
+    preset = request.args.get("tick")
+    ticked = {site.id for site in sites if preset == "all" or (preset == "untagged" and site.active_tag is None)}
+    if form.is_submitted():
+        ticked = set(form.site.data or [])
+    return render_template(
+        "tags/choose.html",
+        area=area,
+        groups=door_groups(sites),
+        ticked=ticked,
+        untagged=sum(1 for site in sites if site.active_tag is None),
+        form=form,
+    ), (422 if form.is_submitted() else 200)
+
+
+def door_groups(sites: list[Site]) -> list[tuple[Area, list[tuple[str, int | None, list[Site]]]]]:
+    """[(building, [(unit, floor, [site...])...])...] in the roster's order (upper floors first)."""
+    buildings: dict[int, tuple[Area, dict]] = {}
+    for site in sorted(sites, key=lambda s: (s.building.path, s.unit, -(s.floor or 0), len(s.room), s.room)):
+        floors = buildings.setdefault(site.building_id, (site.building, {}))[1]
+        floors.setdefault((site.unit, site.floor), []).append(site)
+    return [
+        (building, [(unit, floor, doors) for (unit, floor), doors in floors.items()])
+        for building, floors in buildings.values()
+    ]
 
 
 def visible_tag_by_id_or_404(tag_id: int) -> Tag:
@@ -203,7 +274,7 @@ def bind(token: str):
     """First scan of a blank tag: "which room is this door?" — and it is bound for good."""
     tag = visible_tag_or_404(token)
     if tag.retired_at is not None:
-        return render_template("sites/tag_retired.html", tag=tag), 410
+        return retired_tag_page(tag)
     if tag.site is not None:
         return redirect(url_for("sites.household", token=token), code=303)
     note_scan(tag)

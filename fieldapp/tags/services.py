@@ -44,6 +44,22 @@ def mint_missing_tags(area: Area) -> list[Tag]:
     return minted
 
 
+def mint_tags_for(area: Area, sites: list[Site]) -> list[Tag]:
+    """A tag for each chosen door that has none (moved-out doors are skipped); audited as one event."""
+    minted = [mint_tag(site.building, site) for site in sites if site.active_tag is None and site.status != "moved_out"]
+    if minted:
+        db.session.flush()
+        for site in sites:
+            db.session.expire(site, ["tags"])  # so `active_tag` sees the new tags
+        audit("tags.mint", area, after={"count": len(minted), "site_ids": [tag.site_id for tag in minted]})
+    return minted
+
+
+def note_print(area: Area, what: str, fmt: str, tags: list[Tag]) -> None:
+    """Labels carry addresses: downloading them is an export, kept in the audit trail like the others."""
+    audit("tags.print", area, after={"what": what, "format": fmt, "count": len(tags)})
+
+
 def reprint_tag(site: Site) -> Tag:
     """A lost or damaged tag: retire the old one (its URL now says so) and mint a new one."""
     old = site.active_tag

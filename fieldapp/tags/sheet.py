@@ -8,8 +8,10 @@ machine at run time (Debian's fonts-noto-cjk, or FIELDAPP_CJK_FONT), never shipp
 import glob
 import io
 import os
+import re
 import shutil
 import subprocess
+import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -169,5 +171,20 @@ def sheet_pdf(labels: list[Label], title: str = "fieldapp door tags") -> bytes:
 def label_png(label: Label) -> bytes:
     out = io.BytesIO()
     image = bilevel(draw_label(label))
-    image.save(out, "PNG", dpi=(DPI, DPI), optimize=True)
+    image.save(out, "PNG", dpi=(DPI, DPI))  # optimize=True: 8 % smaller, 4 × slower (17 vs 5 ms a label)
+    return out.getvalue()
+
+
+def label_file_name(number: int, label: Label) -> str:
+    """In sheet order, with the door, safe on every file system: 0007-2单元-502-AB3K7QXM.png."""
+    door = re.sub(r"[^\w]+", "-", label.door).strip("-")
+    return f"{number:04d}-{door}-{label.short_code}.png"
+
+
+def labels_zip(labels: list[Label]) -> bytes:
+    """One PNG per label (for label printers and sticker shops), in a ZIP; PNGs are stored, not recompressed."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
+        for number, label in enumerate(labels, start=1):
+            archive.writestr(label_file_name(number, label), label_png(label))
     return out.getvalue()

@@ -4,12 +4,16 @@ Screenshots at 390×844 land in test-artifacts/screens/; every page must fit wit
 scrolling and keep its tap targets at least 44 px tall.
 """
 
+import io
+import zipfile
+
 import pytest
 from sqlalchemy import select
 
 from fieldapp.extensions import db
 from fieldapp.models import Area, Site
 from fieldapp.sites.services import mint_tag
+from fieldapp.tags.services import reprint_tag
 from tests.browser.conftest import PHONE, log_in, phone_context
 
 pytestmark = pytest.mark.browser
@@ -30,10 +34,24 @@ def demo_places(live_server) -> dict:
     with live_server.app.app_context():
         grid = db.session.scalar(select(Area).where(Area.name == "东门一网格"))
         building = db.session.scalar(select(Area).where(Area.parent_id == grid.id).order_by(Area.name))
-        site = db.session.scalar(select(Site).where(Site.building_id == building.id).order_by(Site.id))
+        sites = db.session.scalars(select(Site).where(Site.building_id == building.id).order_by(Site.id)).all()
         blank = mint_tag(grid)
+        lost = sites[-1].active_tag.token
+        reprint_tag(sites[-1])  # a tag reported lost: the old one is retired
         db.session.commit()
-        return {"grid": grid.id, "building": building.id, "site": site.id, "blank": blank.token}
+        return {
+            "grid": grid.id,
+            "building": building.id,
+            "site": sites[0].id,
+            "blank": blank.token,
+            "retired": lost,
+            "tick": [site.id for site in sites[1:3]],
+            # A row of a roster file that changes the first door's residents and kind.
+            "changed_row": ",".join(
+                ("城关派出所", "东门社区", grid.name, building.name, sites[0].unit, str(sites[0].floor), sites[0].room)
+            )
+            + f",{sites[0].residents + 1},商户",
+        }
 
 
 def test_the_leads_pages_fit_a_phone(live_server, chromium, screens, tmp_path):
@@ -63,10 +81,53 @@ def test_the_leads_pages_fit_a_phone(live_server, chromium, screens, tmp_path):
     page.click("main button[type=submit]")
     assert "第 3 行" in page.locator("#errors").inner_text()
     check_phone_page(page, "import-preview-errors-zh", screens)
+    page.goto(f"{base}/imports")
+    changed = f"station,community,grid,building,unit,floor,room,residents,kind\n{places['changed_row']}\n"
+    page.set_input_files("#file", files=[{"name": "en.csv", "mimeType": "text/csv", "buffer": changed.encode()}])
+    page.click("main button[type=submit]")
+    assert "类型: 住户 → 商户" in page.inner_text("#updates")
+    check_phone_page(page, "import-preview-update-zh", screens)
 
-    page.goto(f"{base}/areas/{places['grid']}/tags")
+    page.goto(f"{base}/areas/{places['grid']}")
+    check_phone_page(page, "grid-zh", screens)
+    page.click("#grid-links a")
     check_phone_page(page, "tags-zh", screens)
+    page.goto(f"{base}/areas/{places['building']}")
+    check_phone_page(page, "building-zh", screens)
+    page.click("#building-links a")
+    assert page.url.endswith(f"/buildings/{places['building']}/roster")
+    page.goto(f"{base}/areas/{places['building']}/tags")
+    check_phone_page(page, "tags-building-zh", screens)
     page.goto(f"{base}/h/{places['blank']}")  # a blank tag: which room is this door?
     assert "这是哪一户的门" in page.content()
     check_phone_page(page, "bind-zh", screens)
+    page.goto(f"{base}/h/{places['retired']}")  # a tag reported lost and reprinted
+    assert "这张门牌码已停用" in page.content() and "楼栋长：" in page.inner_text("#contacts")
+    check_phone_page(page, "tag-retired-zh", screens)
+    context.close()
+
+
+def test_a_lead_ticks_doors_and_downloads_their_labels_without_javascript(live_server, chromium, screens):
+    """The choose page is a plain form: ticking and printing work before (or without) any script."""
+    base = live_server.base
+    places = demo_places(live_server)
+    context = phone_context(chromium, java_script_enabled=False, accept_downloads=True)
+    page = context.new_page()
+    log_in(page, base, "lead")
+    page.goto(f"{base}/buildings/{places['building']}/roster")
+    page.click(f"a[href='/areas/{places['building']}/tags/choose']")
+    for site_id in places["tick"]:
+        page.click(f"#tick-{site_id}")  # the whole tile is the tap target
+    assert page.locator("input[name=site]:checked").count() == 2
+    page.evaluate("window.scrollTo(0, 0)")
+    check_phone_page(page, "tags-choose-zh", screens)
+    with page.expect_download() as download:
+        page.click("button[value=zip]")
+    names = zipfile.ZipFile(io.BytesIO(download.value.path().read_bytes())).namelist()
+    assert len(names) == 2 and all(name.endswith(".png") for name in names)
+
+    page.goto(f"{base}/areas/{places['building']}/tags/choose")
+    page.click("button[value=pdf]")  # nothing ticked
+    assert "请至少勾选一户" in page.inner_text("main")
+    check_phone_page(page, "tags-choose-error-zh", screens)
     context.close()
