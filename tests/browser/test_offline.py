@@ -1,8 +1,10 @@
 """Nothing lost without signal: a real Chromium at a phone's size, offline for real (service worker included)."""
 
+import json
 import random
 import re
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -88,6 +90,19 @@ def test_twenty_visits_offline_survive_a_reload_and_land_once(live_server, chrom
     page.screenshot(path=screens / "outbox-offline-zh.png", full_page=True)
     uuids = outbox_uuids(page)
     assert visits_by(live_server, "volunteer") == before, "nothing can have reached the server while offline"
+
+    with page.expect_download() as saving:  # the last resort: a file for the supervisor
+        page.locator("[data-save-file]").click()
+    saved = json.loads(Path(saving.value.path()).read_text())
+    assert saved["format"] == "fieldapp-outbox" and saved["user"] == "volunteer"
+    assert sorted(visit["client_uuid"] for visit in saved["visits"]) == sorted(uuids)
+
+    page.goto(f"{base}/today")  # kept from before: it has the log-out button
+    warnings = []
+    page.once("dialog", lambda dialog: (warnings.append(dialog.message), dialog.dismiss()))
+    page.locator("form[data-logout] button").click()
+    assert warnings and "20" in warnings[0] and "未发送" in warnings[0]
+    assert page.url.endswith("/today")  # still here, still logged in
 
     context.set_offline(False)  # the 'online' event sends the outbox
     all_sent = "document.getElementById('outbox-status').getAttribute('data-count') === '0'"
