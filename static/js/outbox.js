@@ -140,6 +140,7 @@
     var form = event.target.closest ? event.target.closest("#visit-panel form[data-tag]") : null;
     if (!form) return;
     if (event.type === "htmx:responseError" && event.detail.xhr && event.detail.xhr.status < 500) return;
+    if (!form.querySelector("[name=outcome]:checked")) return;  // nothing to keep: the form is not filled in
     var visit = fromForm(form, form.getAttribute("data-tag"));
     var door = document.querySelector("[data-door-label]");
     add(visit, door ? door.getAttribute("data-door-label") : "").then(function () {

@@ -157,3 +157,24 @@ def test_the_outbox_lands_every_visit_once_when_30_percent_of_answers_are_lost(l
     assert visits_by(live_server, "lead") == before + 12
     assert len(stored_uuids(live_server, uuids)) == 12
     context.close()
+
+
+def test_a_door_page_that_loses_signal_while_open_keeps_the_visit(live_server, chromium):
+    """The page came with signal; the signal is gone when the volunteer taps save."""
+    base = live_server.base
+    door = live_server.uncovered_households("城关派出所", 3)[-1]
+    context = phone_context(chromium)
+    page = context.new_page()
+    log_in(page, base)
+    page.goto(f"{base}/h/{door['token']}")
+    page.wait_for_selector("html[data-sw=ready]")
+    before = visits_by(live_server, "volunteer")
+    context.set_offline(True)
+    page.locator("label.choice-talked").tap()
+    page.locator("#visit-panel button[type=submit]").tap()
+    page.wait_for_selector(".saved-offline")
+    assert waiting(page) == 1 and visits_by(live_server, "volunteer") == before
+    context.set_offline(False)
+    page.wait_for_function("document.getElementById('outbox-status').getAttribute('data-count') === '0'")
+    assert visits_by(live_server, "volunteer") == before + 1
+    context.close()
