@@ -1,4 +1,4 @@
-"""Write audit events alongside the change they describe (same transaction, no commit here)."""
+"""Write audit events alongside the change they describe (same transaction, no commit here), and for downloads."""
 
 from flask import has_request_context, request
 from flask_login import current_user
@@ -22,3 +22,15 @@ def audit(action: str, obj, before: dict | None = None, after: dict | None = Non
     )
     db.session.add(event)
     return event
+
+
+def audit_download(action: str, obj, after: dict | None = None) -> None:
+    """Audit what a GET hands out (an export) and commit it.
+
+    On SQLite the GET has read inside a deferred transaction, which cannot turn into a writer if
+    another worker wrote meanwhile ("database is locked" at once, no waiting). So the read
+    transaction ends first, and the event goes into a fresh one that waits for the write lock.
+    """
+    db.session.close()  # keeps loaded objects usable (detached), unlike rollback, which expires them
+    audit(action, obj, after=after)
+    db.session.commit()

@@ -106,3 +106,24 @@ def test_the_visit_export_is_produced_in_batches_not_as_one_string(world):
     chunks = list(services.visit_export_rows(world.a.area, date(2000, 1, 1), date(2100, 1, 1)))
     assert len(chunks) >= 2 and chunks[0].startswith("\ufeffid,")
     assert sum(chunk.count("\n") for chunk in chunks) == 5  # the header and four visits
+
+
+def test_a_download_is_audited_even_when_another_worker_writes_while_it_is_built(world, browser, monkeypatch):
+    """On SQLite the GET reads in a snapshot; writing the audit event into that same snapshot after
+    another worker committed fails at once ("database is locked"). The event needs its own transaction."""
+    import fieldapp.reports.routes as routes
+
+    original = routes.build_weekly
+
+    def meanwhile(*args, **kwargs):
+        data = original(*args, **kwargs)
+        with db.engine.begin() as other_worker:  # another connection commits a write in the middle
+            other_worker.execute(AuditEvent.__table__.insert().values(action="other.worker", object_type="x"))
+        return data
+
+    monkeypatch.setattr(routes, "build_weekly", meanwhile)
+    browser.login("a-supervisor")
+    response = browser.client.get(f"/reports/weekly.csv?area={world.a.area.id}")
+    assert response.status_code == 200
+    actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert actions[-2:] == ["other.worker", "report.export"]

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from fieldapp.access import require_role, visible_area_or_404
 from fieldapp.areas.routes import local_today
-from fieldapp.audit import audit
+from fieldapp.audit import audit_download
 from fieldapp.extensions import db
 from fieldapp.models import WeeklyReport
 from fieldapp.reports import bp
@@ -102,12 +102,11 @@ def weekly_file(kind: str):
     else:
         data = build_weekly(area, week_start)
         content = weekly_xlsx(data) if kind == "xlsx" else weekly_csv(data)
-    audit(
+    audit_download(
         "report.export",
         area,
         after={"report": f"weekly.{kind}", "week_start": week_start.isoformat(), "published": report is not None},
     )
-    db.session.commit()
     filename = f"weekly-{area.id}-{week_start.isoformat()}.{kind}"
     return Response(
         content,
@@ -127,8 +126,7 @@ def visits_csv():
         last_day = date.fromisoformat(request.args.get("to", local_today().isoformat()))
     except ValueError:
         abort(400)
-    audit("visits.export", area, after={"from": first_day.isoformat(), "to": last_day.isoformat()})
-    db.session.commit()
+    audit_download("visits.export", area, after={"from": first_day.isoformat(), "to": last_day.isoformat()})
     filename = f"visits-{area.id}-{first_day.isoformat()}-{last_day.isoformat()}.csv"
     return Response(
         stream_with_context(visit_export_rows(area, first_day, last_day)),
