@@ -50,7 +50,7 @@ def signed_in_only():
     unknown = set(request.args) - QUERY_PARAMETERS.get(request.endpoint, set())
     if unknown:
         fields = {name[:64]: _("Unknown parameter.") for name in sorted(unknown)[:10]}
-        return api_error(422, "invalid", _("Some fields are not valid; nothing was stored."), fields=fields)
+        return api_error(422, "invalid", _("Some parameters are not valid."), fields=fields)
     token = g.get("api_token")
     if token is None and request.method not in READ_ONLY_METHODS:
         csrf.protect()  # the session cookie alone must not be enough to write
@@ -123,7 +123,7 @@ def get_walk_list():
         return api_error(
             422,
             "invalid",
-            _("Some fields are not valid; nothing was stored."),
+            _("Some parameters are not valid."),
             fields={"limit": f"1–{WALK_LIST_LIMIT}"},
         )
     walk = walk_list(current_user, limit)
@@ -192,7 +192,7 @@ def area_tallies(area_id: int):
     if not problems and days["from"] and days["to"] and days["from"] > days["to"]:
         problems["to"] = _("The last day comes before the first.")
     if problems:
-        return api_error(422, "invalid", _("Some fields are not valid; nothing was stored."), fields=problems)
+        return api_error(422, "invalid", _("Some parameters are not valid."), fields=problems)
     children = list(area.children)
     totals = child_totals_for([area, *children], first_day=days["from"], last_day=days["to"])
     return jsonify(
