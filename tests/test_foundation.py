@@ -87,6 +87,16 @@ def test_the_health_check_answers_ok(client):
     assert response.get_json() == {"status": "ok", "db": "ok"}
 
 
+def test_browsers_find_a_tab_icon_without_logging_in(client):
+    page = client.get("/login").text
+    assert 'rel="icon" href="/static/favicon.svg"' in page
+    assert client.get("/static/favicon.svg").data.startswith(b"<svg")
+    icon = client.get("/favicon.ico")  # what browsers ask for when a page names none (a 404 costs Lighthouse points)
+    assert icon.status_code == 200 and icon.mimetype == "image/vnd.microsoft.icon"
+    assert icon.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    assert icon.cache_control.max_age == 7 * 24 * 3600
+
+
 def test_the_migrations_build_exactly_the_models(app):
     with db.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
