@@ -9,13 +9,13 @@ login, CSRF, the form, the rules, the tally upsert and the confirmation fragment
 from flask import Flask
 
 from fieldapp import database  # noqa: F401  (the same SQLite connection events as the app)
-from fieldapp.config import Config, database_url
+from fieldapp.config import database_url, engine_options
 from fieldapp.extensions import db
 from fieldapp.models import AuditEvent
 
 app = Flask(__name__)
 app.config["SQLALCHEMY_DATABASE_URI"] = database_url()
-app.config["SQLALCHEMY_ENGINE_OPTIONS"] = Config.SQLALCHEMY_ENGINE_OPTIONS
+app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
 db.init_app(app)
 
 

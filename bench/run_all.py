@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import lighthouse, page_weight, scale_curve, submit_load
+from bench import export_visits, lighthouse, page_weight, scale_curve, submit_load
 from bench.common import RESULTS, ROOT, SMOKE, log
 
 PARTS = {
@@ -25,6 +25,7 @@ PARTS = {
     "lighthouse": lighthouse.run,
     "submit_load": submit_load.run,
     "scale_curve": scale_curve.run,
+    "export_visits": export_visits.run,
 }
 RESULTS_FILE = RESULTS / "smoke.json" if SMOKE else ROOT / "bench" / "results.json"
 README = ROOT / "bench" / "README.md"
@@ -149,6 +150,25 @@ def render(results: dict) -> list[str]:
             ),
             "",
         ]
+    export = results.get("export_visits")
+    if export:
+        lines += [
+            f"### Visit exports, district of {export['sites']:,} sites and {export['visits']:,} visits"
+            f" ({export['run']['at']})",
+            "",
+            "Downloaded through the app, the streamed body read chunk by chunk; memory sampled at every chunk.",
+            "",
+            "| database | format | rows | seconds | first byte s | rows/s | MB | peak RSS MB (idle) |",
+            "|---|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for kind, entry in export["databases"].items():
+            for row in entry["exports"]:
+                lines.append(
+                    f"| {kind} | {row['format']} | {row['rows']:,} | {number(row['seconds'], 1)}"
+                    f" | {number(row['first_byte_s'], 2)} | {number(row['rows_per_s'])} | {number(row['mb'], 1)}"
+                    f" | {number(row['peak_rss_mb'])} ({number(row['idle_rss_mb'])}) |"
+                )
+        lines.append("")
     weight = results.get("page_weight")
     if weight:
         lines += [

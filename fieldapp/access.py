@@ -9,6 +9,7 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from fieldapp.extensions import db
 from fieldapp.models import Area, Site, Tag
@@ -38,7 +39,12 @@ def visible_area_or_404(area_id: int) -> Area:
 
 def visible_tag_or_404(token: str) -> Tag:
     """The tag behind a door URL: bound to a site the user may see, or blank and printed for their area."""
-    tag = db.session.scalar(select(Tag).where(Tag.token == token))
+    # The door, its building and the grid above come with the tag (one query): every door page shows them.
+    tag = db.session.scalar(
+        select(Tag)
+        .where(Tag.token == token)
+        .options(joinedload(Tag.site).joinedload(Site.building).joinedload(Area.parent))
+    )
     if tag is None or not current_user.can_see(tag.site.building if tag.site else tag.area):
         abort(404)
     return tag

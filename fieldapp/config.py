@@ -16,6 +16,12 @@ def database_url() -> str:
     return url
 
 
+def engine_options(url: str) -> dict:
+    """Connection pool settings: PostgreSQL connections are checked before use (a restarted server drops
+    them); a SQLite file cannot drop a connection, so its requests skip that round trip."""
+    return {} if url.startswith("sqlite") else {"pool_pre_ping": True}
+
+
 def secret_key() -> str:
     """SECRET_KEY from the environment, else one generated once and kept in instance/ (never committed)."""
     if os.environ.get("SECRET_KEY"):
@@ -31,7 +37,7 @@ def secret_key() -> str:
 class Config:
     SECRET_KEY = None  # filled in by create_app so importing this module never writes files
     SQLALCHEMY_DATABASE_URI = None
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS = None  # filled in by create_app from the URL (engine_options)
     # Forms on a phone are small; anything bigger is an attack or a mistake (answered with 413).
     MAX_CONTENT_LENGTH = 256 * 1024
     BABEL_DEFAULT_LOCALE = os.environ.get("FIELDAPP_DEFAULT_LOCALE", "zh")

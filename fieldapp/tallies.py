@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
 
-from sqlalchemy import bindparam, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, func, select, text
 
 from fieldapp.extensions import db
 from fieldapp.models import TALLY_FIELDS, Area, DailyTally, Site, Target, Team, User, UserDailyTally, Visit
@@ -37,25 +36,28 @@ KEYS = {DailyTally: ("area_id", "day"), UserDailyTally: ("user_id", "team_id", "
 
 
 @cache
-def _upsert_statement(model, dialect: str):
-    """One upsert per rollup table and dialect, built once: it adds every sum (no read-modify-write race).
+def _upsert_statement(model):
+    """One upsert per rollup table, built once: it adds every sum (no read-modify-write race).
 
-    Built once because compiling it per row was half the cost of recording a visit (profiled).
+    Written as SQL text because INSERT ... ON CONFLICT DO UPDATE reads the same on SQLite and
+    PostgreSQL, and because SQLAlchemy's dialect upsert constructs are never cached: compiling them
+    on every visit cost more than running them (profiled).
     """
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = model.__table__
-    statement = insert(table).values({name: bindparam(name) for name in (*KEYS[model], *TALLY_FIELDS)})
-    return statement.on_conflict_do_update(
-        index_elements=[table.c[name] for name in KEYS[model]],
-        set_={name: table.c[name] + statement.excluded[name] for name in TALLY_FIELDS},
+    keys, columns = KEYS[model], (*KEYS[model], *TALLY_FIELDS)
+    # Only our own table and column names go into the text; every value is a bound parameter.
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(':' + name for name in columns)})"  # noqa: S608
+        f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+        + ", ".join(f"{name} = {table.name}.{name} + excluded.{name}" for name in TALLY_FIELDS)
     )
+    return text(sql).bindparams(*(bindparam(name, type_=table.c[name].type) for name in columns))
 
 
 def _upsert_sums(model, keys: list[dict], deltas: dict[str, int]) -> None:
     """Add `deltas` to the rollup rows named by `keys`, in the given order, in one executemany."""
     sums = {name: deltas.get(name, 0) for name in TALLY_FIELDS}
-    statement = _upsert_statement(model, db.session.get_bind().dialect.name)
-    db.session.execute(statement, [{**key, **sums} for key in keys])
+    db.session.execute(_upsert_statement(model), [{**key, **sums} for key in keys])
 
 
 def bump_tallies(visit: Visit, deltas: dict[str, int]) -> None:
@@ -102,34 +104,49 @@ class Totals:
         return 100.0 * self.sums[measure] / target
 
 
-def area_totals(area: Area, first_day: date | None = None, last_day: date | None = None) -> Totals:
+def area_totals(
+    area: Area, first_day: date | None = None, last_day: date | None = None, targets: bool = True
+) -> Totals:
     """Sum the rollups of every building under `area` between two days (inclusive)."""
-    return child_totals_for([area], first_day, last_day)[area.id]
+    return child_totals_for([area], first_day, last_day, targets)[area.id]
 
 
 def child_totals_for(
-    areas: list[Area], first_day: date | None = None, last_day: date | None = None
+    areas: list[Area], first_day: date | None = None, last_day: date | None = None, targets: bool = True
 ) -> dict[int, Totals]:
-    """Totals for several areas at once (e.g. a station and its parts): two small queries in all."""
+    """Totals for several areas at once (e.g. a station and its parts): two small queries in all
+    (one without `targets`, as after each visit, where only the coverage is shown)."""
     totals = {area.id: Totals(resident_households=area.resident_households, residents=area.residents) for area in areas}
     if not areas:
         return totals
     ids = list(totals)
-    conditions = [DailyTally.area_id.in_(ids)]
-    if first_day:
-        conditions.append(DailyTally.day >= first_day)
-    if last_day:
-        conditions.append(DailyTally.day <= last_day)
     sums = db.session.execute(
+        _sums_statement(first_day is not None, last_day is not None),
+        {"ids": ids, "first_day": first_day, "last_day": last_day},
+    )
+    for row in sums:
+        totals[row[0]].sums = dict(zip(TALLY_FIELDS, (int(value) for value in row[1:]), strict=True))
+    if targets:
+        for area_id, measure, value in db.session.execute(
+            select(Target.area_id, Target.measure, Target.value).where(Target.area_id.in_(ids))
+        ):
+            totals[area_id].targets[measure] = value
+    return totals
+
+
+@cache
+def _sums_statement(since: bool, until: bool):
+    """The rollup sums per area, built once per shape: every page and every visit's confirmation runs it."""
+    conditions = [DailyTally.area_id.in_(bindparam("ids", expanding=True))]
+    if since:
+        conditions.append(DailyTally.day >= bindparam("first_day"))
+    if until:
+        conditions.append(DailyTally.day <= bindparam("last_day"))
+    return (
         select(DailyTally.area_id, *[func.coalesce(func.sum(getattr(DailyTally, name)), 0) for name in TALLY_FIELDS])
         .where(*conditions)
         .group_by(DailyTally.area_id)
     )
-    for row in sums:
-        totals[row[0]].sums = dict(zip(TALLY_FIELDS, (int(value) for value in row[1:]), strict=True))
-    for target in db.session.scalars(select(Target).where(Target.area_id.in_(ids))):
-        totals[target.area_id].targets[target.measure] = target.value
-    return totals
 
 
 def counted(statement):

@@ -9,13 +9,14 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from babel.messages.pofile import read_po
-from sqlalchemy import text
+from sqlalchemy import func, insert, select, text
 
 from fieldapp import create_app
 from fieldapp.config import database_url
 from fieldapp.core.routes import safe_next
+from fieldapp.database import holds_write_lock
 from fieldapp.extensions import db
-from fieldapp.models import mask_phone
+from fieldapp.models import AuditEvent, mask_phone
 from fieldapp.sites.services import SHORT_CODE_ALPHABET, mint_tag, working_day
 from tests.conftest import app_config
 
@@ -86,6 +87,16 @@ def test_the_health_check_answers_ok(client):
     assert response.get_json() == {"status": "ok", "db": "ok"}
 
 
+def test_browsers_find_a_tab_icon_without_logging_in(client):
+    page = client.get("/login").text
+    assert 'rel="icon" href="/static/favicon.svg"' in page
+    assert client.get("/static/favicon.svg").data.startswith(b"<svg")
+    icon = client.get("/favicon.ico")  # what browsers ask for when a page names none (a 404 costs Lighthouse points)
+    assert icon.status_code == 200 and icon.mimetype == "image/vnd.microsoft.icon"
+    assert icon.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    assert icon.cache_control.max_age == 7 * 24 * 3600
+
+
 def test_the_migrations_build_exactly_the_models(app):
     with db.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), db.metadata)
@@ -99,8 +110,32 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(sqlite_template, tmp_path):
     with app.app_context(), db.engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
-        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 15000
         assert connection.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_sqlite_writers_hold_the_lock_only_to_write_and_see_what_others_committed(sqlite_template, tmp_path):
+    path = tmp_path / "lock.sqlite"
+    shutil.copy(sqlite_template, path)
+    app = create_app(app_config(f"sqlite:///{path}"))
+    events = AuditEvent.__table__
+    count = select(func.count(events.c.id))
+    with app.test_request_context("/", method="POST"), db.engine.connect() as one, db.engine.connect() as other:
+        with one.begin():
+            assert one.execute(count).scalar() == 0  # a reader, holding a snapshot
+            assert not holds_write_lock(one)
+            with other.begin():  # meanwhile another worker writes and commits: our reads never held it up
+                other.execute(insert(events).values(action="test.other", object_type="test"))
+                assert holds_write_lock(other)
+            # Upgrading the reader in place would fail here with SQLITE_BUSY_SNAPSHOT ("database is locked").
+            one.execute(insert(events).values(action="test.one", object_type="test"))
+            assert holds_write_lock(one)
+            assert one.execute(count).scalar() == 2  # under the lock, reads are current
+        with one.begin():
+            one.execute(select(events.c.id).with_for_update())  # reading to write takes the lock too
+            assert holds_write_lock(one)
     with app.app_context():
         db.engine.dispose()
 

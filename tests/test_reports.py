@@ -127,3 +127,79 @@ def test_a_download_is_audited_even_when_another_worker_writes_while_it_is_built
     assert response.status_code == 200
     actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
     assert actions[-2:] == ["other.worker", "report.export"]
+
+
+def test_the_visit_export_comes_as_a_spreadsheet_of_the_supervisors_area_only(world, browser):
+    mine = talk(world, world.a, 0, 2)
+    theirs = talk(world, world.b, 0, 1)
+    browser.login("a-supervisor")
+    assert "/reports/visits.xlsx" in browser.client.get("/reports/weekly").text
+    response = browser.client.get("/reports/visits.xlsx")
+    assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
+    assert response.headers["Content-Disposition"].endswith('.xlsx"')
+    sheet = load_workbook(io.BytesIO(response.data), read_only=True).active
+    header, *rows = sheet.iter_rows(values_only=True)
+    assert header[:4] == ("id", "day", "server_time", "station")
+    (row,) = rows
+    record = dict(zip(header, row, strict=True))
+    assert record["id"] == mine.id and record["id"] != theirs.id
+    assert record["day"].date() == mine.day  # a real date in Excel, not text
+    assert (record["station"], record["app_installs"], record["review_status"]) == ("甲派出所", 2, "pending")
+    exported = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "visits.export")).one()
+    assert exported.after["format"] == "xlsx"
+    assert browser.client.get(f"/reports/visits.xlsx?area={world.b.area.id}").status_code == 404
+    assert browser.client.get("/reports/visits.pdf").status_code == 404
+
+
+def test_the_spreadsheet_export_holds_every_visit_of_the_area(world):
+    from datetime import date
+
+    from fieldapp.reports import services
+
+    for index in range(5):
+        talk(world, world.a, index % 4, 1)
+    talk(world, world.b, 0, 1)
+    chunks = services.visit_export_xlsx(world.a.area, date(2000, 1, 1), date(2100, 1, 1))
+    sheet = load_workbook(io.BytesIO(b"".join(chunks)), read_only=True).active
+    assert sum(1 for _row in sheet.iter_rows()) == 6  # the header and five visits
+
+
+def test_a_spreadsheet_is_sent_while_its_rows_are_still_being_read():
+    from fieldapp.reports.xlsx import stream_xlsx
+
+    read = 0
+
+    def rows():
+        nonlocal read
+        for number in range(50_000):
+            read += 1
+            yield [number, f"第 {number} 户", number * 1.5]
+
+    stream = stream_xlsx("sheet", ["n", "door", "x"], rows())
+    next(stream), next(stream)  # the fixed parts, then the first compressed rows
+    assert 0 < read < 50_000
+    assert len(b"".join(stream)) > 0 and read == 50_000
+
+
+def test_spreadsheet_cells_survive_awkward_values():
+    from datetime import date, datetime
+
+    from fieldapp.reports.xlsx import column_letter, stream_xlsx
+
+    assert [column_letter(n) for n in (0, 25, 26, 701, 702)] == ["A", "Z", "AA", "ZZ", "AAA"]
+    awkward = ["<b>&amp;", " 1单元 101 ", "bell\x07", None, True, 2.5, 0]
+    awkward += [date(2026, 1, 2), datetime(2026, 1, 2, 3, 4, 5)]
+    data = b"".join(stream_xlsx('周报 "A" / B', [f"c{n}" for n in range(len(awkward))], [awkward]))
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert [cell.value for cell in sheet[2]] == [
+        "<b>&amp;",
+        " 1单元 101 ",
+        "bell",
+        None,
+        1,
+        2.5,
+        0,
+        datetime(2026, 1, 2),
+        datetime(2026, 1, 2, 3, 4, 5),
+    ]
+    assert sheet.title == '周报 "A" · B' and sheet.freeze_panes == "A2" and sheet["A1"].font.b

@@ -1,5 +1,6 @@
 """The supervisor's daily log and review: what looks wrong first, rejections leave every tally."""
 
+import re
 import uuid
 from datetime import timedelta
 
@@ -98,6 +99,26 @@ def test_the_log_puts_what_looks_wrong_first_with_its_evidence(world, browser):
     assert "离门牌 " in page and "秒" in page
     only_far = browser.client.get("/log?flag=far").text
     assert f'id="visit-{far.id}"' in only_far and f'id="visit-{rapid.id}"' not in only_far
+
+
+def test_the_log_pages_in_the_database_keeping_what_looks_wrong_first_and_the_filters(world, browser, monkeypatch):
+    for module in ("services", "routes"):  # two visits a page instead of fifty
+        monkeypatch.setattr(f"fieldapp.review.{module}.LOG_PAGE_SIZE", 2)
+    calm = [talk(world, world.a.sites[n % 4], seconds_later=600 * n) for n in (0, 2, 4)]  # ten minutes apart
+    far = talk(world, world.a.sites[1], metres_north=400, seconds_later=900)
+    rapid = talk(world, world.a.sites[3], seconds_later=1230)  # 30 s after the visit at 1,200 s
+    browser.login("a-supervisor")
+    day = calm[0].day.isoformat()
+    pages = [browser.client.get(f"/log?day={day}&page={n}").text for n in (1, 2, 3)]
+    shown = [[v.id for v in (*calm, far, rapid) if f'id="visit-{v.id}"' in page] for page in pages]
+    assert shown == [[far.id, rapid.id], [calm[0].id, calm[1].id], [calm[2].id]]
+    assert "共 5 条" in pages[0] and "第 1 / 3 页" in pages[0] and "上一页" not in pages[0]
+    assert "上一页" in pages[2] and "下一页" not in pages[2]
+    only_rapid = browser.client.get(f"/log?day={day}&flag=rapid").text
+    assert f'id="visit-{rapid.id}"' in only_rapid and f'id="visit-{far.id}"' not in only_rapid
+    talked = browser.client.get(f"/log?day={day}&outcome=talked").text
+    next_page = re.search(r'rel="next" href="([^"]+)"', talked).group(1)
+    assert "outcome=talked" in next_page and "page=2" in next_page  # the next page keeps the filters
 
 
 def test_bulk_approve_approves_only_what_the_supervisor_may_review(world, browser):

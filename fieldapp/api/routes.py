@@ -18,7 +18,7 @@ from fieldapp.api.openapi import INT32_MAX, openapi_document
 from fieldapp.api.schemas import iso
 from fieldapp.api.submit import submit
 from fieldapp.areas.walk import WALK_LIST_LIMIT, walk_list
-from fieldapp.database import READ_ONLY_METHODS, utcnow
+from fieldapp.database import utcnow
 from fieldapp.extensions import csrf, db
 from fieldapp.models import Area, Site, Visit
 from fieldapp.tallies import Totals, child_totals_for
@@ -27,6 +27,8 @@ from fieldapp.tallies import Totals, child_totals_for
 BATCH_LIMIT = 100
 #: Buildings in the walk list a phone keeps for offline use, unless it asks for another number.
 WALK_LIST_DEFAULT = 30
+#: Requests that change nothing: no CSRF token needed, no token use recorded.
+READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
 #: A token's last use is written at most this often (a write per request would slow every call).
 LAST_USED_RESOLUTION_S = 60
 

@@ -1,6 +1,9 @@
 """Routes that belong to no single part of the product."""
 
-from flask import current_app, jsonify, redirect, request, url_for
+import io
+from functools import cache
+
+from flask import current_app, jsonify, redirect, request, send_file, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import text
 
@@ -8,6 +11,7 @@ from fieldapp.core import bp
 from fieldapp.extensions import db
 
 ONE_YEAR = 60 * 60 * 24 * 365
+ONE_WEEK = 60 * 60 * 24 * 7
 
 
 def safe_next(target: str | None, default: str) -> str:
@@ -27,6 +31,31 @@ def healthz():
         db.session.rollback()
         return jsonify(status="error", db="unreachable"), 503
     return jsonify(status="ok", db="ok")
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """The tab icon for browsers that ask for /favicon.ico (pages link static/favicon.svg, the same drawing)."""
+    return send_file(io.BytesIO(favicon_ico()), mimetype="image/vnd.microsoft.icon", max_age=ONE_WEEK)
+
+
+@cache
+def favicon_ico() -> bytes:
+    """A white shield with a tick on the brand red, drawn once per process (no image file to keep in step)."""
+    from PIL import Image, ImageDraw
+
+    scale, size = 8, 32  # drawn large and scaled down, for smooth edges
+    image = Image.new("RGBA", (size * scale, size * scale), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    red = (0xB3, 0x26, 0x1E, 255)
+    draw.rounded_rectangle((0, 0, size * scale - 1, size * scale - 1), radius=6 * scale, fill=red)
+    shield = [(16, 5), (25, 8), (25, 15), (23.5, 20.5), (16, 27), (8.5, 20.5), (7, 15), (7, 8)]
+    draw.polygon([(x * scale, y * scale) for x, y in shield], fill="white")
+    tick = [(11.5, 16), (14.5, 19), (20.5, 13)]
+    draw.line([(x * scale, y * scale) for x, y in tick], fill=red, width=int(2.5 * scale), joint="curve")
+    buffer = io.BytesIO()
+    image.resize((size, size), Image.Resampling.LANCZOS).save(buffer, format="ICO", sizes=[(size, size)])
+    return buffer.getvalue()
 
 
 @bp.get("/lang/<code>")

@@ -4,7 +4,7 @@ from fieldapp.models.areas import LEVEL_RANK, LEVELS, Area, Target
 from fieldapp.models.audit import AuditEvent
 from fieldapp.models.people import ROLES, ApiToken, Team, User, team_areas
 from fieldapp.models.reports import WeeklyReport
-from fieldapp.models.sites import RESIDENT_STATUSES, SITE_KINDS, SITE_STATUSES, Site, Tag, mask_phone
+from fieldapp.models.sites import RESIDENT_STATUSES, SITE_KINDS, SITE_STATUSES, Site, Tag, door_label, mask_phone
 from fieldapp.models.visits import OUTCOMES, TALLY_FIELDS, VISIT_COUNTS, DailyTally, UserDailyTally, Visit
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "UserDailyTally",
     "Visit",
     "WeeklyReport",
+    "door_label",
     "mask_phone",
     "team_areas",
 ]

@@ -16,6 +16,11 @@ SITE_STATUSES = ("occupied", "vacant", "moved_out", "new")
 RESIDENT_STATUSES = ("occupied", "new")
 
 
+def door_label(unit: str | None, room: str) -> str:
+    """ "2单元 502", or just the room where a building has no units (also for exports that read no Site)."""
+    return f"{unit}单元 {room}" if unit else room
+
+
 def mask_phone(phone: str | None) -> str:
     """138****1234: lists never show a whole phone number."""
     if not phone:
@@ -69,7 +74,7 @@ class Site(db.Model):
     @property
     def door_label(self) -> str:
         """Unit and room as written on a door, e.g. "2单元 502" (no personal data)."""
-        return f"{self.unit}单元 {self.room}" if self.unit else self.room
+        return door_label(self.unit, self.room)
 
     @property
     def is_resident_household(self) -> bool:

@@ -18,6 +18,7 @@ from fieldapp.reports.services import (
     build_weekly,
     publish_weekly,
     visit_export_rows,
+    visit_export_xlsx,
     week_bounds,
     weekly_csv,
     weekly_xlsx,
@@ -115,21 +116,25 @@ def weekly_file(kind: str):
     )
 
 
-@bp.get("/visits.csv")
+@bp.get("/visits.<kind>")
 @login_required
 @require_role(*REPORT_ROLES)
-def visits_csv():
-    """Every visit of an area over a period, streamed (a district's million rows never sit in memory)."""
+def visits_file(kind: str):
+    """Every visit of an area over a period as CSV or XLSX, streamed: a million rows never sit in memory."""
+    if kind not in ("csv", "xlsx"):
+        abort(404)
     area = visible_area_or_404(request.args.get("area", current_user.area_id, type=int))
     try:
         first_day = date.fromisoformat(request.args.get("from", "2000-01-01"))
         last_day = date.fromisoformat(request.args.get("to", local_today().isoformat()))
     except ValueError:
         abort(400)
-    audit_download("visits.export", area, after={"from": first_day.isoformat(), "to": last_day.isoformat()})
-    filename = f"visits-{area.id}-{first_day.isoformat()}-{last_day.isoformat()}.csv"
+    after = {"from": first_day.isoformat(), "to": last_day.isoformat(), "format": kind}
+    audit_download("visits.export", area, after=after)
+    filename = f"visits-{area.id}-{first_day.isoformat()}-{last_day.isoformat()}.{kind}"
+    rows = (visit_export_xlsx if kind == "xlsx" else visit_export_rows)(area, first_day, last_day)
     return Response(
-        stream_with_context(visit_export_rows(area, first_day, last_day)),
-        mimetype="text/csv; charset=utf-8",
+        stream_with_context(rows),
+        mimetype=XLSX if kind == "xlsx" else "text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

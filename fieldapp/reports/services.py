@@ -9,11 +9,13 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from sqlalchemy import select
+from sqlalchemy import or_, select
+from sqlalchemy.orm import aliased
 
 from fieldapp.audit import audit
 from fieldapp.extensions import db
-from fieldapp.models import LEVEL_RANK, Area, User, Visit, WeeklyReport
+from fieldapp.models import LEVEL_RANK, Area, Site, Team, User, Visit, WeeklyReport, door_label
+from fieldapp.reports.xlsx import stream_xlsx
 from fieldapp.tallies import child_totals_for
 
 #: The levels a weekly report ranks, below the reporting area.
@@ -229,14 +231,86 @@ VISIT_EXPORT_COLUMNS = (
 )
 
 
-def visit_export_rows(area: Area, first_day: date, last_day: date):
-    """Every visit under `area` between two days, as CSV lines, streamed a batch at a time (flat memory)."""
-    from sqlalchemy.orm import joinedload
+#: Rows fetched from the database at a time by the exports (a server-side cursor on PostgreSQL).
+EXPORT_BATCH = 5_000
 
+
+def visit_export_records(area: Area, first_day: date, last_day: date):
+    """Every visit under `area` between two days as a list of VISIT_EXPORT_COLUMNS values, in id order.
+
+    Plain columns, not ORM objects: a district's million visits are read in batches and each row
+    is forgotten once written, so memory stays flat and a row costs microseconds.
+    """
+    levels = ("station", "community", "grid")
     names = {
-        a.id: (a.level, a.name)
-        for a in db.session.scalars(select(Area).where(Area.path.startswith(area.path, autoescape=True)))
+        found.id: (found.level, found.name)
+        for found in db.session.scalars(
+            select(Area).where(or_(Area.path.startswith(area.path, autoescape=True), Area.id.in_(area.ancestor_ids)))
+        )
     }
+    building = aliased(Area)
+    query = (
+        select(
+            Visit.id,
+            Visit.day,
+            Visit.server_time,
+            building.path,
+            building.name,
+            Site.unit,
+            Site.room,
+            User.display_name,
+            Team.name,
+            Visit.outcome,
+            Visit.people_reached,
+            Visit.app_installs,
+            Visit.realname_regs,
+            Visit.miniprogram_regs,
+            Visit.notice_signed,
+            Visit.receipt_collected,
+            Visit.distance_m,
+            Visit.accuracy_m,
+            Visit.gps_missing,
+            Visit.gps_inaccurate,
+            Visit.gps_far,
+            Visit.review_status,
+            Visit.undone_at,
+        )
+        .join(building, building.id == Visit.building_id)
+        .join(Site, Site.id == Visit.site_id)
+        .join(User, User.id == Visit.user_id)
+        .outerjoin(Team, Team.id == Visit.team_id)
+        .where(building.path.startswith(area.path, autoescape=True), Visit.day >= first_day, Visit.day <= last_day)
+        .order_by(Visit.id)
+        .execution_options(yield_per=EXPORT_BATCH)
+    )
+    above: dict[str, list[str]] = {}  # a building's path -> its station, community and grid names
+    for row in db.session.execute(query):
+        (visit_id, day, server_time, path, building_name, unit, room, volunteer, team, outcome, *counts) = row[:16]
+        distance, accuracy, missing, inaccurate, far, review_status, undone_at = row[16:]
+        if path not in above:
+            found = dict(names.get(int(part), ("", "")) for part in path.strip("/").split("/"))
+            above[path] = [found.get(level, "") for level in levels]
+        flags = [name for name, raised in (("missing", missing), ("inaccurate", inaccurate), ("far", far)) if raised]
+        yield [
+            visit_id,
+            day,
+            server_time.replace(microsecond=0),
+            *above[path],
+            building_name,
+            door_label(unit, room),
+            volunteer,
+            team or "",
+            outcome,
+            *(int(value) for value in counts),
+            distance,
+            accuracy,
+            " ".join(flags),
+            review_status if undone_at is None else "undone",
+        ]
+
+
+def visit_export_rows(area: Area, first_day: date, last_day: date):
+    """The visits of `visit_export_records` as CSV text, streamed a batch at a time (flat memory)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 
@@ -248,45 +322,15 @@ def visit_export_rows(area: Area, first_day: date, last_day: date):
 
     writer.writerow(VISIT_EXPORT_COLUMNS)
     yield BOM + flush()
-    query = (
-        select(Visit)
-        .join(Area, Area.id == Visit.building_id)
-        .where(Area.path.startswith(area.path, autoescape=True), Visit.day >= first_day, Visit.day <= last_day)
-        .options(joinedload(Visit.site), joinedload(Visit.user), joinedload(Visit.team), joinedload(Visit.building))
-        .order_by(Visit.id)
-        .execution_options(yield_per=2000)
-    )
-    for count, visit in enumerate(db.session.scalars(query), start=1):
-        levels = {"station": "", "community": "", "grid": ""}
-        for ancestor_id in visit.building.ancestor_ids:
-            level, name = names.get(ancestor_id, ("", ""))
-            if level in levels:
-                levels[level] = name
-        writer.writerow(
-            [
-                visit.id,
-                visit.day.isoformat(),
-                visit.server_time.isoformat(timespec="seconds"),
-                levels["station"],
-                levels["community"],
-                levels["grid"],
-                visit.building.name,
-                visit.site.door_label,
-                visit.user.display_name,
-                visit.team.name if visit.team else "",
-                visit.outcome,
-                visit.people_reached,
-                visit.app_installs,
-                visit.realname_regs,
-                visit.miniprogram_regs,
-                int(visit.notice_signed),
-                int(visit.receipt_collected),
-                visit.distance_m if visit.distance_m is not None else "",
-                visit.accuracy_m if visit.accuracy_m is not None else "",
-                " ".join(visit.gps_flags),
-                visit.review_status if visit.undone_at is None else "undone",
-            ]
-        )
+    for count, record in enumerate(visit_export_records(area, first_day, last_day), start=1):
+        record[1], record[2] = record[1].isoformat(), record[2].isoformat(timespec="seconds")
+        writer.writerow(["" if value is None else value for value in record])
         if count % 2000 == 0:
             yield flush()
     yield flush()
+
+
+def visit_export_xlsx(area: Area, first_day: date, last_day: date):
+    """The visits of `visit_export_records` as an XLSX file, streamed as it is written (flat memory)."""
+    title = f"{area.name} {first_day.isoformat()}–{last_day.isoformat()}"
+    return stream_xlsx(title, VISIT_EXPORT_COLUMNS, visit_export_records(area, first_day, last_day))

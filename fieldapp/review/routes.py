@@ -48,7 +48,7 @@ def filter_form(area: Area) -> LogFilterForm:
 @login_required
 @require_role(*REVIEW_ROLES)
 def log():
-    """A day's visits in my area (or a part of it), flagged ones first, with the evidence."""
+    """A day's visits in my area (or a part of it), flagged ones first, with the evidence, a page at a time."""
     area = visible_area_or_404(request.args.get("area", current_user.area_id, type=int))
     form = filter_form(area)
     day = form.day.data if form.day.data and not form.day.errors else local_today()
@@ -72,6 +72,7 @@ def log():
         total=total,
         page=page,
         pages=max(1, -(-total // LOG_PAGE_SIZE)),
+        page_url=lambda number: url_for("review.log", **{**request.args.to_dict(), "page": number}),
         review_form=ReviewForm(),
         bulk_form=BulkApproveForm(),
         is_rapid=is_rapid,

@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from fieldapp.audit import audit
@@ -48,9 +48,11 @@ def review_visit(user: User, visit: Visit, status: str, comment: str = "") -> No
 
 
 def day_log(area: Area, day: date, team_id=None, user_id=None, outcome=None, flag=None, page: int = 1):
-    """(rows, total): the visits of one day under `area`, what looks wrong first.
+    """(rows, total): one page of the visits of one day under `area`, what looks wrong first.
 
     Each row is (visit, seconds since the same volunteer's previous visit that day, or None).
+    Filtering, ordering and paging all happen in the database: a station's busy day is thousands of
+    visits, and only a page of them is loaded.
     """
     # When each visit happened, not when it arrived: an outbox sends a morning's visits in one second.
     happened = func.coalesce(Visit.recorded_at, Visit.server_time)
@@ -59,17 +61,49 @@ def day_log(area: Area, day: date, team_id=None, user_id=None, outcome=None, fla
             Visit.id,
             # Typed, so SQLite hands back a datetime rather than its text.
             func.lag(happened, type_=Visit.server_time.type)
-            .over(partition_by=Visit.user_id, order_by=happened)
+            .over(partition_by=Visit.user_id, order_by=(happened, Visit.id))
             .label("previous"),
         )
         .join(Area, Area.id == Visit.building_id)
         .where(Area.path.startswith(area.path, autoescape=True), Visit.day == day, Visit.undone_at.is_(None))
         .subquery()
     )
-    gap = in_area.c.previous
+    previous = in_area.c.previous
+    rapid = and_(previous.is_not(None), seconds_between(happened, previous) < RAPID_GAP.total_seconds())
+    # The same test as looks_wrong() below, as SQL.
+    wrong = or_(
+        Visit.gps_far.is_(True),
+        Visit.gps_inaccurate.is_(True),
+        Visit.gps_missing.is_(True),
+        Visit.clock_skewed.is_(True),
+        Visit.review_status.in_(("has_issues", "rejected")),
+        rapid,
+    )
+    conditions = []
+    if team_id:
+        conditions.append(Visit.team_id == team_id)
+    if user_id:
+        conditions.append(Visit.user_id == user_id)
+    if outcome:
+        conditions.append(Visit.outcome == outcome)
+    conditions += {
+        "far": [Visit.gps_far.is_(True)],
+        "inaccurate": [Visit.gps_inaccurate.is_(True)],
+        "missing": [Visit.gps_missing.is_(True)],
+        "clock": [Visit.clock_skewed.is_(True)],
+        "unreviewed": [Visit.review_status == "pending"],
+        "rapid": [rapid],
+    }.get(flag, [])
+    total = db.session.scalar(
+        select(func.count()).select_from(Visit).join(in_area, in_area.c.id == Visit.id).where(*conditions)
+    )
     query = (
-        select(Visit, gap)
+        select(Visit, previous)
         .join(in_area, in_area.c.id == Visit.id)
+        .where(*conditions)
+        .order_by(case((wrong, 0), else_=1), happened, Visit.id)
+        .limit(LOG_PAGE_SIZE)
+        .offset((page - 1) * LOG_PAGE_SIZE)
         # Each row shows its door, tag, volunteer, team and building: load them with the rows, not one by one.
         .options(
             joinedload(Visit.site).selectinload(Site.tags),
@@ -78,32 +112,18 @@ def day_log(area: Area, day: date, team_id=None, user_id=None, outcome=None, fla
             joinedload(Visit.building),
         )
     )
-    if team_id:
-        query = query.where(Visit.team_id == team_id)
-    if user_id:
-        query = query.where(Visit.user_id == user_id)
-    if outcome:
-        query = query.where(Visit.outcome == outcome)
-    if flag == "far":
-        query = query.where(Visit.gps_far.is_(True))
-    elif flag == "inaccurate":
-        query = query.where(Visit.gps_inaccurate.is_(True))
-    elif flag == "missing":
-        query = query.where(Visit.gps_missing.is_(True))
-    elif flag == "clock":
-        query = query.where(Visit.clock_skewed.is_(True))
-    elif flag == "unreviewed":
-        query = query.where(Visit.review_status == "pending")
-    rows = []
-    for visit, previous in db.session.execute(query):
-        seconds = (visit.happened_at - previous).total_seconds() if previous else None
-        rows.append((visit, seconds))
-    if flag == "rapid":
-        rows = [row for row in rows if is_rapid(row[1])]
-    # What looks wrong comes first; then in the order the day went.
-    rows.sort(key=lambda row: (not looks_wrong(*row), row[0].happened_at))
-    start = (page - 1) * LOG_PAGE_SIZE
-    return rows[start : start + LOG_PAGE_SIZE], len(rows)
+    rows = [
+        (visit, (visit.happened_at - before).total_seconds() if before else None)
+        for visit, before in db.session.execute(query)
+    ]
+    return rows, total
+
+
+def seconds_between(later, earlier):
+    """SQL for the seconds from `earlier` to `later` (two timestamp columns), on either database."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+    return func.extract("epoch", later - earlier)
 
 
 def is_rapid(seconds) -> bool:

@@ -6,12 +6,14 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from fieldapp.access import visible_tag_or_404
 from fieldapp.contacts import retired_tag_page
+from fieldapp.database import commit_keeping_loaded
 from fieldapp.extensions import db
 from fieldapp.htmx import is_htmx, render
-from fieldapp.models import Site, Tag, Visit
+from fieldapp.models import Area, Site, Tag, Visit
 from fieldapp.sites import bp
 from fieldapp.sites.forms import CorrectionForm, VisitForm
 from fieldapp.sites.services import (
@@ -31,7 +33,11 @@ RECENT_VISITS = 10
 
 def household_context(site: Site, tag: Tag, form: VisitForm | None = None) -> dict:
     recent = db.session.scalars(
-        select(Visit).where(Visit.site_id == site.id).order_by(Visit.id.desc()).limit(RECENT_VISITS)
+        select(Visit)
+        .where(Visit.site_id == site.id)
+        .order_by(Visit.id.desc())
+        .limit(RECENT_VISITS)
+        .options(joinedload(Visit.user))  # each line names its volunteer
     ).all()
     return {
         "site": site,
@@ -74,6 +80,7 @@ def record(token: str):
     if refusal:
         return refusal
     site = tag.site
+    building = site.building  # held here, so the visit's tallies find it loaded
     form = VisitForm()
     if form.validate_on_submit():
         try:
@@ -89,23 +96,29 @@ def record(token: str):
             ]
             form.client_uuid.data = str(uuid.uuid4())
         else:
-            db.session.commit()
-            return visit_recorded(tag, visit, created)
+            # What the confirmation shows was read or written in this transaction, the door locked:
+            # keep it loaded rather than reading it all again.
+            commit_keeping_loaded()
+            return visit_recorded(tag, building, visit, created)
     db.session.rollback()
     return render("sites/household.html", "sites/_visit_form.html", status=422, **household_context(site, tag, form))
 
 
-def visit_recorded(tag: Tag, visit: Visit, created: bool):
+def visit_recorded(tag: Tag, building: Area, visit: Visit, created: bool):
     message = _("Visit recorded.") if created else _("This visit was already recorded.")
     if is_htmx():
         return render(
             "sites/household.html",
             "sites/_visit_recorded.html",
-            **household_context(tag.site, tag),
+            site=tag.site,
+            tag=tag,
             visit=visit,
+            created=created,
+            can_undo=lambda visit: can_undo(current_user, visit),
+            can_correct=lambda visit: can_correct(current_user, visit),
             message=message,
             notes=gps_notes(visit),
-            progress=area_totals(tag.site.building),
+            progress=area_totals(building, targets=False),
         )
     flash(message, "success")
     for note in gps_notes(visit):

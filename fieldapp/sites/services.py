@@ -10,8 +10,9 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from geopy.distance import geodesic
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from fieldapp.audit import audit
 from fieldapp.database import utcnow
@@ -302,9 +303,29 @@ def uncount_visit(visit: Visit, site: Site) -> None:
 
 def lock_site(site_id: int) -> Site:
     """The site row, locked until commit, so undo and correction never race a new visit's coverage."""
-    return db.session.scalar(
+    locked = db.session.info.setdefault(LOCKED_SITES, set())
+    if site_id in locked:  # already ours in this transaction (recording a visit locks it twice): nobody else wrote it
+        return db.session.get(Site, site_id)
+    site = db.session.scalar(
         select(Site).where(Site.id == site_id).with_for_update().execution_options(populate_existing=True)
     )
+    locked.add(site_id)
+    return site
+
+
+#: Where a session remembers which site rows its current transaction has locked.
+LOCKED_SITES = "fieldapp_locked_sites"
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_locked_sites(session: Session, transaction) -> None:
+    if transaction.parent is None:  # locks end with the whole transaction
+        session.info.pop(LOCKED_SITES, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_locked_sites_on_rollback(session: Session) -> None:
+    session.info.pop(LOCKED_SITES, None)  # a savepoint rolled back may have released some: lock again
 
 
 class VisitLocked(Exception):

@@ -37,3 +37,19 @@ def test_a_supervisor_rejects_a_visit_from_the_log(live_server, chromium, screen
     page.goto(f"{live_server.base}/lang/en?next=/log")
     page.screenshot(path=screens / "log-en.png", full_page=False)
     context.close()
+
+
+def test_a_long_day_is_paged_with_thumb_sized_links(live_server, chromium, screens, monkeypatch):
+    for module in ("services", "routes"):  # three visits a page, so the demo's day needs several
+        monkeypatch.setattr(f"fieldapp.review.{module}.LOG_PAGE_SIZE", 3)
+    context = phone_context(chromium)
+    page = context.new_page()
+    log_in(page, live_server.base, "supervisor")
+    page.goto(f"{live_server.base}/log?outcome=talked")
+    page.locator("a[rel=next]").tap()
+    assert "第 2 /" in page.locator(".pager").inner_text() and "outcome=talked" in page.url
+    previous = page.locator("a[rel=prev]").bounding_box()
+    assert previous["height"] >= 44
+    page.locator(".pager").scroll_into_view_if_needed()
+    page.screenshot(path=screens / "log-pages-zh.png", full_page=False)
+    context.close()
