@@ -13,7 +13,8 @@
   var pageUser = meta("fieldapp-user");
   if (pageUser) localStorage.setItem("fieldapp.user", pageUser);
   else if (pageUser === "") localStorage.removeItem("fieldapp.user");
-  function currentUser() { return localStorage.getItem("fieldapp.user"); }
+  // A page knows whom it was made for, even if another tab has logged out since.
+  function currentUser() { return pageUser || localStorage.getItem("fieldapp.user"); }
 
   function open() {
     dbPromise = dbPromise || new Promise(function (resolve, reject) {
@@ -139,7 +140,10 @@
   function keepFailedVisit(event) {
     var form = event.target.closest ? event.target.closest("#visit-panel form[data-tag]") : null;
     if (!form) return;
-    if (event.type === "htmx:responseError" && event.detail.xhr && event.detail.xhr.status < 500) return;
+    var status = event.type === "htmx:responseError" && event.detail.xhr ? event.detail.xhr.status : 0;
+    // 4xx other than these are the form's own answer; 400 is an expired session's CSRF token.
+    if (status && status < 500 && [400, 401, 403].indexOf(status) < 0) return;
+    if (status && status < 500) loginNeeded = true;
     if (!form.querySelector("[name=outcome]:checked")) return;  // nothing to keep: the form is not filled in
     var visit = fromForm(form, form.getAttribute("data-tag"));
     var door = document.querySelector("[data-door-label]");
@@ -153,6 +157,16 @@
     if (template) panel.replaceWith(template.content.cloneNode(true));
   }
   ["htmx:sendError", "htmx:timeout", "htmx:responseError"].forEach(function (name) { document.addEventListener(name, keepFailedVisit); });
+  // Signed out meanwhile (the answer is the login page): keep the visit; it is sent after logging in again.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail.xhr;
+    if (!xhr || !xhr.responseURL || new URL(xhr.responseURL).pathname !== "/login") return;
+    var panel = document.getElementById("visit-panel"), form = panel && panel.querySelector("form[data-tag]");
+    if (!form || !panel.contains(event.target) || !form.querySelector("[name=outcome]:checked")) return;
+    event.detail.shouldSwap = false;
+    loginNeeded = true;
+    keepFailedVisit({ target: form, type: "signed-out", detail: {} });
+  });
 
   // Logging out with visits still on the phone: say so first.
   document.addEventListener("submit", function (event) {

@@ -178,3 +178,31 @@ def test_a_door_page_that_loses_signal_while_open_keeps_the_visit(live_server, c
     page.wait_for_function("document.getElementById('outbox-status').getAttribute('data-count') === '0'")
     assert visits_by(live_server, "volunteer") == before + 1
     context.close()
+
+
+@pytest.mark.parametrize("signed_out", ["session expired", "logged out in another tab"])
+def test_a_visit_saved_after_signing_out_is_kept_and_sent_after_logging_in(live_server, chromium, signed_out):
+    """The save is refused (CSRF) or answered with the login page: the visit goes to the outbox, not lost."""
+    base = live_server.base
+    door = live_server.uncovered_households("城关派出所", 6)[-1 if signed_out == "session expired" else -2]
+    context = phone_context(chromium)
+    page = context.new_page()
+    log_in(page, base)
+    page.goto(f"{base}/h/{door['token']}")
+    before = visits_by(live_server, "volunteer")
+    if signed_out == "session expired":
+        context.clear_cookies()
+    else:
+        other_tab = context.new_page()
+        other_tab.goto(f"{base}/today")
+        other_tab.locator("form[data-logout] button").click()
+        other_tab.wait_for_url(re.compile("/login"))
+    page.locator("label.choice-talked").tap()
+    page.locator("#visit-panel button[type=submit]").tap()
+    page.wait_for_selector(".saved-offline")
+    assert page.locator("#visit-panel #password").count() == 0
+    assert waiting(page) == 1 and visits_by(live_server, "volunteer") == before
+    log_in(page, base)  # the next page load sends it
+    page.wait_for_function("document.getElementById('outbox-status').getAttribute('data-count') === '0'")
+    assert visits_by(live_server, "volunteer") == before + 1
+    context.close()
