@@ -87,6 +87,19 @@ def test_the_health_check_answers_ok(client):
     assert response.get_json() == {"status": "ok", "db": "ok"}
 
 
+@pytest.mark.parametrize("locale", ["zh", "en"])
+def test_numbers_are_grouped_as_babel_would_group_them(locale):
+    from babel.numbers import format_decimal
+    from flask_babel import force_locale
+
+    from fieldapp import number
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x"})
+    with app.test_request_context("/"), force_locale(locale):
+        for value in (0, None, 7, 999, 1000, 1234567, -4321, 2.5, 3.5, 1234.56):
+            assert number(value) == format_decimal(value or 0, format="#,##0", locale=locale), value
+
+
 def test_browsers_find_a_tab_icon_without_logging_in(client):
     page = client.get("/login").text
     assert 'rel="icon" href="/static/favicon.svg"' in page

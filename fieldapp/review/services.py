@@ -56,6 +56,8 @@ def day_log(area: Area, day: date, team_id=None, user_id=None, outcome=None, fla
     """
     # When each visit happened, not when it arrived: an outbox sends a morning's visits in one second.
     happened = func.coalesce(Visit.recorded_at, Visit.server_time)
+    # By building and day (index ix_visits_building_day): a station's day, not the whole district's, is read.
+    buildings = select(Area.id).where(Area.level == "building", Area.path.startswith(area.path, autoescape=True))
     in_area = (
         select(
             Visit.id,
@@ -64,8 +66,7 @@ def day_log(area: Area, day: date, team_id=None, user_id=None, outcome=None, fla
             .over(partition_by=Visit.user_id, order_by=(happened, Visit.id))
             .label("previous"),
         )
-        .join(Area, Area.id == Visit.building_id)
-        .where(Area.path.startswith(area.path, autoescape=True), Visit.day == day, Visit.undone_at.is_(None))
+        .where(Visit.building_id.in_(buildings), Visit.day == day, Visit.undone_at.is_(None))
         .subquery()
     )
     previous = in_area.c.previous
@@ -94,9 +95,15 @@ def day_log(area: Area, day: date, team_id=None, user_id=None, outcome=None, fla
         "unreviewed": [Visit.review_status == "pending"],
         "rapid": [rapid],
     }.get(flag, [])
-    total = db.session.scalar(
-        select(func.count()).select_from(Visit).join(in_area, in_area.c.id == Visit.id).where(*conditions)
-    )
+    if flag == "rapid":  # counting needs each visit's predecessor
+        counted = select(func.count()).select_from(Visit).join(in_area, in_area.c.id == Visit.id)
+    else:  # counting needs no window over the day: the same visits, found directly
+        counted = (
+            select(func.count())
+            .select_from(Visit)
+            .where(Visit.building_id.in_(buildings), Visit.day == day, Visit.undone_at.is_(None))
+        )
+    total = db.session.scalar(counted.where(*conditions))
     query = (
         select(Visit, previous)
         .join(in_area, in_area.c.id == Visit.id)
