@@ -2,10 +2,8 @@
 
 from functools import cache
 
+from fieldapp.limits import INT32_MAX, MAX_COUNT
 from fieldapp.models import OUTCOMES, VISIT_COUNTS
-from fieldapp.sites.services import MAX_COUNT
-
-INT32_MAX = 2**31 - 1
 
 
 def ref(name: str) -> dict:

@@ -14,19 +14,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from fieldapp.api import bp
-from fieldapp.api.openapi import INT32_MAX, openapi_document
+from fieldapp.api.openapi import openapi_document
 from fieldapp.api.schemas import iso
 from fieldapp.api.submit import submit
-from fieldapp.areas.walk import WALK_LIST_LIMIT, walk_list
+from fieldapp.areas.walk import walk_list
 from fieldapp.database import utcnow
 from fieldapp.extensions import csrf, db
+from fieldapp.limits import BATCH_LIMIT, INT32_MAX, WALK_LIST_DEFAULT, WALK_LIST_LIMIT
 from fieldapp.models import Area, Site, Visit
 from fieldapp.tallies import Totals, child_totals_for
 
-#: The most visits one batch may carry; a phone's outbox sends in chunks of this size.
-BATCH_LIMIT = 100
-#: Buildings in the walk list a phone keeps for offline use, unless it asks for another number.
-WALK_LIST_DEFAULT = 30
 #: Requests that change nothing: no CSRF token needed, no token use recorded.
 READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
 #: A token's last use is written at most this often (a write per request would slow every call).

@@ -6,13 +6,12 @@ from datetime import UTC, datetime
 
 from flask_babel import lazy_gettext as _l
 
+from fieldapp.limits import ACCURACY_RANGE, LAT_RANGE, LON_RANGE, MAX_COUNT, NOTE_MAX, TAG_MAX
 from fieldapp.models import OUTCOMES, VISIT_COUNTS
-from fieldapp.sites.services import MAX_COUNT, VisitInput
+from fieldapp.sites.services import VisitInput
 
-NOTE_MAX = 500
-TAG_MAX = 32
 BOOLEANS = ("notice_signed", "receipt_collected")
-COORDINATES = {"lat": (-90, 90), "lon": (-180, 180), "accuracy_m": (0, 1_000_000)}
+COORDINATES = {"lat": LAT_RANGE, "lon": LON_RANGE, "accuracy_m": ACCURACY_RANGE}
 TIMES = {"device_time": "device_time", "sent_at": "sent_time"}
 FIELDS = {"client_uuid", "tag", "outcome", "note", *VISIT_COUNTS, *BOOLEANS, *COORDINATES, *TIMES}
 

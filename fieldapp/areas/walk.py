@@ -3,11 +3,9 @@
 from sqlalchemy import or_, select
 
 from fieldapp.extensions import db
+from fieldapp.limits import WALK_LIST_LIMIT
 from fieldapp.models import Area, User
 from fieldapp.tallies import Totals, child_totals_for
-
-#: A walk list longer than this is not a day's work; the rest is reached through the area pages.
-WALK_LIST_LIMIT = 200
 
 
 def walk_list(user: User, limit: int = WALK_LIST_LIMIT) -> list[tuple[Area, Totals]]:

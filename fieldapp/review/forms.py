@@ -6,6 +6,7 @@ from wtforms import DateField, HiddenField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from fieldapp import labels
+from fieldapp.limits import NOTE_MAX
 
 
 class LogFilterForm(FlaskForm):
@@ -37,7 +38,7 @@ class LogFilterForm(FlaskForm):
 
 class ReviewForm(FlaskForm):
     status = HiddenField()
-    comment = StringField(_l("Comment"), validators=[Length(max=500)])
+    comment = StringField(_l("Comment"), validators=[Length(max=NOTE_MAX)])
 
 
 class BulkApproveForm(FlaskForm):

@@ -10,7 +10,8 @@ from wtforms import BooleanField, FloatField, HiddenField, IntegerField, RadioFi
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from fieldapp import labels
-from fieldapp.sites.services import MAX_COUNT, VisitInput
+from fieldapp.limits import ACCURACY_RANGE, LAT_RANGE, LON_RANGE, MAX_COUNT, NOTE_MAX
+from fieldapp.sites.services import VisitInput
 
 OUTCOME_CHOICES = list(labels.OUTCOMES.items())
 
@@ -60,7 +61,7 @@ class VisitFieldsForm(FlaskForm):
     miniprogram_regs = count_field(_l("Mini-program registrations"))
     notice_signed = BooleanField(_l("Notice signed"))
     receipt_collected = BooleanField(_l("Receipt collected"))
-    note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=500)])
+    note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=NOTE_MAX)])
 
     def to_input(self) -> VisitInput:
         # The counts sit on the form whatever the outcome; only a talk carries them.
@@ -80,16 +81,16 @@ class VisitFieldsForm(FlaskForm):
 class CorrectionForm(VisitFieldsForm):
     reason = TextAreaField(
         _l("Reason for the correction"),
-        validators=[InputRequired(message=_l("Say why the visit is corrected.")), Length(max=500)],
+        validators=[InputRequired(message=_l("Say why the visit is corrected.")), Length(max=NOTE_MAX)],
     )
 
 
 class VisitForm(VisitFieldsForm):
     client_uuid = HiddenField(validators=[valid_uuid])
     # Filled in by static/js/visit.js when the phone gives a position; absent means "no GPS".
-    lat = gps_field(-90, 90)
-    lon = gps_field(-180, 180)
-    accuracy_m = gps_field(0, 1_000_000)
+    lat = gps_field(*LAT_RANGE)
+    lon = gps_field(*LON_RANGE)
+    accuracy_m = gps_field(*ACCURACY_RANGE)
     device_time = HiddenField()
 
     def __init__(self, *args, **kwargs):

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from fieldapp.audit import audit
 from fieldapp.database import utcnow
 from fieldapp.extensions import db
+from fieldapp.limits import EXTRA_PEOPLE_ALLOWED, INT32_MAX, MAX_COUNT
 from fieldapp.models import OUTCOMES, VISIT_COUNTS, Area, Site, Tag, User, Visit
 from fieldapp.tallies import bump_tallies, visit_deltas
 
@@ -24,14 +25,8 @@ from fieldapp.tallies import bump_tallies, visit_deltas
 MAX_CLOCK_AHEAD = timedelta(minutes=10)
 #: A visit saved offline may arrive days later; older than this, the server's day is used.
 MAX_CLOCK_BEHIND = timedelta(days=7)
-#: The largest number an INTEGER column holds on both databases.
-INT32_MAX = 2**31 - 1
 #: A phone clock further off than this (either way) is flagged for the supervisor, never refused.
 MAX_CLOCK_SKEW = timedelta(minutes=10)
-#: More than this many at one door is a typing mistake, not a household.
-MAX_COUNT = 99
-#: People reached may exceed the registered residents (visitors, relatives), but not by much.
-EXTRA_PEOPLE_ALLOWED = 20
 
 #: A fix vaguer than this is flagged (a phone indoors on cell towers only).
 GPS_ACCURACY_LIMIT_M = 100

@@ -1,0 +1,27 @@
+"""Field limits, in one place: the pages' forms, the API's models, its OpenAPI document and the front end
+all read them from here, so a limit can never be checked one way and documented another."""
+
+#: The largest number an INTEGER column holds on both databases (ids, offsets in seconds).
+INT32_MAX = 2**31 - 1
+
+#: More than this many at one door is a typing mistake, not a household (people reached, installs...).
+MAX_COUNT = 99
+#: People reached may exceed the registered residents (visitors, relatives), but not by more than this.
+EXTRA_PEOPLE_ALLOWED = 20
+
+#: A note on a visit, a correction's reason, a review comment: a few sentences.
+NOTE_MAX = 500
+#: A door tag's token is 16 characters; anything much longer is not one of ours.
+TAG_MAX = 32
+
+#: Where a GPS fix may lie, and how vague it may claim to be (metres), as (lowest, highest).
+LAT_RANGE = (-90.0, 90.0)
+LON_RANGE = (-180.0, 180.0)
+ACCURACY_RANGE = (0.0, 1_000_000.0)
+
+#: The most visits one API batch may carry; a phone's outbox sends in chunks no larger.
+BATCH_LIMIT = 100
+#: Buildings in a walk list: a day's work is far fewer; the rest is reached through the area pages.
+WALK_LIST_LIMIT = 200
+#: Buildings in the walk list a phone keeps for offline use, unless it asks for another number.
+WALK_LIST_DEFAULT = 30
