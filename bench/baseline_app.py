@@ -8,7 +8,7 @@ login, CSRF, the form, the rules, the tally upsert and the confirmation fragment
 
 from flask import Flask
 
-from fieldapp import database  # noqa: F401  (the same SQLite connection events as the app)
+from fieldapp import database
 from fieldapp.config import database_url, engine_options
 from fieldapp.extensions import db
 from fieldapp.models import AuditEvent
@@ -16,6 +16,7 @@ from fieldapp.models import AuditEvent
 app = Flask(__name__)
 app.config["SQLALCHEMY_DATABASE_URI"] = database_url()
 app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+database.install_events()  # the same SQLite connection events as the app
 db.init_app(app)
 
 

@@ -5,7 +5,7 @@ from functools import cache
 from flask import Flask, has_request_context, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from fieldapp import database, site_counts  # noqa: F401  (install the SQLite and site-count events)
+from fieldapp import database, site_counts
 from fieldapp.config import INSTANCE_DIR, Config, database_url, engine_options, secret_key
 from fieldapp.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -31,6 +31,8 @@ def create_app(config: dict | None = None) -> Flask:
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
+    database.install_events()  # SQLite's locking and pragmas, row locks per transaction
+    site_counts.install_events()  # areas' resident counters move with every site change
     register_extensions(app)
     register_blueprints(app)
     register_template_helpers(app)
@@ -146,7 +148,8 @@ def number(value) -> str:
 def register_template_helpers(app: Flask) -> None:
     from flask_babel import format_datetime, format_decimal, format_time, get_locale
 
-    from fieldapp import labels
+    from fieldapp import labels, limits
+    from fieldapp.permissions import TEMPLATE_PREDICATES
 
     def percent(value: float | None) -> str:
         """ "87.5%" (or an en dash when there is nothing to divide by)."""
@@ -160,6 +163,9 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, "short") if value else ""
     app.jinja_env.filters["time"] = lambda value: format_time(value, "HH:mm") if value else ""
 
+    # Templates ask the same rulebook as routes (`may_review(current_user)`) and read the same limits.
+    app.jinja_env.globals.update(TEMPLATE_PREDICATES, labels=labels, limits=limits)
+
     @app.context_processor
     def inject_locale():
-        return {"current_locale": str(get_locale()), "languages": app.config["LANGUAGES"], "labels": labels}
+        return {"current_locale": str(get_locale()), "languages": app.config["LANGUAGES"]}

@@ -1,10 +1,8 @@
-"""Who may see what. Every lookup of an area, site or tag by id or token goes through here.
+"""Who may see what. Every lookup by id or token of something a user asked for goes through here.
 
 A user sees their own area and everything below it. Anything outside answers 404, not 403:
 a volunteer must not even learn that another station's household exists.
 """
-
-from functools import wraps
 
 from flask import abort
 from flask_login import current_user
@@ -12,27 +10,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from fieldapp.extensions import db
-from fieldapp.models import Area, Site, Tag
+from fieldapp.limits import INT32_MAX
+from fieldapp.models import ApiToken, Area, Site, Tag, Team, User, Visit
 
 
-def require_role(*roles):
-    """Refuse (403) a logged-in user whose role is not one of `roles`."""
-
-    def decorator(view):
-        @wraps(view)
-        def wrapped(*args, **kwargs):
-            if current_user.role not in roles:
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator
+def found_or_404(model, object_id: int | None):
+    """The row with this id, or 404 (ids beyond the column's range, sent by hand, included)."""
+    row = db.session.get(model, object_id) if object_id is not None and 0 < object_id <= INT32_MAX else None
+    if row is None:
+        abort(404)
+    return row
 
 
-def visible_area_or_404(area_id: int) -> Area:
-    area = db.session.get(Area, area_id)
-    if area is None or not current_user.can_see(area):
+def visible_area_or_404(area_id: int | None, *levels: str) -> Area:
+    """An area inside mine (of one of `levels`, when given)."""
+    area = found_or_404(Area, area_id)
+    if not current_user.can_see(area) or (levels and area.level not in levels):
         abort(404)
     return area
 
@@ -45,22 +38,61 @@ def visible_tag_or_404(token: str) -> Tag:
         .where(Tag.token == token)
         .options(joinedload(Tag.site).joinedload(Site.building).joinedload(Area.parent))
     )
-    if tag is None or not current_user.can_see(tag.site.building if tag.site else tag.area):
+    if tag is None or not current_user.can_see(tag.place):
+        abort(404)
+    return tag
+
+
+def visible_tag_by_id_or_404(tag_id: int) -> Tag:
+    tag = found_or_404(Tag, tag_id)
+    if not current_user.can_see(tag.place):
         abort(404)
     return tag
 
 
 def visible_site_or_404(site_id: int) -> Site:
-    site = db.session.get(Site, site_id)
-    if site is None or not current_user.can_see(site.building):
+    site = found_or_404(Site, site_id)
+    if not current_user.can_see(site.building):
         abort(404)
     return site
 
 
+def visible_visit_or_404(visit_id: int) -> Visit:
+    visit = found_or_404(Visit, visit_id)
+    if not current_user.can_see(visit.building):
+        abort(404)
+    return visit
+
+
+def visible_user_or_404(user_id: int) -> User:
+    user = found_or_404(User, user_id)
+    if not current_user.can_see(user.area):
+        abort(404)
+    return user
+
+
+def visible_api_token_or_404(token_id: int) -> ApiToken:
+    token = found_or_404(ApiToken, token_id)
+    if not current_user.can_see(token.user.area):
+        abort(404)
+    return token
+
+
 def visible_sites():
     """A SELECT of the sites the current user may see, to narrow further."""
-    return (
-        select(Site)
-        .join(Area, Area.id == Site.building_id)
-        .where(Area.path.startswith(current_user.area.path, autoescape=True))
-    )
+    return select(Site).join(Area, Area.id == Site.building_id).where(Area.within(current_user.area))
+
+
+def areas_within(area: Area):
+    """A SELECT of `area` and every area below it, in tree order."""
+    return select(Area).where(Area.within(area)).order_by(Area.path)
+
+
+def teams_within(area: Area):
+    """A SELECT of the teams that belong to `area` or an area below it, by name."""
+    return select(Team).join(Area, Area.id == Team.area_id).where(Area.within(area)).order_by(Team.name)
+
+
+def users_within(area: Area):
+    """A SELECT of the accounts bound to `area` or an area below it."""
+    return select(User).join(Area, Area.id == User.area_id).where(Area.within(area))

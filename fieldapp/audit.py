@@ -31,6 +31,8 @@ def audit_download(action: str, obj, after: dict | None = None) -> None:
     another worker wrote meanwhile ("database is locked" at once, no waiting). So the read
     transaction ends first, and the event goes into a fresh one that waits for the write lock.
     """
+    event = audit(action, obj, after=after)  # made while who and what are still loaded
+    db.session.expunge(event)
     db.session.close()  # keeps loaded objects usable (detached), unlike rollback, which expires them
-    audit(action, obj, after=after)
+    db.session.add(event)
     db.session.commit()

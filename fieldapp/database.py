@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 #: How long a writer waits for SQLite's write lock before "database is locked". Writers hold it for a few
 #: milliseconds, but SQLite's waiting is not a queue: under a burst one writer can lose several rounds in a row.
@@ -28,6 +29,8 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 #: Where this module keeps, per connection, whether the current SQLite transaction holds the write lock.
 _STATE = "fieldapp_sqlite_transaction"
+#: Where a session remembers which rows its current transaction has locked (SELECT ... FOR UPDATE).
+_LOCKED = "fieldapp_locked_rows"
 
 
 def utcnow() -> datetime:
@@ -35,7 +38,6 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-@event.listens_for(Engine, "connect")
 def _configure_sqlite(dbapi_connection, _record):
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
@@ -49,7 +51,6 @@ def _configure_sqlite(dbapi_connection, _record):
     cursor.close()
 
 
-@event.listens_for(Engine, "begin")
 def _begin_sqlite(conn):
     if conn.dialect.name != "sqlite":
         return
@@ -58,8 +59,6 @@ def _begin_sqlite(conn):
     conn.info[_STATE] = "read"
 
 
-@event.listens_for(Engine, "commit")
-@event.listens_for(Engine, "rollback")
 def _end_sqlite(conn):
     if conn.dialect.name == "sqlite":
         conn.info[_STATE] = None
@@ -75,7 +74,6 @@ def _reads_only(statement: str, context) -> bool:
     return getattr(getattr(compiled, "statement", None), "_for_update_arg", None) is None
 
 
-@event.listens_for(Engine, "before_cursor_execute")
 def _lock_before_writing(conn, cursor, statement, _parameters, context, _executemany):
     if conn.dialect.name != "sqlite" or conn.info.get(_STATE) != "read" or _reads_only(statement, context):
         return
@@ -108,3 +106,40 @@ def commit_keeping_loaded() -> None:
 def holds_write_lock(connection) -> bool:
     """True when `connection`'s SQLite transaction has taken the write lock (for tests and the bench)."""
     return connection.info.get(_STATE) == "write"
+
+
+def locked_rows(session: Session, model) -> set:
+    """The ids of `model` rows the session's current transaction has locked; callers add to it.
+
+    Locking a row twice in one transaction is harmless but costs a statement (and on SQLite a
+    needless write lock): a caller that finds the id here already holds the row.
+    """
+    return session.info.setdefault(_LOCKED, {}).setdefault(model, set())
+
+
+def _forget_locked_rows(session: Session, transaction) -> None:
+    if transaction.parent is None:  # locks end with the whole transaction
+        session.info.pop(_LOCKED, None)
+
+
+def _forget_locked_rows_on_rollback(session: Session) -> None:
+    session.info.pop(_LOCKED, None)  # a savepoint rolled back may have released some: lock again
+
+
+#: (target, event, listener): what `install_events` hooks in.
+EVENTS = (
+    (Engine, "connect", _configure_sqlite),
+    (Engine, "begin", _begin_sqlite),
+    (Engine, "commit", _end_sqlite),
+    (Engine, "rollback", _end_sqlite),
+    (Engine, "before_cursor_execute", _lock_before_writing),
+    (Session, "after_transaction_end", _forget_locked_rows),
+    (Session, "after_rollback", _forget_locked_rows_on_rollback),
+)
+
+
+def install_events() -> None:
+    """Hook the connection and session behaviour above into SQLAlchemy; the app factory calls it (once is enough)."""
+    for target, name, listener in EVENTS:
+        if not event.contains(target, name, listener):
+            event.listen(target, name, listener)

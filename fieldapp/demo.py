@@ -12,7 +12,9 @@ from fieldapp.admin.services import create_user
 from fieldapp.areas.services import add_area
 from fieldapp.extensions import db
 from fieldapp.models import Area, Site, Target, Team
-from fieldapp.sites.services import VisitInput, mint_tag, record_visit
+from fieldapp.tags.services import mint_tag
+from fieldapp.visits.rules import VisitInput
+from fieldapp.visits.services import record_visit
 
 DEMO_PASSWORD = "fieldapp-demo"  # noqa: S105 (demo data only; listed in the README)
 

@@ -9,10 +9,16 @@ MAX_COUNT = 99
 #: People reached may exceed the registered residents (visitors, relatives), but not by more than this.
 EXTRA_PEOPLE_ALLOWED = 20
 
+#: People living at one door, as a roster says: more is a typing mistake.
+MAX_RESIDENTS = 99
+
 #: A note on a visit, a correction's reason, a review comment: a few sentences.
 NOTE_MAX = 500
 #: A door tag's token is 16 characters; anything much longer is not one of ours.
 TAG_MAX = 32
+
+#: What may be typed as a door's short code (8 characters, with spaces and dashes); longer is refused unread.
+CODE_INPUT_MAX = 64
 
 #: Where a GPS fix may lie, and how vague it may claim to be (metres), as (lowest, highest).
 LAT_RANGE = (-90.0, 90.0)

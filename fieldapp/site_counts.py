@@ -25,7 +25,6 @@ def _old(site: Site, name: str):
     return history.deleted[0] if history.deleted else getattr(site, name)
 
 
-@event.listens_for(Session, "before_flush")
 def _count_site_changes(session: Session, _context, _instances) -> None:
     changes: dict[int, list[int]] = {}
 
@@ -54,6 +53,12 @@ def _count_site_changes(session: Session, _context, _instances) -> None:
                 *(-value for value in _contribution(_old(site, "kind"), _old(site, "status"), _old(site, "residents"))),
             )
     move_counts(session, changes)
+
+
+def install_events() -> None:
+    """Keep the counters moving with every flush; the app factory calls it (once is enough)."""
+    if not event.contains(Session, "before_flush", _count_site_changes):
+        event.listen(Session, "before_flush", _count_site_changes)
 
 
 def count_inserted_sites(rows: list[dict]) -> None:

@@ -1,7 +1,7 @@
 """Tallies: the daily rollups written with each visit, and the sums every page reads from them.
 
 Pages never count raw visits while a user waits: every visit moves one DailyTally row for its
-building and for each area above it, so an area's figures are a sum over its own rows (one per
+building and for each area above it (visits/counting.py), so an area's figures are a sum over its own rows (one per
 day), and its resident households are two counters kept on the area itself (site_counts.py).
 `recount_differences` is the slow, honest check that the rollups equal a recount of the visits.
 """
@@ -10,62 +10,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
 
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import bindparam, func, select
 
 from fieldapp.extensions import db
 from fieldapp.models import TALLY_FIELDS, Area, DailyTally, Site, Target, Team, User, UserDailyTally, Visit
-
-
-def visit_deltas(visit: Visit, newly_covered: bool, sign: int = 1) -> dict[str, int]:
-    """What one visit adds to its building's day (sign=-1 takes it away again)."""
-    deltas = {
-        "visits": 1,
-        "talked": int(visit.outcome == "talked"),
-        "households_covered": int(newly_covered),
-        "people_reached": visit.people_reached,
-        "app_installs": visit.app_installs,
-        "realname_regs": visit.realname_regs,
-        "miniprogram_regs": visit.miniprogram_regs,
-        "notices_signed": int(visit.notice_signed),
-        "receipts_collected": int(visit.receipt_collected),
-    }
-    return {name: sign * value for name, value in deltas.items()}
-
-
-KEYS = {DailyTally: ("area_id", "day"), UserDailyTally: ("user_id", "team_id", "day")}
-
-
-@cache
-def _upsert_statement(model):
-    """One upsert per rollup table, built once: it adds every sum (no read-modify-write race).
-
-    Written as SQL text because INSERT ... ON CONFLICT DO UPDATE reads the same on SQLite and
-    PostgreSQL, and because SQLAlchemy's dialect upsert constructs are never cached: compiling them
-    on every visit cost more than running them (profiled).
-    """
-    table = model.__table__
-    keys, columns = KEYS[model], (*KEYS[model], *TALLY_FIELDS)
-    # Only our own table and column names go into the text; every value is a bound parameter.
-    sql = (
-        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(':' + name for name in columns)})"  # noqa: S608
-        f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
-        + ", ".join(f"{name} = {table.name}.{name} + excluded.{name}" for name in TALLY_FIELDS)
-    )
-    return text(sql).bindparams(*(bindparam(name, type_=table.c[name].type) for name in columns))
-
-
-def _upsert_sums(model, keys: list[dict], deltas: dict[str, int]) -> None:
-    """Add `deltas` to the rollup rows named by `keys`, in the given order, in one executemany."""
-    sums = {name: deltas.get(name, 0) for name in TALLY_FIELDS}
-    db.session.execute(_upsert_statement(model), [{**key, **sums} for key in keys])
-
-
-def bump_tallies(visit: Visit, deltas: dict[str, int]) -> None:
-    """Move every rollup a visit feeds: the day of its building and of each area above it,
-    and its volunteer's (and team's) day. Rows are always taken in the same (id) order."""
-    areas = [{"area_id": area_id, "day": visit.day} for area_id in sorted(visit.building.ancestor_ids)]
-    _upsert_sums(DailyTally, areas, deltas)
-    _upsert_sums(UserDailyTally, [{"user_id": visit.user_id, "team_id": visit.team_id or 0, "day": visit.day}], deltas)
+from fieldapp.visits.counting import visit_deltas
 
 
 @dataclass
@@ -149,11 +98,6 @@ def _sums_statement(since: bool, until: bool):
     )
 
 
-def counted(statement):
-    """Only visits that count: not undone, not rejected."""
-    return statement.where(Visit.undone_at.is_(None), Visit.review_status != "rejected")
-
-
 def recount_differences() -> list[str]:
     """Recount every rollup from raw visits and list where they disagree (none expected)."""
     by_building: dict[tuple, dict[str, int]] = {}
@@ -164,7 +108,7 @@ def recount_differences() -> list[str]:
         for name, value in deltas.items():
             row[name] += value
 
-    for visit in db.session.scalars(counted(select(Visit))).yield_per(5000):
+    for visit in db.session.scalars(select(Visit).where(Visit.counts_in_tallies)).yield_per(5000):
         deltas = visit_deltas(visit, newly_covered=False)
         add(by_building, (visit.building_id, visit.day), deltas)
         add(by_user, (visit.user_id, visit.team_id or 0, visit.day), deltas)
@@ -178,11 +122,15 @@ def recount_differences() -> list[str]:
         add(by_user, (visit.user_id, visit.team_id or 0, visit.day), {"households_covered": 1})
 
     uncovered_but_talked = db.session.scalars(
-        counted(
-            select(Site.id)
-            .join(Visit, Visit.site_id == Site.id)
-            .where(Site.kind == "household", Site.covered_by_visit_id.is_(None), Visit.outcome == "talked")
-        ).distinct()
+        select(Site.id)
+        .join(Visit, Visit.site_id == Site.id)
+        .where(
+            Site.kind == "household",
+            Site.covered_by_visit_id.is_(None),
+            Visit.outcome == "talked",
+            Visit.counts_in_tallies,
+        )
+        .distinct()
     )
     problems += [f"site {site_id}: talked to but not counted as covered" for site_id in uncovered_but_talked]
 
@@ -225,7 +173,7 @@ def daily_series(area: Area, first_day: date, last_day: date) -> list[tuple[date
 
 def people_totals(area: Area, first_day: date | None = None, last_day: date | None = None) -> dict:
     """Per volunteer and per team sums for the people bound inside `area`: {"users": [...], "teams": [...]}."""
-    conditions = [Area.path.startswith(area.path, autoescape=True)]
+    conditions = [Area.within(area)]
     if first_day:
         conditions.append(UserDailyTally.day >= first_day)
     if last_day:

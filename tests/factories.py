@@ -6,7 +6,7 @@ from fieldapp.admin.services import create_user
 from fieldapp.areas.services import add_area
 from fieldapp.extensions import db
 from fieldapp.models import Area, Site, Target, Team, User
-from fieldapp.sites.services import mint_tag
+from fieldapp.tags.services import mint_tag
 
 PASSWORD = "secret-password"
 

@@ -9,15 +9,9 @@ from sqlalchemy import func, select
 from fieldapp.admin.services import create_user
 from fieldapp.extensions import db
 from fieldapp.models import AuditEvent, Visit
-from fieldapp.sites.services import (
-    VisitInput,
-    VisitLocked,
-    VisitRefused,
-    correct_visit,
-    record_visit,
-    undo_visit,
-)
 from fieldapp.tallies import area_totals, recount_differences
+from fieldapp.visits.rules import VisitInput, VisitLocked, VisitRefused
+from fieldapp.visits.services import correct_visit, record_visit, undo_visit
 from tests.test_visits import door_url, visit_form
 
 METRE_OF_LATITUDE = 1 / 110_850  # one metre north, in degrees, near 30°N

@@ -13,11 +13,12 @@ from sqlalchemy import func, insert, select, text
 
 from fieldapp import create_app
 from fieldapp.config import database_url
-from fieldapp.core.routes import safe_next
 from fieldapp.database import holds_write_lock
 from fieldapp.extensions import db
 from fieldapp.models import AuditEvent, mask_phone
-from fieldapp.sites.services import SHORT_CODE_ALPHABET, mint_tag, working_day
+from fieldapp.navigation import safe_next
+from fieldapp.tags.services import SHORT_CODE_ALPHABET, mint_tag
+from fieldapp.visits.clock import working_day
 from tests.conftest import app_config
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,8 +8,9 @@ from sqlalchemy import func, select
 
 from fieldapp.extensions import db
 from fieldapp.models import AuditEvent
-from fieldapp.reports.services import build_weekly, week_bounds
-from fieldapp.sites.services import VisitInput, correct_visit, record_visit
+from fieldapp.reports.weekly import build_weekly, week_bounds
+from fieldapp.visits.rules import VisitInput
+from fieldapp.visits.services import correct_visit, record_visit
 
 
 def talk(world, station, site_index, installs):
@@ -99,11 +100,11 @@ def test_the_visit_export_streams_only_the_supervisors_area(world, browser):
 def test_the_visit_export_is_produced_in_batches_not_as_one_string(world):
     from datetime import date
 
-    from fieldapp.reports import services
+    from fieldapp.reports import exports
 
     for index in range(4):
         talk(world, world.a, index, 1)
-    chunks = list(services.visit_export_rows(world.a.area, date(2000, 1, 1), date(2100, 1, 1)))
+    chunks = list(exports.visit_export_rows(world.a.area, date(2000, 1, 1), date(2100, 1, 1)))
     assert len(chunks) >= 2 and chunks[0].startswith("\ufeffid,")
     assert sum(chunk.count("\n") for chunk in chunks) == 5  # the header and four visits
 
@@ -154,12 +155,12 @@ def test_the_visit_export_comes_as_a_spreadsheet_of_the_supervisors_area_only(wo
 def test_the_spreadsheet_export_holds_every_visit_of_the_area(world):
     from datetime import date
 
-    from fieldapp.reports import services
+    from fieldapp.reports import exports
 
     for index in range(5):
         talk(world, world.a, index % 4, 1)
     talk(world, world.b, 0, 1)
-    chunks = services.visit_export_xlsx(world.a.area, date(2000, 1, 1), date(2100, 1, 1))
+    chunks = exports.visit_export_xlsx(world.a.area, date(2000, 1, 1), date(2100, 1, 1))
     sheet = load_workbook(io.BytesIO(b"".join(chunks)), read_only=True).active
     assert sum(1 for _row in sheet.iter_rows()) == 6  # the header and five visits
 

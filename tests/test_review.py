@@ -9,8 +9,9 @@ from sqlalchemy import select
 from fieldapp.extensions import db
 from fieldapp.models import AuditEvent, UserDailyTally
 from fieldapp.review.services import review_visit
-from fieldapp.sites.services import VisitInput, record_visit
 from fieldapp.tallies import area_totals, recount_differences
+from fieldapp.visits.rules import VisitInput
+from fieldapp.visits.services import record_visit
 from tests.test_door import METRE_OF_LATITUDE
 
 
@@ -152,7 +153,7 @@ def test_rollups_equal_a_recount_after_concurrent_visits_undos_corrections_and_r
 
     from fieldapp.models import Site, User
     from fieldapp.review.services import review_visit as review
-    from fieldapp.sites.services import correct_visit, undo_visit
+    from fieldapp.visits.services import correct_visit, undo_visit
 
     existing = [talk(world, site) for site in world.a.sites[:3]]
     ids = {

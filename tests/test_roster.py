@@ -14,8 +14,9 @@ from fieldapp.models import AuditEvent, Site
 from fieldapp.roster import jobs
 from fieldapp.roster.imports import COLUMNS, plan_import
 from fieldapp.roster.services import apply_import
-from fieldapp.sites.services import VisitInput, record_visit
 from fieldapp.tallies import area_totals
+from fieldapp.visits.rules import VisitInput
+from fieldapp.visits.services import record_visit
 
 HEADER_ZH = [zh for _key, zh, _en in COLUMNS]
 HEADER_EN = [en for _key, _zh, en in COLUMNS]

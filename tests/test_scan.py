@@ -9,7 +9,7 @@ from fieldapp.database import utcnow
 from fieldapp.extensions import db
 from fieldapp.models import Tag, Visit
 from fieldapp.sites.scan import normalise_code
-from fieldapp.sites.services import mint_tag
+from fieldapp.tags.services import mint_tag
 
 NOT_FOUND = "没有找到这个门牌码，或不在您的辖区内"
 

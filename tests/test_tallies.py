@@ -5,8 +5,9 @@ from datetime import timedelta
 
 from fieldapp.database import utcnow
 from fieldapp.extensions import db
-from fieldapp.sites.services import VisitInput, record_visit
 from fieldapp.tallies import area_totals, people_totals
+from fieldapp.visits.rules import VisitInput
+from fieldapp.visits.services import record_visit
 
 
 def talk(world, site_index=0, installs=1, realname=0, days_ago=0):

@@ -7,8 +7,9 @@ from sqlalchemy import func, select
 
 from fieldapp.extensions import db
 from fieldapp.models import DailyTally, Site, User, Visit
-from fieldapp.sites.services import VisitInput, record_visit
 from fieldapp.tallies import area_totals, recount_differences
+from fieldapp.visits.rules import VisitInput
+from fieldapp.visits.services import record_visit
 from tests.factories import PASSWORD
 
 

@@ -1,61 +1,48 @@
 """Accounts: admins list them and create new ones inside their own area."""
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from fieldapp.access import require_role
+from fieldapp.access import (
+    areas_within,
+    teams_within,
+    users_within,
+    visible_api_token_or_404,
+    visible_user_or_404,
+)
 from fieldapp.admin import bp
 from fieldapp.admin.forms import ApiTokenForm, UserForm
-from fieldapp.admin.services import UsernameTaken, create_user
+from fieldapp.admin.services import create_user
 from fieldapp.api.tokens import issue_token, revoke_token
 from fieldapp.extensions import db
-from fieldapp.models import ApiToken, Area, Team, User
+from fieldapp.models import ApiToken, Area, User
+from fieldapp.permissions import may_issue_keys, may_manage_accounts, requires
+from fieldapp.refusals import Refused, show_on_form
 
 LEVEL_INDENT = "\u3000"  # a full-width space per level keeps the area list readable as a tree
 
 
-def visible_areas() -> list[Area]:
-    prefix = current_user.area.path
-    return db.session.scalars(
-        select(Area).where(Area.path.startswith(prefix, autoescape=True), Area.level != "building").order_by(Area.path)
-    ).all()
-
-
-def visible_teams() -> list[Team]:
-    return db.session.scalars(
-        select(Team)
-        .join(Area, Area.id == Team.area_id)
-        .where(Area.path.startswith(current_user.area.path, autoescape=True))
-        .order_by(Team.name)
-    ).all()
-
-
 @bp.get("/users")
 @login_required
-@require_role("admin")
+@requires(may_manage_accounts)
 def users():
     """Everyone with an account in my area."""
-    people = db.session.scalars(
-        select(User)
-        .join(Area, Area.id == User.area_id)
-        .where(Area.path.startswith(current_user.area.path, autoescape=True))
-        .order_by(Area.path, User.role, User.username)
-    ).all()
+    people = db.session.scalars(users_within(current_user.area).order_by(Area.path, User.role, User.username)).all()
     return render_template("admin/users.html", users=people)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @login_required
-@require_role("admin")
+@requires(may_manage_accounts)
 def new_user():
     """Create an account; the area list holds only areas inside mine."""
     form = UserForm()
-    areas = visible_areas()
+    areas = db.session.scalars(areas_within(current_user.area).where(Area.level != "building")).all()
     depth = len(current_user.area.ancestor_ids)
     form.area_id.choices = [(area.id, LEVEL_INDENT * (len(area.ancestor_ids) - depth) + area.name) for area in areas]
-    teams = visible_teams()
+    teams = db.session.scalars(teams_within(current_user.area)).all()
     form.team_id.choices = [(0, _("No team")), *[(team.id, team.name) for team in teams]]
     if form.validate_on_submit():
         area = next(area for area in areas if area.id == form.area_id.data)
@@ -64,9 +51,9 @@ def new_user():
             user = create_user(
                 form.username.data, form.password.data, form.display_name.data, form.role.data, area, team
             )
-        except UsernameTaken:
+        except Refused as refused:
             db.session.rollback()
-            form.username.errors.append(_("This username is taken."))
+            show_on_form(form, refused)
         else:
             db.session.commit()
             flash(_("Account %(username)s created.", username=user.username), "success")
@@ -75,16 +62,9 @@ def new_user():
     return render_template("admin/new_user.html", form=form), status
 
 
-def visible_user_or_404(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None or not current_user.can_see(user.area):
-        abort(404)
-    return user
-
-
 @bp.route("/users/<int:user_id>/tokens", methods=["GET", "POST"])
 @login_required
-@require_role("admin")
+@requires(may_issue_keys)
 def tokens(user_id: int):
     """A user's API keys: issue one (shown once) or revoke one. Both are audited."""
     user = visible_user_or_404(user_id)
@@ -101,11 +81,9 @@ def tokens(user_id: int):
 
 @bp.post("/tokens/<int:token_id>/revoke")
 @login_required
-@require_role("admin")
+@requires(may_issue_keys)
 def revoke(token_id: int):
-    token = db.session.get(ApiToken, token_id)
-    if token is None or not current_user.can_see(token.user.area):
-        abort(404)
+    token = visible_api_token_or_404(token_id)
     revoke_token(token)
     db.session.commit()
     flash(_("Key %(prefix)s… revoked; it opens nothing from now on.", prefix=token.prefix), "success")

@@ -1,14 +1,18 @@
 """Admin writes: accounts. Each one is audited."""
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from fieldapp.audit import audit
 from fieldapp.extensions import db
 from fieldapp.models import ROLES, Area, Team, User
+from fieldapp.refusals import Refused
 
 
-class UsernameTaken(ValueError):
-    pass
+class UsernameTaken(Refused):
+    def __init__(self, username: str):
+        super().__init__(_l("This username is taken."), field="username")
+        self.username = username
 
 
 def create_user(

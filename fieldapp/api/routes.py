@@ -10,7 +10,7 @@ from flask import g, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from fieldapp.api import bp
@@ -21,8 +21,9 @@ from fieldapp.areas.walk import walk_list
 from fieldapp.database import utcnow
 from fieldapp.extensions import csrf, db
 from fieldapp.limits import BATCH_LIMIT, INT32_MAX, WALK_LIST_DEFAULT, WALK_LIST_LIMIT
-from fieldapp.models import Area, Site, Visit
+from fieldapp.models import Area, Site
 from fieldapp.tallies import Totals, child_totals_for
+from fieldapp.visits.queries import last_outcomes
 
 #: Requests that change nothing: no CSRF token needed, no token use recorded.
 READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -130,13 +131,7 @@ def get_walk_list():
     sites = db.session.scalars(
         select(Site).where(Site.building_id.in_(ids)).options(selectinload(Site.tags)).order_by(Site.id)
     ).all()
-    latest = (
-        select(func.max(Visit.id))
-        .where(Visit.building_id.in_(ids), Visit.undone_at.is_(None))
-        .group_by(Visit.site_id)
-        .scalar_subquery()
-    )
-    last_outcome = dict(db.session.execute(select(Visit.site_id, Visit.outcome).where(Visit.id.in_(latest))).all())
+    last_outcome = last_outcomes(ids)
     parents = {
         a.id: a.name for a in db.session.scalars(select(Area).where(Area.id.in_({b.parent_id for b, _ in walk})))
     }

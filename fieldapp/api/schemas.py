@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from fieldapp.limits import ACCURACY_RANGE, LAT_RANGE, LON_RANGE, MAX_COUNT, NOTE_MAX, TAG_MAX
 from fieldapp.models import OUTCOMES, VISIT_COUNTS
-from fieldapp.sites.services import VisitInput
+from fieldapp.visits.rules import VisitInput
 
 BOOLEANS = ("notice_signed", "receipt_collected")
 COORDINATES = {"lat": LAT_RANGE, "lon": LON_RANGE, "accuracy_m": ACCURACY_RANGE}

@@ -7,7 +7,8 @@ from sqlalchemy import select
 from fieldapp.api.schemas import Invalid, parse_visit, visit_json
 from fieldapp.extensions import db
 from fieldapp.models import Tag, User
-from fieldapp.sites.services import VisitConflict, VisitRefused, record_visit
+from fieldapp.visits.rules import VisitConflict, VisitRefused
+from fieldapp.visits.services import record_visit
 
 
 def submit(payload, recorder: User) -> tuple[int, dict]:
@@ -21,7 +22,7 @@ def submit(payload, recorder: User) -> tuple[int, dict]:
     except Invalid as invalid:
         return 422, invalid_body(invalid.fields)
     tag = db.session.scalar(select(Tag).where(Tag.token == token))
-    area = (tag.site.building if tag.site else tag.area) if tag else None
+    area = tag.place if tag else None
     if area is None or not current_user.can_see(area) or not recorder.can_see(area):
         return 404, {"error": "not_found", "message": _("No such door tag in your area.")}
     if tag.site is None:

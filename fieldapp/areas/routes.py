@@ -1,10 +1,9 @@
 """Area pages: a volunteer's walk list for today, an area's figures and parts, a building's doors."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from itertools import groupby
-from zoneinfo import ZoneInfo
 
-from flask import current_app, render_template, request
+from flask import render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -15,16 +14,14 @@ from fieldapp.areas.walk import walk_list
 from fieldapp.extensions import db
 from fieldapp.models import RESIDENT_STATUSES, Area, Site, Visit
 from fieldapp.tallies import child_totals_for, daily_series, people_totals
+from fieldapp.visits.clock import local_today
+from fieldapp.visits.queries import last_outcomes
 
 PERIODS = ("all", "today", "week", "range")
 #: The daily chart shows this many days up to the end of the period.
 CHART_DAYS = 30
 #: Unvisited households are listed this many at a time.
 UNVISITED_PAGE_SIZE = 200
-
-
-def local_today():
-    return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
 
 
 @bp.get("/today")
@@ -98,7 +95,7 @@ def unvisited(area_id: int):
         select(Site)
         .join(Area, Area.id == Site.building_id)
         .where(
-            Area.path.startswith(area.path, autoescape=True),
+            Area.within(area),
             Site.kind == "household",
             Site.status.in_(RESIDENT_STATUSES),
             Site.covered_by_visit_id.is_(None),
@@ -126,12 +123,7 @@ def door_list(building: Area) -> list:
     sites = db.session.scalars(
         select(Site).where(Site.building_id == building.id).options(selectinload(Site.tags))
     ).all()
-    latest = (
-        select(func.max(Visit.id))
-        .where(Visit.building_id == building.id, Visit.undone_at.is_(None))
-        .group_by(Visit.site_id)
-    )
-    last_outcome = dict(db.session.execute(select(Visit.site_id, Visit.outcome).where(Visit.id.in_(latest))).all())
+    last_outcome = last_outcomes([building.id])
     sites = sorted(sites, key=lambda s: (s.unit, -(s.floor or 0), len(s.room), s.room))
     return [
         (

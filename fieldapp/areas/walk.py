@@ -15,7 +15,7 @@ def walk_list(user: User, limit: int = WALK_LIST_LIMIT) -> list[tuple[Area, Tota
     roots = roots or [user.area]
     buildings = db.session.scalars(
         select(Area)
-        .where(Area.level == "building", or_(*[Area.path.startswith(root.path, autoescape=True) for root in roots]))
+        .where(Area.level == "building", or_(*[Area.within(root) for root in roots]))
         .order_by(Area.path)
         .limit(WALK_LIST_LIMIT)
     ).all()

@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 
 from fieldapp.auth import bp
 from fieldapp.auth.forms import LoginForm
-from fieldapp.core.routes import safe_next
 from fieldapp.extensions import db, limiter
 from fieldapp.models import User
+from fieldapp.navigation import safe_next
 
 
 def login_rate_limit() -> str:

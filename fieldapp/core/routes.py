@@ -9,16 +9,11 @@ from sqlalchemy import text
 
 from fieldapp.core import bp
 from fieldapp.extensions import db
+from fieldapp.navigation import safe_next
+from fieldapp.permissions import starts_on_walk_list
 
 ONE_YEAR = 60 * 60 * 24 * 365
 ONE_WEEK = 60 * 60 * 24 * 7
-
-
-def safe_next(target: str | None, default: str) -> str:
-    """Only ever redirect within this site (a path, never //host or a scheme)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
 
 
 @bp.get("/healthz")
@@ -71,6 +66,6 @@ def switch_language(code: str):
 @login_required
 def index():
     """Home: volunteers and leads start with today's walk list; supervisors and admins with their area."""
-    if current_user.role in ("volunteer", "lead"):
+    if starts_on_walk_list(current_user):
         return redirect(url_for("areas.today"))
     return redirect(url_for("areas.show", area_id=current_user.area_id))

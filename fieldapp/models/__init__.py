@@ -5,9 +5,18 @@ from fieldapp.models.audit import AuditEvent
 from fieldapp.models.people import ROLES, ApiToken, Team, User, team_areas
 from fieldapp.models.reports import WeeklyReport
 from fieldapp.models.sites import RESIDENT_STATUSES, SITE_KINDS, SITE_STATUSES, Site, Tag, door_label, mask_phone
-from fieldapp.models.visits import OUTCOMES, TALLY_FIELDS, VISIT_COUNTS, DailyTally, UserDailyTally, Visit
+from fieldapp.models.visits import (
+    DISPUTED_STATUSES,
+    OUTCOMES,
+    TALLY_FIELDS,
+    VISIT_COUNTS,
+    DailyTally,
+    UserDailyTally,
+    Visit,
+)
 
 __all__ = [
+    "DISPUTED_STATUSES",
     "LEVELS",
     "LEVEL_RANK",
     "OUTCOMES",

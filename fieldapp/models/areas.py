@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldapp.database import utcnow
@@ -49,6 +50,16 @@ class Area(db.Model):
     def contains(self, other: "Area") -> bool:
         """True when `other` is this area or lies anywhere below it."""
         return other.path.startswith(self.path)
+
+    @hybrid_method
+    def within(self, area: "Area") -> bool:
+        """This area is `area` or lies below it; as SQL, `Area.within(x)` (or an alias's) selects x's subtree."""
+        return self.path.startswith(area.path)
+
+    @within.expression
+    @classmethod
+    def _within(cls, area: "Area"):
+        return cls.path.startswith(area.path, autoescape=True)
 
     @property
     def ancestor_ids(self) -> list[int]:

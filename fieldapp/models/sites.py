@@ -82,6 +82,11 @@ class Site(db.Model):
         return self.kind == "household" and self.status in RESIDENT_STATUSES
 
     @property
+    def needs_visit(self) -> bool:
+        """Someone should knock here: a household lived in, or any shop, enterprise or school."""
+        return self.kind != "household" or self.status in RESIDENT_STATUSES
+
+    @property
     def active_tag(self) -> "Tag | None":
         return next((tag for tag in self.tags if tag.retired_at is None), None)
 
@@ -109,3 +114,8 @@ class Tag(db.Model):
 
     site: Mapped[Site | None] = relationship(back_populates="tags")
     area: Mapped[Area] = relationship()
+
+    @property
+    def place(self) -> Area:
+        """Where the tag leads: its door's building, or (a blank tag) the area it was printed for."""
+        return self.site.building if self.site is not None else self.area

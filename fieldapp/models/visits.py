@@ -1,6 +1,6 @@
 """Visits recorded at doors, and the per-building daily rollups that every tally reads."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
     Boolean,
@@ -12,8 +12,11 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    and_,
     false,
+    or_,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldapp.database import utcnow
@@ -27,6 +30,11 @@ OUTCOMES = ("talked", "not_home", "refused", "vacant")
 
 #: The counted figures of a visit, in the order pages show them.
 VISIT_COUNTS = ("people_reached", "app_installs", "realname_regs", "miniprogram_regs")
+
+#: A supervisor's verdicts that say something is wrong with a visit.
+DISPUTED_STATUSES = ("has_issues", "rejected")
+#: A visit that reached the server this long after it happened came from a phone's outbox.
+SENT_LATE_AFTER = timedelta(minutes=10)
 
 
 class Visit(db.Model):
@@ -119,10 +127,32 @@ class Visit(db.Model):
     corrected_by: Mapped[User | None] = relationship(foreign_keys=[corrected_by_id])
     reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
 
-    @property
+    @hybrid_property
     def counts_in_tallies(self) -> bool:
-        """Undone and rejected visits count nowhere; every other visit counts everywhere."""
+        """Undone and rejected visits count nowhere; every other visit counts everywhere (also as SQL)."""
         return self.undone_at is None and self.review_status != "rejected"
+
+    @counts_in_tallies.inplace.expression
+    @classmethod
+    def _counts_in_tallies(cls):
+        return and_(cls.undone_at.is_(None), cls.review_status != "rejected")
+
+    @hybrid_property
+    def has_flags(self) -> bool:
+        """The evidence looks wrong: a GPS flag or a phone clock far off (also as SQL, to order the daily log)."""
+        return self.gps_missing or self.gps_inaccurate or self.gps_far or self.clock_skewed
+
+    @has_flags.inplace.expression
+    @classmethod
+    def _has_flags(cls):
+        return or_(
+            cls.gps_missing.is_(True), cls.gps_inaccurate.is_(True), cls.gps_far.is_(True), cls.clock_skewed.is_(True)
+        )
+
+    @property
+    def sent_late(self) -> bool:
+        """Reached the server well after it happened: it waited in the phone's outbox."""
+        return self.recorded_at is not None and self.server_time - self.recorded_at > SENT_LATE_AFTER
 
     @property
     def happened_at(self) -> datetime:

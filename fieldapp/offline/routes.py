@@ -8,7 +8,6 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from fieldapp import labels
-from fieldapp.access import require_role
 from fieldapp.api.submit import submit
 from fieldapp.audit import audit
 from fieldapp.extensions import db
@@ -16,6 +15,7 @@ from fieldapp.models import User
 from fieldapp.offline import bp
 from fieldapp.offline.assets import ICON_SIZES, SCAN_FALLBACK_STATIC, SHELL_STATIC, icon_png, shell_version
 from fieldapp.offline.forms import OutboxFileForm
+from fieldapp.permissions import may_import_outbox, requires
 from fieldapp.sites.forms import VisitForm
 
 #: A phone's saved outbox: a few thousand visits at most.
@@ -83,7 +83,7 @@ def outbox():
 
 @bp.route("/outbox/import", methods=["GET", "POST"])
 @login_required
-@require_role("supervisor", "admin")
+@requires(may_import_outbox)
 def import_outbox():
     """Last resort: a volunteer's phone cannot send, so its outbox was saved as a file and brought here."""
     request.max_content_length = MAX_OUTBOX_FILE

@@ -7,25 +7,18 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from fieldapp.access import require_role, visible_area_or_404
-from fieldapp.areas.routes import local_today
+from fieldapp.access import visible_area_or_404
 from fieldapp.audit import audit_download
 from fieldapp.extensions import db
+from fieldapp.forms import ConfirmForm
 from fieldapp.models import WeeklyReport
+from fieldapp.permissions import may_publish, may_read_reports, requires
+from fieldapp.refusals import Refused
 from fieldapp.reports import bp
-from fieldapp.reports.services import (
-    AlreadyPublished,
-    build_weekly,
-    publish_weekly,
-    visit_export_rows,
-    visit_export_xlsx,
-    week_bounds,
-    weekly_csv,
-    weekly_xlsx,
-)
-from fieldapp.review.forms import BulkApproveForm
+from fieldapp.reports.exports import visit_export_rows, visit_export_xlsx
+from fieldapp.reports.weekly import build_weekly, publish_weekly, week_bounds, weekly_csv, weekly_xlsx
+from fieldapp.visits.clock import local_today
 
-REPORT_ROLES = ("supervisor", "admin")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -45,7 +38,7 @@ def published(area_id: int, week_start: date) -> WeeklyReport | None:
 
 @bp.get("/weekly")
 @login_required
-@require_role(*REPORT_ROLES)
+@requires(may_read_reports)
 def weekly():
     """周报: stations, communities and grids ranked by coverage and by installs, with the change from last week."""
     area = visible_area_or_404(request.args.get("area", current_user.area_id, type=int))
@@ -60,17 +53,16 @@ def weekly():
         week_start=week_start,
         previous_week=week_start - timedelta(days=7),
         next_week=week_start + timedelta(days=7),
-        publish_form=BulkApproveForm(),
+        publish_form=ConfirmForm(),
     )
 
 
 @bp.post("/weekly/publish")
 @login_required
-@require_role(*REPORT_ROLES)
+@requires(may_publish)
 def publish():
     """Freeze the week's report as it stands now."""
-    form = BulkApproveForm()
-    if not form.validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
     area = visible_area_or_404(request.form.get("area", type=int) or 0)
     try:
@@ -79,9 +71,9 @@ def publish():
         abort(400)
     try:
         publish_weekly(current_user, area, week_start)
-    except AlreadyPublished:
+    except Refused as refused:
         db.session.rollback()
-        flash(_("This week was already published; the published version stays as it was."), "error")
+        flash(refused.message, "error")
     else:
         db.session.commit()
         flash(_("Published. Later corrections will not change this report."), "success")
@@ -90,7 +82,7 @@ def publish():
 
 @bp.get("/weekly.<kind>")
 @login_required
-@require_role(*REPORT_ROLES)
+@requires(may_read_reports)
 def weekly_file(kind: str):
     """The week as XLSX or CSV: the stored bytes once published, else built now."""
     if kind not in ("xlsx", "csv"):
@@ -118,7 +110,7 @@ def weekly_file(kind: str):
 
 @bp.get("/visits.<kind>")
 @login_required
-@require_role(*REPORT_ROLES)
+@requires(may_read_reports)
 def visits_file(kind: str):
     """Every visit of an area over a period as CSV or XLSX, streamed: a million rows never sit in memory."""
     if kind not in ("csv", "xlsx"):

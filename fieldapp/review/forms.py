@@ -39,7 +39,3 @@ class LogFilterForm(FlaskForm):
 class ReviewForm(FlaskForm):
     status = HiddenField()
     comment = StringField(_l("Comment"), validators=[Length(max=NOTE_MAX)])
-
-
-class BulkApproveForm(FlaskForm):
-    """Only the CSRF token; the visit ids come as a list of checkboxes."""

@@ -3,41 +3,24 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from fieldapp.access import require_role, visible_area_or_404
-from fieldapp.areas.routes import local_today
+from fieldapp.access import teams_within, users_within, visible_area_or_404, visible_visit_or_404
 from fieldapp.extensions import db
+from fieldapp.forms import ConfirmForm
 from fieldapp.htmx import is_htmx, render
-from fieldapp.models import Area, Team, User, Visit
+from fieldapp.models import Area, User
+from fieldapp.permissions import may_review, requires
+from fieldapp.refusals import Refused
 from fieldapp.review import bp
-from fieldapp.review.forms import BulkApproveForm, LogFilterForm, ReviewForm
-from fieldapp.review.services import (
-    LOG_PAGE_SIZE,
-    REVIEW_ROLES,
-    can_review,
-    day_log,
-    is_rapid,
-    review_visit,
-)
-from fieldapp.sites.services import VisitLocked, VisitRefused
+from fieldapp.review.forms import LogFilterForm, ReviewForm
+from fieldapp.review.services import LOG_PAGE_SIZE, approve_visits, day_log, is_rapid, looks_wrong, review_visit
+from fieldapp.visits.clock import local_today
 
 
 def filter_form(area: Area) -> LogFilterForm:
     form = LogFilterForm(request.args)
-    prefix = area.path
-    teams = db.session.scalars(
-        select(Team)
-        .join(Area, Area.id == Team.area_id)
-        .where(Area.path.startswith(prefix, autoescape=True))
-        .order_by(Team.name)
-    ).all()
-    people = db.session.scalars(
-        select(User)
-        .join(Area, Area.id == User.area_id)
-        .where(Area.path.startswith(prefix, autoescape=True))
-        .order_by(User.display_name)
-    ).all()
+    teams = db.session.scalars(teams_within(area)).all()
+    people = db.session.scalars(users_within(area).order_by(User.display_name)).all()
     form.team.choices = [(0, _("All")), *[(team.id, team.name) for team in teams]]
     form.volunteer.choices = [(0, _("All")), *[(person.id, person.display_name) for person in people]]
     form.validate()
@@ -46,7 +29,7 @@ def filter_form(area: Area) -> LogFilterForm:
 
 @bp.get("/log")
 @login_required
-@require_role(*REVIEW_ROLES)
+@requires(may_review)
 def log():
     """A day's visits in my area (or a part of it), flagged ones first, with the evidence, a page at a time."""
     area = visible_area_or_404(request.args.get("area", current_user.area_id, type=int))
@@ -74,17 +57,10 @@ def log():
         pages=max(1, -(-total // LOG_PAGE_SIZE)),
         page_url=lambda number: url_for("review.log", **{**request.args.to_dict(), "page": number}),
         review_form=ReviewForm(),
-        bulk_form=BulkApproveForm(),
+        bulk_form=ConfirmForm(),
         is_rapid=is_rapid,
-        can_review=can_review,
+        looks_wrong=looks_wrong,
     )
-
-
-def reviewable_or_404(visit_id: int) -> Visit:
-    visit = db.session.get(Visit, visit_id)
-    if visit is None or not current_user.can_see(visit.building):
-        abort(404)
-    return visit
 
 
 def back_to_log():
@@ -94,20 +70,18 @@ def back_to_log():
 
 @bp.post("/log/visits/<int:visit_id>")
 @login_required
-@require_role(*REVIEW_ROLES)
+@requires(may_review)
 def review(visit_id: int):
     """One verdict. htmx swaps the row in place; a plain form goes back to the log."""
-    visit = reviewable_or_404(visit_id)
+    visit = visible_visit_or_404(visit_id)
     form = ReviewForm()
     error = None
     if form.validate_on_submit():
         try:
             review_visit(current_user, visit, form.status.data, form.comment.data or "")
-        except (VisitRefused, VisitLocked) as refused:
+        except Refused as refused:
             db.session.rollback()
-            error = (
-                str(next(iter(refused.problems.values()))) if isinstance(refused, VisitRefused) else str(refused.reason)
-            )
+            error = refused.message
         else:
             db.session.commit()
     else:
@@ -122,7 +96,7 @@ def review(visit_id: int):
             error=error,
             review_form=ReviewForm(formdata=None),
             is_rapid=is_rapid,
-            can_review=can_review,
+            looks_wrong=looks_wrong,
         )
     flash(error or _("Review saved."), "error" if error else "success")
     return back_to_log()
@@ -130,18 +104,14 @@ def review(visit_id: int):
 
 @bp.post("/log/approve")
 @login_required
-@require_role(*REVIEW_ROLES)
+@requires(may_review)
 def bulk_approve():
     """Approve every ticked visit at once (those outside my area are ignored, never changed)."""
-    form = BulkApproveForm()
-    if not form.validate_on_submit():
+    if not ConfirmForm().validate_on_submit():
         abort(400)
-    ids = [int(value) for value in request.form.getlist("visit_id") if value.isdigit()]
-    approved = 0
-    for visit in db.session.scalars(select(Visit).where(Visit.id.in_(ids))):
-        if can_review(current_user, visit) and visit.review_status != "approved":
-            review_visit(current_user, visit, "approved")
-            approved += 1
+    ticked = request.form.getlist("visit_id")
+    ids = [int(value) for value in ticked if value.isascii() and value.isdigit() and len(value) < 10]
+    approved = approve_visits(current_user, ids)
     db.session.commit()
     flash(_("%(n)d visits approved.", n=approved), "success")
     return back_to_log()

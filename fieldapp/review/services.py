@@ -9,26 +9,24 @@ from sqlalchemy.orm import joinedload
 from fieldapp.audit import audit
 from fieldapp.database import utcnow
 from fieldapp.extensions import db
-from fieldapp.models import Area, Site, User, Visit
-from fieldapp.sites.services import VisitLocked, VisitRefused, count_visit, lock_site, uncount_visit
+from fieldapp.models import DISPUTED_STATUSES, Area, Site, User, Visit
+from fieldapp.permissions import may_review_visit
+from fieldapp.visits.counting import count_visit, lock_site, uncount_visit
+from fieldapp.visits.rules import VisitLocked, VisitRefused
 
-REVIEW_ROLES = ("supervisor", "admin")
-REVIEW_STATUSES = ("approved", "has_issues", "rejected")
+#: The verdicts a supervisor gives ("pending" is where every visit starts).
+REVIEW_STATUSES = ("approved", *DISPUTED_STATUSES)
 #: Two visits by one volunteer closer than this look like doors not really knocked on (40 in 10 minutes).
 RAPID_GAP = timedelta(seconds=60)
 #: A day's log shows this many visits per page: a phone screen's worth of scrolling, not a whole station.
 LOG_PAGE_SIZE = 50
 
 
-def can_review(user: User, visit: Visit) -> bool:
-    return user.role in REVIEW_ROLES and visit.undone_at is None and user.can_see(visit.building)
-
-
 def review_visit(user: User, visit: Visit, status: str, comment: str = "") -> None:
     """Record the supervisor's verdict; rejecting takes the visit out of the tallies. The caller commits."""
     if status not in REVIEW_STATUSES:
         raise VisitRefused({"status": _l("Choose approve, has issues or reject.")})
-    if not can_review(user, visit):
+    if not may_review_visit(user, visit):
         raise VisitLocked(_l("You cannot review this visit."))
     comment = comment.strip()
     if status != "approved" and not comment:
@@ -47,6 +45,19 @@ def review_visit(user: User, visit: Visit, status: str, comment: str = "") -> No
     audit("visit.review", visit, before=before, after={"review_status": status, "review_comment": comment or None})
 
 
+def approve_visits(user: User, visit_ids: list[int]) -> int:
+    """Approve each of these visits the user may review and that is not approved yet; returns how many.
+
+    Ids of visits outside the user's area (or taken back) are passed over, never changed. The caller commits.
+    """
+    approved = 0
+    for visit in db.session.scalars(select(Visit).where(Visit.id.in_(visit_ids)).order_by(Visit.id)):
+        if may_review_visit(user, visit) and visit.review_status != "approved":
+            review_visit(user, visit, "approved")
+            approved += 1
+    return approved
+
+
 def day_log(area: Area, day: date, team_id=None, user_id=None, outcome=None, flag=None, page: int = 1):
     """(rows, total): one page of the visits of one day under `area`, what looks wrong first.
 
@@ -57,7 +68,7 @@ def day_log(area: Area, day: date, team_id=None, user_id=None, outcome=None, fla
     # When each visit happened, not when it arrived: an outbox sends a morning's visits in one second.
     happened = func.coalesce(Visit.recorded_at, Visit.server_time)
     # By building and day (index ix_visits_building_day): a station's day, not the whole district's, is read.
-    buildings = select(Area.id).where(Area.level == "building", Area.path.startswith(area.path, autoescape=True))
+    buildings = select(Area.id).where(Area.level == "building", Area.within(area))
     in_area = (
         select(
             Visit.id,
@@ -71,15 +82,8 @@ def day_log(area: Area, day: date, team_id=None, user_id=None, outcome=None, fla
     )
     previous = in_area.c.previous
     rapid = and_(previous.is_not(None), seconds_between(happened, previous) < RAPID_GAP.total_seconds())
-    # The same test as looks_wrong() below, as SQL.
-    wrong = or_(
-        Visit.gps_far.is_(True),
-        Visit.gps_inaccurate.is_(True),
-        Visit.gps_missing.is_(True),
-        Visit.clock_skewed.is_(True),
-        Visit.review_status.in_(("has_issues", "rejected")),
-        rapid,
-    )
+    # First what looks wrong (as looks_wrong() below, in SQL) and what a supervisor already disputed.
+    attention_first = case((or_(Visit.has_flags, rapid, Visit.review_status.in_(DISPUTED_STATUSES)), 0), else_=1)
     conditions = []
     if team_id:
         conditions.append(Visit.team_id == team_id)
@@ -108,7 +112,7 @@ def day_log(area: Area, day: date, team_id=None, user_id=None, outcome=None, fla
         select(Visit, previous)
         .join(in_area, in_area.c.id == Visit.id)
         .where(*conditions)
-        .order_by(case((wrong, 0), else_=1), happened, Visit.id)
+        .order_by(attention_first, happened, Visit.id)
         .limit(LOG_PAGE_SIZE)
         .offset((page - 1) * LOG_PAGE_SIZE)
         # Each row shows its door, tag, volunteer, team and building: load them with the rows, not one by one.
@@ -138,9 +142,5 @@ def is_rapid(seconds) -> bool:
 
 
 def looks_wrong(visit: Visit, seconds) -> bool:
-    return (
-        bool(visit.gps_flags)
-        or visit.clock_skewed
-        or is_rapid(seconds)
-        or visit.review_status in ("has_issues", "rejected")
-    )
+    """The evidence of this visit looks wrong: GPS or clock flags, or too soon after the volunteer's previous."""
+    return visit.has_flags or is_rapid(seconds)

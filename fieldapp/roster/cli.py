@@ -7,8 +7,9 @@ from sqlalchemy import select
 
 from fieldapp.extensions import db
 from fieldapp.models import Area
-from fieldapp.roster.imports import RosterFileError, plan_import
-from fieldapp.roster.services import apply_import
+from fieldapp.roster.files import RosterFileError
+from fieldapp.roster.imports import plan_import
+from fieldapp.roster.services import import_roster
 
 #: Errors printed before the rest are only counted.
 SHOWN_ERRORS = 50
@@ -60,7 +61,7 @@ def import_sites(path: Path, area_id: int | None, dry_run: bool) -> None:
             bar.update(done - written[0])
             written[0] = done
 
-        summary = apply_import(plan, root, None, path.name, progress=wrote)
+        summary = import_roster(data, path.name, root, None, plan=plan, progress=wrote)
     db.session.commit()
     click.echo(
         f"Imported: {summary['added']} added, {summary['updated']} updated, {summary['areas_added']} new buildings."

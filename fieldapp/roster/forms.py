@@ -7,7 +7,7 @@ from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 from fieldapp import labels
-from fieldapp.roster.imports import MAX_RESIDENTS
+from fieldapp.limits import MAX_RESIDENTS
 from fieldapp.roster.services import SiteInput
 
 
@@ -53,7 +53,3 @@ class SiteForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     file = FileField(_l("Roster file (.csv or .xlsx)"), validators=[FileRequired(message=_l("Choose a file."))])
-
-
-class ConfirmForm(FlaskForm):
-    """Only the CSRF token: the file was kept when the preview was made."""

@@ -5,45 +5,18 @@ stored, so the preview shows exactly what `apply_import` (in services.py) will d
 error with its reason, in which case nothing is written at all.
 """
 
-import csv
-import io
 import re
-import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
 from fieldapp.extensions import db
+from fieldapp.limits import MAX_RESIDENTS
 from fieldapp.models import Area, Site, User
+from fieldapp.roster.files import COLUMNS, REQUIRED, read_rows
 
-#: (field, Chinese header of the template, English header). The template has the Chinese ones.
-COLUMNS = (
-    ("station", "派出所", "station"),
-    ("community", "社区", "community"),
-    ("grid", "网格", "grid"),
-    ("building", "楼栋", "building"),
-    ("unit", "单元", "unit"),
-    ("floor", "楼层", "floor"),
-    ("room", "房号", "room"),
-    ("residents", "人数", "residents"),
-    ("kind", "类型", "kind"),
-    ("lat", "纬度", "lat"),
-    ("lon", "经度", "lon"),
-)
-#: Other headers seen in the spreadsheets teams already keep.
-HEADER_ALIASES = {
-    "派出所/镇": "station", "镇": "station", "街道": "station",
-    "社区/村": "community", "村": "community", "社区(村)": "community",
-    "楼栋/组": "building", "楼号": "building", "组": "building", "楼栋号": "building",
-    "单元号": "unit", "层": "floor", "楼层数": "floor",
-    "室": "room", "门牌号": "room", "房间号": "room", "户号": "room",
-    "居住人数": "residents", "人口数": "residents", "常住人口": "residents",
-    "场所类型": "kind", "latitude": "lat", "longitude": "lon",
-}  # fmt: skip
-REQUIRED = ("station", "community", "building", "room")
 KINDS = {
     "household": "household", "住户": "household", "户": "household", "居民": "household", "家庭": "household",
     "shop": "shop", "商户": "shop", "店铺": "shop",
@@ -52,78 +25,6 @@ KINDS = {
 }  # fmt: skip
 #: Fields an import may change on a site already stored. An empty cell keeps what is stored.
 UPDATABLE = ("floor", "residents", "kind", "lat", "lon")
-MAX_RESIDENTS = 99
-FULL_WIDTH = re.compile("[\uff01-\uff5e\u3000]")
-
-
-class RosterFileError(Exception):
-    """The file as a whole cannot be read (not a table, no header row, wrong format)."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
-
-
-def header_field(cell: str) -> str | None:
-    name = unicodedata.normalize("NFKC", cell or "").strip().lower().replace(" ", "")
-    for key, zh, en in COLUMNS:
-        if name in (zh, en):
-            return key
-    return HEADER_ALIASES.get(name)
-
-
-def cell_text(value) -> str:
-    """A cell as text: Excel numbers without a spurious ".0"."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def read_table(data: bytes, filename: str) -> Iterator[list[str]]:
-    """The rows of a CSV (UTF-8, or GB18030 as Excel saves it in China) or of an XLSX's first sheet."""
-    if filename.lower().endswith(".xlsx"):
-        try:
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception:
-            raise RosterFileError(_l("This is not an Excel (.xlsx) file that can be read.")) from None
-        for row in book.worksheets[0].iter_rows(values_only=True):
-            yield [cell_text(value) for value in row]
-        book.close()
-        return
-    if not filename.lower().endswith(".csv"):
-        raise RosterFileError(_l("Upload a .csv or .xlsx file."))
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise RosterFileError(_l("The file's characters cannot be read; save it as UTF-8 CSV."))
-    yield from csv.reader(io.StringIO(text, newline=""))
-
-
-def read_rows(data: bytes, filename: str) -> Iterator[tuple[int, dict[str, str], bool]]:
-    """(line number, {field: normalised text}, whether full-width characters were normalised)."""
-    rows = read_table(data, filename)
-    header = next(rows, None)
-    fields = [header_field(cell) for cell in header or []]
-    missing = [key for key in REQUIRED if key not in fields]
-    if missing:
-        names = "、".join(zh for key, zh, _en in COLUMNS if key in missing)
-        raise RosterFileError(_l("Columns missing from the header row: %(names)s.", names=names))
-    for line, row in enumerate(rows, start=2):
-        if not any((cell or "").strip() for cell in row):
-            continue
-        values, widened = {}, False
-        for key, cell in zip(fields, row, strict=False):
-            if key is None:
-                continue
-            widened = widened or bool(FULL_WIDTH.search(cell or ""))
-            values[key] = unicodedata.normalize("NFKC", cell or "").strip()
-        yield line, values, widened
 
 
 @dataclass
@@ -212,7 +113,7 @@ class AreaIndex:
 
     def __init__(self, root: Area, user: User | None):
         self.root, self.user = root, user
-        areas = db.session.scalars(select(Area).where(Area.path.startswith(root.path, autoescape=True))).all()
+        areas = db.session.scalars(select(Area).where(Area.within(root))).all()
         self.by_parent = {(area.parent_id, area.name): area for area in areas}
         self.planned: dict[tuple[str, ...], str] = {}
 
@@ -315,29 +216,3 @@ def plan_import(
         else:
             plan.unchanged += 1
     return plan
-
-
-def template_rows() -> list[list[str]]:
-    """The header row (Chinese) and two example rows."""
-    return [
-        [zh for _key, zh, _en in COLUMNS],
-        ["城关派出所", "东门社区", "东门一网格", "3号楼", "1", "5", "502", "3", "住户", "30.2741", "120.1551"],
-        ["城关派出所", "东门社区", "东门一网格", "临街商铺", "", "1", "12号", "2", "商户", "", ""],
-    ]
-
-
-def template_csv() -> bytes:
-    out = io.StringIO()
-    csv.writer(out).writerows(template_rows())
-    return out.getvalue().encode("utf-8-sig")  # the BOM makes Excel read it as UTF-8
-
-
-def template_xlsx() -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "住户名册"
-    for row in template_rows():
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()

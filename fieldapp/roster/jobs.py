@@ -81,6 +81,28 @@ def job_data(job_id: str) -> bytes:
     return (jobs_dir() / job_id / "upload").read_bytes()
 
 
+def run_import(job_id: str, root: Area, user: User, progress=None) -> dict | None:
+    """Import the job's file, all rows or none, and commit; the job's state says how it went.
+
+    Returns the summary, or None when the file no longer imports cleanly. The upload is deleted either way.
+    """
+    from fieldapp.roster.services import RosterChanged, import_roster
+
+    state = read_state(job_id)
+    try:
+        summary = import_roster(job_data(job_id), state["filename"], root, user, progress=progress)
+    except RosterChanged as changed:
+        db.session.rollback()
+        update_state(job_id, status="failed", errors=changed.errors)
+        return None
+    finally:
+        drop_upload(job_id)
+    db.session.commit()
+    total = summary["added"] + summary["updated"]
+    update_state(job_id, status="done", summary=summary, done=total, total=total)
+    return summary
+
+
 def run_in_background(app: Flask, job_id: str) -> threading.Thread:
     """Import a large file in a thread of this worker; the page polls state.json for progress."""
     thread = threading.Thread(target=run_job, args=(app, job_id), daemon=True, name=f"import-{job_id}")
@@ -89,29 +111,12 @@ def run_in_background(app: Flask, job_id: str) -> threading.Thread:
 
 
 def run_job(app: Flask, job_id: str) -> None:
-    from fieldapp.roster.imports import plan_import
-    from fieldapp.roster.services import apply_import
-
     with app.app_context():
         state = read_state(job_id)
         try:
             user, root = db.session.get(User, state["user_id"]), db.session.get(Area, state["root_id"])
-            plan = plan_import(job_data(job_id), state["filename"], root, user)
-            if plan.errors:
-                update_state(job_id, status="failed", errors=len(plan.errors))
-                drop_upload(job_id)
-                return
-            total = len(plan.adds) + len(plan.updates)
-            update_state(job_id, status="running", done=0, total=total)
-            summary = apply_import(
-                plan,
-                root,
-                user,
-                state["filename"],
-                progress=lambda done, total: update_state(job_id, done=done, total=total),
-            )
-            db.session.commit()
-            update_state(job_id, status="done", summary=summary, done=total, total=total)
+            update_state(job_id, status="running", done=0)
+            run_import(job_id, root, user, progress=lambda done, total: update_state(job_id, done=done, total=total))
         except Exception:
             db.session.rollback()
             app.logger.exception("import %s failed", job_id)

@@ -5,20 +5,23 @@ import io
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from fieldapp.access import require_role, visible_area_or_404, visible_site_or_404
+from fieldapp.access import visible_area_or_404, visible_site_or_404
 from fieldapp.extensions import db
+from fieldapp.forms import ConfirmForm
 from fieldapp.htmx import render
-from fieldapp.models import RESIDENT_STATUSES, Area, Site, User, Visit
+from fieldapp.models import Area, Site
+from fieldapp.permissions import may_edit_roster, requires
+from fieldapp.refusals import Refused, show_on_form
 from fieldapp.roster import bp, jobs
-from fieldapp.roster.forms import ConfirmForm, ImportForm, SiteForm
-from fieldapp.roster.imports import RosterFileError, plan_import, template_csv, template_xlsx
-from fieldapp.roster.services import RosterRefused, add_site, apply_import, mark_moved_out, update_site
+from fieldapp.roster.files import RosterFileError, template_csv, template_xlsx
+from fieldapp.roster.forms import ImportForm, SiteForm
+from fieldapp.roster.imports import plan_import
+from fieldapp.roster.services import add_site, mark_moved_out, update_site
+from fieldapp.visits.queries import latest_visits
 
-#: Who may change a roster, import one, and print tags.
-EDITING_ROLES = ("lead", "supervisor", "admin")
 FILTERS = ("all", "unvisited", "revisit")
 #: Rows of a preview listed one by one; beyond that only counted.
 PREVIEW_ROWS = 200
@@ -28,44 +31,20 @@ BACKGROUND_ROWS_DEFAULT = 5000
 MAX_UPLOAD = 16 * 1024 * 1024
 
 
-def building_or_404(building_id: int) -> Area:
-    area = visible_area_or_404(building_id)
-    if area.level != "building":
-        abort(404)
-    return area
-
-
-def last_visits(building: Area) -> dict[int, tuple[Visit, str]]:
-    """{site id: (its latest visit that counts, who made it)}."""
-    latest = (
-        select(func.max(Visit.id))
-        .where(Visit.building_id == building.id, Visit.undone_at.is_(None))
-        .group_by(Visit.site_id)
-    )
-    rows = db.session.execute(
-        select(Visit, User.display_name).join(User, User.id == Visit.user_id).where(Visit.id.in_(latest))
-    )
-    return {visit.site_id: (visit, name) for visit, name in rows}
-
-
-def needs_visit(site: Site) -> bool:
-    return site.kind != "household" or site.status in RESIDENT_STATUSES
-
-
 @bp.get("/buildings/<int:building_id>/roster")
 @login_required
 def show(building_id: int):
     """The building's households by unit and floor: status, last visit, who still needs a knock."""
-    building = building_or_404(building_id)
+    building = visible_area_or_404(building_id, "building")
     shown = request.args.get("show", "all")
     shown = shown if shown in FILTERS else "all"
     sites = db.session.scalars(
         select(Site).where(Site.building_id == building.id).options(selectinload(Site.tags))
     ).all()
     sites = sorted(sites, key=lambda s: (s.unit, -(s.floor or 0), len(s.room), s.room))
-    visits = last_visits(building)
-    unvisited = [s for s in sites if needs_visit(s) and s.id not in visits]
-    revisit = [s for s in sites if needs_visit(s) and s.id in visits and visits[s.id][0].outcome == "not_home"]
+    visits = latest_visits(building)
+    unvisited = [s for s in sites if s.needs_visit and s.id not in visits]
+    revisit = [s for s in sites if s.needs_visit and s.id in visits and visits[s.id].outcome == "not_home"]
     listed = {"all": sites, "unvisited": unvisited, "revisit": revisit}[shown]
     return render_template(
         "roster/show.html",
@@ -74,23 +53,23 @@ def show(building_id: int):
         visits=visits,
         shown=shown,
         counts={"all": len(sites), "unvisited": len(unvisited), "revisit": len(revisit)},
-        can_edit=current_user.role in EDITING_ROLES,
+        can_edit=may_edit_roster(current_user),
     )
 
 
 @bp.route("/buildings/<int:building_id>/roster/new", methods=["GET", "POST"])
 @login_required
-@require_role(*EDITING_ROLES)
+@requires(may_edit_roster)
 def new_site(building_id: int):
     """Add a door the roster lacks, e.g. a family that just moved in."""
-    building = building_or_404(building_id)
+    building = visible_area_or_404(building_id, "building")
     form = SiteForm()
     if form.validate_on_submit():
         try:
             site = add_site(building, form.to_input())
-        except RosterRefused as refused:
+        except Refused as refused:
             db.session.rollback()
-            add_problems(form, refused)
+            show_on_form(form, refused)
         else:
             db.session.commit()
             flash(_("Added %(door)s.", door=site.door_label), "success")
@@ -101,7 +80,7 @@ def new_site(building_id: int):
 
 @bp.route("/sites/<int:site_id>/edit", methods=["GET", "POST"])
 @login_required
-@require_role(*EDITING_ROLES)
+@requires(may_edit_roster)
 def edit_site(site_id: int):
     """Correct a door's facts: unit, floor, room, residents, status, phone."""
     site = visible_site_or_404(site_id)
@@ -109,9 +88,9 @@ def edit_site(site_id: int):
     if form.validate_on_submit():
         try:
             changed = update_site(site, form.to_input())
-        except RosterRefused as refused:
+        except Refused as refused:
             db.session.rollback()
-            add_problems(form, refused)
+            show_on_form(form, refused)
         else:
             db.session.commit()
             flash(_("Saved %(door)s.", door=site.door_label) if changed else _("Nothing changed."), "success")
@@ -122,7 +101,7 @@ def edit_site(site_id: int):
 
 @bp.post("/sites/<int:site_id>/moved-out")
 @login_required
-@require_role(*EDITING_ROLES)
+@requires(may_edit_roster)
 def moved_out(site_id: int):
     """One tap: the household has left; it no longer counts among resident households."""
     site = visible_site_or_404(site_id)
@@ -132,11 +111,6 @@ def moved_out(site_id: int):
     return redirect(url_for("roster.show", building_id=site.building_id, show=request.args.get("show")), code=303)
 
 
-def add_problems(form, refused: RosterRefused) -> None:
-    for name, message in refused.problems.items():
-        getattr(form, name).errors = [*getattr(form, name).errors, message]
-
-
 def import_root() -> Area:
     """Station names in a roster file are looked up under the user's district."""
     return db.session.get(Area, current_user.area.ancestor_ids[0])
@@ -144,7 +118,7 @@ def import_root() -> Area:
 
 @bp.get("/imports")
 @login_required
-@require_role(*EDITING_ROLES)
+@requires(may_edit_roster)
 def imports():
     """Upload a roster file; download the template."""
     return render_template("roster/import.html", form=ImportForm())
@@ -152,7 +126,7 @@ def imports():
 
 @bp.get("/imports/template.<any(csv, xlsx):fmt>")
 @login_required
-@require_role(*EDITING_ROLES)
+@requires(may_edit_roster)
 def template(fmt: str):
     """The roster template with Chinese headers and two example rows."""
     data = template_csv() if fmt == "csv" else template_xlsx()
@@ -162,7 +136,7 @@ def template(fmt: str):
 
 @bp.post("/imports")
 @login_required
-@require_role(*EDITING_ROLES)
+@requires(may_edit_roster)
 def preview():
     """Check the file and show what importing it would add, update or refuse. Writes nothing."""
     request.max_content_length = MAX_UPLOAD
@@ -174,7 +148,7 @@ def preview():
     try:
         plan = plan_import(data, filename, import_root(), current_user)
     except RosterFileError as error:
-        form.file.errors = [error.message]
+        show_on_form(form, error)
         return render_template("roster/import.html", form=form), 422
     job_id = jobs.create_job(current_user, import_root(), filename, data) if plan.ok else None
     return render_template(
@@ -184,7 +158,7 @@ def preview():
 
 @bp.post("/imports/<job_id>")
 @login_required
-@require_role(*EDITING_ROLES)
+@requires(may_edit_roster)
 def confirm(job_id: str):
     """Import the file shown in the preview: all rows or none. Large files continue in the background."""
     state = own_job_or_404(job_id)
@@ -192,28 +166,19 @@ def confirm(job_id: str):
         abort(400)
     if state["status"] != "preview":
         return redirect(url_for("roster.job", job_id=job_id), code=303)
-    data = jobs.job_data(job_id)
-    if data.count(b"\n") > current_app.config.get("IMPORT_BACKGROUND_ROWS", BACKGROUND_ROWS_DEFAULT):
+    if jobs.job_data(job_id).count(b"\n") > current_app.config.get("IMPORT_BACKGROUND_ROWS", BACKGROUND_ROWS_DEFAULT):
         jobs.update_state(job_id, status="queued")
         jobs.run_in_background(current_app._get_current_object(), job_id)
-        return redirect(url_for("roster.job", job_id=job_id), code=303)
-    plan = plan_import(data, state["filename"], import_root(), current_user)
-    if plan.errors:  # the roster changed since the preview: show the new preview instead
-        db.session.rollback()
-        jobs.update_state(job_id, status="failed", errors=len(plan.errors))
-        jobs.drop_upload(job_id)
+    elif jobs.run_import(job_id, import_root(), current_user) is None:
+        # The roster changed since the preview: nothing was imported; the file must be checked again.
         flash(_("The roster changed since the preview; nothing was imported. Upload the file again."), "error")
         return redirect(url_for("roster.imports"), code=303)
-    summary = apply_import(plan, import_root(), current_user, state["filename"])
-    db.session.commit()
-    jobs.update_state(job_id, status="done", summary=summary, done=1, total=1)
-    jobs.drop_upload(job_id)
     return redirect(url_for("roster.job", job_id=job_id), code=303)
 
 
 @bp.get("/imports/<job_id>")
 @login_required
-@require_role(*EDITING_ROLES)
+@requires(may_edit_roster)
 def job(job_id: str):
     """How an import went, or how far it has got (the fragment polls itself while running)."""
     state = own_job_or_404(job_id)

@@ -10,7 +10,8 @@ from fieldapp.areas.services import add_area
 from fieldapp.audit import audit
 from fieldapp.extensions import db
 from fieldapp.models import Area, Site, User
-from fieldapp.roster.imports import ImportPlan
+from fieldapp.refusals import Refused
+from fieldapp.roster.imports import ImportPlan, plan_import
 from fieldapp.site_counts import count_inserted_sites
 
 #: What the roster form edits, and what the audit trail records of a site.
@@ -19,12 +20,18 @@ ROSTER_FIELDS = ("unit", "floor", "room", "residents", "kind", "status", "contac
 CHUNK = 1000
 
 
-class RosterRefused(Exception):
-    """The change breaks a rule; `problems` maps form fields to messages in the user's language."""
+class RosterRefused(Refused):
+    """The change to a roster breaks a rule; `problems` says which, per form field."""
 
-    def __init__(self, problems: dict):
-        super().__init__(", ".join(problems))
-        self.problems = problems
+
+class RosterChanged(Refused):
+    """A file that previewed cleanly no longer does (the roster changed since): nothing was imported."""
+
+    def __init__(self, errors: int):
+        super().__init__(
+            _l("The roster changed since the preview; nothing was imported. Upload the file again."), field="file"
+        )
+        self.errors = errors
 
 
 @dataclass
@@ -84,6 +91,25 @@ def mark_moved_out(site: Site) -> None:
     before = snapshot(site)
     site.status = "moved_out"
     audit("site.update", site, before=before, after=snapshot(site))
+
+
+def import_roster(
+    data: bytes,
+    filename: str,
+    root: Area,
+    user: User | None,
+    plan: ImportPlan | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict:
+    """Import a roster file: all rows or none. The one intent behind the page, the background job and the CLI.
+
+    Plans the file (unless handed the plan just made and shown), refuses a plan with errors, writes the
+    rest and returns its summary. The caller commits.
+    """
+    plan = plan or plan_import(data, filename, root, user)
+    if plan.errors:
+        raise RosterChanged(len(plan.errors))
+    return apply_import(plan, root, user, filename, progress)
 
 
 def apply_import(

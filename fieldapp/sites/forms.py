@@ -11,7 +11,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 
 from fieldapp import labels
 from fieldapp.limits import ACCURACY_RANGE, LAT_RANGE, LON_RANGE, MAX_COUNT, NOTE_MAX
-from fieldapp.sites.services import VisitInput
+from fieldapp.visits.rules import VisitInput
 
 OUTCOME_CHOICES = list(labels.OUTCOMES.items())
 

@@ -8,25 +8,20 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from fieldapp.access import visible_tag_or_404
+from fieldapp.access import visible_tag_or_404, visible_visit_or_404
 from fieldapp.contacts import retired_tag_page
 from fieldapp.database import commit_keeping_loaded
 from fieldapp.extensions import db
 from fieldapp.htmx import is_htmx, render
 from fieldapp.models import Area, Site, Tag, Visit
+from fieldapp.permissions import may_correct_visit
+from fieldapp.refusals import Refused, show_on_form
 from fieldapp.sites import bp
 from fieldapp.sites.forms import CorrectionForm, VisitForm
-from fieldapp.sites.services import (
-    VisitConflict,
-    VisitLocked,
-    VisitRefused,
-    can_correct,
-    can_undo,
-    correct_visit,
-    record_visit,
-    undo_visit,
-)
+from fieldapp.tags.services import note_scan
 from fieldapp.tallies import area_totals
+from fieldapp.visits.rules import VisitConflict
+from fieldapp.visits.services import correct_visit, record_visit, undo_visit
 
 RECENT_VISITS = 10
 
@@ -39,14 +34,7 @@ def household_context(site: Site, tag: Tag, form: VisitForm | None = None) -> di
         .limit(RECENT_VISITS)
         .options(joinedload(Visit.user))  # each line names its volunteer
     ).all()
-    return {
-        "site": site,
-        "tag": tag,
-        "form": form,
-        "visits": recent,
-        "can_undo": lambda visit: can_undo(current_user, visit),
-        "can_correct": lambda visit: can_correct(current_user, visit),
-    }
+    return {"site": site, "tag": tag, "form": form, "visits": recent}
 
 
 def live_tag_or_page(token: str):
@@ -66,8 +54,6 @@ def household(token: str):
     tag, refusal = live_tag_or_page(token)
     if refusal:
         return refusal
-    from fieldapp.tags.services import note_scan  # here: the tags package imports this one
-
     note_scan(tag)
     return render_template("sites/household.html", **household_context(tag.site, tag, VisitForm()))
 
@@ -85,9 +71,6 @@ def record(token: str):
     if form.validate_on_submit():
         try:
             visit, created = record_visit(current_user, site, form.to_input(), form.client_uuid.data)
-        except VisitRefused as refused:
-            for name, message in refused.problems.items():
-                getattr(form, name).errors = [*getattr(form, name).errors, message]
         except VisitConflict:
             # This form already stored a visit with other answers (or at another door): that one
             # stands; a fresh form records another visit only if the volunteer saves again.
@@ -95,6 +78,8 @@ def record(token: str):
                 _("This form was already saved with other answers; that visit stands. Save again only for a new visit.")
             ]
             form.client_uuid.data = str(uuid.uuid4())
+        except Refused as refused:
+            show_on_form(form, refused)
         else:
             # What the confirmation shows was read or written in this transaction, the door locked:
             # keep it loaded rather than reading it all again.
@@ -114,8 +99,6 @@ def visit_recorded(tag: Tag, building: Area, visit: Visit, created: bool):
             tag=tag,
             visit=visit,
             created=created,
-            can_undo=lambda visit: can_undo(current_user, visit),
-            can_correct=lambda visit: can_correct(current_user, visit),
             message=message,
             notes=gps_notes(visit),
             progress=area_totals(building, targets=False),
@@ -143,10 +126,9 @@ def gps_notes(visit: Visit) -> list[str]:
     return notes
 
 
-def visible_visit_or_404(visit_id: int) -> tuple[Visit, Tag]:
-    visit = db.session.get(Visit, visit_id)
-    if visit is None or not current_user.can_see(visit.building):
-        abort(404)
+def visit_and_door_or_404(visit_id: int) -> tuple[Visit, Tag]:
+    """A visit in my area and its door's live tag (whose page the visit is shown on)."""
+    visit = visible_visit_or_404(visit_id)
     tag = visit.site.active_tag
     if tag is None:
         abort(404)
@@ -157,12 +139,12 @@ def visible_visit_or_404(visit_id: int) -> tuple[Visit, Tag]:
 @login_required
 def undo(visit_id: int):
     """Take back my own visit within 5 minutes (a mis-tap at the wrong door)."""
-    visit, tag = visible_visit_or_404(visit_id)
+    visit, tag = visit_and_door_or_404(visit_id)
     try:
         undo_visit(current_user, visit)
-    except VisitLocked as locked:
+    except Refused as refused:
         db.session.rollback()
-        flash(str(locked.reason), "error")
+        flash(refused.message, "error")
     else:
         db.session.commit()
         flash(_("Visit undone; it no longer counts."), "success")
@@ -173,17 +155,16 @@ def undo(visit_id: int):
 @login_required
 def correct(visit_id: int):
     """Leads and supervisors correct what was recorded, with a reason that is kept."""
-    visit, tag = visible_visit_or_404(visit_id)
-    if not can_correct(current_user, visit):
+    visit, tag = visit_and_door_or_404(visit_id)
+    if not may_correct_visit(current_user, visit):
         abort(403)
     form = CorrectionForm(obj=visit if request.method == "GET" else None)
     if form.validate_on_submit():
         try:
             correct_visit(current_user, visit, form.to_input(), form.reason.data)
-        except VisitRefused as refused:
+        except Refused as refused:
             db.session.rollback()
-            for name, message in refused.problems.items():
-                getattr(form, name).errors = [*getattr(form, name).errors, message]
+            show_on_form(form, refused)
         else:
             db.session.commit()
             flash(_("Visit corrected."), "success")

@@ -10,13 +10,12 @@ from sqlalchemy import select
 
 from fieldapp.contacts import retired_tag_page
 from fieldapp.extensions import db
+from fieldapp.limits import CODE_INPUT_MAX
 from fieldapp.models import Tag
 from fieldapp.sites import bp
 
 #: Longer than any short code we print (the column holds 12); anything longer is not a code.
 MAX_CODE_LENGTH = 12
-#: Typed input longer than this is refused before it is even normalised.
-MAX_INPUT_LENGTH = 64
 #: What people type between the groups of a code: spaces of any width and dashes of any kind.
 SEPARATORS = re.compile(r"[\s\-‐‑‒–—―−]+")
 
@@ -43,12 +42,12 @@ def scan():
 def by_code():
     """Open the door behind a typed short code. Unknown and out-of-area codes look the same (404)."""
     raw = request.args.get("c", "")
-    code = normalise_code(raw) if len(raw) <= MAX_INPUT_LENGTH else raw
+    code = normalise_code(raw) if len(raw) <= CODE_INPUT_MAX else raw
     if not code:
         return scan_page("", _l("Type the code printed under the QR code."), 422)
     if len(code) > MAX_CODE_LENGTH:
         too_long = _l("That is too long for a door code: it has 8 letters and digits.")
-        return scan_page(raw[:MAX_INPUT_LENGTH], too_long, 422)
+        return scan_page(raw[:CODE_INPUT_MAX], too_long, 422)
     tag = db.session.scalar(select(Tag).where(Tag.short_code == code))
     if tag is None or tag.site is None or not current_user.can_see(tag.site.building):
         return scan_page(raw, _l("No door tag has this code, or it is not in your area."), 404)

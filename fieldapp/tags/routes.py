@@ -2,72 +2,39 @@
 
 import io
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
-from sqlalchemy import select
+from flask_login import login_required
 from sqlalchemy.orm import selectinload
 
-from fieldapp.access import require_role, visible_area_or_404, visible_site_or_404, visible_tag_or_404
+from fieldapp.access import visible_area_or_404, visible_site_or_404, visible_tag_by_id_or_404, visible_tag_or_404
+from fieldapp.audit import audit_download
 from fieldapp.contacts import retired_tag_page
 from fieldapp.extensions import db
 from fieldapp.models import Area, Site, Tag
-from fieldapp.roster.routes import EDITING_ROLES
+from fieldapp.permissions import may_edit_roster, requires
+from fieldapp.refusals import Refused, show_on_form
 from fieldapp.tags import bp
 from fieldapp.tags.forms import BindForm, BlankTagsForm, ChooseForm
+from fieldapp.tags.labels import labels_for
 from fieldapp.tags.services import (
     TagRefused,
     bind_tag,
     bindable_sites,
+    blank_tags,
     mint_blank_tags,
     mint_missing_tags,
     mint_tags_for,
-    note_print,
     note_scan,
     reprint_tag,
     sites_under,
 )
-from fieldapp.tags.sheet import FontMissing, Label, label_png, labels_zip, sheet_pdf
+from fieldapp.tags.sheet import FontMissing, label_png, labels_zip, sheet_pdf
 
 #: Tags are printed for a building or a grid (a community's worth of labels is a job for each grid).
 PRINTABLE_LEVELS = ("grid", "building")
 #: Rows listed in the report; beyond that only counted.
 REPORT_ROWS = 100
-
-
-def printable_area_or_404(area_id: int) -> Area:
-    area = visible_area_or_404(area_id)
-    if area.level not in PRINTABLE_LEVELS:
-        abort(404)
-    return area
-
-
-def tag_url(tag: Tag) -> str:
-    """What the QR holds: {base}/h/{token}, base from FIELDAPP_BASE_URL or this request."""
-    base = current_app.config.get("BASE_URL") or request.url_root
-    return f"{base.rstrip('/')}/h/{tag.token}"
-
-
-def area_names(areas_ids: set[int]) -> dict[int, Area]:
-    return {area.id: area for area in db.session.scalars(select(Area).where(Area.id.in_(areas_ids)))}
-
-
-def labels_for(tags: list[Tag]) -> list[Label]:
-    """Labels in the order given: address from the community down, the door in big type."""
-    places = [tag.site.building if tag.site else tag.area for tag in tags]
-    names = area_names({ancestor for place in places for ancestor in place.ancestor_ids})
-    labels = []
-    for tag, place in zip(tags, places, strict=True):
-        chain = [names[i] for i in place.ancestor_ids if names[i].level in ("community", "grid", "building")]
-        if tag.site:
-            above = [area.name for area in chain if area.level != "building"]
-            address = [" ".join(above), place.name] if place.level == "building" else [" ".join(above)]
-            door = tag.site.door_label
-        else:
-            address = [" ".join(area.name for area in chain), _("Blank tag: scan to choose the room")]
-            door = _("Which room?")
-        labels.append(Label(url=tag_url(tag), short_code=tag.short_code, address=address, door=door))
-    return labels
 
 
 def door_tags(area: Area, site_ids: list[int] | None = None) -> list[Tag]:
@@ -78,21 +45,12 @@ def door_tags(area: Area, site_ids: list[int] | None = None) -> list[Tag]:
     return [site.active_tag for site in db.session.scalars(query) if site.active_tag is not None]
 
 
-def blank_tags(area: Area):
-    return (
-        select(Tag)
-        .join(Area, Area.id == Tag.area_id)
-        .where(Area.path.startswith(area.path, autoescape=True), Tag.site_id.is_(None), Tag.retired_at.is_(None))
-        .order_by(Tag.id)
-    )
-
-
 @bp.get("/areas/<int:area_id>/tags")
 @login_required
-@require_role(*EDITING_ROLES)
+@requires(may_edit_roster)
 def area_tags(area_id: int):
     """Print this building's (or grid's) door tags, blank tags, and see which tags were never used."""
-    area = printable_area_or_404(area_id)
+    area = visible_area_or_404(area_id, *PRINTABLE_LEVELS)
     sites = db.session.scalars(sites_under(area).options(selectinload(Site.tags))).all()
     live = [site for site in sites if site.status != "moved_out"]
     untagged = [site for site in live if site.active_tag is None]
@@ -113,10 +71,10 @@ def area_tags(area_id: int):
 
 @bp.post("/areas/<int:area_id>/tags/mint")
 @login_required
-@require_role(*EDITING_ROLES)
+@requires(may_edit_roster)
 def mint(area_id: int):
     """Make tags for the doors that have none yet (then print)."""
-    area = printable_area_or_404(area_id)
+    area = visible_area_or_404(area_id, *PRINTABLE_LEVELS)
     minted = mint_missing_tags(area)
     db.session.commit()
     flash(_("%(count)d new tags made. Print the sheet and stick them on the doors.", count=len(minted)), "success")
@@ -125,10 +83,10 @@ def mint(area_id: int):
 
 @bp.post("/areas/<int:area_id>/tags/blank")
 @login_required
-@require_role(*EDITING_ROLES)
+@requires(may_edit_roster)
 def blank(area_id: int):
     """Blank tags for this area: whoever scans one first at a door says which room it is."""
-    area = printable_area_or_404(area_id)
+    area = visible_area_or_404(area_id, *PRINTABLE_LEVELS)
     form = BlankTagsForm()
     if form.validate_on_submit():
         tags = mint_blank_tags(area, form.count.data)
@@ -156,12 +114,8 @@ def labels_file(area: Area, tags: list[Tag], what: str, fmt: str):
         data = sheet_pdf(labels, title=area.name) if fmt == "pdf" else labels_zip(labels)
     except FontMissing as missing:
         return render_template("errors/error.html", code=503, title=_("Cannot print"), message=missing.message), 503
-    if request.method == "GET":
-        # This GET read inside a deferred SQLite transaction, which cannot turn into a writer if another
-        # worker wrote meanwhile; the audit event goes into a fresh transaction that waits for the lock.
-        db.session.close()
-    note_print(area, what, fmt, tags)
-    db.session.commit()
+    # Labels carry addresses: handing them out is an export, audited like the others.
+    audit_download("tags.print", area, after={"what": what, "format": fmt, "count": len(tags)})
     name = f"{'blank' if what == 'blank' else 'door'}-tags-{area.id}.{fmt}"
     if fmt == "pdf":
         return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=name)
@@ -170,20 +124,20 @@ def labels_file(area: Area, tags: list[Tag], what: str, fmt: str):
 
 @bp.get("/areas/<int:area_id>/tags.<any(pdf, zip):fmt>")
 @login_required
-@require_role(*EDITING_ROLES)
+@requires(may_edit_roster)
 def sheet(area_id: int, fmt: str):
     """A4 label sheets (3 × 8) as a PDF, or a ZIP of one PNG per label: every door's, the blank, or chosen ones."""
-    area = printable_area_or_404(area_id)
+    area = visible_area_or_404(area_id, *PRINTABLE_LEVELS)
     tags, what = printed_tags(area)
     return labels_file(area, tags, what, fmt)
 
 
 @bp.route("/areas/<int:area_id>/tags/choose", methods=["GET", "POST"])
 @login_required
-@require_role(*EDITING_ROLES)
+@requires(may_edit_roster)
 def choose(area_id: int):
     """Tick doors and print their tags (PDF sheet or PNG labels); a chosen door without a tag gets one."""
-    area = printable_area_or_404(area_id)
+    area = visible_area_or_404(area_id, *PRINTABLE_LEVELS)
     sites = db.session.scalars(
         sites_under(area)
         .where(Site.status != "moved_out")
@@ -199,6 +153,7 @@ def choose(area_id: int):
         chosen = [by_id[site_id] for site_id in form.site.data]
         if chosen:
             mint_tags_for(area, chosen)
+            db.session.commit()  # the new tags stand like those of the "make tags" button, printed or not
             return labels_file(area, [site.active_tag for site in chosen], "selection", form.format.data)
         form.site.errors = [_("Tick at least one door.")]
     preset = request.args.get("tick")
@@ -227,16 +182,9 @@ def door_groups(sites: list[Site]) -> list[tuple[Area, list[tuple[str, int | Non
     ]
 
 
-def visible_tag_by_id_or_404(tag_id: int) -> Tag:
-    tag = db.session.get(Tag, tag_id)
-    if tag is None or not current_user.can_see(tag.site.building if tag.site else tag.area):
-        abort(404)
-    return tag
-
-
 @bp.get("/tags/<int:tag_id>")
 @login_required
-@require_role(*EDITING_ROLES)
+@requires(may_edit_roster)
 def label(tag_id: int):
     """One tag's label, to print alone (e.g. after a reprint)."""
     tag = visible_tag_by_id_or_404(tag_id)
@@ -245,7 +193,7 @@ def label(tag_id: int):
 
 @bp.get("/tags/<int:tag_id>/label.png")
 @login_required
-@require_role(*EDITING_ROLES)
+@requires(may_edit_roster)
 def label_image(tag_id: int):
     """The PNG of one label at 300 dpi (70 × 37 mm)."""
     tag = visible_tag_by_id_or_404(tag_id)
@@ -258,7 +206,7 @@ def label_image(tag_id: int):
 
 @bp.post("/sites/<int:site_id>/reprint")
 @login_required
-@require_role(*EDITING_ROLES)
+@requires(may_edit_roster)
 def reprint(site_id: int):
     """The door's tag was lost or torn off: a new tag replaces it; the old one stops working."""
     site = visible_site_or_404(site_id)
@@ -285,11 +233,11 @@ def bind(token: str):
         site = next((site for site in sites if site.id == form.site_id.data), None)
         try:
             if site is None:
-                raise TagRefused(_("Choose a door in the area this tag was printed for."))
+                raise TagRefused(_("Choose a door in the area this tag was printed for."), field="site_id")
             bind_tag(tag, site)
-        except TagRefused as refused:
+        except Refused as refused:
             db.session.rollback()
-            form.site_id.errors = [*form.site_id.errors, str(refused.reason)]
+            show_on_form(form, refused)
         else:
             db.session.commit()
             flash(_("Tag bound to %(door)s.", door=site.door_label), "success")

@@ -3,16 +3,18 @@
 Each change is audited in the caller's transaction; the caller commits (except `note_scan`, see there).
 """
 
+import secrets
 from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from fieldapp.audit import audit
 from fieldapp.database import utcnow
 from fieldapp.extensions import db
 from fieldapp.models import Area, Site, Tag
-from fieldapp.sites.services import mint_tag
+from fieldapp.refusals import Refused
 
 #: More blank tags than this at once is a typing mistake (10 sheets).
 MAX_BLANK = 240
@@ -20,18 +22,54 @@ MAX_BLANK = 240
 SCAN_RESOLUTION = timedelta(minutes=10)
 
 
-class TagRefused(Exception):
-    def __init__(self, reason):
-        super().__init__(str(reason))
-        self.reason = reason
+#: No 0/O, 1/I/L: a short code is read off a door in a dim stairwell and typed.
+SHORT_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+class TagRefused(Refused):
+    """The tag cannot be made or bound this way."""
+
+
+def new_short_code() -> str:
+    return "".join(secrets.choice(SHORT_CODE_ALPHABET) for _ in range(8))
+
+
+def mint_tag(area: Area, site: Site | None = None) -> Tag:
+    """A new door tag with a fresh unguessable token (96 random bits) and short code."""
+    for _attempt in range(5):
+        tag = Tag(
+            token=secrets.token_urlsafe(12),
+            short_code=new_short_code(),
+            area_id=area.id,
+            site_id=site.id if site else None,
+            bound_at=utcnow() if site else None,
+        )
+        try:
+            with db.session.begin_nested():
+                db.session.add(tag)
+            return tag
+        except IntegrityError:  # a short code collision: rare, so simply try again
+            if tag in db.session:
+                db.session.expunge(tag)
+    raise RuntimeError("could not mint a unique tag")
 
 
 def sites_under(area: Area):
     return (
         select(Site)
         .join(Area, Area.id == Site.building_id)
-        .where(Area.path.startswith(area.path, autoescape=True))
+        .where(Area.within(area))
         .order_by(Area.path, Site.unit, Site.floor, Site.room)
+    )
+
+
+def blank_tags(area: Area):
+    """A SELECT of the blank tags printed for `area` or below it, not yet bound nor retired."""
+    return (
+        select(Tag)
+        .join(Area, Area.id == Tag.area_id)
+        .where(Area.within(area), Tag.site_id.is_(None), Tag.retired_at.is_(None))
+        .order_by(Tag.id)
     )
 
 
@@ -55,11 +93,6 @@ def mint_tags_for(area: Area, sites: list[Site]) -> list[Tag]:
     return minted
 
 
-def note_print(area: Area, what: str, fmt: str, tags: list[Tag]) -> None:
-    """Labels carry addresses: downloading them is an export, kept in the audit trail like the others."""
-    audit("tags.print", area, after={"what": what, "format": fmt, "count": len(tags)})
-
-
 def reprint_tag(site: Site) -> Tag:
     """A lost or damaged tag: retire the old one (its URL now says so) and mint a new one."""
     old = site.active_tag
@@ -74,7 +107,7 @@ def reprint_tag(site: Site) -> Tag:
 def mint_blank_tags(area: Area, count: int) -> list[Tag]:
     """Tags bound to no door yet, for a grid (or building): the first scan there binds each."""
     if not 1 <= count <= MAX_BLANK:
-        raise TagRefused(_l("Print from 1 to %(max)d blank tags at a time.", max=MAX_BLANK))
+        raise TagRefused(_l("Print from 1 to %(max)d blank tags at a time.", max=MAX_BLANK), field="count")
     tags = [mint_tag(area) for _ in range(count)]
     audit("tags.mint_blank", area, after={"count": count, "codes": [tag.short_code for tag in tags]})
     return tags
@@ -88,9 +121,9 @@ def bindable_sites(tag: Tag):
 def bind_tag(tag: Tag, site: Site) -> None:
     """Stick a blank tag on a door. A tag the door had before is retired (the new one replaces it)."""
     if tag.site_id is not None or tag.retired_at is not None:
-        raise TagRefused(_l("This tag is already bound to a door."))
+        raise TagRefused(_l("This tag is already bound to a door."), field="site_id")
     if not tag.area.contains(site.building) or site.status == "moved_out":
-        raise TagRefused(_l("Choose a door in the area this tag was printed for."))
+        raise TagRefused(_l("Choose a door in the area this tag was printed for."), field="site_id")
     replaced = site.active_tag
     if replaced is not None:
         replaced.retired_at = utcnow()

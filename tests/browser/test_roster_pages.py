@@ -12,8 +12,7 @@ from sqlalchemy import select
 
 from fieldapp.extensions import db
 from fieldapp.models import Area, Site
-from fieldapp.sites.services import mint_tag
-from fieldapp.tags.services import reprint_tag
+from fieldapp.tags.services import mint_tag, reprint_tag
 from tests.browser.conftest import PHONE, log_in, phone_context
 
 pytestmark = pytest.mark.browser

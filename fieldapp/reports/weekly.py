@@ -1,4 +1,4 @@
-"""Build, publish and export reports. Published reports are frozen: their files are stored byte for byte."""
+"""The weekly report (周报): build it, publish it (its files then stored byte for byte), and its spreadsheets."""
 
 import csv
 import io
@@ -7,24 +7,25 @@ from datetime import date, timedelta
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from sqlalchemy import or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import select
 
 from fieldapp.audit import audit
 from fieldapp.extensions import db
-from fieldapp.models import LEVEL_RANK, Area, Site, Team, User, Visit, WeeklyReport, door_label
-from fieldapp.reports.xlsx import stream_xlsx
+from fieldapp.models import LEVEL_RANK, Area, User, WeeklyReport
+from fieldapp.refusals import Refused
+from fieldapp.reports.exports import BOM
 from fieldapp.tallies import child_totals_for
 
 #: The levels a weekly report ranks, below the reporting area.
 RANKED_LEVELS = ("station", "community", "grid")
-BOM = "\ufeff"  # so Excel opens a UTF-8 CSV as UTF-8
 
 
-class AlreadyPublished(Exception):
-    pass
+class AlreadyPublished(Refused):
+    def __init__(self):
+        super().__init__(_l("This week was already published; the published version stays as it was."))
 
 
 def week_bounds(day: date) -> tuple[date, date]:
@@ -45,11 +46,7 @@ def build_weekly(area: Area, week_start: date) -> dict:
     for level in RANKED_LEVELS:
         if LEVEL_RANK[level] <= LEVEL_RANK[area.level]:
             continue
-        areas = db.session.scalars(
-            select(Area)
-            .where(Area.level == level, Area.path.startswith(area.path, autoescape=True))
-            .order_by(Area.path)
-        ).all()
+        areas = db.session.scalars(select(Area).where(Area.level == level, Area.within(area)).order_by(Area.path)).all()
         if not areas:
             continue
         to_date = child_totals_for(areas, last_day=week_end)
@@ -204,133 +201,3 @@ def publish_weekly(user: User, area: Area, week_start: date) -> WeeklyReport:
     db.session.flush()
     audit("report.publish", report, after={"area_id": area.id, "week_start": week_start.isoformat()})
     return report
-
-
-VISIT_EXPORT_COLUMNS = (
-    "id",
-    "day",
-    "server_time",
-    "station",
-    "community",
-    "grid",
-    "building",
-    "door",
-    "volunteer",
-    "team",
-    "outcome",
-    "people_reached",
-    "app_installs",
-    "realname_regs",
-    "miniprogram_regs",
-    "notice_signed",
-    "receipt_collected",
-    "distance_m",
-    "accuracy_m",
-    "gps_flags",
-    "review_status",
-)
-
-
-#: Rows fetched from the database at a time by the exports (a server-side cursor on PostgreSQL).
-EXPORT_BATCH = 5_000
-
-
-def visit_export_records(area: Area, first_day: date, last_day: date):
-    """Every visit under `area` between two days as a list of VISIT_EXPORT_COLUMNS values, in id order.
-
-    Plain columns, not ORM objects: a district's million visits are read in batches and each row
-    is forgotten once written, so memory stays flat and a row costs microseconds.
-    """
-    levels = ("station", "community", "grid")
-    names = {
-        found.id: (found.level, found.name)
-        for found in db.session.scalars(
-            select(Area).where(or_(Area.path.startswith(area.path, autoescape=True), Area.id.in_(area.ancestor_ids)))
-        )
-    }
-    building = aliased(Area)
-    query = (
-        select(
-            Visit.id,
-            Visit.day,
-            Visit.server_time,
-            building.path,
-            building.name,
-            Site.unit,
-            Site.room,
-            User.display_name,
-            Team.name,
-            Visit.outcome,
-            Visit.people_reached,
-            Visit.app_installs,
-            Visit.realname_regs,
-            Visit.miniprogram_regs,
-            Visit.notice_signed,
-            Visit.receipt_collected,
-            Visit.distance_m,
-            Visit.accuracy_m,
-            Visit.gps_missing,
-            Visit.gps_inaccurate,
-            Visit.gps_far,
-            Visit.review_status,
-            Visit.undone_at,
-        )
-        .join(building, building.id == Visit.building_id)
-        .join(Site, Site.id == Visit.site_id)
-        .join(User, User.id == Visit.user_id)
-        .outerjoin(Team, Team.id == Visit.team_id)
-        .where(building.path.startswith(area.path, autoescape=True), Visit.day >= first_day, Visit.day <= last_day)
-        .order_by(Visit.id)
-        .execution_options(yield_per=EXPORT_BATCH)
-    )
-    above: dict[str, list[str]] = {}  # a building's path -> its station, community and grid names
-    for row in db.session.execute(query):
-        (visit_id, day, server_time, path, building_name, unit, room, volunteer, team, outcome, *counts) = row[:16]
-        distance, accuracy, missing, inaccurate, far, review_status, undone_at = row[16:]
-        if path not in above:
-            found = dict(names.get(int(part), ("", "")) for part in path.strip("/").split("/"))
-            above[path] = [found.get(level, "") for level in levels]
-        flags = [name for name, raised in (("missing", missing), ("inaccurate", inaccurate), ("far", far)) if raised]
-        yield [
-            visit_id,
-            day,
-            server_time.replace(microsecond=0),
-            *above[path],
-            building_name,
-            door_label(unit, room),
-            volunteer,
-            team or "",
-            outcome,
-            *(int(value) for value in counts),
-            distance,
-            accuracy,
-            " ".join(flags),
-            review_status if undone_at is None else "undone",
-        ]
-
-
-def visit_export_rows(area: Area, first_day: date, last_day: date):
-    """The visits of `visit_export_records` as CSV text, streamed a batch at a time (flat memory)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def flush():
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
-    writer.writerow(VISIT_EXPORT_COLUMNS)
-    yield BOM + flush()
-    for count, record in enumerate(visit_export_records(area, first_day, last_day), start=1):
-        record[1], record[2] = record[1].isoformat(), record[2].isoformat(timespec="seconds")
-        writer.writerow(["" if value is None else value for value in record])
-        if count % 2000 == 0:
-            yield flush()
-    yield flush()
-
-
-def visit_export_xlsx(area: Area, first_day: date, last_day: date):
-    """The visits of `visit_export_records` as an XLSX file, streamed as it is written (flat memory)."""
-    title = f"{area.name} {first_day.isoformat()}–{last_day.isoformat()}"
-    return stream_xlsx(title, VISIT_EXPORT_COLUMNS, visit_export_records(area, first_day, last_day))

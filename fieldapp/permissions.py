@@ -1,0 +1,101 @@
+"""Who may do what: the one rulebook. Routes, services and templates ask these predicates; no role
+list is written anywhere else. (What a user may *see* is their area: `access.py` looks things up
+within it.)
+
+Roles (models.ROLES): volunteer 志愿者/民警/网格员, lead 楼栋长, supervisor 派出所/社区负责人,
+admin 区反诈中心. Every predicate takes the user first; those about one visit take it second.
+"""
+
+from datetime import datetime
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+
+from fieldapp.database import utcnow
+from fieldapp.models import User, Visit
+from fieldapp.visits.rules import UNDO_WINDOW
+
+#: Keep a building's roster: add and edit doors, import rosters, print and bind door tags, correct visits.
+_ROSTER_KEEPERS = frozenset({"lead", "supervisor", "admin"})
+#: Answer for an area's figures: review the daily log, read, publish and export reports.
+_SUPERVISORS = frozenset({"supervisor", "admin"})
+#: Start the day on the walk list rather than on their area's figures.
+_FIELD_ROLES = frozenset({"volunteer", "lead"})
+
+
+def may_edit_roster(user: User) -> bool:
+    """Add, edit and mark doors moved out; import roster files; make and print door tags."""
+    return user.role in _ROSTER_KEEPERS
+
+
+def may_review(user: User) -> bool:
+    """Read the daily log and give verdicts on visits (approve, has issues, reject)."""
+    return user.role in _SUPERVISORS
+
+
+def may_read_reports(user: User) -> bool:
+    """Read the weekly report and download it, and export every visit of an area."""
+    return user.role in _SUPERVISORS
+
+
+def may_publish(user: User) -> bool:
+    """Freeze a week's report as published."""
+    return user.role in _SUPERVISORS
+
+
+def may_import_outbox(user: User) -> bool:
+    """Record the visits of a volunteer's saved outbox file (the last resort when a phone cannot send)."""
+    return user.role in _SUPERVISORS
+
+
+def may_manage_accounts(user: User) -> bool:
+    """List and create accounts inside one's area."""
+    return user.role == "admin"
+
+
+def may_issue_keys(user: User) -> bool:
+    """Issue and revoke API keys for accounts inside one's area."""
+    return user.role == "admin"
+
+
+def starts_on_walk_list(user: User) -> bool:
+    """Home is today's walk list (people at doors), not the area's figures (people at desks)."""
+    return user.role in _FIELD_ROLES
+
+
+def may_undo_visit(user: User, visit: Visit, now: datetime | None = None) -> bool:
+    """A volunteer takes back their own visit, still counted, within UNDO_WINDOW (a mis-tap at the wrong door)."""
+    now = now or utcnow()
+    return visit.user_id == user.id and visit.counts_in_tallies and now - visit.server_time <= UNDO_WINDOW
+
+
+def may_correct_visit(user: User, visit: Visit) -> bool:
+    """Leads and supervisors correct a counted visit in their area, with a reason."""
+    return user.role in _ROSTER_KEEPERS and visit.counts_in_tallies and user.can_see(visit.building)
+
+
+def may_review_visit(user: User, visit: Visit) -> bool:
+    """A supervisor's verdict on a visit in their area that was not taken back."""
+    return may_review(user) and visit.undone_at is None and user.can_see(visit.building)
+
+
+def requires(predicate):
+    """Refuse (403) a logged-in user for whom `predicate(user)` is false. Put under @login_required."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not predicate(current_user):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+#: The predicates templates may call, e.g. `{% if may_review(current_user) %}`.
+TEMPLATE_PREDICATES = {
+    name: value for name, value in dict(globals()).items() if name.startswith("may_") or name == "starts_on_walk_list"
+}

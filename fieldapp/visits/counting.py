@@ -1,0 +1,109 @@
+"""Counting a visit into the tallies, in the same transaction as the visit itself.
+
+Every visit moves one DailyTally row for its building and for each area above it, and its
+volunteer's (and team's) UserDailyTally row, so pages read sums and never count raw visits.
+The first counted talk at a household covers it (入户); the household's row is locked while
+deciding, so a concurrent undo or rejection either sees this visit or is seen by it.
+"""
+
+from functools import cache
+
+from sqlalchemy import bindparam, select, text
+
+from fieldapp.database import locked_rows
+from fieldapp.extensions import db
+from fieldapp.models import TALLY_FIELDS, DailyTally, Site, UserDailyTally, Visit
+
+
+def visit_deltas(visit: Visit, newly_covered: bool, sign: int = 1) -> dict[str, int]:
+    """What one visit adds to its building's day (sign=-1 takes it away again)."""
+    deltas = {
+        "visits": 1,
+        "talked": int(visit.outcome == "talked"),
+        "households_covered": int(newly_covered),
+        "people_reached": visit.people_reached,
+        "app_installs": visit.app_installs,
+        "realname_regs": visit.realname_regs,
+        "miniprogram_regs": visit.miniprogram_regs,
+        "notices_signed": int(visit.notice_signed),
+        "receipts_collected": int(visit.receipt_collected),
+    }
+    return {name: sign * value for name, value in deltas.items()}
+
+
+KEYS = {DailyTally: ("area_id", "day"), UserDailyTally: ("user_id", "team_id", "day")}
+
+
+@cache
+def _upsert_statement(model):
+    """One upsert per rollup table, built once: it adds every sum (no read-modify-write race).
+
+    Written as SQL text because INSERT ... ON CONFLICT DO UPDATE reads the same on SQLite and
+    PostgreSQL, and because SQLAlchemy's dialect upsert constructs are never cached: compiling them
+    on every visit cost more than running them (profiled).
+    """
+    table = model.__table__
+    keys, columns = KEYS[model], (*KEYS[model], *TALLY_FIELDS)
+    # Only our own table and column names go into the text; every value is a bound parameter.
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(':' + name for name in columns)})"  # noqa: S608
+        f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+        + ", ".join(f"{name} = {table.name}.{name} + excluded.{name}" for name in TALLY_FIELDS)
+    )
+    return text(sql).bindparams(*(bindparam(name, type_=table.c[name].type) for name in columns))
+
+
+def _upsert_sums(model, keys: list[dict], deltas: dict[str, int]) -> None:
+    """Add `deltas` to the rollup rows named by `keys`, in the given order, in one executemany."""
+    sums = {name: deltas.get(name, 0) for name in TALLY_FIELDS}
+    db.session.execute(_upsert_statement(model), [{**key, **sums} for key in keys])
+
+
+def bump_tallies(visit: Visit, deltas: dict[str, int]) -> None:
+    """Move every rollup a visit feeds: the day of its building and of each area above it,
+    and its volunteer's (and team's) day. Rows are always taken in the same (id) order."""
+    areas = [{"area_id": area_id, "day": visit.day} for area_id in sorted(visit.building.ancestor_ids)]
+    _upsert_sums(DailyTally, areas, deltas)
+    _upsert_sums(UserDailyTally, [{"user_id": visit.user_id, "team_id": visit.team_id or 0, "day": visit.day}], deltas)
+
+
+def lock_site(site_id: int) -> Site:
+    """The site row, locked until commit, so undo and correction never race a new visit's coverage."""
+    locked = locked_rows(db.session(), Site)
+    if site_id in locked:  # already ours in this transaction (recording a visit locks it twice): nobody else wrote it
+        return db.session.get(Site, site_id)
+    site = db.session.scalar(
+        select(Site).where(Site.id == site_id).with_for_update().execution_options(populate_existing=True)
+    )
+    locked.add(site_id)
+    return site
+
+
+def count_visit(visit: Visit, site: Site) -> None:
+    """Add a visit to its rollups; the first counted talk at a household covers the household."""
+    newly_covered = False
+    if visit.outcome == "talked" and site.kind == "household":
+        site = lock_site(site.id)
+        if site.covered_by_visit_id is None:
+            site.covered_by_visit_id = visit.id
+            newly_covered = True
+            db.session.flush()
+    bump_tallies(visit, visit_deltas(visit, newly_covered))
+
+
+def uncount_visit(visit: Visit, site: Site) -> None:
+    """Take a visit out of the tallies; if it covered its household, the next talk there covers it."""
+    lost_coverage = site.covered_by_visit_id == visit.id
+    bump_tallies(visit, visit_deltas(visit, lost_coverage, sign=-1))
+    if not lost_coverage:
+        return
+    successor = db.session.scalar(
+        select(Visit)
+        .where(Visit.site_id == site.id, Visit.id != visit.id, Visit.outcome == "talked", Visit.counts_in_tallies)
+        .order_by(Visit.id)
+        .limit(1)
+    )
+    site.covered_by_visit_id = successor.id if successor else None
+    if successor:
+        bump_tallies(successor, {"households_covered": 1})
+    db.session.flush()

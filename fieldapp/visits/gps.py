@@ -1,0 +1,50 @@
+"""The GPS evidence of a visit: where the phone was, measured against where the household is."""
+
+from geopy.distance import geodesic
+from sqlalchemy import func, select
+
+from fieldapp.extensions import db
+from fieldapp.models import Site, Visit
+
+#: A fix vaguer than this is flagged (a phone indoors on cell towers only).
+GPS_ACCURACY_LIMIT_M = 100
+#: A fix within this distance of the household (or within its own accuracy) is "at the door".
+GPS_NEAR_M = 50
+#: Only fixes this good teach us where a household without imported coordinates is.
+LEARNING_ACCURACY_M = 30
+
+
+def household_location(site: Site) -> tuple[float, float] | None:
+    """Where the household is: imported, else learned from earlier accurate fixes, else its building."""
+    if site.lat is not None and site.lon is not None:
+        return site.lat, site.lon
+    learned = db.session.execute(
+        select(func.avg(Visit.lat), func.avg(Visit.lon)).where(
+            Visit.site_id == site.id,
+            Visit.counts_in_tallies,
+            Visit.lat.is_not(None),
+            Visit.accuracy_m <= LEARNING_ACCURACY_M,
+            Visit.gps_far.is_(False),
+        )
+    ).one()
+    if learned[0] is not None:
+        return float(learned[0]), float(learned[1])
+    building = site.building
+    if building.lat is not None and building.lon is not None:
+        return building.lat, building.lon
+    return None
+
+
+def check_gps(visit: Visit, site: Site) -> None:
+    """Measure the fix against the household and raise the flags a supervisor will look at."""
+    if visit.lat is None or visit.lon is None:
+        visit.gps_missing, visit.distance_m = True, None
+        return
+    visit.gps_missing = False
+    visit.gps_inaccurate = visit.accuracy_m is not None and visit.accuracy_m > GPS_ACCURACY_LIMIT_M
+    home = household_location(site)
+    if home is None:
+        visit.distance_m, visit.gps_far = None, False
+        return
+    visit.distance_m = round(geodesic(home, (visit.lat, visit.lon)).meters, 1)
+    visit.gps_far = visit.distance_m > max(GPS_NEAR_M, visit.accuracy_m or 0)

@@ -1,0 +1,112 @@
+"""What may be recorded at a door: the submission, its business rules, and the ways a visit is refused."""
+
+import hashlib
+import json
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+
+from fieldapp.limits import ACCURACY_RANGE, EXTRA_PEOPLE_ALLOWED, LAT_RANGE, LON_RANGE, MAX_COUNT
+from fieldapp.models import OUTCOMES, VISIT_COUNTS, Site, Visit
+from fieldapp.refusals import Refused
+
+#: How long a volunteer may take back their own visit.
+UNDO_WINDOW = timedelta(minutes=5)
+#: What a correction may change: what happened at the door, not where or when.
+CORRECTABLE_FIELDS = (
+    "outcome",
+    "people_reached",
+    "app_installs",
+    "realname_regs",
+    "miniprogram_regs",
+    "notice_signed",
+    "receipt_collected",
+    "note",
+)
+
+
+@dataclass
+class VisitInput:
+    """What the volunteer submitted, already parsed into Python types."""
+
+    outcome: str
+    people_reached: int = 0
+    app_installs: int = 0
+    realname_regs: int = 0
+    miniprogram_regs: int = 0
+    notice_signed: bool = False
+    receipt_collected: bool = False
+    note: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    accuracy_m: float | None = None
+    #: The phone's clock when the visit was recorded (naive UTC).
+    device_time: datetime | None = None
+    #: The phone's clock when it was sent: with the server's clock, it measures how wrong the phone's is.
+    sent_time: datetime | None = None
+
+    def content_hash(self, site: Site) -> str:
+        """What identifies this submission: the same client_uuid must always come with the same hash."""
+        content = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "sent_time"}
+        content["site_id"] = site.id
+        return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
+
+
+#: What a stored visit takes from the submission as it came.
+STORED_INPUT_FIELDS = [name for name in VisitInput.__dataclass_fields__ if name != "sent_time"]
+
+
+class VisitRefused(Refused):
+    """The visit breaks a rule; `problems` says which, per field."""
+
+
+class VisitLocked(Refused):
+    """This visit can no longer be changed this way (too late to undo, not yours to correct...)."""
+
+
+class VisitConflict(Refused):
+    """This client_uuid already stored a visit with other content (another door, other figures)."""
+
+    def __init__(self, visit: Visit):
+        super().__init__(
+            {"client_uuid": _l("This client_uuid already recorded a different visit; it was not changed.")}
+        )
+        self.visit = visit
+
+
+def within(value: float, bounds: tuple[float, float]) -> bool:
+    return bounds[0] <= value <= bounds[1]
+
+
+def visit_problems(site: Site, data: VisitInput) -> dict[str, str]:
+    """Business rules a visit must meet, as {field: message in the user's language}."""
+    problems: dict[str, str] = {}
+    if data.outcome not in OUTCOMES:
+        problems["outcome"] = _l("Choose what happened at the door.")
+    for name in VISIT_COUNTS:
+        if not 0 <= getattr(data, name) <= MAX_COUNT:
+            problems[name] = _l("Enter a whole number from 0 to %(max)d.", max=MAX_COUNT)
+    if problems:
+        return problems
+    if data.outcome != "talked":
+        for name in (*VISIT_COUNTS, "notice_signed", "receipt_collected"):
+            if getattr(data, name):
+                problems[name] = _l("Only a talk can reach people or install the app; choose “Talked”.")
+        return problems
+    if data.people_reached > site.residents + EXTRA_PEOPLE_ALLOWED:
+        problems["people_reached"] = _l(
+            "More people than this household's %(residents)d residents plus %(extra)d.",
+            residents=site.residents,
+            extra=EXTRA_PEOPLE_ALLOWED,
+        )
+    for name in ("app_installs", "realname_regs", "miniprogram_regs"):
+        if getattr(data, name) > data.people_reached:
+            problems[name] = _l("Cannot be more than the people reached.")
+    if (data.lat is None) != (data.lon is None):
+        problems["lat"] = _l("The location was incomplete.")
+    elif data.lat is not None and not (within(data.lat, LAT_RANGE) and within(data.lon, LON_RANGE)):
+        problems["lat"] = _l("The location is outside the valid range.")
+    if data.accuracy_m is not None and not within(data.accuracy_m, ACCURACY_RANGE):
+        problems["lat"] = _l("The location is outside the valid range.")
+    return problems

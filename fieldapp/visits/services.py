@@ -1,0 +1,114 @@
+"""The intents of a visit's life: record it once, undo it, correct it. Callers commit (or roll back)."""
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from fieldapp.audit import audit
+from fieldapp.database import utcnow
+from fieldapp.extensions import db
+from fieldapp.models import Site, User, Visit
+from fieldapp.permissions import may_correct_visit, may_undo_visit
+from fieldapp.visits.clock import MAX_CLOCK_SKEW, clamp_seconds, clock_offset, recorded_moment, working_day
+from fieldapp.visits.counting import count_visit, lock_site, uncount_visit
+from fieldapp.visits.gps import check_gps
+from fieldapp.visits.rules import (
+    CORRECTABLE_FIELDS,
+    STORED_INPUT_FIELDS,
+    VisitConflict,
+    VisitInput,
+    VisitLocked,
+    VisitRefused,
+    visit_problems,
+)
+
+
+def stored_visit(client_uuid: str, content_hash: str) -> Visit | None:
+    """The visit this client_uuid already stored, if any; a conflict if it was stored with other content."""
+    existing = db.session.scalar(select(Visit).where(Visit.client_uuid == client_uuid))
+    if existing is not None and existing.content_hash not in (None, content_hash):
+        raise VisitConflict(existing)
+    return existing
+
+
+def record_visit(user: User, site: Site, data: VisitInput, client_uuid: str) -> tuple[Visit, bool]:
+    """Store a visit once and move the tallies with it. Returns (visit, created).
+
+    The same client_uuid sent again (a retry, a double tap, a resent outbox) with the same
+    content returns the visit already stored and changes nothing; with other content it raises
+    VisitConflict. The caller commits.
+    """
+    content_hash = data.content_hash(site)
+    existing = stored_visit(client_uuid, content_hash)
+    if existing is not None:
+        return existing, False
+    problems = visit_problems(site, data)
+    if problems:
+        raise VisitRefused(problems)
+
+    # Lock the door's row before inserting: the visit's foreign key would otherwise take a
+    # shared lock first, and two talks at one door upgrading to FOR UPDATE would deadlock.
+    site = lock_site(site.id)
+    server_time = utcnow()
+    offset = clock_offset(data.sent_time, server_time)
+    visit = Visit(
+        client_uuid=client_uuid,
+        content_hash=content_hash,
+        site_id=site.id,
+        building_id=site.building_id,
+        user_id=user.id,
+        team_id=user.team_id,
+        server_time=server_time,
+        clock_offset_s=None if offset is None else clamp_seconds(offset),
+        clock_skewed=offset is not None and abs(offset) > MAX_CLOCK_SKEW,
+        recorded_at=recorded_moment(data.device_time, server_time, offset),
+        day=working_day(data.device_time, server_time, offset),
+        **{name: getattr(data, name) for name in STORED_INPUT_FIELDS},
+    )
+    check_gps(visit, site)
+    try:
+        with db.session.begin_nested():
+            db.session.add(visit)
+    except IntegrityError:
+        # Another worker stored the same client_uuid between our check and our insert.
+        if visit in db.session:
+            db.session.expunge(visit)
+        return stored_visit(client_uuid, content_hash), False
+    count_visit(visit, site)
+    return visit, True
+
+
+def undo_visit(user: User, visit: Visit) -> None:
+    """The volunteer takes back their own visit within UNDO_WINDOW. The caller commits."""
+    if not may_undo_visit(user, visit):
+        raise VisitLocked(_l("Only your own visit can be undone, within 5 minutes."))
+    site = lock_site(visit.site_id)
+    uncount_visit(visit, site)
+    visit.undone_at = utcnow()
+    audit("visit.undo", visit, before={"undone_at": None}, after={"undone_at": visit.undone_at.isoformat()})
+
+
+def correct_visit(user: User, visit: Visit, data: VisitInput, reason: str) -> None:
+    """A lead or supervisor corrects what was recorded, with a reason; tallies move exactly. Caller commits."""
+    if not may_correct_visit(user, visit):
+        raise VisitLocked(_l("You cannot correct this visit."))
+    if not reason.strip():
+        raise VisitRefused({"reason": _l("Say why the visit is corrected.")})
+    site = lock_site(visit.site_id)
+    data.lat, data.lon, data.accuracy_m, data.device_time = visit.lat, visit.lon, visit.accuracy_m, visit.device_time
+    problems = visit_problems(site, data)
+    if problems:
+        raise VisitRefused(problems)
+    before = visit_snapshot(visit)
+    uncount_visit(visit, site)
+    for name in CORRECTABLE_FIELDS:
+        setattr(visit, name, getattr(data, name))
+    visit.corrected_at, visit.corrected_by_id, visit.correction_reason = utcnow(), user.id, reason.strip()
+    db.session.flush()
+    db.session.refresh(site)
+    count_visit(visit, site)
+    audit("visit.correct", visit, before=before, after={**visit_snapshot(visit), "reason": visit.correction_reason})
+
+
+def visit_snapshot(visit: Visit) -> dict:
+    return {name: getattr(visit, name) for name in CORRECTABLE_FIELDS}
