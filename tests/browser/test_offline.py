@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from fieldapp.extensions import db
 from fieldapp.models import User, Visit
 from tests.browser.conftest import log_in, phone_context
+from tests.test_scan import full_width
 
 pytestmark = pytest.mark.browser
 
@@ -112,6 +113,28 @@ def test_twenty_visits_offline_survive_a_reload_and_land_once(live_server, chrom
     assert sorted(stored_uuids(live_server, uuids)) == sorted(uuids)
     assert outbox_uuids(page) == []
     page.screenshot(path=screens / "outbox-sent-zh.png")
+    context.close()
+
+
+def test_a_code_typed_in_full_width_offline_opens_its_door(live_server, chromium, screens):
+    """An input method left in 全角 mode types ＡＢＣＤ－２３４５: the phone finds the door as the server does."""
+    base = live_server.base
+    context = phone_context(chromium)
+    page = context.new_page()
+    log_in(page, base)
+    door = doors_from(saved_walk_list(page, base), 3)[2]  # saving it keeps the scanner page too
+    typed = full_width(f"{door['short_code'][:4]}-{door['short_code'][4:]}".lower())
+    assert not typed.isascii()
+
+    context.set_offline(True)
+    page.goto(f"{base}/scan")
+    page.fill("#c", typed)
+    page.press("#c", "Enter")
+    page.wait_for_url(re.compile(f"/h/{re.escape(door['tag'])}$"))
+    page.wait_for_selector("[data-view=visit]:not([hidden])")
+    assert page.locator("[data-door]").inner_text() == door["door"]
+    assert page.locator("[data-unknown]").is_hidden()
+    page.screenshot(path=screens / "offline-door-by-full-width-code-zh.png")
     context.close()
 
 
