@@ -18,13 +18,26 @@ self.addEventListener("message", function (event) {
   }));
 });
 
+// A new version: the old shell goes, and so do the pages kept as last seen, made for the old scripts.
+// They are fetched again at once (there is signal: this version was just downloaded), without holding
+// up the pages meanwhile; one that is not is the offline page's until it is next opened with signal.
 self.addEventListener("activate", function (event) {
   event.waitUntil(caches.keys().then(function (names) {
-    return Promise.all(names.filter(function (name) {
-      return name.indexOf(app.cache.shell) === 0 && name !== SHELL_CACHE;
-    }).map(function (name) { return caches.delete(name); }));
+    var old = names.filter(function (name) { return name.indexOf(app.cache.shell) === 0 && name !== SHELL_CACHE; });
+    if (!old.length) return;
+    return caches.open(app.cache.pages).then(function (cache) { return cache.keys(); }).then(function (kept) {
+      return Promise.all(old.concat(app.cache.pages).map(function (name) { return caches.delete(name); })).then(function () {
+        kept.forEach(function (request) { keepAgain(request.url); });  // not waited for
+      });
+    });
   }).then(function () { return self.clients.claim(); }));
 });
+
+function keepAgain(url) {
+  fetch(url, { credentials: "same-origin", cache: "no-store" }).then(function (response) {
+    if (response.ok && !response.redirected) return caches.open(app.cache.pages).then(function (cache) { return cache.put(url, response); });
+  }).catch(function () {});
+}
 
 self.addEventListener("fetch", function (event) {
   var request = event.request, url = new URL(request.url);

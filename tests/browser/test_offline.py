@@ -138,6 +138,34 @@ def test_a_code_typed_in_full_width_offline_opens_its_door(live_server, chromium
     context.close()
 
 
+def test_a_new_version_fetches_the_kept_pages_again(live_server, chromium, monkeypatch):
+    """Pages kept as last seen name the scripts of their day; after an update they are fetched anew."""
+    base = live_server.base
+    context = phone_context(chromium)
+    page = context.new_page()
+    log_in(page, base)
+    saved_walk_list(page, base)
+    page.evaluate(
+        """url => caches.open(fieldapp.cache.pages).then(cache => cache.put(url, new Response(
+             '<!doctype html><main>made for older scripts</main>', {headers: {'Content-Type': 'text/html'}})))""",
+        f"{base}/scan",
+    )
+    monkeypatch.setattr("fieldapp.offline.routes.shell_version", lambda: "next-version")
+    page.evaluate("() => navigator.serviceWorker.getRegistration().then(registration => registration.update())")
+    kept_scanner = """() => caches.keys().then(names => names.filter(name => name.indexOf(fieldapp.cache.shell) === 0))
+        .then(shells => shells.join() === fieldapp.cache.shell + 'next-version' && caches.match('/scan'))
+        .then(hit => hit ? hit.text() : '').then(text => text.indexOf('id="c"') >= 0)"""
+    for _attempt in range(100):  # the new version installs, then fetches the kept pages again
+        if page.evaluate(kept_scanner):
+            break
+        page.wait_for_timeout(200)
+    assert page.evaluate(kept_scanner)
+    context.set_offline(True)
+    page.goto(f"{base}/scan")
+    assert page.locator("form[action$='/code'] #c").count() == 1
+    context.close()
+
+
 def test_the_outbox_lands_every_visit_once_when_30_percent_of_answers_are_lost(live_server, chromium):
     """The server stores each batch but the phone never hears back 3 times in 10: it sends again until it does."""
     base = live_server.base
