@@ -34,6 +34,14 @@ def saved_walk_list(page, base: str) -> dict:
     return page.evaluate("() => caches.match('/api/v1/walk-list').then(r => r.json())")
 
 
+def phone_with_walk_list(chromium, base: str):
+    """A phone the volunteer logged in on, with signal long enough to save the walk list."""
+    context = phone_context(chromium)
+    page = context.new_page()
+    log_in(page, base)
+    return context, page, saved_walk_list(page, base)
+
+
 def doors_from(walk: dict, count: int) -> list[dict]:
     doors = [
         {**site, "building": building["name"]}
@@ -119,10 +127,8 @@ def test_twenty_visits_offline_survive_a_reload_and_land_once(live_server, chrom
 def test_a_code_typed_in_full_width_offline_opens_its_door(live_server, chromium, screens):
     """An input method left in 全角 mode types ＡＢＣＤ－２３４５: the phone finds the door as the server does."""
     base = live_server.base
-    context = phone_context(chromium)
-    page = context.new_page()
-    log_in(page, base)
-    door = doors_from(saved_walk_list(page, base), 3)[2]  # saving it keeps the scanner page too
+    context, page, walk = phone_with_walk_list(chromium, base)  # saving it keeps the scanner page too
+    door = doors_from(walk, 3)[2]
     typed = full_width(f"{door['short_code'][:4]}-{door['short_code'][4:]}".lower())
     assert not typed.isascii()
 
@@ -141,10 +147,7 @@ def test_a_code_typed_in_full_width_offline_opens_its_door(live_server, chromium
 def test_a_new_version_fetches_the_kept_pages_again(live_server, chromium, monkeypatch):
     """Pages kept as last seen name the scripts of their day; after an update they are fetched anew."""
     base = live_server.base
-    context = phone_context(chromium)
-    page = context.new_page()
-    log_in(page, base)
-    saved_walk_list(page, base)
+    context, page, _walk = phone_with_walk_list(chromium, base)
     page.evaluate(
         """url => caches.open(fieldapp.cache.pages).then(cache => cache.put(url, new Response(
              '<!doctype html><main>made for older scripts</main>', {headers: {'Content-Type': 'text/html'}})))""",
