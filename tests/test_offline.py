@@ -98,6 +98,8 @@ def test_the_offline_page_holds_nothing_personal(world, browser):
         assert "csrf" not in page.text.lower()  # a cached page must not carry a session's token
     worker = browser.client.get("/sw.js")
     assert worker.headers["Content-Type"].startswith("text/javascript") and "/offline" in worker.text
+    # The names and addresses it shares with the pages come from one script: imported, and kept with the shell.
+    assert 'importScripts("/static/js/common.js")' in worker.text and worker.text.count('"/static/js/common.js"') == 2
     manifest = browser.client.get("/manifest.webmanifest").get_json(force=True)
     assert manifest["display"] == "standalone" and {icon["sizes"] for icon in manifest["icons"]} == {
         "192x192",

@@ -9,7 +9,15 @@ from PIL import Image, ImageDraw
 
 ROOT = Path(__file__).resolve().parents[2]
 #: The app shell: every page needs these, and the offline pages need nothing else.
-SHELL_STATIC = ("css/app.css", "vendor/htmx.min.js", "js/outbox.js", "js/visit.js", "js/offline.js", "js/scan.js")
+SHELL_STATIC = (
+    "css/app.css",
+    "vendor/htmx.min.js",
+    "js/common.js",
+    "js/outbox.js",
+    "js/visit.js",
+    "js/offline.js",
+    "js/scan.js",
+)
 #: Only for phones without a built-in QR reader; kept too, so a tag can be scanned in a basement.
 SCAN_FALLBACK_STATIC = ("vendor/jsQR.js",)
 ICON_SIZES = (192, 512)

@@ -3,7 +3,7 @@
 // /today and /areas/<id> list buildings and doors from the walk list this phone saved; /code finds a
 // typed code in it. Nothing personal is in the page itself: it all comes from this phone's own storage.
 (function () {
-  var outbox = window.fieldappOutbox, text = JSON.parse(document.getElementById("offline-text").textContent);
+  var app = window.fieldapp, outbox = window.fieldappOutbox, text = JSON.parse(document.getElementById("offline-text").textContent);
   var path = location.pathname;
 
   function show(view) {
@@ -19,7 +19,7 @@
   }
   function walkList() {
     if (!window.caches) return Promise.resolve(null);
-    return caches.match("/api/v1/walk-list").then(function (r) { return r ? r.json() : null; }).catch(function () { return null; });
+    return caches.match(app.api.walkList).then(function (r) { return r ? r.json() : null; }).catch(function () { return null; });
   }
   function findSite(list, test) {
     var found = null;
@@ -109,7 +109,7 @@
       var ul = document.querySelector("[data-buildings]");
       list.buildings.forEach(function (b) {
         var left = Math.max(0, b.resident_households - b.households_covered);
-        ul.appendChild(el("li", {}, [el("a", { href: "/areas/" + b.id }, [
+        ul.appendChild(el("li", {}, [el("a", { href: app.areaPath(b.id) }, [
           el("span", {}, [el("strong", {}, [b.name]), el("span", { "class": "where" }, [b.parent])]),
           el("span", { "class": "left" }, [text.left.replace("{n}", left)])])]));
       });
@@ -125,29 +125,29 @@
       var ul = document.querySelector("[data-rooms]");
       building.sites.forEach(function (s) {
         if (!s.tag) return;
-        ul.appendChild(el("a", { "class": s.last_outcome || "", href: "/h/" + s.tag }, [s.door]));
+        ul.appendChild(el("a", { "class": s.last_outcome || "", href: app.doorPath(s.tag) }, [s.door]));
       });
     });
   }
 
   function codeView() {
-    var code = (new URLSearchParams(location.search).get("c") || "").toUpperCase().replace(/[^0-9A-Z]/g, "");
+    var code = app.normaliseCode(new URLSearchParams(location.search).get("c"));
     walkList().then(function (list) {
       var hit = findSite(list, function (s) { return s.short_code === code; });
-      if (hit) { location.replace("/h/" + hit.site.tag); return; }
+      if (hit) { location.replace(app.doorPath(hit.site.tag)); return; }
       show("missing");
       document.querySelector("[data-view=missing] p").textContent = text.code_unknown;
     });
   }
 
-  var door = path.match(/^\/h\/([A-Za-z0-9_-]+)$/), area = path.match(/^\/areas\/(\d+)$/);
-  if (!outbox.user() && path !== "/outbox") {
+  var door = path.match(app.door), area = path.match(app.area);
+  if (!outbox.user() && path !== app.page.outbox) {
     show("missing");
     document.querySelector("[data-view=missing] p").textContent = text.not_logged_in;
   } else if (door) visitView(door[1]);
-  else if (path === "/outbox") outboxView();
-  else if (path === "/today" || path === "/") walkView();
+  else if (path === app.page.outbox) outboxView();
+  else if (path === app.page.today || path === app.page.home) walkView();
   else if (area) buildingView(parseInt(area[1], 10));
-  else if (path === "/code") codeView();
+  else if (path === app.page.code) codeView();
   else show("missing");
 })();

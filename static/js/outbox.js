@@ -5,7 +5,7 @@
 (function () {
   if (!window.indexedDB || !window.fetch || !window.Promise) return;
   var STORE = "outbox", BATCH = 50, TIMER_MS = 30000, WALK_LIST_EVERY_MS = 10 * 60 * 1000;
-  var WALK_LIST_URL = "/api/v1/walk-list", DATA_CACHE = "fieldapp-data", PAGES_CACHE = "fieldapp-pages";
+  var app = window.fieldapp;
   var dbPromise, syncing = null;
 
   function meta(name) { var m = document.querySelector("meta[name=" + name + "]"); return m ? m.content : null; }
@@ -100,7 +100,7 @@
       var user = currentUser();
       var waiting = items.filter(function (i) { return i.state === "waiting" && i.user === user; });
       if (!waiting.length || !user) return;
-      return withTimeout("/api/v1/session", { cache: "no-store" }, 15000).then(function (r) {
+      return withTimeout(app.api.session, { cache: "no-store" }, 15000).then(function (r) {
         loginNeeded = r.status === 401;
         if (!r.ok) return;
         return r.json().then(function (session) {
@@ -120,7 +120,7 @@
   function sendBatch(items, csrf) {
     var sentAt = new Date().toISOString();
     var body = JSON.stringify({ visits: items.map(function (i) { var v = {}; for (var k in i.visit) v[k] = i.visit[k]; v.sent_at = sentAt; return v; }) });
-    return withTimeout("/api/v1/visits/batch", { method: "POST", body: body,
+    return withTimeout(app.api.batch, { method: "POST", body: body,
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf } }, 30000).then(function (r) {
       if (!r.ok) throw new Error("batch " + r.status);  // a server error: keep everything, retry later
       return r.json();
@@ -160,7 +160,7 @@
   // Signed out meanwhile (the answer is the login page): keep the visit; it is sent after logging in again.
   document.addEventListener("htmx:beforeSwap", function (event) {
     var xhr = event.detail.xhr;
-    if (!xhr || !xhr.responseURL || new URL(xhr.responseURL).pathname !== "/login") return;
+    if (!xhr || !xhr.responseURL || new URL(xhr.responseURL).pathname !== app.page.login) return;
     var panel = document.getElementById("visit-panel"), form = panel && panel.querySelector("form[data-tag]");
     if (!form || !panel.contains(event.target) || !form.querySelector("[name=outcome]:checked")) return;
     event.detail.shouldSwap = false;
@@ -174,7 +174,7 @@
     var count = status ? parseInt(status.getAttribute("data-count") || "0", 10) : 0;
     if (count && !window.confirm(status.getAttribute("data-logout-warning").replace("{n}", count))) { event.preventDefault(); return; }
     localStorage.removeItem("fieldapp.walkListAt");
-    if (window.caches) { caches.delete(PAGES_CACHE); caches.delete(DATA_CACHE); }
+    if (window.caches) { caches.delete(app.cache.pages); caches.delete(app.cache.data); }
   });
 
   // Keep this user's walk list (buildings, doors, tag tokens) on the phone for scanning without signal.
@@ -185,10 +185,10 @@
       document.documentElement.setAttribute("data-walk-list", "saved");
       return;
     }
-    withTimeout(WALK_LIST_URL, { cache: "no-store" }, 30000).then(function (r) {
+    withTimeout(app.api.walkList, { cache: "no-store" }, 30000).then(function (r) {
       if (!r.ok) return;
-      return caches.open(DATA_CACHE).then(function (cache) { return cache.put(WALK_LIST_URL, r); }).then(function () {
-        return caches.open(PAGES_CACHE).then(function (cache) { return cache.addAll(["/today", "/scan"]); });
+      return caches.open(app.cache.data).then(function (cache) { return cache.put(app.api.walkList, r); }).then(function () {
+        return caches.open(app.cache.pages).then(function (cache) { return cache.addAll([app.page.today, app.page.scan]); });
       }).then(function () {
         localStorage.setItem("fieldapp.walkListAt", user + "|" + Date.now());
         document.documentElement.setAttribute("data-walk-list", "saved");
@@ -200,7 +200,7 @@
                             fromForm: fromForm, showSaved: showSaved, user: currentUser };
 
   if ("serviceWorker" in navigator && window.isSecureContext) {
-    navigator.serviceWorker.register("/sw.js").then(function () {
+    navigator.serviceWorker.register(app.worker).then(function () {
       return navigator.serviceWorker.ready;
     }).then(function (registration) {
       document.documentElement.setAttribute("data-sw", "ready");

@@ -8,7 +8,6 @@
   var video = root.querySelector("video");
   var status = document.getElementById("scan-status");
   var retry = document.getElementById("scan-retry");
-  var DOOR_PATH = /^\/h\/[A-Za-z0-9_-]{16}$/;  // /h/<token>, token_urlsafe(12)
   var INTERVAL = 150;     // ms between two looks at the camera
   var MAX_SIDE = 640;     // jsQR reads a frame scaled down to this, for slow phones
   var FOREIGN_FOR = 3000; // ms the "not our tag" message stays once that QR is out of sight
@@ -27,7 +26,7 @@
     if (!/^https?:\/\//i.test(text)) return null;  // absolute URLs only: "h/x" must not resolve against us
     var url;
     try { url = new URL(text); } catch (e) { return null; }
-    if (url.origin !== location.origin || !DOOR_PATH.test(url.pathname)) return null;
+    if (url.origin !== location.origin || !window.fieldapp.door.test(url.pathname)) return null;
     return url.origin + url.pathname;
   }
 

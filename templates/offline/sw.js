@@ -1,12 +1,8 @@
 // fieldapp's service worker (version {{ version }}). It keeps the app shell on the phone and answers
 // page loads from what it kept when there is no signal. Visits themselves wait in the page's outbox
 // (IndexedDB, see outbox.js); this worker never sends anything by itself.
-var VERSION = "{{ version }}";
-var SHELL_CACHE = "fieldapp-shell-" + VERSION, PAGES_CACHE = "fieldapp-pages", DATA_CACHE = "fieldapp-data";
-var SHELL_URL = "{{ url_for('offline.shell') }}";
-var PRECACHE = {{ precache|tojson }};
-// Pages kept as last seen, to show without signal: the walk list, a building's doors, the scanner.
-var KEEP = [/^\/today$/, /^\/areas\/\d+$/, /^\/scan$/];
+importScripts("{{ url_for('static', filename='js/common.js') }}");  // self.fieldapp: cache names, addresses
+var app = self.fieldapp, SHELL_CACHE = app.cache.shell + "{{ version }}", PRECACHE = {{ precache|tojson }};
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(SHELL_CACHE).then(function (cache) {
@@ -18,17 +14,30 @@ self.addEventListener("install", function (event) {
 self.addEventListener("message", function (event) {
   if (event.data !== "refresh-shell") return;
   event.waitUntil(caches.open(SHELL_CACHE).then(function (cache) {
-    return cache.addAll([SHELL_URL, "/outbox"].map(function (url) { return new Request(url, { cache: "reload" }); }));
+    return cache.addAll([app.page.offline, app.page.outbox].map(function (url) { return new Request(url, { cache: "reload" }); }));
   }));
 });
 
+// A new version: the old shell goes, and so do the pages kept as last seen, made for the old scripts.
+// They are fetched again at once (there is signal: this version was just downloaded), without holding
+// up the pages meanwhile; one that is not is the offline page's until it is next opened with signal.
 self.addEventListener("activate", function (event) {
   event.waitUntil(caches.keys().then(function (names) {
-    return Promise.all(names.filter(function (name) {
-      return name.indexOf("fieldapp-shell-") === 0 && name !== SHELL_CACHE;
-    }).map(function (name) { return caches.delete(name); }));
+    var old = names.filter(function (name) { return name.indexOf(app.cache.shell) === 0 && name !== SHELL_CACHE; });
+    if (!old.length) return;
+    return caches.open(app.cache.pages).then(function (cache) { return cache.keys(); }).then(function (kept) {
+      return Promise.all(old.concat(app.cache.pages).map(function (name) { return caches.delete(name); })).then(function () {
+        kept.forEach(function (request) { keepAgain(request.url); });  // not waited for
+      });
+    });
   }).then(function () { return self.clients.claim(); }));
 });
+
+function keepAgain(url) {
+  fetch(url, { credentials: "same-origin", cache: "no-store" }).then(function (response) {
+    if (response.ok && !response.redirected) return caches.open(app.cache.pages).then(function (cache) { return cache.put(url, response); });
+  }).catch(function () {});
+}
 
 self.addEventListener("fetch", function (event) {
   var request = event.request, url = new URL(request.url);
@@ -43,16 +52,16 @@ self.addEventListener("fetch", function (event) {
 // The network first, so what a volunteer sees is current; without it, the kept page or the offline page.
 function navigate(request, url) {
   return fetch(request).then(function (response) {
-    if (response.ok && !response.redirected && KEEP.some(function (re) { return re.test(url.pathname); })) {
+    if (response.ok && !response.redirected && app.kept(url.pathname)) {
       var copy = response.clone();
-      caches.open(PAGES_CACHE).then(function (cache) { cache.put(request, copy); });
+      caches.open(app.cache.pages).then(function (cache) { cache.put(request, copy); });
     }
     return response;
   }, function () {
-    return caches.open(PAGES_CACHE).then(function (cache) {
+    return caches.open(app.cache.pages).then(function (cache) {
       return cache.match(request).then(function (hit) { return hit || cache.match(request, { ignoreSearch: true }); });
     }).then(function (hit) {
-      return hit || caches.match(url.pathname === "/outbox" ? "/outbox" : SHELL_URL);
+      return hit || caches.match(url.pathname === app.page.outbox ? app.page.outbox : app.page.offline);
     });
   });
 }

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from fieldapp.extensions import db
 from fieldapp.models import User, Visit
 from tests.browser.conftest import log_in, phone_context
+from tests.test_scan import full_width
 
 pytestmark = pytest.mark.browser
 
@@ -31,6 +32,14 @@ def saved_walk_list(page, base: str) -> dict:
     page.goto(f"{base}/today")
     page.wait_for_selector("html[data-walk-list=saved]", timeout=30_000)
     return page.evaluate("() => caches.match('/api/v1/walk-list').then(r => r.json())")
+
+
+def phone_with_walk_list(chromium, base: str):
+    """A phone the volunteer logged in on, with signal long enough to save the walk list."""
+    context = phone_context(chromium)
+    page = context.new_page()
+    log_in(page, base)
+    return context, page, saved_walk_list(page, base)
 
 
 def doors_from(walk: dict, count: int) -> list[dict]:
@@ -112,6 +121,51 @@ def test_twenty_visits_offline_survive_a_reload_and_land_once(live_server, chrom
     assert sorted(stored_uuids(live_server, uuids)) == sorted(uuids)
     assert outbox_uuids(page) == []
     page.screenshot(path=screens / "outbox-sent-zh.png")
+    context.close()
+
+
+def test_a_code_typed_in_full_width_offline_opens_its_door(live_server, chromium, screens):
+    """An input method left in 全角 mode types ＡＢＣＤ－２３４５: the phone finds the door as the server does."""
+    base = live_server.base
+    context, page, walk = phone_with_walk_list(chromium, base)  # saving it keeps the scanner page too
+    door = doors_from(walk, 3)[2]
+    typed = full_width(f"{door['short_code'][:4]}-{door['short_code'][4:]}".lower())
+    assert not typed.isascii()
+
+    context.set_offline(True)
+    page.goto(f"{base}/scan")
+    page.fill("#c", typed)
+    page.press("#c", "Enter")
+    page.wait_for_url(re.compile(f"/h/{re.escape(door['tag'])}$"))
+    page.wait_for_selector("[data-view=visit]:not([hidden])")
+    assert page.locator("[data-door]").inner_text() == door["door"]
+    assert page.locator("[data-unknown]").is_hidden()
+    page.screenshot(path=screens / "offline-door-by-full-width-code-zh.png")
+    context.close()
+
+
+def test_a_new_version_fetches_the_kept_pages_again(live_server, chromium, monkeypatch):
+    """Pages kept as last seen name the scripts of their day; after an update they are fetched anew."""
+    base = live_server.base
+    context, page, _walk = phone_with_walk_list(chromium, base)
+    page.evaluate(
+        """url => caches.open(fieldapp.cache.pages).then(cache => cache.put(url, new Response(
+             '<!doctype html><main>made for older scripts</main>', {headers: {'Content-Type': 'text/html'}})))""",
+        f"{base}/scan",
+    )
+    monkeypatch.setattr("fieldapp.offline.routes.shell_version", lambda: "next-version")
+    page.evaluate("() => navigator.serviceWorker.getRegistration().then(registration => registration.update())")
+    kept_scanner = """() => caches.keys().then(names => names.filter(name => name.indexOf(fieldapp.cache.shell) === 0))
+        .then(shells => shells.join() === fieldapp.cache.shell + 'next-version' && caches.match('/scan'))
+        .then(hit => hit ? hit.text() : '').then(text => text.indexOf('id="c"') >= 0)"""
+    for _attempt in range(100):  # the new version installs, then fetches the kept pages again
+        if page.evaluate(kept_scanner):
+            break
+        page.wait_for_timeout(200)
+    assert page.evaluate(kept_scanner)
+    context.set_offline(True)
+    page.goto(f"{base}/scan")
+    assert page.locator("form[action$='/code'] #c").count() == 1
     context.close()
 
 
