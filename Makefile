@@ -11,31 +11,47 @@ export FLASK_APP := wsgi
 export FIELDAPP_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard fieldapp/translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: install run test bench bench-smoke lint translations browser wrk clean
+.PHONY: install install-dev run test bench bench-smoke lint translations browser wrk clean
 
-install: $(BIN)/.installed static/vendor/htmx.min.js static/vendor/jsQR.js $(CATALOGS)
+# Two sets: `make run` installs only what serves (requirements.txt, npm without devDependencies);
+# test, bench and lint add the development set (requirements-dev.txt, and npm's Lighthouse for the bench).
+# Each set has its own stamp, so going from `make run` to `make test` installs only what is missing,
+# and `make run` after `make test` installs nothing.
+install: $(BIN)/.runtime static/vendor/htmx.min.js static/vendor/jsQR.js $(CATALOGS)
 
-$(BIN)/.installed: requirements.txt
+install-dev: install $(BIN)/.dev node_modules/.dev
+
+$(BIN)/.runtime: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt
 	touch $@
 
-node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+$(BIN)/.dev: requirements-dev.txt $(BIN)/.runtime
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-# Libraries from npm are copied into static/vendor (ignored by git), never committed.
-static/vendor/htmx.min.js: node_modules/.installed
+# `npm ci` empties node_modules first, so each stamp lives inside it and goes with what it stands for.
+node_modules/.runtime: package.json package-lock.json
+	npm ci --omit=dev --no-audit --no-fund --loglevel=error
+	touch $@
+
+node_modules/.dev: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch node_modules/.runtime $@
+
+# Libraries from npm are copied into static/vendor (ignored by git), never committed; copied again when the
+# lock file changes, not each time `npm ci` reinstalls the same versions.
+static/vendor/htmx.min.js: package-lock.json | node_modules/.runtime
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js $@
 
 # The QR decoder for phones without BarcodeDetector; loaded only by the scan page, only when needed.
-static/vendor/jsQR.js: node_modules/.installed
+static/vendor/jsQR.js: package-lock.json | node_modules/.runtime
 	mkdir -p static/vendor
 	cp node_modules/jsqr/dist/jsQR.js $@
 
-%.mo: %.po $(BIN)/.installed
+%.mo: %.po $(BIN)/.runtime
 	$(BIN)/pybabel compile -i $< -o $@ >/dev/null
 
 run: install
@@ -55,7 +71,7 @@ browser:
 	  || { echo "Could not install Debian's chromium; browser tests will be skipped (or fail with CI=true)."; }; \
 	fi
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
@@ -68,21 +84,21 @@ wrk:
 	fi
 
 # The bench's smoke mode (tiny sizes, no timing asserted) runs with the tests so its scripts never rot.
-test: install browser wrk lint
+test: install-dev browser wrk lint
 	$(BIN)/pytest
 	BENCH_SMOKE=1 $(BIN)/python bench/run_all.py
 
 # Measurements: writes bench/results.json and the generated table in bench/README.md (~25 minutes).
-bench: install browser wrk
+bench: install-dev browser wrk
 	$(BIN)/python bench/run_all.py
 	$(BIN)/python bench/scale_tallies.py
 	$(BIN)/python bench/import_and_labels.py
 
-bench-smoke: install browser wrk
+bench-smoke: install-dev browser wrk
 	BENCH_SMOKE=1 $(BIN)/python bench/run_all.py
 
 # After changing user-facing strings: extract them and merge into the catalogs, then translate the .po.
-translations: $(BIN)/.installed
+translations: $(BIN)/.runtime
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o messages.pot . >/dev/null
 	$(BIN)/pybabel update -i messages.pot -d fieldapp/translations --width 100 --no-fuzzy-matching --ignore-obsolete
 	rm messages.pot

@@ -1,0 +1,101 @@
+"""The migrations go both ways, on SQLite and PostgreSQL alike.
+
+A fresh database upgrades to head, downgrades to base and upgrades again, and ends with exactly
+the schema the models describe (what `flask db check` checks). Each run makes a database of its own:
+the shared test databases must never be downgraded under the other tests.
+"""
+
+import os
+import re
+import uuid
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from fieldapp import create_app
+from fieldapp.extensions import db
+from tests.conftest import MIGRATIONS, app_config, unavailable
+
+#: What `file_template` in migrations/alembic.ini makes: date, time, revision id, slug.
+FILE_NAME = re.compile(r"\d{4}_\d{2}_\d{2}_\d{4}_(?P<rev>[0-9a-f]{12})_\w+\.py")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database(request, tmp_path):
+    """A database of its own, never migrated."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrations.sqlite'}"
+        return
+    base = os.environ.get("FIELDAPP_TEST_DATABASE_URL")
+    if not base:
+        unavailable("FIELDAPP_TEST_DATABASE_URL is not set")
+    base_url = make_url(base).set(drivername="postgresql+psycopg")
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    name = f"fieldapp_migrations_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as error:  # no server, no rights: report it, skip or fail
+        admin.dispose()
+        unavailable(f"PostgreSQL at {base_url.render_as_string(hide_password=True)} unavailable: {error}")
+    yield base_url.set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def schema_objects() -> dict:
+    """Tables, views, and on PostgreSQL the sequences and enum types a migration may leave behind."""
+    inspector = inspect(db.engine)
+    objects = {"tables": set(inspector.get_table_names()), "views": set(inspector.get_view_names())}
+    if db.engine.dialect.name == "postgresql":
+        objects["sequences"] = set(inspector.get_sequence_names())
+        objects["enums"] = {enum["name"] for enum in inspector.get_enums()}
+    return objects
+
+
+def differences_from_the_models() -> list:
+    with db.engine.connect() as connection:
+        return compare_metadata(MigrationContext.configure(connection), db.metadata)
+
+
+def current_revision() -> str | None:
+    with db.engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def test_a_fresh_database_upgrades_downgrades_to_nothing_and_upgrades_again(empty_database):
+    head = ScriptDirectory(MIGRATIONS).get_current_head()
+    app = create_app(app_config(empty_database))
+    with app.app_context():
+        upgrade(directory=MIGRATIONS)
+        assert current_revision() == head
+        assert differences_from_the_models() == []
+        at_head = schema_objects()
+        assert {"sites", "visits", "alembic_version"} <= at_head["tables"]
+
+        downgrade(directory=MIGRATIONS, revision="base")
+        assert current_revision() is None
+        left = schema_objects()
+        assert left["tables"] == {"alembic_version"}  # only Alembic's own bookkeeping
+        assert all(not names for kind, names in left.items() if kind != "tables"), left
+
+        upgrade(directory=MIGRATIONS)
+        assert current_revision() == head
+        assert schema_objects() == at_head
+        assert differences_from_the_models() == []
+        db.engine.dispose()
+
+
+def test_migration_files_list_in_the_order_they_apply():
+    """`ls migrations/versions` shows the initial schema first and the head last."""
+    script = ScriptDirectory(MIGRATIONS)
+    applied = [revision.revision for revision in reversed(list(script.walk_revisions()))]
+    files = sorted(name for name in os.listdir(script.versions) if name.endswith(".py"))
+    assert all(FILE_NAME.fullmatch(name) for name in files), files
+    assert [FILE_NAME.fullmatch(name)["rev"] for name in files] == applied
