@@ -24,8 +24,8 @@ def found_or_404(model, object_id: int | None):
 
 def visible_area_or_404(area_id: int | None, *levels: str) -> Area:
     """An area inside mine (of one of `levels`, when given)."""
-    area = found_or_404(Area, area_id)
-    if not current_user.can_see(area) or (levels and area.level not in levels):
+    area = _visible_or_404(Area, area_id, lambda area: area)
+    if levels and area.level not in levels:
         abort(404)
     return area
 
@@ -43,39 +43,32 @@ def visible_tag_or_404(token: str) -> Tag:
     return tag
 
 
-def visible_tag_by_id_or_404(tag_id: int) -> Tag:
-    tag = found_or_404(Tag, tag_id)
-    if not current_user.can_see(tag.place):
+def _visible_or_404(model, object_id: int, place):
+    """The row with this id, if `place(row)` (the area it belongs to) lies inside mine; else 404."""
+    row = found_or_404(model, object_id)
+    if not current_user.can_see(place(row)):
         abort(404)
-    return tag
+    return row
+
+
+def visible_tag_by_id_or_404(tag_id: int) -> Tag:
+    return _visible_or_404(Tag, tag_id, lambda tag: tag.place)
 
 
 def visible_site_or_404(site_id: int) -> Site:
-    site = found_or_404(Site, site_id)
-    if not current_user.can_see(site.building):
-        abort(404)
-    return site
+    return _visible_or_404(Site, site_id, lambda site: site.building)
 
 
 def visible_visit_or_404(visit_id: int) -> Visit:
-    visit = found_or_404(Visit, visit_id)
-    if not current_user.can_see(visit.building):
-        abort(404)
-    return visit
+    return _visible_or_404(Visit, visit_id, lambda visit: visit.building)
 
 
 def visible_user_or_404(user_id: int) -> User:
-    user = found_or_404(User, user_id)
-    if not current_user.can_see(user.area):
-        abort(404)
-    return user
+    return _visible_or_404(User, user_id, lambda user: user.area)
 
 
 def visible_api_token_or_404(token_id: int) -> ApiToken:
-    token = found_or_404(ApiToken, token_id)
-    if not current_user.can_see(token.user.area):
-        abort(404)
-    return token
+    return _visible_or_404(ApiToken, token_id, lambda token: token.user.area)
 
 
 def visible_sites():

@@ -11,6 +11,13 @@ EXTRA_PEOPLE_ALLOWED = 20
 
 #: People living at one door, as a roster says: more is a typing mistake.
 MAX_RESIDENTS = 99
+#: A door's unit (单元) and room (室 / 门牌), as the columns hold them.
+UNIT_MAX = 20
+ROOM_MAX = 40
+#: Floors from the deepest basement to the tallest tower, as (lowest, highest).
+FLOOR_RANGE = (-9, 300)
+#: A station's, community's, grid's or building's name.
+AREA_NAME_MAX = 100
 
 #: A note on a visit, a correction's reason, a review comment: a few sentences.
 NOTE_MAX = 500

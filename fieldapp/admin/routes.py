@@ -17,9 +17,9 @@ from fieldapp.admin.forms import ApiTokenForm, UserForm
 from fieldapp.admin.services import create_user
 from fieldapp.api.tokens import issue_token, revoke_token
 from fieldapp.extensions import db
+from fieldapp.forms import REFUSED, form_page, save
 from fieldapp.models import ApiToken, Area, User
 from fieldapp.permissions import may_issue_keys, may_manage_accounts, requires
-from fieldapp.refusals import Refused, show_on_form
 
 LEVEL_INDENT = "\u3000"  # a full-width space per level keeps the area list readable as a tree
 
@@ -47,19 +47,11 @@ def new_user():
     if form.validate_on_submit():
         area = next(area for area in areas if area.id == form.area_id.data)
         team = next((team for team in teams if team.id == form.team_id.data), None)
-        try:
-            user = create_user(
-                form.username.data, form.password.data, form.display_name.data, form.role.data, area, team
-            )
-        except Refused as refused:
-            db.session.rollback()
-            show_on_form(form, refused)
-        else:
-            db.session.commit()
+        fields = (form.username.data, form.password.data, form.display_name.data, form.role.data, area, team)
+        if (user := save(form, lambda: create_user(*fields))) is not REFUSED:
             flash(_("Account %(username)s created.", username=user.username), "success")
             return redirect(url_for("admin.users"), code=303)
-    status = 422 if form.is_submitted() else 200
-    return render_template("admin/new_user.html", form=form), status
+    return form_page("admin/new_user.html", form)
 
 
 @bp.route("/users/<int:user_id>/tokens", methods=["GET", "POST"])

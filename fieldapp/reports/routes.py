@@ -2,7 +2,7 @@
 
 from datetime import date, timedelta
 
-from flask import Response, abort, flash, redirect, render_template, request, stream_with_context, url_for
+from flask import Response, abort, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -10,16 +10,25 @@ from sqlalchemy import select
 from fieldapp.access import visible_area_or_404
 from fieldapp.audit import audit_download
 from fieldapp.extensions import db
-from fieldapp.forms import ConfirmForm
+from fieldapp.forms import ConfirmForm, save_or_flash
 from fieldapp.models import WeeklyReport
 from fieldapp.permissions import may_publish, may_read_reports, requires
-from fieldapp.refusals import Refused
 from fieldapp.reports import bp
 from fieldapp.reports.exports import visit_export_rows, visit_export_xlsx
 from fieldapp.reports.weekly import build_weekly, publish_weekly, week_bounds, weekly_csv, weekly_xlsx
 from fieldapp.visits.clock import local_today
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def download(content, filename: str) -> Response:
+    """A spreadsheet (XLSX, or CSV in UTF-8 for Excel) as an attachment; `content` may be a stream."""
+    kind = filename.rsplit(".", 1)[1]
+    return Response(
+        content,
+        mimetype=XLSX if kind == "xlsx" else "text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 def requested_week() -> date:
@@ -69,24 +78,16 @@ def publish():
         week_start = week_bounds(date.fromisoformat(request.form.get("week", "")))[0]
     except ValueError:
         abort(400)
-    try:
-        publish_weekly(current_user, area, week_start)
-    except Refused as refused:
-        db.session.rollback()
-        flash(refused.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Published. Later corrections will not change this report."), "success")
+    published_now = _("Published. Later corrections will not change this report.")
+    save_or_flash(lambda: publish_weekly(current_user, area, week_start), published_now)
     return redirect(url_for("reports.weekly", area=area.id, week=week_start.isoformat()), code=303)
 
 
-@bp.get("/weekly.<kind>")
+@bp.get("/weekly.<any(xlsx, csv):kind>")
 @login_required
 @requires(may_read_reports)
 def weekly_file(kind: str):
     """The week as XLSX or CSV: the stored bytes once published, else built now."""
-    if kind not in ("xlsx", "csv"):
-        abort(404)
     area = visible_area_or_404(request.args.get("area", current_user.area_id, type=int))
     week_start = requested_week()
     report = published(area.id, week_start)
@@ -100,21 +101,14 @@ def weekly_file(kind: str):
         area,
         after={"report": f"weekly.{kind}", "week_start": week_start.isoformat(), "published": report is not None},
     )
-    filename = f"weekly-{area.id}-{week_start.isoformat()}.{kind}"
-    return Response(
-        content,
-        mimetype=XLSX if kind == "xlsx" else "text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return download(content, f"weekly-{area.id}-{week_start.isoformat()}.{kind}")
 
 
-@bp.get("/visits.<kind>")
+@bp.get("/visits.<any(csv, xlsx):kind>")
 @login_required
 @requires(may_read_reports)
 def visits_file(kind: str):
     """Every visit of an area over a period as CSV or XLSX, streamed: a million rows never sit in memory."""
-    if kind not in ("csv", "xlsx"):
-        abort(404)
     area = visible_area_or_404(request.args.get("area", current_user.area_id, type=int))
     try:
         first_day = date.fromisoformat(request.args.get("from", "2000-01-01"))
@@ -123,10 +117,7 @@ def visits_file(kind: str):
         abort(400)
     after = {"from": first_day.isoformat(), "to": last_day.isoformat(), "format": kind}
     audit_download("visits.export", area, after=after)
-    filename = f"visits-{area.id}-{first_day.isoformat()}-{last_day.isoformat()}.{kind}"
     rows = (visit_export_xlsx if kind == "xlsx" else visit_export_rows)(area, first_day, last_day)
-    return Response(
-        stream_with_context(rows),
-        mimetype=XLSX if kind == "xlsx" else "text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    return download(
+        stream_with_context(rows), f"visits-{area.id}-{first_day.isoformat()}-{last_day.isoformat()}.{kind}"
     )

@@ -7,20 +7,24 @@ from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 from fieldapp import labels
-from fieldapp.limits import MAX_RESIDENTS
+from fieldapp.limits import FLOOR_RANGE, MAX_RESIDENTS, ROOM_MAX, UNIT_MAX
 from fieldapp.roster.services import SiteInput
+
+FLOOR_MESSAGE = _l("Enter a floor from %(low)d to %(high)d.", low=FLOOR_RANGE[0], high=FLOOR_RANGE[1])
 
 
 class SiteForm(FlaskForm):
     """A door of the building: where it is, who lives there, whether they still do."""
 
-    unit = StringField(_l("Unit (单元)"), validators=[Optional(), Length(max=20)])
+    unit = StringField(_l("Unit (单元)"), validators=[Optional(), Length(max=UNIT_MAX)])
     floor = IntegerField(
         _l("Floor"),
-        validators=[Optional(), NumberRange(-9, 300, message=_l("Enter a floor from -9 to 300."))],
+        validators=[Optional(), NumberRange(*FLOOR_RANGE, message=FLOOR_MESSAGE)],
         render_kw={"inputmode": "numeric"},
     )
-    room = StringField(_l("Room"), validators=[InputRequired(message=_l("Enter the room number.")), Length(max=40)])
+    room = StringField(
+        _l("Room"), validators=[InputRequired(message=_l("Enter the room number.")), Length(max=ROOM_MAX)]
+    )
     residents = IntegerField(
         _l("Residents"),
         default=1,

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from fieldapp.extensions import db
-from fieldapp.limits import MAX_RESIDENTS
+from fieldapp.limits import AREA_NAME_MAX, FLOOR_RANGE, LAT_RANGE, LON_RANGE, MAX_RESIDENTS, ROOM_MAX, UNIT_MAX
 from fieldapp.models import Area, Site, User
 from fieldapp.roster.files import COLUMNS, REQUIRED, read_rows
 
@@ -77,27 +77,40 @@ def row_values(values: dict[str, str]) -> tuple[dict, list[str]]:
             problems.append(_l("%(column)s is empty.", column=label))
     out["unit"] = values.get("unit", "").removesuffix("单元")
     out["room"] = values.get("room", "").removesuffix("室")
-    if len(out["unit"]) > 20 or len(out["room"]) > 40:
+    if len(out["unit"]) > UNIT_MAX or len(out["room"]) > ROOM_MAX:
         problems.append(_l("Unit or room is too long."))
     for key in ("station", "community", "grid", "building"):
-        if len(values.get(key, "")) > 100:
-            problems.append(_l("An area name is longer than 100 characters."))
+        if len(values.get(key, "")) > AREA_NAME_MAX:
+            problems.append(_l("An area name is longer than %(max)d characters.", max=AREA_NAME_MAX))
     if values.get("floor"):
         try:
-            out["floor"] = parse_int(values["floor"].upper(), -9, 300, suffixes="F楼层")
+            out["floor"] = parse_int(values["floor"].upper(), *FLOOR_RANGE, suffixes="F楼层")
         except ValueError:
-            problems.append(_l("Floor “%(value)s” is not a whole number from -9 to 300.", value=values["floor"]))
+            problems.append(
+                _l(
+                    "Floor “%(value)s” is not a whole number from %(low)d to %(high)d.",
+                    value=values["floor"],
+                    low=FLOOR_RANGE[0],
+                    high=FLOOR_RANGE[1],
+                )
+            )
     if values.get("residents"):
         try:
             out["residents"] = parse_int(values["residents"], 0, MAX_RESIDENTS, suffixes="人")
         except ValueError:
-            problems.append(_l("Residents “%(value)s” is not a whole number from 0 to 99.", value=values["residents"]))
+            problems.append(
+                _l(
+                    "Residents “%(value)s” is not a whole number from 0 to %(max)d.",
+                    value=values["residents"],
+                    max=MAX_RESIDENTS,
+                )
+            )
     if values.get("kind"):
         kind = KINDS.get(values["kind"].lower())
         if kind is None:
             problems.append(_l("Unknown kind “%(value)s” (住户, 商户, 企业 or 学校).", value=values["kind"]))
         out["kind"] = kind
-    for key, (low, high) in (("lat", (-90, 90)), ("lon", (-180, 180))):
+    for key, (low, high) in (("lat", LAT_RANGE), ("lon", LON_RANGE)):
         if values.get(key):
             try:
                 out[key] = parse_float(values[key], low, high)

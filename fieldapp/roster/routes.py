@@ -10,11 +10,11 @@ from sqlalchemy.orm import selectinload
 
 from fieldapp.access import visible_area_or_404, visible_site_or_404
 from fieldapp.extensions import db
-from fieldapp.forms import ConfirmForm
+from fieldapp.forms import REFUSED, ConfirmForm, form_page, save
 from fieldapp.htmx import render
 from fieldapp.models import Area, Site
 from fieldapp.permissions import may_edit_roster, requires
-from fieldapp.refusals import Refused, show_on_form
+from fieldapp.refusals import show_on_form
 from fieldapp.roster import bp, jobs
 from fieldapp.roster.files import RosterFileError, template_csv, template_xlsx
 from fieldapp.roster.forms import ImportForm, SiteForm
@@ -64,18 +64,10 @@ def new_site(building_id: int):
     """Add a door the roster lacks, e.g. a family that just moved in."""
     building = visible_area_or_404(building_id, "building")
     form = SiteForm()
-    if form.validate_on_submit():
-        try:
-            site = add_site(building, form.to_input())
-        except Refused as refused:
-            db.session.rollback()
-            show_on_form(form, refused)
-        else:
-            db.session.commit()
-            flash(_("Added %(door)s.", door=site.door_label), "success")
-            return redirect(url_for("roster.show", building_id=building.id), code=303)
-    status = 422 if form.is_submitted() else 200
-    return render_template("roster/site_form.html", form=form, building=building, site=None), status
+    if form.validate_on_submit() and (site := save(form, lambda: add_site(building, form.to_input()))) is not REFUSED:
+        flash(_("Added %(door)s.", door=site.door_label), "success")
+        return redirect(url_for("roster.show", building_id=building.id), code=303)
+    return form_page("roster/site_form.html", form, building=building, site=None)
 
 
 @bp.route("/sites/<int:site_id>/edit", methods=["GET", "POST"])
@@ -85,18 +77,10 @@ def edit_site(site_id: int):
     """Correct a door's facts: unit, floor, room, residents, status, phone."""
     site = visible_site_or_404(site_id)
     form = SiteForm(obj=site if request.method == "GET" else None)
-    if form.validate_on_submit():
-        try:
-            changed = update_site(site, form.to_input())
-        except Refused as refused:
-            db.session.rollback()
-            show_on_form(form, refused)
-        else:
-            db.session.commit()
-            flash(_("Saved %(door)s.", door=site.door_label) if changed else _("Nothing changed."), "success")
-            return redirect(url_for("roster.show", building_id=site.building_id), code=303)
-    status = 422 if form.is_submitted() else 200
-    return render_template("roster/site_form.html", form=form, building=site.building, site=site), status
+    if form.validate_on_submit() and (changed := save(form, lambda: update_site(site, form.to_input()))) is not REFUSED:
+        flash(_("Saved %(door)s.", door=site.door_label) if changed else _("Nothing changed."), "success")
+        return redirect(url_for("roster.show", building_id=site.building_id), code=303)
+    return form_page("roster/site_form.html", form, building=site.building, site=site)
 
 
 @bp.post("/sites/<int:site_id>/moved-out")

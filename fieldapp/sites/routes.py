@@ -12,6 +12,7 @@ from fieldapp.access import visible_tag_or_404, visible_visit_or_404
 from fieldapp.contacts import retired_tag_page
 from fieldapp.database import commit_keeping_loaded
 from fieldapp.extensions import db
+from fieldapp.forms import REFUSED, form_page, save, save_or_flash
 from fieldapp.htmx import is_htmx, render
 from fieldapp.models import Area, Site, Tag, Visit
 from fieldapp.permissions import may_correct_visit
@@ -140,14 +141,7 @@ def visit_and_door_or_404(visit_id: int) -> tuple[Visit, Tag]:
 def undo(visit_id: int):
     """Take back my own visit within 5 minutes (a mis-tap at the wrong door)."""
     visit, tag = visit_and_door_or_404(visit_id)
-    try:
-        undo_visit(current_user, visit)
-    except Refused as refused:
-        db.session.rollback()
-        flash(refused.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Visit undone; it no longer counts."), "success")
+    save_or_flash(lambda: undo_visit(current_user, visit), _("Visit undone; it no longer counts."))
     return redirect(url_for("sites.household", token=tag.token), code=303)
 
 
@@ -159,15 +153,8 @@ def correct(visit_id: int):
     if not may_correct_visit(current_user, visit):
         abort(403)
     form = CorrectionForm(obj=visit if request.method == "GET" else None)
-    if form.validate_on_submit():
-        try:
-            correct_visit(current_user, visit, form.to_input(), form.reason.data)
-        except Refused as refused:
-            db.session.rollback()
-            show_on_form(form, refused)
-        else:
-            db.session.commit()
-            flash(_("Visit corrected."), "success")
-            return redirect(url_for("sites.household", token=tag.token), code=303)
-    status = 422 if form.is_submitted() else 200
-    return render_template("sites/correct.html", form=form, visit=visit, site=visit.site, tag=tag), status
+    write = lambda: correct_visit(current_user, visit, form.to_input(), form.reason.data)  # noqa: E731
+    if form.validate_on_submit() and save(form, write) is not REFUSED:
+        flash(_("Visit corrected."), "success")
+        return redirect(url_for("sites.household", token=tag.token), code=303)
+    return form_page("sites/correct.html", form, visit=visit, site=visit.site, tag=tag)

@@ -11,14 +11,13 @@ from fieldapp.access import visible_area_or_404, visible_site_or_404, visible_ta
 from fieldapp.audit import audit_download
 from fieldapp.contacts import retired_tag_page
 from fieldapp.extensions import db
+from fieldapp.forms import REFUSED, form_page, save
 from fieldapp.models import Area, Site, Tag
 from fieldapp.permissions import may_edit_roster, requires
-from fieldapp.refusals import Refused, show_on_form
 from fieldapp.tags import bp
 from fieldapp.tags.forms import BindForm, BlankTagsForm, ChooseForm
 from fieldapp.tags.labels import labels_for
 from fieldapp.tags.services import (
-    TagRefused,
     bind_tag,
     bindable_sites,
     blank_tags,
@@ -231,20 +230,11 @@ def bind(token: str):
     form.site_id.choices = bind_choices(sites)
     if form.validate_on_submit():
         site = next((site for site in sites if site.id == form.site_id.data), None)
-        try:
-            if site is None:
-                raise TagRefused(_("Choose a door in the area this tag was printed for."), field="site_id")
-            bind_tag(tag, site)
-        except Refused as refused:
-            db.session.rollback()
-            show_on_form(form, refused)
-        else:
-            db.session.commit()
+        if save(form, lambda: bind_tag(tag, site)) is not REFUSED:
             flash(_("Tag bound to %(door)s.", door=site.door_label), "success")
             return redirect(url_for("sites.household", token=token), code=303)
-    status = 422 if form.is_submitted() else 200
     untagged = sum(1 for site in sites if site.active_tag is None)
-    return render_template("tags/bind.html", tag=tag, form=form, untagged=untagged), status
+    return form_page("tags/bind.html", form, tag=tag, untagged=untagged)
 
 
 def bind_choices(sites: list[Site]) -> dict:

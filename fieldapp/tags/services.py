@@ -118,11 +118,11 @@ def bindable_sites(tag: Tag):
     return sites_under(tag.area).where(Site.status != "moved_out")
 
 
-def bind_tag(tag: Tag, site: Site) -> None:
-    """Stick a blank tag on a door. A tag the door had before is retired (the new one replaces it)."""
+def bind_tag(tag: Tag, site: Site | None) -> None:
+    """Stick a blank tag on a door (None: no door was chosen). A tag the door had before is retired."""
     if tag.site_id is not None or tag.retired_at is not None:
         raise TagRefused(_l("This tag is already bound to a door."), field="site_id")
-    if not tag.area.contains(site.building) or site.status == "moved_out":
+    if site is None or not tag.area.contains(site.building) or site.status == "moved_out":
         raise TagRefused(_l("Choose a door in the area this tag was printed for."), field="site_id")
     replaced = site.active_tag
     if replaced is not None:
