@@ -23,7 +23,8 @@ from flask_migrate import upgrade
 from fieldapp import create_app
 from fieldapp.areas.services import add_area
 from fieldapp.extensions import db
-from fieldapp.roster.imports import COLUMNS, plan_import
+from fieldapp.roster.files import COLUMNS
+from fieldapp.roster.imports import plan_import
 from fieldapp.roster.services import apply_import
 from fieldapp.tags.sheet import Label, labels_zip, sheet_pdf
 

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from fieldapp.extensions import db
 from fieldapp.models import AuditEvent, Site
 from fieldapp.roster import jobs
-from fieldapp.roster.imports import COLUMNS, plan_import
+from fieldapp.roster.files import COLUMNS
+from fieldapp.roster.imports import plan_import
 from fieldapp.roster.services import apply_import
 from fieldapp.tallies import area_totals
 from fieldapp.visits.rules import VisitInput

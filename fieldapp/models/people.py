@@ -76,10 +76,6 @@ class User(UserMixin, db.Model):
     def can_see(self, area: Area) -> bool:
         return self.area.contains(area)
 
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "admin"
-
 
 class ApiToken(db.Model):
     """A key for the JSON API, issued to one user by an admin and revocable by one.
