@@ -34,8 +34,15 @@ def ref(model: type[BaseModel]) -> dict:
 
 def query(model: type[rq.Request]) -> list[dict]:
     """A query model's fields as OpenAPI parameters (the model refuses any other, as the route does)."""
-    schema = model.model_json_schema(schema_generator=WithoutTitles)
-    return [{"name": name, "in": "query", "schema": field} for name, field in schema["properties"].items()]
+    parameters = []
+    for name, field in model.model_json_schema(schema_generator=WithoutTitles)["properties"].items():
+        description = field.pop("description", None)
+        if field.get("default", 0) is None:
+            del field["default"]  # "not given", not a null a client could send
+        parameters.append({"name": name, "in": "query", "schema": field})
+        if description:
+            parameters[-1]["description"] = description
+    return parameters
 
 
 def body(model: type[rq.Request]) -> dict:

@@ -38,7 +38,10 @@ from fieldapp.limits import (
     WALK_LIST_DEFAULT,
     WALK_LIST_LIMIT,
 )
-from fieldapp.models import OUTCOMES
+from fieldapp.models import OUTCOMES, VISIT_COUNTS
+
+#: What a visit records besides its counts; like them, only a talk may set them.
+FLAGS = ("notice_signed", "receipt_collected")
 
 
 class Says:
@@ -107,11 +110,26 @@ class Request(BaseModel):
 class VisitIn(Request):
     """One visit, as the phone recorded it.
 
-    Besides the limits below, a visit is refused (422, a message on the field) when: a count is
-    above 0 but the outcome is not `talked`; `app_installs`, `realname_regs` or `miniprogram_regs`
-    exceeds `people_reached`; `people_reached` exceeds the door's registered residents plus
-    EXTRA_PEOPLE_ALLOWED; only one of `lat` and `lon` is given; the tag is not yet on a door.
+    Only a talk (outcome `talked`) may count people, installs or a signed notice or receipt: stated
+    below as `anyOf`. Rules JSON Schema cannot state, each refused with 422 and a message on its field:
+    `app_installs`, `realname_regs` and `miniprogram_regs` at most `people_reached`; `people_reached`
+    at most the door's registered residents plus a few (see its description); `lat` and `lon` given
+    together or not at all; a tag not yet on a door.
     """
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "anyOf": [
+                {"properties": {"outcome": {"const": "talked"}}},
+                {
+                    "properties": {
+                        name: {"const": 0 if name in VISIT_COUNTS else False} for name in (*VISIT_COUNTS, *FLAGS)
+                    }
+                },
+            ]
+        },
+    )
 
     client_uuid: Annotated[
         UUID,
@@ -171,8 +189,8 @@ class VisitBatchIn(Request):
 class WalkListQuery(Request):
     limit: Annotated[
         int,
+        Field(ge=1, le=WALK_LIST_LIMIT),  # before the validator, or the limits miss the JSON Schema
         BeforeValidator(whole_number),
-        Field(ge=1, le=WALK_LIST_LIMIT),
         Says(f"1–{WALK_LIST_LIMIT}"),
     ] = WALK_LIST_DEFAULT
 
