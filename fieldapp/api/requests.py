@@ -183,7 +183,7 @@ class VisitIn(Request):
 
 
 class VisitBatchIn(Request):
-    """Up to BATCH_LIMIT visits, e.g. a phone's outbox."""
+    """A phone's outbox, or any list of visits: each settled on its own, in order."""
 
     # Each visit is checked on its own (as a VisitIn), so that one bad visit does not hold back the
     # others: its result says why. Here each need only be a JSON object.
@@ -233,6 +233,7 @@ def problems(error: ValidationError, model: type[Request]) -> dict[str, str]:
             name, message = detail["loc"][0], _l("Unknown field.")
         else:
             name = detail["loc"][0]
-            message = next(m for m in aliases[name].metadata if isinstance(m, Says)).message
+            says = [m.message for m in aliases[name].metadata if isinstance(m, Says)]
+            message = says[0] if says else _l("Some fields are not valid; nothing was stored.")
         found.setdefault(str(name), str(message))
     return found
