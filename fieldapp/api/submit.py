@@ -2,12 +2,14 @@
 
 from flask_babel import gettext as _
 from flask_login import current_user
+from pydantic import ValidationError
 from sqlalchemy import select
 
-from fieldapp.api.schemas import Invalid, parse_visit, visit_json
+from fieldapp.api.requests import VisitIn, problems
+from fieldapp.api.responses import Conflict, Error, Invalid, Recorded, VisitOut
 from fieldapp.extensions import db
 from fieldapp.models import Tag, User
-from fieldapp.visits.rules import VisitConflict, VisitRefused
+from fieldapp.visits.rules import VisitConflict, VisitInput, VisitRefused
 from fieldapp.visits.services import record_visit
 
 
@@ -18,38 +20,40 @@ def submit(payload, recorder: User) -> tuple[int, dict]:
     supervisor imports. The door must lie in both their areas.
     """
     try:
-        client_uuid, token, data = parse_visit(payload)
-    except Invalid as invalid:
-        return 422, invalid_body(invalid.fields)
-    tag = db.session.scalar(select(Tag).where(Tag.token == token))
+        sent = VisitIn.model_validate(payload)
+    except ValidationError as error:
+        return 422, invalid_body(problems(error, VisitIn))
+    tag = db.session.scalar(select(Tag).where(Tag.token == sent.tag))
     area = tag.place if tag else None
     if area is None or not current_user.can_see(area) or not recorder.can_see(area):
-        return 404, {"error": "not_found", "message": _("No such door tag in your area.")}
+        return 404, Error(error="not_found", message=_("No such door tag in your area.")).body()
     if tag.site is None:
         return 422, invalid_body({"tag": _("This tag is not on a door yet: scan it and choose the room first.")})
     # A visit on a tag retired since the phone saved it still happened at that door: it is kept.
     try:
-        visit, created = record_visit(recorder, tag.site, data, client_uuid)
+        visit, created = record_visit(recorder, tag.site, visit_input(sent), str(sent.client_uuid))
     except VisitRefused as refused:
         db.session.rollback()
         return 422, invalid_body(refused.problems)
     except VisitConflict as conflict:
         db.session.rollback()
         stored = conflict.visit
-        body = {
-            "error": "conflict",
-            "message": _("This client_uuid already recorded a different visit; it was not changed."),
-        }
+        body = Conflict(
+            error="conflict", message=_("This client_uuid already recorded a different visit; it was not changed.")
+        )
         if current_user.can_see(stored.building):
-            body["visit"] = visit_json(stored)
-        return 409, body
+            body.visit = VisitOut.model_validate(stored)
+        return 409, body.body()
     db.session.commit()
-    return (201 if created else 200), {"created": created, "visit": visit_json(visit)}
+    return (201 if created else 200), Recorded(created=created, visit=VisitOut.model_validate(visit)).body()
+
+
+def visit_input(sent: VisitIn) -> VisitInput:
+    """What the visit services take: the request without its envelope (uuid, tag), sent_at renamed."""
+    values = sent.model_dump(exclude={"client_uuid", "tag", "sent_at"})
+    return VisitInput(**values, sent_time=sent.sent_at)
 
 
 def invalid_body(fields: dict) -> dict:
-    return {
-        "error": "invalid",
-        "message": _("Some fields are not valid; nothing was stored."),
-        "fields": {name: str(message) for name, message in fields.items()},
-    }
+    message = _("Some fields are not valid; nothing was stored.")
+    return Invalid(error="invalid", message=message, fields={name: str(text) for name, text in fields.items()}).body()

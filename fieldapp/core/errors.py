@@ -1,9 +1,9 @@
 """Error pages in the user's language. No stack trace ever reaches a user."""
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from fieldapp.extensions import db
 
@@ -62,7 +62,11 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code and error.code < 400:
             return error
-        return render_error(error.code or 500)
+        response = make_response(render_error(error.code or 500))
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            # RFC 9110 requires a 405 to say which methods the resource does take (found by schemathesis).
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
