@@ -4,6 +4,7 @@ from fieldapp.models.areas import LEVEL_RANK, LEVELS, Area, Target
 from fieldapp.models.audit import AuditEvent
 from fieldapp.models.people import ROLES, ApiToken, Team, User, team_areas
 from fieldapp.models.reports import WeeklyReport
+from fieldapp.models.settings import Setting
 from fieldapp.models.sites import RESIDENT_STATUSES, SITE_KINDS, SITE_STATUSES, Site, Tag, door_label, mask_phone
 from fieldapp.models.visits import (
     DISPUTED_STATUSES,
@@ -30,6 +31,7 @@ __all__ = [
     "Area",
     "AuditEvent",
     "DailyTally",
+    "Setting",
     "Site",
     "Tag",
     "Target",

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, String, Table
+from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -57,6 +57,9 @@ class User(UserMixin, db.Model):
     #: Inactive users cannot log in; their past visits stay.
     is_active_account: Mapped[bool] = mapped_column("active", Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Raised by logging out and by a password change: every session and remember-me cookie made
+    #: before carries the old number and opens nothing any more.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     area: Mapped[Area] = relationship()
     team: Mapped[Team | None] = relationship(back_populates="members")
@@ -84,6 +87,7 @@ class ApiToken(db.Model):
     """
 
     __tablename__ = "api_tokens"
+    __table_args__ = (CheckConstraint("scope IN ('read', 'visits')", name="scope"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -96,6 +100,10 @@ class ApiToken(db.Model):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    #: After this the key opens nothing (NULL only for keys issued before keys expired).
+    expires_at: Mapped[datetime | None]
+    #: What the key may do: "read" (walk list, tallies) or "visits" (read, and record visits).
+    scope: Mapped[str] = mapped_column(String(16), default="visits", server_default="visits")
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])

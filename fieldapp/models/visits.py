@@ -119,6 +119,8 @@ class Visit(db.Model):
     review_comment: Mapped[str | None] = mapped_column(Text)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None]
+    #: The supervisor who recorded this visit from a volunteer's saved outbox file (NULL: sent by the phone).
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     site: Mapped[Site] = relationship(foreign_keys=[site_id])
     building: Mapped[Area] = relationship()
@@ -126,6 +128,7 @@ class Visit(db.Model):
     team: Mapped[Team | None] = relationship()
     corrected_by: Mapped[User | None] = relationship(foreign_keys=[corrected_by_id])
     reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
+    imported_by: Mapped[User | None] = relationship(foreign_keys=[imported_by_id])
 
     @hybrid_property
     def counts_in_tallies(self) -> bool:
