@@ -56,6 +56,25 @@ class LiveServer:
             ]
 
 
+def buffered(app):
+    """Each response read whole and its file closed before a byte is sent.
+
+    Werkzeug's test server skips closing a static file whose download the browser abandoned (a favicon
+    request cut short by the next page): the open file then surfaces as a ResourceWarning in whichever
+    test runs at that moment. Pages here are small; buffering changes nothing else they see.
+    """
+
+    def wsgi(environ, start_response):
+        result = app(environ, start_response)
+        try:
+            return [b"".join(result)]
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+
+    return wsgi
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory, sqlite_template):
     """The app with the demo district, served over HTTP on a free loopback port."""
@@ -66,7 +85,7 @@ def live_server(tmp_path_factory, sqlite_template):
     app = create_app(app_config(f"sqlite:///{path}"))
     with app.app_context():
         load_demo()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, buffered(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield LiveServer(f"http://127.0.0.1:{server.server_port}", app)
