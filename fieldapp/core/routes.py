@@ -5,7 +5,6 @@ from functools import cache
 
 from flask import current_app, jsonify, redirect, request, send_file, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import text
 
 from fieldapp.core import bp
 from fieldapp.extensions import db
@@ -16,16 +15,73 @@ ONE_YEAR = 60 * 60 * 24 * 365
 ONE_WEEK = 60 * 60 * 24 * 7
 
 
+#: How long /healthz waits for the database's write lock: a writer holds it for milliseconds, so waiting longer
+#: than this means the database is stuck, and a load balancer's probe must answer well within its own timeout.
+HEALTH_LOCK_TIMEOUT_MS = 2_000
+
+
 @bp.get("/healthz")
 def healthz():
-    """For the load balancer: 200 when the app can reach its database, 503 when not."""
+    """For the load balancer: 200 when the app can write to its database, 503 (with the reason) when not.
+
+    Reading is not enough: a full disk or a read-only file still answers SELECT 1. So each call upserts
+    the one "heartbeat" row in its own transaction and commits: on SQLite a WAL append of one page,
+    holding the write lock only for that statement, and never longer than HEALTH_LOCK_TIMEOUT_MS waiting.
+    """
     try:
-        db.session.execute(text("SELECT 1"))
-    except Exception:  # any failure to reach the database means "not healthy"
-        current_app.logger.exception("health check: database unreachable")
-        db.session.rollback()
-        return jsonify(status="error", db="unreachable"), 503
+        write_heartbeat()
+    except Exception as error:  # any failure to write means "not healthy", said in the answer
+        current_app.logger.exception("health check: the database cannot write")
+        return jsonify(status="error", db=health_problem(error), reason=str(getattr(error, "orig", error))), 503
     return jsonify(status="ok", db="ok")
+
+
+def write_heartbeat() -> None:
+    """One short transaction on a connection of its own, apart from the request's session."""
+    from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    from fieldapp.database import SQLITE_BUSY_TIMEOUT_MS, utcnow
+    from fieldapp.models import Setting
+
+    now = utcnow()
+    with db.engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        insert = sqlite_insert if sqlite else postgresql_insert
+        if sqlite:  # the connection's wait for the write lock, shortened for this transaction only
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={HEALTH_LOCK_TIMEOUT_MS}")
+        else:
+            connection.exec_driver_sql(f"SET LOCAL lock_timeout = {HEALTH_LOCK_TIMEOUT_MS}")
+            connection.exec_driver_sql(f"SET LOCAL statement_timeout = {HEALTH_LOCK_TIMEOUT_MS * 2}")
+        try:
+            statement = insert(Setting).values(name="heartbeat", value=now.isoformat(), updated_at=now)
+            connection.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[Setting.name], set_={"value": statement.excluded.value, "updated_at": now}
+                )
+            )
+            connection.commit()
+        finally:
+            if sqlite:
+                connection.rollback()  # whatever happened, end it before the pool takes the connection back
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+                connection.rollback()
+
+
+def health_problem(error: Exception) -> str:
+    """What kept the database from writing, as a word a monitor can match on."""
+    message = str(getattr(error, "orig", error)).lower()
+    for needle, word in (
+        ("readonly", "read_only"),
+        ("read-only", "read_only"),
+        ("full", "full"),
+        ("no space", "full"),
+        ("lock", "locked"),
+        ("timeout", "locked"),
+    ):
+        if needle in message:
+            return word
+    return "unreachable"
 
 
 @bp.get("/favicon.ico")
