@@ -1,5 +1,6 @@
 """fieldapp: door-to-door anti-fraud outreach, from a scanned door tag to the station's figures."""
 
+import os
 from functools import cache
 
 from flask import Flask, has_request_context, request
@@ -12,6 +13,11 @@ from fieldapp.extensions import babel, csrf, db, limiter, login_manager, migrate
 
 def create_app(config: dict | None = None) -> Flask:
     """Build the app. Creates no tables: the schema comes only from `flask db upgrade`."""
+    # Files this process creates are its own alone (0600, folders 0700): the SQLite database and its
+    # -wal/-shm, roster uploads, backups, published reports all hold personal data. Set here because every
+    # process that touches them builds the app first (gunicorn workers, `flask` commands, background
+    # jobs), before the first file is opened; SQLite gives -wal/-shm the database file's own mode.
+    os.umask(0o077)
     app = Flask(
         __name__,
         template_folder="../templates",

@@ -1,7 +1,9 @@
 """Commands for operators: `flask --app wsgi <command>`."""
 
+from pathlib import Path
+
 import click
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import select
 
 from fieldapp.extensions import db
@@ -14,6 +16,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(create_user_command)
     app.cli.add_command(verify_tallies)
     app.cli.add_command(import_sites)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+    app.cli.add_command(purge_personal_data_command)
 
 
 @click.command("demo-data")
@@ -71,3 +76,82 @@ def verify_tallies() -> None:
     if problems:
         raise click.ClickException(f"{len(problems)} differences between rollups and a recount.")
     click.echo(f"Tallies agree with a recount of all visits ({sites} sites, {users} accounts).")
+
+
+@click.command("backup")
+@click.argument("path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(path: Path | None) -> None:
+    """Back up the database while it serves (default: instance/backups/fieldapp-<date>-<time>)."""
+    from fieldapp import backup
+
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    target = path or backup.default_backup_path(url)
+    try:
+        if backup.is_sqlite(url):
+            done = backup.backup_sqlite(backup.sqlite_path(url), target)
+        elif backup.tool("pg_dump"):
+            done = backup.backup_postgresql(url, target)
+        else:
+            command = " ".join(backup.pg_dump_command(url, target))
+            raise click.ClickException(
+                "PostgreSQL is backed up with pg_dump (Debian: apt-get install postgresql-client), not installed here."
+                f" Run, with the password in PGPASSWORD or ~/.pgpass:\n  {command}"
+            )
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backed up to {done.path} ({done.size:,} bytes, {done.seconds:.2f} s, mode 0600).")
+
+
+@click.command("restore")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="SQLite: replace a database file that already holds data.")
+def restore_command(path: Path, force: bool) -> None:
+    """Restore a backup into the configured database (a new SQLite file, or a fresh PostgreSQL database)."""
+    from sqlalchemy import inspect
+
+    from fieldapp import backup
+
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    try:
+        if backup.is_sqlite(url):
+            db.engine.dispose()  # this process holds no connection to the file it replaces
+            done = backup.restore_sqlite(path, backup.sqlite_path(url), force=force)
+        else:
+            command = " ".join(backup.pg_restore_command(url, path))
+            if inspect(db.engine).get_table_names():
+                raise click.ClickException(
+                    "The configured PostgreSQL database is not empty: create a fresh one (createdb), point"
+                    " DATABASE_URL at it and restore there."
+                )
+            db.engine.dispose()
+            if not backup.tool("pg_restore"):
+                raise click.ClickException(
+                    "PostgreSQL is restored with pg_restore (Debian: apt-get install postgresql-client), not"
+                    f" installed here. Run, with the password in PGPASSWORD or ~/.pgpass:\n  {command}"
+                )
+            done = backup.restore_postgresql(path, url)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Restored {path} ({done.seconds:.2f} s). Next: flask --app wsgi db upgrade, then verify-tallies.")
+
+
+@click.command("purge-personal-data")
+@click.option("--dry-run", is_flag=True, help="Count what would be cleared; change nothing.")
+@click.option("--days", type=int, help="Override FIELDAPP_RETENTION_DAYS for this run.")
+def purge_personal_data_command(dry_run: bool, days: int | None) -> None:
+    """Clear raw GPS fixes and notes of visits older than the retention period (tallies unchanged)."""
+    from fieldapp.retention import purge_personal_data
+
+    days = current_app.config["RETENTION_DAYS"] if days is None else days
+    if days < 1:
+        raise click.ClickException("The retention period is at least one day.")
+    purged = purge_personal_data(days, dry_run=dry_run)
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    verb = "Would clear" if dry_run else "Cleared"
+    click.echo(
+        f"{verb} the GPS fix of {purged.gps} visits and the note of {purged.notes} visits"
+        f" received before {purged.before:%Y-%m-%d %H:%M} UTC ({days} days)."
+    )
