@@ -62,5 +62,7 @@ class Config:
     IMPORT_BACKGROUND_ROWS = int(os.environ.get("FIELDAPP_IMPORT_BACKGROUND_ROWS", "5000"))
     # Where uploaded roster files wait between preview and import (default: instance/imports).
     IMPORT_JOBS_DIR = os.environ.get("FIELDAPP_IMPORT_JOBS_DIR")
+    # Days a visit's raw GPS fix and note are kept; `flask purge-personal-data` clears older ones (run it daily).
+    RETENTION_DAYS = int(os.environ.get("FIELDAPP_RETENTION_DAYS", "180"))
     # Number of reverse proxies in front of us whose X-Forwarded-* headers we trust.
     PROXY_COUNT = int(os.environ.get("FIELDAPP_PROXY_COUNT", "0"))
