@@ -10,7 +10,7 @@
 
   function meta(name) { var m = document.querySelector("meta[name=" + name + "]"); return m ? m.content : null; }
   // Who is signed in on this phone: pages say so; the offline page (which holds nothing personal) asks here.
-  var pageUser = meta("fieldapp-user");
+  var pageUser = meta("fieldapp-user"), formerUser = localStorage.getItem("fieldapp.user");
   if (pageUser) localStorage.setItem("fieldapp.user", pageUser);
   else if (pageUser === "") localStorage.removeItem("fieldapp.user");
   // A page knows whom it was made for, even if another tab has logged out since.
@@ -66,12 +66,25 @@
     return put(item).then(refresh);
   }
 
+  // Every call to our API goes through here: a 401 means the server no longer knows this phone's user.
   function withTimeout(url, options, ms) {
     var controller = window.AbortController ? new AbortController() : null, timer;
     if (controller) { options.signal = controller.signal; timer = setTimeout(function () { controller.abort(); }, ms); }
     options.credentials = "same-origin";
-    return fetch(url, options).then(function (r) { clearTimeout(timer); return r; },
+    return fetch(url, options).then(function (r) { clearTimeout(timer); if (r.status === 401) forgetKept(); return r; },
                                       function (e) { clearTimeout(timer); throw e; });
+  }
+
+  // Signed out (logout here, a session that expired, or logged out elsewhere): the pages and the walk list
+  // kept for working without signal go, so nobody holding the phone reads them. The outbox stays: its
+  // unsent visits are the volunteer's work, sent after logging in again.
+  function forgetKept() {
+    localStorage.removeItem("fieldapp.walkListAt");
+    document.documentElement.removeAttribute("data-walk-list");
+    if (!window.caches) return Promise.resolve();
+    return Promise.all([caches.delete(app.cache.pages), caches.delete(app.cache.data)]).then(function () {
+      document.documentElement.setAttribute("data-kept", "forgotten");
+    });
   }
 
   var status = document.getElementById("outbox-status"), loginNeeded = false;
@@ -173,8 +186,7 @@
     if (!event.target.hasAttribute("data-logout")) return;
     var count = status ? parseInt(status.getAttribute("data-count") || "0", 10) : 0;
     if (count && !window.confirm(status.getAttribute("data-logout-warning").replace("{n}", count))) { event.preventDefault(); return; }
-    localStorage.removeItem("fieldapp.walkListAt");
-    if (window.caches) { caches.delete(app.cache.pages); caches.delete(app.cache.data); }
+    forgetKept();
   });
 
   // Keep this user's walk list (buildings, doors, tag tokens) on the phone for scanning without signal.
@@ -211,6 +223,9 @@
     }).catch(function () {});
   }
   refresh().then(sync);
+  // A page made for no one on a phone that had a user (the login page after a session expired): ask the
+  // API, whose 401 clears what was kept, even when no visit waits to be sent.
+  if (pageUser === "" && formerUser) withTimeout(app.api.session, { cache: "no-store" }, 15000).catch(function () {});
   window.addEventListener("online", sync);
   document.addEventListener("visibilitychange", function () { if (!document.hidden) sync(); });
   setInterval(function () { if (status && status.getAttribute("data-count") !== "0") sync(); }, TIMER_MS);
