@@ -11,7 +11,7 @@ export FLASK_APP := wsgi
 export FIELDAPP_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
 CATALOGS := $(patsubst %.po,%.mo,$(wildcard fieldapp/translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: install install-dev run test bench bench-smoke lint translations browser wrk clean
+.PHONY: install install-dev run test bench bench-smoke lint translations browser wrk pgtools clean
 
 # Two sets: `make run` installs only what serves (requirements.txt, npm without devDependencies);
 # test, bench and lint add the development set (requirements-dev.txt, and npm's Lighthouse for the bench).
@@ -83,8 +83,17 @@ wrk:
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
 	fi
 
+# Debian's postgresql-client: pg_dump and pg_restore, for the PostgreSQL backup and restore drill in the tests.
+pgtools:
+	@if ! command -v pg_dump >/dev/null || ! command -v pg_restore >/dev/null; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-client >/dev/null \
+	  || { echo "Could not install postgresql-client; its restore drill will be skipped (or fail with CI=true)."; }; \
+	fi
+
 # The bench's smoke mode (tiny sizes, no timing asserted) runs with the tests so its scripts never rot.
-test: install-dev browser wrk lint
+test: install-dev browser wrk pgtools lint
 	$(BIN)/pytest
 	BENCH_SMOKE=1 $(BIN)/python bench/run_all.py
 
