@@ -30,8 +30,7 @@ def test_a_full_disk_answers_503_with_the_reason(app, client, monkeypatch):
     monkeypatch.setattr(Connection, "commit", full)
     response = client.get("/healthz")
     assert response.status_code == 503
-    assert response.json["status"] == "error" and response.json["db"] == "full"
-    assert "disk is full" in response.json["reason"]
+    assert response.json == {"status": "error", "db": "full"}  # the error's own text stays in the log
 
 
 def test_a_read_only_database_file_answers_503(sqlite_template, tmp_path):

@@ -22,7 +22,7 @@ HEALTH_LOCK_TIMEOUT_MS = 2_000
 
 @bp.get("/healthz")
 def healthz():
-    """For the load balancer: 200 when the app can write to its database, 503 (with the reason) when not.
+    """For the load balancer: 200 when the app can write to its database, 503 with the reason when not.
 
     Reading is not enough: a full disk or a read-only file still answers SELECT 1. So each call upserts
     the one "heartbeat" row in its own transaction and commits: on SQLite a WAL append of one page,
@@ -32,7 +32,8 @@ def healthz():
         write_heartbeat()
     except Exception as error:  # any failure to write means "not healthy", said in the answer
         current_app.logger.exception("health check: the database cannot write")
-        return jsonify(status="error", db=health_problem(error), reason=str(getattr(error, "orig", error))), 503
+        # The reason as one word; the error's own text (paths, SQL) goes to the log, not to anyone who asks.
+        return jsonify(status="error", db=health_problem(error)), 503
     return jsonify(status="ok", db="ok")
 
 
