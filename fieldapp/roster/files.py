@@ -10,9 +10,10 @@ import unicodedata
 from collections.abc import Iterator
 
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from fieldapp.refusals import Refused
+from fieldapp.reports.cells import csv_writer, workbook_bytes
 
 #: (field, Chinese header of the template, English header). The template has the Chinese ones.
 COLUMNS = (
@@ -122,16 +123,9 @@ def template_rows() -> list[list[str]]:
 
 def template_csv() -> bytes:
     out = io.StringIO()
-    csv.writer(out).writerows(template_rows())
+    csv_writer(out).writerows(template_rows())
     return out.getvalue().encode("utf-8-sig")  # the BOM makes Excel read it as UTF-8
 
 
 def template_xlsx() -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "住户名册"
-    for row in template_rows():
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes([("住户名册", template_rows(), set())])
