@@ -5,6 +5,7 @@ import csv
 import io
 import re
 import uuid
+import zipfile
 from pathlib import Path
 
 from openpyxl import load_workbook
@@ -96,3 +97,110 @@ def test_no_module_writes_spreadsheet_cells_around_the_one_safe_path():
         if path not in allowed and pattern.search(path.read_text())
     ]
     assert offenders == []
+
+
+# --- Uploads: XLSX bombs, malformed files, per-route size limits -----------------------------------------
+
+
+def xlsx_with_sheet(sheet_xml: bytes) -> bytes:
+    """A real workbook (from openpyxl) whose first sheet's XML is replaced by `sheet_xml`."""
+    from tests.test_roster import HEADER_ZH, xlsx_bytes
+
+    source = zipfile.ZipFile(io.BytesIO(xlsx_bytes([], header=HEADER_ZH)))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as target:
+        for member in source.infolist():
+            data = sheet_xml if member.filename == "xl/worksheets/sheet1.xml" else source.read(member)
+            target.writestr(member.filename, data)
+    return out.getvalue()
+
+
+SHEET_HEAD = (
+    b'<?xml version="1.0" encoding="UTF-8"?>'
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    b'<row r="1"><c r="A1" t="inlineStr"><is><t>\xe6\xb4\xbe\xe5\x87\xba\xe6\x89\x80</t></is></c></row>'
+)
+
+
+def bomb() -> bytes:
+    """About 60 KB that unpacks to 40 MB of harmless whitespace inside the sheet: ratio beyond 600."""
+    return xlsx_with_sheet(SHEET_HEAD + b" " * (40 * 2**20) + b"</sheetData></worksheet>")
+
+
+def broken_rows() -> bytes:
+    """A zip that opens, with a sheet whose XML breaks after its first row."""
+    return xlsx_with_sheet(SHEET_HEAD + b'<row r="2"><c r="A2"><v>1</v></c><row><broken')
+
+
+def test_an_xlsx_bomb_is_refused_on_the_import_page_before_it_is_opened(world, browser, monkeypatch):
+    from tests.test_roster import upload
+
+    data = bomb()
+    assert len(data) < 256 * 1024
+    opened = []
+    monkeypatch.setattr("fieldapp.roster.files.load_workbook", lambda *a, **k: opened.append(1) or 1 / 0)
+    browser.login("a-lead")
+    response = upload(browser, data, "bomb.xlsx")
+    assert response.status_code == 422
+    assert "40 MB" in response.text and opened == []
+
+
+def test_a_malformed_xlsx_is_a_refusal_on_the_form_in_the_job_and_in_the_command(app, world, browser, tmp_path):
+    from fieldapp.roster import jobs
+    from tests.test_roster import upload
+
+    browser.login("a-lead")
+    for data in (broken_rows(), bomb()[:5000]):  # XML broken halfway through; a truncated zip
+        response = upload(browser, data, "roster.xlsx")
+        assert response.status_code == 422 and "Excel" in response.text
+
+    job_id = jobs.create_job(world.a.lead, world.district, "roster.xlsx", broken_rows())
+    assert jobs.run_import(job_id, world.district, world.a.lead) is None
+    state = jobs.read_state(job_id)
+    assert state["status"] == "failed" and "Excel" in state["reason"]
+
+    path = tmp_path / "roster.xlsx"
+    path.write_bytes(broken_rows())
+    result = app.test_cli_runner().invoke(args=["import-sites", str(path)])
+    assert result.exit_code == 1 and "Excel" in result.output and result.exception.__class__ is SystemExit
+
+
+def post_file(browser, url: str, content: bytes, filename: str):
+    """A multipart upload built here, in memory: the test client spools large bodies to a temporary file
+    that a request refused unread (413) would leave open."""
+    from tests.conftest import csrf_from
+
+    token = csrf_from(browser.client.get(url).text).encode()
+    body = (
+        b'--b0undary\r\nContent-Disposition: form-data; name="csrf_token"\r\n\r\n' + token + b"\r\n"
+        b'--b0undary\r\nContent-Disposition: form-data; name="file"; filename="' + filename.encode() + b'"\r\n'
+        b"Content-Type: application/octet-stream\r\n\r\n" + content + b"\r\n--b0undary--\r\n"
+    )
+    return browser.client.post(url, data=body, content_type="multipart/form-data; boundary=b0undary")
+
+
+def test_a_300_kb_roster_is_accepted_and_an_oversize_one_refused_in_the_users_language(world, browser):
+    from tests.test_roster import csv_bytes, good_rows
+
+    data = csv_bytes(good_rows(world, buildings=40))
+    assert 300 * 1024 <= len(data) < 16 * 2**20
+    browser.login("a-lead")
+    response = post_file(browser, "/imports", data, "roster.csv")
+    assert response.status_code == 200, response.text[:500]
+
+    browser.client.set_cookie("lang", "en")
+    too_big = post_file(browser, "/imports", data * 60, "roster.csv")
+    assert too_big.status_code == 413 and "too large" in too_big.text
+    browser.client.set_cookie("lang", "zh")
+    assert "太大" in post_file(browser, "/imports", data * 60, "roster.csv").text
+
+
+def test_a_300_kb_outbox_file_reaches_the_import_and_a_larger_than_allowed_one_does_not(world, browser):
+    browser.login("a-supervisor")
+
+    def send(size: int):
+        body = b'{"format": "fieldapp-outbox", "user": "a-volunteer", "visits": []' + b" " * size + b"}"
+        return post_file(browser, "/outbox/import", body, "outbox.json")
+
+    assert send(300 * 1024).status_code == 200
+    assert send(5 * 2**20).status_code == 413

@@ -12,6 +12,7 @@ from fieldapp.access import visible_area_or_404, visible_site_or_404
 from fieldapp.extensions import db
 from fieldapp.forms import REFUSED, ConfirmForm, form_page, save
 from fieldapp.htmx import render
+from fieldapp.limits import ROSTER_UPLOAD_MAX
 from fieldapp.models import Area, Site
 from fieldapp.permissions import may_edit_roster, requires
 from fieldapp.refusals import show_on_form
@@ -20,6 +21,7 @@ from fieldapp.roster.files import RosterFileError, template_csv, template_xlsx
 from fieldapp.roster.forms import ImportForm, SiteForm
 from fieldapp.roster.imports import plan_import
 from fieldapp.roster.services import add_site, mark_moved_out, update_site
+from fieldapp.uploads import upload_limit
 from fieldapp.visits.queries import latest_visits
 
 FILTERS = ("all", "unvisited", "revisit")
@@ -28,7 +30,7 @@ PREVIEW_ROWS = 200
 #: Larger roster files are imported in the background while the page shows progress.
 BACKGROUND_ROWS_DEFAULT = 5000
 #: Uploads may be larger than a phone's form (MAX_CONTENT_LENGTH): 100,000 rows fit.
-MAX_UPLOAD = 16 * 1024 * 1024
+MAX_UPLOAD = ROSTER_UPLOAD_MAX
 
 
 @bp.get("/buildings/<int:building_id>/roster")
@@ -119,11 +121,11 @@ def template(fmt: str):
 
 
 @bp.post("/imports")
+@upload_limit(MAX_UPLOAD)
 @login_required
 @requires(may_edit_roster)
 def preview():
     """Check the file and show what importing it would add, update or refuse. Writes nothing."""
-    request.max_content_length = MAX_UPLOAD
     form = ImportForm()
     if not form.validate_on_submit():
         return render_template("roster/import.html", form=form), 422
