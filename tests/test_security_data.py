@@ -204,3 +204,51 @@ def test_a_300_kb_outbox_file_reaches_the_import_and_a_larger_than_allowed_one_d
 
     assert send(300 * 1024).status_code == 200
     assert send(5 * 2**20).status_code == 413
+
+
+# --- Demo data: only the embedded database, always announced ----------------------------------------------
+
+
+def test_demo_data_refuses_a_database_server_and_make_runs_if_empty_skips_it(app, monkeypatch):
+    from fieldapp.models import Area
+
+    monkeypatch.setitem(app.config, "SQLALCHEMY_DATABASE_URI", "postgresql+psycopg://db.example/fieldapp")
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["demo-data"])
+    assert refused.exit_code == 1 and "embedded SQLite" in refused.output
+    skipped = runner.invoke(args=["demo-data", "--if-empty"])
+    assert skipped.exit_code == 0 and "not loaded" in skipped.output
+    assert db.session.scalar(select(Area.id).limit(1)) is None
+
+
+def test_a_loaded_demo_is_recorded_every_page_says_so_and_a_start_outside_make_run_warns(
+    app, client, monkeypatch, caplog
+):
+    from fieldapp.demo import DEMO_RUN_ENV, load_demo, warn_about_demo_accounts
+    from fieldapp.models import Setting
+
+    assert "演示数据" not in client.get("/login").text
+    load_demo(days_of_visits=1)
+    assert db.session.get(Setting, "demo_loaded") is not None
+    assert "演示数据" in client.get("/login").text
+    client.set_cookie("lang", "en")
+    assert "Demo data" in client.get("/login").text
+
+    monkeypatch.delenv(DEMO_RUN_ENV, raising=False)
+    with caplog.at_level("WARNING"):
+        assert warn_about_demo_accounts(app) == ["admin", "lead", "supervisor", "volunteer"]
+    assert "DEMO ACCOUNTS WITH THE PUBLISHED PASSWORD" in caplog.text
+    monkeypatch.setenv(DEMO_RUN_ENV, "1")  # make run on the embedded database: expected, no warning
+    expected = [] if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite") else ["admin"]
+    assert warn_about_demo_accounts(app)[:1] == expected
+
+    page = client.post("/login", data={"username": "admin", "password": "fieldapp-demo", "csrf_token": csrf(client)})
+    assert page.status_code in (302, 303)
+    accounts = client.get("/admin/users").text
+    assert "Demo accounts with the published password are present" in accounts and "volunteer" in accounts
+
+
+def csrf(client) -> str:
+    from tests.conftest import csrf_from
+
+    return csrf_from(client.get("/login").text)
