@@ -23,7 +23,8 @@ def demo_data(if_empty: bool, seed: int) -> None:
     """Load the demo district 临江区 with its demo accounts: only into the embedded SQLite database."""
     from flask import current_app
 
-    from fieldapp.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, is_embedded_database, load_demo
+    from fieldapp.config import is_embedded_database
+    from fieldapp.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo
 
     if not is_embedded_database(current_app.config["SQLALCHEMY_DATABASE_URI"]):
         # Demo accounts share a published password: never on a database server that others reach.

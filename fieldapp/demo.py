@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from fieldapp.admin.services import create_user
+from fieldapp.config import is_embedded_database
 from fieldapp.areas.services import add_area
 from fieldapp.extensions import db
 from fieldapp.models import Area, Setting, Site, Target, Team, User
@@ -195,11 +196,6 @@ def demo_visit(rng: random.Random, site: Site, moment: datetime) -> VisitInput:
         receipt_collected=rng.random() < 0.5,
         **where,
     )
-
-
-def is_embedded_database(url: str) -> bool:
-    """The SQLite file of a development machine (`make run`), not a database server other people share."""
-    return url.startswith("sqlite")
 
 
 def demo_loaded() -> bool:

@@ -252,3 +252,63 @@ def csrf(client) -> str:
     from tests.conftest import csrf_from
 
     return csrf_from(client.get("/login").text)
+
+
+# --- Tags, outbox imports, QR base URL ---------------------------------------------------------------------
+
+
+def test_a_volunteer_binding_a_blank_tag_cannot_retire_another_doors_working_tag(world, browser):
+    from fieldapp.models import Tag
+    from fieldapp.tags.services import mint_tag
+
+    a = world.a
+    blank = mint_tag(a.grid)
+    working = a.sites[0].active_tag
+    db.session.commit()
+    browser.login("a-volunteer")
+    refused = browser.post(f"/h/{blank.token}/bind", {"site_id": str(a.sites[0].id)})
+    assert refused.status_code == 422 and "这户已有在用的门牌码" in refused.text
+    db.session.refresh(working)
+    assert working.retired_at is None and db.session.get(Tag, blank.id).site_id is None
+
+    browser.post("/logout", {})
+    browser.login("a-lead")  # who keeps the roster may replace a tag that was lost, with a blank one
+    assert browser.post(f"/h/{blank.token}/bind", {"site_id": str(a.sites[0].id)}).status_code == 303
+    db.session.refresh(working)
+    assert working.retired_at is not None and db.session.get(Tag, blank.id).site_id == a.sites[0].id
+
+
+def test_visits_from_an_imported_outbox_carry_the_supervisor_who_imported_them(world, browser):
+    from fieldapp.models import Visit
+    from tests.test_offline import outbox_visit, saved_outbox, upload
+
+    site = world.a.sites[0]
+    browser.login("a-supervisor")
+    assert upload(browser, saved_outbox("a-volunteer", [outbox_visit(site)])).status_code == 200
+    visit = db.session.scalar(select(Visit))
+    assert visit.user_id == world.a.volunteer.id and visit.imported_by_id == world.a.supervisor.id
+    log = browser.client.get(f"/log?day={visit.day.isoformat()}").text
+    assert "甲派出所负责人" in log and "导入" in log
+    door = browser.client.get(f"/h/{site.active_tag.token}").text
+    assert "甲派出所负责人" in door
+
+
+def test_tag_qr_codes_never_follow_the_host_header_on_a_database_server(app, world, browser):
+    from fieldapp.tags.labels import tag_url
+
+    tag = world.a.sites[0].active_tag
+    browser.login("a-lead")
+    embedded = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    app.config["BASE_URL"] = None
+    response = browser.client.get(f"/tags/{tag.id}/label.png")
+    if embedded:  # development: the address the developer's phone opened
+        assert response.status_code == 200
+        with app.test_request_context("/", headers={"Host": "evil.example"}):
+            assert tag_url(tag).startswith("http://evil.example/h/")
+    else:
+        assert response.status_code == 503 and "FIELDAPP_BASE_URL" in response.text
+        assert browser.client.get(f"/areas/{world.a.building.id}/tags.pdf").status_code == 503
+
+    app.config["BASE_URL"] = "https://fz.example.cn"
+    with app.test_request_context("/", headers={"Host": "evil.example"}):
+        assert tag_url(tag) == f"https://fz.example.cn/h/{tag.token}"

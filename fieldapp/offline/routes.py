@@ -107,7 +107,7 @@ def import_outbox():
                 error = _("The volunteer who saved this file is not in your area.")
                 volunteer = None
             else:
-                results = [submit(item, volunteer) for item in visits]
+                results = [submit(item, volunteer, imported_by=current_user) for item in visits]
                 summary = {
                     "user": volunteer.username,
                     "visits": len(visits),
