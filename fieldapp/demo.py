@@ -19,8 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from fieldapp.admin.services import create_user
-from fieldapp.config import is_embedded_database
 from fieldapp.areas.services import add_area
+from fieldapp.config import is_embedded_database
 from fieldapp.extensions import db
 from fieldapp.models import Area, Setting, Site, Target, Team, User
 from fieldapp.tags.services import mint_tag

@@ -312,3 +312,87 @@ def test_tag_qr_codes_never_follow_the_host_header_on_a_database_server(app, wor
     app.config["BASE_URL"] = "https://fz.example.cn"
     with app.test_request_context("/", headers={"Host": "evil.example"}):
         assert tag_url(tag) == f"https://fz.example.cn/h/{tag.token}"
+
+
+# --- Phones and a household's personal data ------------------------------------------------------------------
+
+PHONE = "13812341234"  # world.a.sites[0]'s, as the factory stores it
+DOOR = {"unit": "1", "floor": "1", "room": "101", "residents": "3", "kind": "household", "status": "occupied"}
+
+
+def phone_reads(site) -> int:
+    from fieldapp.models import AuditEvent
+
+    return len(
+        db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "site.phone_read", AuditEvent.object_id == site.id)
+        ).all()
+    )
+
+
+def test_the_door_edit_form_shows_the_phone_masked_and_a_blank_field_keeps_it(world, browser):
+    site = world.a.sites[0]
+    browser.login("a-lead")
+    page = browser.client.get(f"/sites/{site.id}/edit")
+    assert PHONE not in page.text and "138****1234" in page.text
+    assert page.headers["Cache-Control"] == "no-store"
+    assert browser.post(f"/sites/{site.id}/edit", {**DOOR, "residents": "4", "contact_phone": ""}).status_code == 303
+    db.session.refresh(site)
+    assert site.contact_phone == PHONE and site.residents == 4
+    assert browser.post(f"/sites/{site.id}/edit", {**DOOR, "remove_phone": "y"}).status_code == 303
+    db.session.refresh(site)
+    assert site.contact_phone is None
+
+
+def test_show_number_reveals_it_once_for_roster_keepers_and_every_reading_is_audited(world, browser):
+    site = world.a.sites[0]
+    browser.login("a-lead")
+    assert phone_reads(site) == 0
+    shown = browser.post(f"/sites/{site.id}/phone", {})
+    assert shown.status_code == 200 and PHONE in shown.text and shown.headers["Cache-Control"] == "no-store"
+    assert phone_reads(site) == 1
+    assert PHONE not in browser.client.get(f"/sites/{site.id}/edit").text  # once: the next page is masked again
+    browser.post("/logout", {})
+    browser.login("a-volunteer")
+    assert browser.post(f"/sites/{site.id}/phone", {}).status_code == 403
+    assert phone_reads(site) == 1
+
+
+def test_a_households_personal_data_is_exported_and_erased_audited_with_tallies_unchanged(world, browser):
+    from fieldapp.models import AuditEvent, DailyTally, Visit
+    from fieldapp.tallies import recount_differences
+
+    site = world.a.sites[0]
+    fix = {"lat": 30.0001, "lon": 120.0001, "accuracy_m": 8.0}
+    record_visit(world.a.volunteer, site, VisitInput("not_home", note="敲门无人", **fix), str(uuid.uuid4()))
+    record_visit(world.a.volunteer, site, VisitInput("talked", 2, 1, note="老人独居", **fix), str(uuid.uuid4()))
+    db.session.commit()
+
+    def tallies():
+        return sorted(
+            (t.area_id, t.day, t.visits, t.households_covered, t.app_installs, t.people_reached)
+            for t in db.session.scalars(select(DailyTally))
+        )
+
+    before = tallies()
+    browser.login("a-lead")  # the building lead keeps the roster, but personal data is the supervisor's call
+    assert browser.post(f"/sites/{site.id}/erase", {}).status_code == 403
+    browser.post("/logout", {})
+    browser.login("a-supervisor")
+    exported = browser.post(f"/sites/{site.id}/personal-data", {})
+    assert exported.status_code == 200 and exported.headers["Cache-Control"] == "no-store"
+    assert exported.json["contact_phone"] == PHONE
+    assert [v["note"] for v in exported.json["visits"]] == ["敲门无人", "老人独居"]
+    assert exported.json["visits"][0]["lat"] == 30.0001
+
+    assert browser.post(f"/sites/{site.id}/erase", {}).status_code == 303
+    db.session.refresh(site)
+    visits = db.session.scalars(select(Visit).where(Visit.site_id == site.id)).all()
+    assert site.contact_phone is None
+    assert all(v.note == "" and v.lat is None and v.lon is None and v.accuracy_m is None for v in visits)
+    assert tallies() == before and recount_differences() == []
+    actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_id == site.id)).all()
+    assert "site.personal_export" in actions and "site.personal_erase" in actions
+    erased = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "site.personal_erase"))
+    assert erased.before == {"contact_phone": "138****1234", "notes": 2, "gps_fixes": 2}
+    assert erased.user_id == world.a.supervisor.id
