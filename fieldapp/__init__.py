@@ -9,6 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from fieldapp import database, site_counts
 from fieldapp.config import INSTANCE_DIR, Config, database_url, engine_options, secret_key
 from fieldapp.extensions import babel, csrf, db, limiter, login_manager, migrate
+from fieldapp.uploads import UploadLimitedRequest
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -24,6 +25,7 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder="../static",
         instance_path=str(INSTANCE_DIR),
     )
+    app.request_class = UploadLimitedRequest  # per-route upload limits hold before CSRF reads the form
     app.config.from_object(Config)
     INSTANCE_DIR.mkdir(exist_ok=True)
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url()
@@ -48,6 +50,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_error_handlers(app)
     register_commands(app)
+    from fieldapp.demo import register_demo_notices
+
+    register_demo_notices(app)  # the demo banner, and a loud warning when demo accounts remain outside make run
     return app
 
 

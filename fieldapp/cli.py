@@ -22,12 +22,22 @@ def register_commands(app: Flask) -> None:
 
 
 @click.command("demo-data")
-@click.option("--if-empty", is_flag=True, help="Do nothing when the database already holds areas.")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already holds areas (make run).")
 @click.option("--seed", default=2026, show_default=True, help="Same seed, same district.")
 def demo_data(if_empty: bool, seed: int) -> None:
-    """Load the demo district 临江区 with its demo accounts."""
+    """Load the demo district 临江区 with its demo accounts: only into the embedded SQLite database."""
+    from flask import current_app
+
+    from fieldapp.config import is_embedded_database
     from fieldapp.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, load_demo
 
+    if not is_embedded_database(current_app.config["SQLALCHEMY_DATABASE_URI"]):
+        # Demo accounts share a published password: never on a database server that others reach.
+        message = "Demo data goes only into the embedded SQLite database (DATABASE_URL unset); not loaded."
+        if if_empty:
+            click.echo(message)
+            return
+        raise click.ClickException(message)
     if db.session.scalar(select(Area.id).limit(1)) is not None:
         if if_empty:
             click.echo("The database already holds data; demo not loaded.")

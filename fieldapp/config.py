@@ -16,6 +16,15 @@ def database_url() -> str:
     return url
 
 
+def is_embedded_database(url: str) -> bool:
+    """The SQLite file of one machine (`make run`, development), not a database server that others share.
+
+    Two things are allowed only there: loading the demo (its accounts have a published password) and
+    door-tag QR codes that follow the request's address when FIELDAPP_BASE_URL is unset.
+    """
+    return url.startswith("sqlite")
+
+
 def engine_options(url: str) -> dict:
     """Connection pool settings: PostgreSQL connections are checked before use (a restarted server drops
     them); a SQLite file cannot drop a connection, so its requests skip that round trip."""
@@ -56,7 +65,8 @@ class Config:
     # How passwords are hashed (Werkzeug's method string). Tests set a cheap one; stored hashes keep their own.
     PASSWORD_HASH_METHOD = os.environ.get("FIELDAPP_PASSWORD_HASH_METHOD", "scrypt")
     WTF_CSRF_TIME_LIMIT = None  # a form left open on a door step must still submit hours later
-    # What door-tag QR codes point at, e.g. https://fanzha.example.gov.cn (default: the address of the request).
+    # What door-tag QR codes point at, e.g. https://fanzha.example.gov.cn. Required to print tags on a database
+    # server; only the embedded SQLite database (development) falls back to the address of the request.
     BASE_URL = os.environ.get("FIELDAPP_BASE_URL")
     # Roster files with more rows than this are imported in the background while the page shows progress.
     IMPORT_BACKGROUND_ROWS = int(os.environ.get("FIELDAPP_IMPORT_BACKGROUND_ROWS", "5000"))

@@ -2,21 +2,36 @@
 
 Deterministic: the same seed gives the same areas, households, people and visits (only the
 visit days move with the calendar, so the demo always shows "today" and the days before).
+
+Its accounts share a password printed in the README, so the demo is for development only: `demo-data`
+loads it only into the embedded SQLite database (`make run`), the `settings` row "demo_loaded" records
+that it is there, every page then says so, and a start that is not `make run` warns while accounts
+with the published password remain.
 """
 
+import os
 import random
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from flask import Flask, g
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
 from fieldapp.admin.services import create_user
 from fieldapp.areas.services import add_area
+from fieldapp.config import is_embedded_database
 from fieldapp.extensions import db
-from fieldapp.models import Area, Site, Target, Team
+from fieldapp.models import Area, Setting, Site, Target, Team, User
 from fieldapp.tags.services import mint_tag
 from fieldapp.visits.rules import VisitInput
 from fieldapp.visits.services import record_visit
 
 DEMO_PASSWORD = "fieldapp-demo"  # noqa: S105 (demo data only; listed in the README)
+#: The `settings` row that says the demo district is in this database.
+DEMO_SETTING = "demo_loaded"
+#: Set by `make run` for the server it starts: the one start where demo accounts are expected.
+DEMO_RUN_ENV = "FIELDAPP_DEMO_RUN"
 
 #: station → community/village → grids; villages hold village groups (组) instead of numbered buildings.
 DISTRICT = (
@@ -118,6 +133,7 @@ def load_demo(seed: int = 2026, days_of_visits: int = 4) -> dict[str, int]:
                 made["visits"] += 1
     made["sites"] = db.session.query(Site).count()
     made["areas"] = db.session.query(Area).count()
+    db.session.add(Setting(name=DEMO_SETTING, value=f"seed {seed}"))
     db.session.commit()
     return made
 
@@ -180,3 +196,51 @@ def demo_visit(rng: random.Random, site: Site, moment: datetime) -> VisitInput:
         receipt_collected=rng.random() < 0.5,
         **where,
     )
+
+
+def demo_loaded() -> bool:
+    """The demo district is in this database (asked once per request: base.html shows a banner)."""
+    if "demo_loaded" not in g:
+        g.demo_loaded = db.session.get(Setting, DEMO_SETTING) is not None
+    return g.demo_loaded
+
+
+def demo_accounts_present() -> list[str]:
+    """The demo accounts that still open with the published password (a hash check only for those present)."""
+    names = [account[0] for account in DEMO_ACCOUNTS]
+    users = db.session.scalars(select(User).where(User.username.in_(names), User.is_active_account.is_(True))).all()
+    return sorted(user.username for user in users if user.check_password(DEMO_PASSWORD))
+
+
+def warn_about_demo_accounts(app: Flask) -> list[str]:
+    """Log a loud warning when demo accounts with the published password are present outside `make run`.
+
+    Outside `make run` (no FIELDAPP_DEMO_RUN) or on a database server, they are a door anyone may open.
+    A database not yet migrated has nothing to warn about.
+    """
+    if os.environ.get(DEMO_RUN_ENV) == "1" and is_embedded_database(app.config["SQLALCHEMY_DATABASE_URI"]):
+        return []
+    with app.app_context():
+        try:
+            present = demo_accounts_present()
+        except SQLAlchemyError:
+            db.session.rollback()
+            present = []
+        finally:
+            db.session.remove()
+    if present:
+        app.logger.warning(
+            "\n%s\nDEMO ACCOUNTS WITH THE PUBLISHED PASSWORD ARE PRESENT: %s.\n"
+            "Anyone can log in as them. This is not a development start (make run): delete these accounts\n"
+            "(or change their passwords) before this server is reachable by anyone.\n%s",
+            "!" * 78,
+            ", ".join(present),
+            "!" * 78,
+        )
+    return present
+
+
+def register_demo_notices(app: Flask) -> None:
+    """The banner of every page and the warning of the accounts page ask these; the start-up check runs once."""
+    app.jinja_env.globals.update(demo_loaded=demo_loaded, demo_accounts_present=demo_accounts_present)
+    warn_about_demo_accounts(app)

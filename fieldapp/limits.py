@@ -38,3 +38,12 @@ BATCH_LIMIT = 100
 WALK_LIST_LIMIT = 200
 #: Buildings in the walk list a phone keeps for offline use, unless it asks for another number.
 WALK_LIST_DEFAULT = 30
+
+#: A roster file (CSV or XLSX) as uploaded: 100,000 rows fit (an XLSX of that many is about 4 MB).
+ROSTER_UPLOAD_MAX = 16 * 1024 * 1024
+#: A phone's saved outbox file: a few thousand visits at most.
+OUTBOX_FILE_MAX = 4 * 1024 * 1024
+#: What an XLSX may unpack to, all its zip members together: 100,000 roster rows take about 63 MB.
+XLSX_UNPACKED_MAX = 100 * 1024 * 1024
+#: How many times its own size an XLSX may unpack to: real rosters measure 5 to 20, a zip bomb hundreds.
+XLSX_RATIO_MAX = 100

@@ -29,6 +29,22 @@ def may_edit_roster(user: User) -> bool:
     return user.role in _ROSTER_KEEPERS
 
 
+def may_replace_door_tag(user: User) -> bool:
+    """Bind a blank tag to a door that already has a working tag, retiring that tag (a volunteer
+    could otherwise switch off another door's tag by picking the wrong room)."""
+    return user.role in _ROSTER_KEEPERS
+
+
+def may_see_phone(user: User) -> bool:
+    """Reveal a household's full phone number, one at a time and audited (everyone else sees 138****1234)."""
+    return user.role in _ROSTER_KEEPERS
+
+
+def may_handle_personal_data(user: User) -> bool:
+    """Export or erase a household's personal fields (phone, visit notes, GPS fixes) at its request; audited."""
+    return user.role in _SUPERVISORS
+
+
 def may_review(user: User) -> bool:
     """Read the daily log and give verdicts on visits (approve, has issues, reject)."""
     return user.role in _SUPERVISORS

@@ -18,6 +18,13 @@ from tests.conftest import unavailable
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "labels"
 
 
+@pytest.fixture(autouse=True)
+def base_url(request):
+    """A deployment prints tags with FIELDAPP_BASE_URL set (required on PostgreSQL: tests/test_security_data.py)."""
+    if "app" in request.fixturenames:
+        request.getfixturevalue("app").config["BASE_URL"] = "https://fz.example.cn"
+
+
 def decoder():
     """zbar (Debian libzbar0, through pyzbar) and pdftoppm (Debian poppler-utils), or skip (fail in CI)."""
     if not shutil.which("pdftoppm"):

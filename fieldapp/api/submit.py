@@ -13,11 +13,12 @@ from fieldapp.visits.rules import VisitConflict, VisitInput, VisitRefused
 from fieldapp.visits.services import record_visit
 
 
-def submit(payload, recorder: User) -> tuple[int, dict]:
+def submit(payload, recorder: User, imported_by: User | None = None) -> tuple[int, dict]:
     """Store one visit through the same service as the door page, in its own transaction.
 
     `recorder` is who knocked: the signed-in user, or the volunteer whose saved outbox a
-    supervisor imports. The door must lie in both their areas.
+    supervisor imports. The door must lie in both their areas. `imported_by` is that supervisor:
+    a visit it creates carries their name (Visit.imported_by), shown in the daily log and the door's history.
     """
     try:
         sent = VisitIn.model_validate(payload)
@@ -32,6 +33,8 @@ def submit(payload, recorder: User) -> tuple[int, dict]:
     # A visit on a tag retired since the phone saved it still happened at that door: it is kept.
     try:
         visit, created = record_visit(recorder, tag.site, visit_input(sent), str(sent.client_uuid))
+        if created and imported_by is not None:
+            visit.imported_by_id = imported_by.id
     except VisitRefused as refused:
         db.session.rollback()
         return 422, invalid_body(refused.problems)

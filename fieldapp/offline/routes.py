@@ -2,7 +2,7 @@
 
 import json
 
-from flask import Response, abort, current_app, render_template, request, url_for
+from flask import Response, abort, current_app, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -11,15 +11,17 @@ from fieldapp import labels
 from fieldapp.api.submit import submit
 from fieldapp.audit import audit
 from fieldapp.extensions import db
+from fieldapp.limits import OUTBOX_FILE_MAX
 from fieldapp.models import User
 from fieldapp.offline import bp
 from fieldapp.offline.assets import ICON_SIZES, SCAN_FALLBACK_STATIC, SHELL_STATIC, icon_png, shell_version
 from fieldapp.offline.forms import OutboxFileForm
 from fieldapp.permissions import may_import_outbox, requires
 from fieldapp.sites.forms import VisitForm
+from fieldapp.uploads import upload_limit
 
 #: A phone's saved outbox: a few thousand visits at most.
-MAX_OUTBOX_FILE = 4 * 1024 * 1024
+MAX_OUTBOX_FILE = OUTBOX_FILE_MAX
 OUTBOX_FILE_FORMAT = "fieldapp-outbox"
 
 
@@ -82,11 +84,11 @@ def outbox():
 
 
 @bp.route("/outbox/import", methods=["GET", "POST"])
+@upload_limit(MAX_OUTBOX_FILE)
 @login_required
 @requires(may_import_outbox)
 def import_outbox():
     """Last resort: a volunteer's phone cannot send, so its outbox was saved as a file and brought here."""
-    request.max_content_length = MAX_OUTBOX_FILE
     form = OutboxFileForm()
     results, volunteer, error = None, None, None
     if form.validate_on_submit():
@@ -105,7 +107,7 @@ def import_outbox():
                 error = _("The volunteer who saved this file is not in your area.")
                 volunteer = None
             else:
-                results = [submit(item, volunteer) for item in visits]
+                results = [submit(item, volunteer, imported_by=current_user) for item in visits]
                 summary = {
                     "user": volunteer.username,
                     "visits": len(visits),

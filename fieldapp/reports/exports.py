@@ -1,6 +1,5 @@
 """Every visit of an area over a period, as CSV or XLSX, streamed: a million rows never sit in memory."""
 
-import csv
 import io
 from datetime import date
 
@@ -9,6 +8,7 @@ from sqlalchemy.orm import aliased
 
 from fieldapp.extensions import db
 from fieldapp.models import Area, Site, Team, User, Visit, door_label
+from fieldapp.reports.cells import csv_writer
 from fieldapp.reports.xlsx import stream_xlsx
 
 BOM = "\ufeff"  # so Excel opens a UTF-8 CSV as UTF-8
@@ -117,7 +117,7 @@ def visit_export_records(area: Area, first_day: date, last_day: date):
 def visit_export_rows(area: Area, first_day: date, last_day: date):
     """The visits of `visit_export_records` as CSV text, streamed a batch at a time (flat memory)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv_writer(buffer)
 
     def flush():
         text = buffer.getvalue()

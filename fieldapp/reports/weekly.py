@@ -1,6 +1,5 @@
 """The weekly report (周报): build it, publish it (its files then stored byte for byte), and its spreadsheets."""
 
-import csv
 import io
 import re
 from datetime import date, timedelta
@@ -8,14 +7,13 @@ from datetime import date, timedelta
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy import select
 
 from fieldapp.audit import audit
 from fieldapp.extensions import db
 from fieldapp.models import LEVEL_RANK, Area, User, WeeklyReport
 from fieldapp.refusals import Refused
+from fieldapp.reports.cells import csv_writer, workbook_bytes
 from fieldapp.reports.exports import BOM
 from fieldapp.tallies import child_totals_for
 
@@ -149,29 +147,19 @@ def report_rows(data: dict):
 
 
 def weekly_xlsx(data: dict) -> bytes:
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    bold = Font(bold=True)
+    """One sheet per ranked table: the title, the header and the totals in bold."""
+    sheets = []
     for title, header, rows, totals in report_rows(data):
-        sheet = workbook.create_sheet(re.sub(r"[\\/?*\[\]:]", "·", title)[:31])  # Excel forbids these in sheet names
-        sheet.append([f"{data['area']} {data['week_start']} – {data['week_end']}"])
-        sheet.append(header)
-        for cell in sheet[2]:
-            cell.font = bold
-        for row in rows:
-            sheet.append(row)
-        sheet.append(totals)
-        for cell in sheet[sheet.max_row]:
-            cell.font = bold
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+        lines = [[f"{data['area']} {data['week_start']} – {data['week_end']}"], header, *rows, totals]
+        name = re.sub(r"[\\/?*\[\]:]", "·", title)[:31]  # Excel forbids these in sheet names
+        sheets.append((name, lines, {1, len(lines) - 1}))
+    return workbook_bytes(sheets)
 
 
 def weekly_csv(data: dict) -> bytes:
     buffer = io.StringIO()
     buffer.write(BOM)
-    writer = csv.writer(buffer)
+    writer = csv_writer(buffer)
     writer.writerow([f"{data['area']} {data['week_start']} – {data['week_end']}"])
     for title, header, rows, totals in report_rows(data):
         writer.writerow([])

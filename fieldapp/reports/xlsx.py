@@ -7,7 +7,8 @@ streamed zip entry (sizes in a data descriptor, zip64) and hands out the compres
 batch: the first bytes leave at once, and a million rows never sit in memory.
 
 Cells: int and float as numbers, `date` and `datetime` as real dates (yyyy-mm-dd, yyyy-mm-dd hh:mm:ss),
-text as inline strings, None as an empty cell. The first row is bold and stays in view when scrolling.
+text as inline strings (through `cells.safe_cell`, so never a formula), None as an empty cell.
+The first row is bold and stays in view when scrolling.
 """
 
 import re
@@ -15,6 +16,8 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from xml.sax.saxutils import escape
+
+from fieldapp.reports.cells import safe_cell
 
 #: Rows handed to the zip per write; the compressed bytes are sent after each batch.
 BATCH_ROWS = 2_000
@@ -130,7 +133,7 @@ def _cell(reference: str, value, style: int = 0) -> str:
         return f'<c r="{reference}" s="3"><v>{serial!r}</v></c>'
     if isinstance(value, date):
         return f'<c r="{reference}" s="2"><v>{(value - EXCEL_EPOCH).days}</v></c>'
-    text = escape(NOT_XML.sub("", str(value)))
+    text = escape(NOT_XML.sub("", str(safe_cell(str(value)))))
     space = ' xml:space="preserve"' if text != text.strip() else ""
     return f'<c r="{reference}" t="inlineStr"{styled}><is><t{space}>{text}</t></is></c>'
 

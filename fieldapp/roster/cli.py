@@ -61,7 +61,11 @@ def import_sites(path: Path, area_id: int | None, dry_run: bool) -> None:
             bar.update(done - written[0])
             written[0] = done
 
-        summary = import_roster(data, path.name, root, None, plan=plan, progress=wrote)
+        try:
+            summary = import_roster(data, path.name, root, None, plan=plan, progress=wrote)
+        except RosterFileError as error:
+            db.session.rollback()
+            raise click.ClickException(str(error.message)) from None
     db.session.commit()
     click.echo(
         f"Imported: {summary['added']} added, {summary['updated']} updated, {summary['areas_added']} new buildings."

@@ -7,12 +7,15 @@ import csv
 import io
 import re
 import unicodedata
+import zipfile
 from collections.abc import Iterator
 
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
+from fieldapp.limits import XLSX_RATIO_MAX, XLSX_UNPACKED_MAX
 from fieldapp.refusals import Refused
+from fieldapp.reports.cells import csv_writer, workbook_bytes
 
 #: (field, Chinese header of the template, English header). The template has the Chinese ones.
 COLUMNS = (
@@ -40,6 +43,7 @@ HEADER_ALIASES = {
 }  # fmt: skip
 REQUIRED = ("station", "community", "building", "room")
 FULL_WIDTH = re.compile("[\uff01-\uff5e\u3000]")
+UNREADABLE_XLSX = _l("This is not an Excel (.xlsx) file that can be read.")
 
 
 class RosterFileError(Refused):
@@ -66,16 +70,58 @@ def cell_text(value) -> str:
     return str(value)
 
 
+def check_xlsx_size(data: bytes) -> None:
+    """Refuse, before opening it, an XLSX that would unpack to more than XLSX_UNPACKED_MAX or XLSX_RATIO_MAX
+    times its size (a zip bomb: 220 KB that unpacks to 86 MB took a worker to 470 MB and its timeout).
+
+    The sizes are those the zip declares; zipfile never inflates a member beyond its declared size, so
+    a file that lies about them stops short and is refused as unreadable.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
+        raise RosterFileError(UNREADABLE_XLSX) from None
+    if unpacked > XLSX_UNPACKED_MAX or unpacked > XLSX_RATIO_MAX * max(len(data), 1):
+        raise RosterFileError(
+            _l(
+                "This Excel file unpacks to %(size)d MB, more than a roster can hold (at most %(max)d MB, and"
+                " %(ratio)d times its size). Save it again from Excel, or as CSV.",
+                size=unpacked // 2**20,
+                max=XLSX_UNPACKED_MAX // 2**20,
+                ratio=XLSX_RATIO_MAX,
+            )
+        )
+
+
 def read_table(data: bytes, filename: str) -> Iterator[list[str]]:
-    """The rows of a CSV (UTF-8, or GB18030 as Excel saves it in China) or of an XLSX's first sheet."""
+    """The rows of a CSV (UTF-8, or GB18030 as Excel saves it in China) or of an XLSX's first sheet.
+
+    A file that cannot be read, at opening or halfway through its rows, raises RosterFileError: the
+    page, the background job and the command each show it as a refusal, never as a crash.
+    """
     if filename.lower().endswith(".xlsx"):
+        check_xlsx_size(data)
         try:
             book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception:
-            raise RosterFileError(_l("This is not an Excel (.xlsx) file that can be read.")) from None
-        for row in book.worksheets[0].iter_rows(values_only=True):
-            yield [cell_text(value) for value in row]
-        book.close()
+            raise RosterFileError(UNREADABLE_XLSX) from None
+        try:
+            rows = iter(())
+            try:
+                rows = book.worksheets[0].iter_rows(values_only=True)
+            except Exception:  # a workbook without a sheet
+                raise RosterFileError(UNREADABLE_XLSX) from None
+            while True:
+                try:
+                    row = next(rows)
+                except StopIteration:
+                    break
+                except Exception:  # a truncated member, broken XML, an entity defusedxml refuses...
+                    raise RosterFileError(UNREADABLE_XLSX) from None
+                yield [cell_text(value) for value in row]
+        finally:
+            book.close()
         return
     if not filename.lower().endswith(".csv"):
         raise RosterFileError(_l("Upload a .csv or .xlsx file."))
@@ -87,7 +133,10 @@ def read_table(data: bytes, filename: str) -> Iterator[list[str]]:
             continue
     else:
         raise RosterFileError(_l("The file's characters cannot be read; save it as UTF-8 CSV."))
-    yield from csv.reader(io.StringIO(text, newline=""))
+    try:
+        yield from csv.reader(io.StringIO(text, newline=""))
+    except csv.Error:
+        raise RosterFileError(_l("This CSV file cannot be read as a table; save it again from Excel.")) from None
 
 
 def read_rows(data: bytes, filename: str) -> Iterator[tuple[int, dict[str, str], bool]]:
@@ -122,16 +171,9 @@ def template_rows() -> list[list[str]]:
 
 def template_csv() -> bytes:
     out = io.StringIO()
-    csv.writer(out).writerows(template_rows())
+    csv_writer(out).writerows(template_rows())
     return out.getvalue().encode("utf-8-sig")  # the BOM makes Excel read it as UTF-8
 
 
 def template_xlsx() -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "住户名册"
-    for row in template_rows():
-        sheet.append(row)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes([("住户名册", template_rows(), set())])

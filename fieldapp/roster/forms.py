@@ -3,11 +3,12 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import IntegerField, SelectField, StringField
+from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 from fieldapp import labels
 from fieldapp.limits import FLOOR_RANGE, MAX_RESIDENTS, ROOM_MAX, UNIT_MAX
+from fieldapp.models.sites import mask_phone
 from fieldapp.roster.services import SiteInput
 
 FLOOR_MESSAGE = _l("Enter a floor from %(low)d to %(high)d.", low=FLOOR_RANGE[0], high=FLOOR_RANGE[1])
@@ -36,14 +37,26 @@ class SiteForm(FlaskForm):
     )
     kind = SelectField(_l("Kind"), choices=list(labels.SITE_KINDS.items()), default="household")
     status = SelectField(_l("Status"), choices=list(labels.SITE_STATUSES.items()), default="new")
+    #: Never filled with the stored number: the page shows it masked; blank keeps it (see `masked_phone`).
     contact_phone = StringField(
         _l("Contact phone (optional)"),
         validators=[Optional(), Regexp(r"^\+?[0-9 -]{5,20}$", message=_l("Enter a phone number of digits only."))],
         render_kw={"inputmode": "tel", "autocomplete": "off"},
     )
+    remove_phone = BooleanField(_l("Remove the stored number"))
 
-    def to_input(self) -> SiteInput:
+    def masked_phone(self, stored: str | None) -> None:
+        """Show a stored number masked (138****1234) as the field's hint, never in the field itself."""
+        self.contact_phone.data = ""
+        if stored:
+            self.contact_phone.render_kw = {**self.contact_phone.render_kw, "placeholder": mask_phone(stored)}
+            self.contact_phone.description = _l("Leave blank to keep the number stored.")
+
+    def to_input(self, stored_phone: str | None = None) -> SiteInput:
+        """The typed facts; a blank phone keeps `stored_phone` unless "remove" is ticked."""
         phone = (self.contact_phone.data or "").replace(" ", "").replace("-", "")
+        if not phone:
+            phone = None if self.remove_phone.data else stored_phone
         return SiteInput(
             unit=(self.unit.data or "").strip().removesuffix("单元"),
             room=self.room.data.strip(),

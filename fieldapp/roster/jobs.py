@@ -86,6 +86,7 @@ def run_import(job_id: str, root: Area, user: User, progress=None) -> dict | Non
 
     Returns the summary, or None when the file no longer imports cleanly. The upload is deleted either way.
     """
+    from fieldapp.roster.files import RosterFileError
     from fieldapp.roster.services import RosterChanged, import_roster
 
     state = read_state(job_id)
@@ -94,6 +95,10 @@ def run_import(job_id: str, root: Area, user: User, progress=None) -> dict | Non
     except RosterChanged as changed:
         db.session.rollback()
         update_state(job_id, status="failed", errors=changed.errors)
+        return None
+    except RosterFileError as unreadable:  # the file broke down while its rows were read again
+        db.session.rollback()
+        update_state(job_id, status="failed", reason=str(unreadable.message))
         return None
     finally:
         drop_upload(job_id)

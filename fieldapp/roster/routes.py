@@ -1,25 +1,47 @@
 """The roster of a building with each door's visit progress; adding and editing households; imports."""
 
 import io
+import json
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from fieldapp.access import visible_area_or_404, visible_site_or_404
+from fieldapp.audit import audit_download
 from fieldapp.extensions import db
 from fieldapp.forms import REFUSED, ConfirmForm, form_page, save
 from fieldapp.htmx import render
+from fieldapp.limits import ROSTER_UPLOAD_MAX
 from fieldapp.models import Area, Site
-from fieldapp.permissions import may_edit_roster, requires
+from fieldapp.permissions import may_edit_roster, may_handle_personal_data, may_see_phone, requires
 from fieldapp.refusals import show_on_form
 from fieldapp.roster import bp, jobs
 from fieldapp.roster.files import RosterFileError, template_csv, template_xlsx
 from fieldapp.roster.forms import ImportForm, SiteForm
 from fieldapp.roster.imports import plan_import
-from fieldapp.roster.services import add_site, mark_moved_out, update_site
+from fieldapp.roster.services import (
+    add_site,
+    erase_personal_data,
+    mark_moved_out,
+    personal_data,
+    reveal_phone,
+    update_site,
+)
+from fieldapp.uploads import upload_limit
 from fieldapp.visits.queries import latest_visits
 
 FILTERS = ("all", "unvisited", "revisit")
@@ -28,7 +50,7 @@ PREVIEW_ROWS = 200
 #: Larger roster files are imported in the background while the page shows progress.
 BACKGROUND_ROWS_DEFAULT = 5000
 #: Uploads may be larger than a phone's form (MAX_CONTENT_LENGTH): 100,000 rows fit.
-MAX_UPLOAD = 16 * 1024 * 1024
+MAX_UPLOAD = ROSTER_UPLOAD_MAX
 
 
 @bp.get("/buildings/<int:building_id>/roster")
@@ -77,10 +99,78 @@ def edit_site(site_id: int):
     """Correct a door's facts: unit, floor, room, residents, status, phone."""
     site = visible_site_or_404(site_id)
     form = SiteForm(obj=site if request.method == "GET" else None)
-    if form.validate_on_submit() and (changed := save(form, lambda: update_site(site, form.to_input()))) is not REFUSED:
+    stored = site.contact_phone
+    if (
+        form.validate_on_submit()
+        and (changed := save(form, lambda: update_site(site, form.to_input(stored_phone=stored)))) is not REFUSED
+    ):
         flash(_("Saved %(door)s.", door=site.door_label) if changed else _("Nothing changed."), "success")
         return redirect(url_for("roster.show", building_id=site.building_id), code=303)
-    return form_page("roster/site_form.html", form, building=site.building, site=site)
+    form.masked_phone(stored)
+    return no_store(form_page("roster/site_form.html", form, building=site.building, site=site))
+
+
+@bp.post("/sites/<int:site_id>/phone")
+@login_required
+@requires(may_see_phone)
+def show_phone(site_id: int):
+    """The full number, shown once on the edit page; the reading is audited."""
+    site = visible_site_or_404(site_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    phone = reveal_phone(site)
+    db.session.commit()
+    form = SiteForm(formdata=None, obj=site)  # the door's facts, not this POST's (it carries no fields)
+    form.masked_phone(site.contact_phone)
+    page = render_template("roster/site_form.html", form=form, building=site.building, site=site, revealed=phone)
+    return no_store(page)
+
+
+@bp.post("/sites/<int:site_id>/personal-data")
+@login_required
+@requires(may_handle_personal_data)
+def export_personal(site_id: int):
+    """The household's personal data as a JSON file (a person's copy of their data); audited."""
+    site = visible_site_or_404(site_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    data = personal_data(site)
+    audit_download("site.personal_export", site, after={"visits": len(data["visits"])})
+    response = Response(
+        json.dumps(data, ensure_ascii=False, indent=1),
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="household-{site.id}.json"'},
+    )
+    return no_store(response)
+
+
+@bp.post("/sites/<int:site_id>/erase")
+@login_required
+@requires(may_handle_personal_data)
+def erase_personal(site_id: int):
+    """Erase the household's phone and its visits' notes and GPS fixes; the figures stay as they are."""
+    site = visible_site_or_404(site_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    erased = erase_personal_data(site)
+    db.session.commit()
+    flash(
+        _(
+            "Erased the phone number, %(notes)d notes and %(fixes)d GPS fixes of %(door)s.",
+            notes=erased["notes"],
+            fixes=erased["gps_fixes"],
+            door=site.door_label,
+        ),
+        "success",
+    )
+    return redirect(url_for("roster.edit_site", site_id=site.id), code=303)
+
+
+def no_store(page):
+    """Pages and files with a full number or a household's personal data stay out of every cache."""
+    response = make_response(page)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/sites/<int:site_id>/moved-out")
@@ -119,11 +209,11 @@ def template(fmt: str):
 
 
 @bp.post("/imports")
+@upload_limit(MAX_UPLOAD)
 @login_required
 @requires(may_edit_roster)
 def preview():
     """Check the file and show what importing it would add, update or refuse. Writes nothing."""
-    request.max_content_length = MAX_UPLOAD
     form = ImportForm()
     if not form.validate_on_submit():
         return render_template("roster/import.html", form=form), 422

@@ -1,4 +1,5 @@
-"""The writes of a building's roster: add, edit, mark moved out, and apply an import. The caller commits."""
+"""The writes of a building's roster: add, edit, mark moved out, apply an import, and a household's personal
+data (read the phone, export, erase). The caller commits."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -9,7 +10,7 @@ from sqlalchemy import insert, select
 from fieldapp.areas.services import add_area
 from fieldapp.audit import audit
 from fieldapp.extensions import db
-from fieldapp.models import Area, Site, User
+from fieldapp.models import Area, Site, User, Visit
 from fieldapp.refusals import Refused
 from fieldapp.roster.imports import ImportPlan, plan_import
 from fieldapp.site_counts import count_inserted_sites
@@ -82,6 +83,55 @@ def update_site(site: Site, data: SiteInput) -> bool:
     db.session.flush()
     audit("site.update", site, before=before, after=after)
     return True
+
+
+def reveal_phone(site: Site) -> str | None:
+    """The full number, for one look by someone who may see it (`may_see_phone`); audited in the
+    caller's transaction, so every reading of a full number is on the trail."""
+    audit("site.phone_read", site, after={"contact_phone": site.masked_phone})
+    return site.contact_phone
+
+
+def personal_data(site: Site) -> dict:
+    """What the app holds about one household beyond its address: the phone, and the notes and GPS
+    fixes of its visits (PIPL art. 45, a person's copy of their data). Counts are not personal."""
+    visits = db.session.scalars(select(Visit).where(Visit.site_id == site.id).order_by(Visit.id)).all()
+    return {
+        "site_id": site.id,
+        "building": site.building.name,
+        "door": site.door_label,
+        "residents": site.residents,
+        "contact_phone": site.contact_phone,
+        "visits": [
+            {
+                "id": visit.id,
+                "server_time": visit.server_time.isoformat(timespec="seconds"),
+                "outcome": visit.outcome,
+                "note": visit.note or "",
+                "lat": visit.lat,
+                "lon": visit.lon,
+                "accuracy_m": visit.accuracy_m,
+            }
+            for visit in visits
+        ],
+    }
+
+
+def erase_personal_data(site: Site) -> dict:
+    """Erase a household's personal fields at its request: the contact phone, its visits' notes and GPS
+    fixes. Outcomes, counts and flags stay, so every tally is unchanged; audited with what was erased."""
+    visits = db.session.scalars(select(Visit).where(Visit.site_id == site.id)).all()
+    erased = {
+        "contact_phone": site.masked_phone,
+        "notes": sum(1 for visit in visits if visit.note),
+        "gps_fixes": sum(1 for visit in visits if visit.lat is not None or visit.accuracy_m is not None),
+    }
+    site.contact_phone = None
+    for visit in visits:
+        visit.note, visit.lat, visit.lon, visit.accuracy_m = "", None, None, None
+    db.session.flush()
+    audit("site.personal_erase", site, before=erased, after={"contact_phone": "", "notes": 0, "gps_fixes": 0})
+    return erased
 
 
 def mark_moved_out(site: Site) -> None:

@@ -2,17 +2,40 @@
 
 from flask import current_app, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from fieldapp.config import is_embedded_database
 from fieldapp.extensions import db
 from fieldapp.models import Area, Tag
 from fieldapp.tags.sheet import Label
 
 
+class BaseUrlMissing(Exception):
+    """Tags cannot be printed: FIELDAPP_BASE_URL is unset outside development."""
+
+    message = _l(
+        "Door tags cannot be printed yet: set FIELDAPP_BASE_URL to the address volunteers open"
+        " (e.g. https://fz.example.gov.cn) and restart. Without it a tag's QR code would point at whatever"
+        " address this request claimed to come to."
+    )
+
+
+def base_url() -> str:
+    """FIELDAPP_BASE_URL; else, on the embedded SQLite database only (development, `make run` on a LAN),
+    the address of this request. Anywhere else the Host header is the client's to choose, and a printed
+    tag lives on a door for years: refuse instead (BaseUrlMissing)."""
+    configured = current_app.config.get("BASE_URL")
+    if configured:
+        return configured
+    if is_embedded_database(current_app.config["SQLALCHEMY_DATABASE_URI"]):
+        return request.url_root
+    raise BaseUrlMissing()
+
+
 def tag_url(tag: Tag) -> str:
-    """What the QR holds: {base}/h/{token}, base from FIELDAPP_BASE_URL or this request."""
-    base = current_app.config.get("BASE_URL") or request.url_root
-    return f"{base.rstrip('/')}/h/{tag.token}"
+    """What the QR holds: {base}/h/{token} (see `base_url`)."""
+    return f"{base_url().rstrip('/')}/h/{tag.token}"
 
 
 def area_names(areas_ids: set[int]) -> dict[int, Area]:

@@ -4,7 +4,7 @@ import io
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from fieldapp.access import visible_area_or_404, visible_site_or_404, visible_tag_by_id_or_404, visible_tag_or_404
@@ -16,7 +16,7 @@ from fieldapp.models import Area, Site, Tag
 from fieldapp.permissions import may_edit_roster, requires
 from fieldapp.tags import bp
 from fieldapp.tags.forms import BindForm, BlankTagsForm, ChooseForm
-from fieldapp.tags.labels import labels_for
+from fieldapp.tags.labels import BaseUrlMissing, labels_for
 from fieldapp.tags.services import (
     bind_tag,
     bindable_sites,
@@ -111,7 +111,7 @@ def labels_file(area: Area, tags: list[Tag], what: str, fmt: str):
     try:
         labels = labels_for(tags)
         data = sheet_pdf(labels, title=area.name) if fmt == "pdf" else labels_zip(labels)
-    except FontMissing as missing:
+    except (FontMissing, BaseUrlMissing) as missing:
         return render_template("errors/error.html", code=503, title=_("Cannot print"), message=missing.message), 503
     # Labels carry addresses: handing them out is an export, audited like the others.
     audit_download("tags.print", area, after={"what": what, "format": fmt, "count": len(tags)})
@@ -198,7 +198,7 @@ def label_image(tag_id: int):
     tag = visible_tag_by_id_or_404(tag_id)
     try:
         data = label_png(labels_for([tag])[0])
-    except FontMissing as missing:
+    except (FontMissing, BaseUrlMissing) as missing:
         return render_template("errors/error.html", code=503, title=_("Cannot print"), message=missing.message), 503
     return send_file(io.BytesIO(data), mimetype="image/png", download_name=f"tag-{tag.short_code}.png")
 
@@ -230,7 +230,7 @@ def bind(token: str):
     form.site_id.choices = bind_choices(sites)
     if form.validate_on_submit():
         site = next((site for site in sites if site.id == form.site_id.data), None)
-        if save(form, lambda: bind_tag(tag, site)) is not REFUSED:
+        if save(form, lambda: bind_tag(tag, site, current_user)) is not REFUSED:
             flash(_("Tag bound to %(door)s.", door=site.door_label), "success")
             return redirect(url_for("sites.household", token=token), code=303)
     untagged = sum(1 for site in sites if site.active_tag is None)

@@ -13,7 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from fieldapp.audit import audit
 from fieldapp.database import utcnow
 from fieldapp.extensions import db
-from fieldapp.models import Area, Site, Tag
+from fieldapp.models import Area, Site, Tag, User
+from fieldapp.permissions import may_replace_door_tag
 from fieldapp.refusals import Refused
 
 #: More blank tags than this at once is a typing mistake (10 sheets).
@@ -118,13 +119,19 @@ def bindable_sites(tag: Tag):
     return sites_under(tag.area).where(Site.status != "moved_out")
 
 
-def bind_tag(tag: Tag, site: Site | None) -> None:
-    """Stick a blank tag on a door (None: no door was chosen). A tag the door had before is retired."""
+def bind_tag(tag: Tag, site: Site | None, user: User) -> None:
+    """Stick a blank tag on a door (None: no door was chosen). A tag the door had before is retired,
+    which only those who keep the roster may do (`may_replace_door_tag`)."""
     if tag.site_id is not None or tag.retired_at is not None:
         raise TagRefused(_l("This tag is already bound to a door."), field="site_id")
     if site is None or not tag.area.contains(site.building) or site.status == "moved_out":
         raise TagRefused(_l("Choose a door in the area this tag was printed for."), field="site_id")
     replaced = site.active_tag
+    if replaced is not None and not may_replace_door_tag(user):
+        raise TagRefused(
+            _l("This door already has a working tag. Choose a door without one, or ask your building lead."),
+            field="site_id",
+        )
     if replaced is not None:
         replaced.retired_at = utcnow()
     tag.site_id, tag.bound_at = site.id, utcnow()
