@@ -70,6 +70,7 @@ def register_extensions(app: Flask) -> None:
     from flask_babel import lazy_gettext as _l
     from sqlalchemy.orm import joinedload
 
+    from fieldapp.limits import INT32_MAX
     from fieldapp.models import User
 
     db.init_app(app)
@@ -90,8 +91,14 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
+        """The user of a session or remember-me cookie, if it carries their current session version
+        ("<id>:<version>", User.get_id): logging out and changing the password raise the version."""
+        user_key, _, version = user_id.partition(":")
+        if not (user_key.isdigit() and version.isdigit()) or int(user_key) > INT32_MAX:
+            return None  # also a cookie from before sessions carried a version
         # Every request asks the user's area what they may see: one query for both.
-        return db.session.get(User, int(user_id), options=[joinedload(User.area)]) if user_id.isdigit() else None
+        user = db.session.get(User, int(user_key), options=[joinedload(User.area)])
+        return user if user is not None and user.session_version == int(version) else None
 
     from fieldapp.api.tokens import user_from_bearer
 

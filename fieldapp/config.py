@@ -45,7 +45,10 @@ class Config:
     LANGUAGES = {"zh": "简体中文", "en": "English"}
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Failed logins only (a team logging in behind one Wi-Fi never reaches them): per client address, and
+    # per account whatever the address (guesses spread over many addresses still add up).
     LOGIN_RATE_LIMIT = os.environ.get("FIELDAPP_LOGIN_RATE_LIMIT", "10 per minute")
+    LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("FIELDAPP_LOGIN_ACCOUNT_RATE_LIMIT", "20 per hour")
     REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30  # a volunteer's phone stays logged in for a campaign month
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"

@@ -38,3 +38,12 @@ BATCH_LIMIT = 100
 WALK_LIST_LIMIT = 200
 #: Buildings in the walk list a phone keeps for offline use, unless it asks for another number.
 WALK_LIST_DEFAULT = 30
+
+#: A password, wherever it is set (the admin's new-account form, `flask create-user`, changing one's own):
+#: at least PASSWORD_MIN characters (OWASP ASVS 2.1.1), at most PASSWORD_MAX (hashing a huge one is an attack).
+PASSWORD_MIN = 12
+PASSWORD_MAX = 256
+
+#: API keys: valid for this many days unless the admin picks another number, at most KEY_DAYS_MAX.
+KEY_DAYS_DEFAULT = 90
+KEY_DAYS_MAX = 365

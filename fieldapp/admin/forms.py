@@ -6,6 +6,7 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
 from fieldapp import labels
+from fieldapp.limits import PASSWORD_MAX, PASSWORD_MIN
 
 ROLE_CHOICES = list(labels.ROLES.items())
 
@@ -22,7 +23,13 @@ class UserForm(FlaskForm):
     display_name = StringField(_l("Name"), validators=[DataRequired(message=_l("Enter a name.")), Length(max=100)])
     password = PasswordField(
         _l("Initial password"),
-        validators=[Length(min=10, max=256, message=_l("At least 10 characters."))],
+        validators=[
+            Length(
+                min=PASSWORD_MIN,
+                max=PASSWORD_MAX,
+                message=_l("Between %(min)d and %(max)d characters.", min=PASSWORD_MIN, max=PASSWORD_MAX),
+            )
+        ],
     )
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
     area_id = SelectField(_l("Area"), coerce=int)
