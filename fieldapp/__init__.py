@@ -65,6 +65,18 @@ def wtforms_translations(locale: str):
     return Translations.load(messages_path(), [locale], domain="wtforms")
 
 
+def unchecked_limits(app: Flask) -> bool:
+    """gunicorn runs us, but not with gunicorn.conf.py (which refuses several workers on memory:// limits)."""
+    import os
+    import sys
+
+    return (
+        "gunicorn" in sys.modules
+        and not os.environ.get("FIELDAPP_GUNICORN_CONF")
+        and app.config["RATELIMIT_STORAGE_URI"].startswith("memory://")
+    )
+
+
 def register_extensions(app: Flask) -> None:
     from flask_babel import get_locale
     from flask_babel import lazy_gettext as _l
@@ -78,6 +90,11 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
+    if unchecked_limits(app):
+        app.logger.warning(
+            "Started by gunicorn without the repository's gunicorn.conf.py, with RATELIMIT_STORAGE_URI=memory://: "
+            "if more than one worker runs, rate limits count per process. Set RATELIMIT_STORAGE_URI=redis://..."
+        )
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to see this page.")
