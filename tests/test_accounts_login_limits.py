@@ -117,9 +117,13 @@ def test_gunicorn_itself_refuses_two_workers_on_memory_limits(tmp_path):
     env = {**os.environ, "RATELIMIT_STORAGE_URI": "memory://", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite'}"}
     env.pop("FIELDAPP_ALLOW_MEMORY_LIMITS", None)
     gunicorn = Path(sys.executable).parent / "gunicorn"
-    run = subprocess.run(
+    run = subprocess.run(  # noqa: S603 (our own gunicorn, fixed arguments)
         [str(gunicorn), "--workers", "2", "--bind", "127.0.0.1:0", "wsgi:app"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert run.returncode == 1
     assert "Refusing to start" in run.stderr and "RATELIMIT_STORAGE_URI=redis://" in run.stderr

@@ -43,7 +43,12 @@ def test_a_password_change_logs_out_every_other_session_and_remember_cookie(worl
     page = other_phone.get("/login")
     other_phone.post(
         "/login",
-        data={"username": "a-volunteer", "password": "secret-password", "remember": "y", "csrf_token": csrf_from(page.text)},
+        data={
+            "username": "a-volunteer",
+            "password": "secret-password",
+            "remember": "y",
+            "csrf_token": csrf_from(page.text),
+        },
     )
     remembered = other_phone.get_cookie("remember_token").value
     assert other_phone.get("/today").status_code == 200
