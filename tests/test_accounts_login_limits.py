@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import select
 
-from fieldapp.extensions import db
+from fieldapp.extensions import db, limiter
 from fieldapp.models import User
 from tests.conftest import app_config, csrf_from, unavailable
 
@@ -21,10 +21,21 @@ ROOT = Path(__file__).resolve().parent.parent
 REDIS = os.environ.get("FIELDAPP_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
-def limited_app(database_uri, **config):
+@pytest.fixture
+def limited_app(database_uri):
+    """Apps with rate limits on (the other tests run without); their connections are closed afterwards."""
     from fieldapp import create_app
 
-    return create_app({**app_config(database_uri), "RATELIMIT_ENABLED": True, **config})
+    apps = []
+
+    def make(**config):
+        apps.append(create_app({**app_config(database_uri), "RATELIMIT_ENABLED": True, **config}))
+        return apps[-1]
+
+    yield make
+    for app in apps:
+        with app.app_context():
+            db.engine.dispose()
 
 
 def attempt(app, username, password, address="10.0.0.1"):
@@ -35,15 +46,15 @@ def attempt(app, username, password, address="10.0.0.1"):
     return client.post("/login", data=data, environ_base=environ).status_code
 
 
-def test_a_team_of_eleven_behind_one_wifi_is_never_limited_by_logging_in(world, database_uri):
-    app = limited_app(database_uri, LOGIN_RATE_LIMIT="3 per minute")
+def test_a_team_of_eleven_behind_one_wifi_is_never_limited_by_logging_in(world, limited_app):
+    app = limited_app(LOGIN_RATE_LIMIT="3 per minute")
     codes = [attempt(app, name, "secret-password") for name in ["a-volunteer", "a-lead", "a-supervisor"] * 4]
     assert codes == [303] * 12
     assert [attempt(app, "a-volunteer", "typo-password") for _ in range(4)] == [422, 422, 422, 429]
 
 
-def test_wrong_passwords_for_one_account_spread_over_three_addresses_lock_it(world, database_uri):
-    app = limited_app(database_uri, LOGIN_RATE_LIMIT="10 per minute", LOGIN_ACCOUNT_RATE_LIMIT="20 per hour")
+def test_wrong_passwords_for_one_account_spread_over_three_addresses_lock_it(world, limited_app):
+    app = limited_app(LOGIN_RATE_LIMIT="10 per minute", LOGIN_ACCOUNT_RATE_LIMIT="20 per hour")
     addresses = ["10.0.0.1", "10.0.0.2", "10.0.0.3"]
     codes = [attempt(app, "A-Volunteer ", f"guess-{i}", addresses[i % 3]) for i in range(25)]
     assert codes[:20] == [422] * 20 and set(codes[20:]) == {429}
@@ -63,10 +74,12 @@ def redis_uri():
     return REDIS
 
 
-def test_workers_sharing_redis_count_failed_logins_together(world, database_uri, redis_uri):
-    prefix = f"test-{uuid.uuid4().hex[:8]}"  # this run's counters only
+def test_workers_sharing_redis_count_failed_logins_together(world, limited_app, redis_uri, monkeypatch):
+    prefix = f"test-{uuid.uuid4().hex[:8]}"  # this test's counters only
     config = {"RATELIMIT_STORAGE_URI": redis_uri, "RATELIMIT_KEY_PREFIX": prefix}
-    workers = [limited_app(database_uri, LOGIN_ACCOUNT_RATE_LIMIT="6 per hour", **config) for _ in range(2)]
+    workers = [limited_app(LOGIN_ACCOUNT_RATE_LIMIT="6 per hour", **config) for _ in range(2)]
+    # Flask-Limiter's one global object keeps the first prefix it was given (one app per process in production).
+    monkeypatch.setattr(limiter, "_key_prefix", prefix)
     codes = [attempt(workers[i % 2], "a-volunteer", f"guess-{i}", f"10.0.1.{i}") for i in range(8)]
     assert codes == [422] * 6 + [429] * 2
 
