@@ -76,11 +76,24 @@ def wtforms_translations(locale: str):
     return Translations.load(messages_path(), [locale], domain="wtforms")
 
 
+def unchecked_limits(app: Flask) -> bool:
+    """gunicorn runs us, but not with gunicorn.conf.py (which refuses several workers on memory:// limits)."""
+    import os
+    import sys
+
+    return (
+        "gunicorn" in sys.modules
+        and not os.environ.get("FIELDAPP_GUNICORN_CONF")
+        and app.config["RATELIMIT_STORAGE_URI"].startswith("memory://")
+    )
+
+
 def register_extensions(app: Flask) -> None:
     from flask_babel import get_locale
     from flask_babel import lazy_gettext as _l
     from sqlalchemy.orm import joinedload
 
+    from fieldapp.limits import INT32_MAX
     from fieldapp.models import User
 
     db.init_app(app)
@@ -88,6 +101,11 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
+    if unchecked_limits(app):
+        app.logger.warning(
+            "Started by gunicorn without the repository's gunicorn.conf.py, with RATELIMIT_STORAGE_URI=memory://: "
+            "if more than one worker runs, rate limits count per process. Set RATELIMIT_STORAGE_URI=redis://..."
+        )
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to see this page.")
@@ -101,8 +119,14 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
+        """The user of a session or remember-me cookie, if it carries their current session version
+        ("<id>:<version>", User.get_id): logging out and changing the password raise the version."""
+        user_key, _, version = user_id.partition(":")
+        if not (user_key.isdigit() and version.isdigit()) or int(user_key) > INT32_MAX:
+            return None  # also a cookie from before sessions carried a version
         # Every request asks the user's area what they may see: one query for both.
-        return db.session.get(User, int(user_id), options=[joinedload(User.area)]) if user_id.isdigit() else None
+        user = db.session.get(User, int(user_key), options=[joinedload(User.area)])
+        return user if user is not None and user.session_version == int(version) else None
 
     from fieldapp.api.tokens import user_from_bearer
 

@@ -60,6 +60,7 @@ def demo_data(if_empty: bool, seed: int) -> None:
 def create_user_command(username: str, display_name: str, role: str, area_id: int, password: str) -> None:
     """Create an account (e.g. the first admin of a new district)."""
     from fieldapp.admin.services import UsernameTaken, create_user
+    from fieldapp.refusals import Refused
 
     area = db.session.get(Area, area_id)
     if area is None:
@@ -68,6 +69,8 @@ def create_user_command(username: str, display_name: str, role: str, area_id: in
         user = create_user(username, password, display_name, role, area)
     except UsernameTaken:
         raise click.ClickException(f"The username {username} is taken.") from None
+    except Refused as refused:  # e.g. a password shorter than PASSWORD_MIN
+        raise click.ClickException(f"Not created: {refused.message}") from None
     db.session.commit()
     click.echo(f"Created {user.role} {user.username} in {area.name}.")
 

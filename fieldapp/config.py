@@ -54,7 +54,12 @@ class Config:
     LANGUAGES = {"zh": "简体中文", "en": "English"}
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Failed logins only (a team logging in behind one Wi-Fi never reaches them): per client address, and
+    # per account whatever the address (guesses spread over many addresses still add up).
     LOGIN_RATE_LIMIT = os.environ.get("FIELDAPP_LOGIN_RATE_LIMIT", "10 per minute")
+    LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("FIELDAPP_LOGIN_ACCOUNT_RATE_LIMIT", "20 per hour")
+    # Every API request, per key (or per signed-in user): an outbox sends batches of 100 every 30 s at most.
+    API_RATE_LIMIT = os.environ.get("FIELDAPP_API_RATE_LIMIT", "120 per minute")
     REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30  # a volunteer's phone stays logged in for a campaign month
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
@@ -76,3 +81,18 @@ class Config:
     RETENTION_DAYS = int(os.environ.get("FIELDAPP_RETENTION_DAYS", "180"))
     # Number of reverse proxies in front of us whose X-Forwarded-* headers we trust.
     PROXY_COUNT = int(os.environ.get("FIELDAPP_PROXY_COUNT", "0"))
+
+
+def shared_limits_problem(workers: int, storage_uri: str) -> str | None:
+    """Why rate limits would not hold with `workers` processes on `storage_uri`, or None.
+
+    memory:// keeps counts inside one process: with five workers an attacker gets five times the login
+    attempts, and a lockout in one worker is unknown to the others. Redis (or another shared store) is needed.
+    """
+    if workers > 1 and storage_uri.startswith("memory://"):
+        return (
+            f"{workers} worker processes but RATELIMIT_STORAGE_URI={storage_uri}: login and API rate limits "
+            "would be counted per process, not per server. Set RATELIMIT_STORAGE_URI=redis://HOST:6379/0 "
+            "(or run one worker)."
+        )
+    return None

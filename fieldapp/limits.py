@@ -47,3 +47,12 @@ OUTBOX_FILE_MAX = 4 * 1024 * 1024
 XLSX_UNPACKED_MAX = 100 * 1024 * 1024
 #: How many times its own size an XLSX may unpack to: real rosters measure 5 to 20, a zip bomb hundreds.
 XLSX_RATIO_MAX = 100
+
+#: A password, wherever it is set (the admin's new-account form, `flask create-user`, changing one's own):
+#: at least PASSWORD_MIN characters (OWASP ASVS 2.1.1), at most PASSWORD_MAX (hashing a huge one is an attack).
+PASSWORD_MIN = 12
+PASSWORD_MAX = 256
+
+#: API keys: valid for this many days unless the admin picks another number, at most KEY_DAYS_MAX.
+KEY_DAYS_DEFAULT = 90
+KEY_DAYS_MAX = 365

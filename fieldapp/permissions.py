@@ -75,6 +75,12 @@ def may_issue_keys(user: User) -> bool:
     return user.role == "admin"
 
 
+def may_issue_key_for(issuer: User, holder: User) -> bool:
+    """Issue an API key that acts as `holder`: an admin, for anyone of their area but another admin (a key
+    would let one admin act as another; an admin's own key is theirs to ask for)."""
+    return may_issue_keys(issuer) and (holder.role != "admin" or holder.id == issuer.id)
+
+
 def starts_on_walk_list(user: User) -> bool:
     """Home is today's walk list (people at doors), not the area's figures (people at desks)."""
     return user.role in _FIELD_ROLES

@@ -2,10 +2,12 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms import IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, NumberRange, Regexp
 
 from fieldapp import labels
+from fieldapp.api.tokens import SCOPES
+from fieldapp.limits import KEY_DAYS_DEFAULT, KEY_DAYS_MAX, PASSWORD_MAX, PASSWORD_MIN
 
 ROLE_CHOICES = list(labels.ROLES.items())
 
@@ -22,7 +24,13 @@ class UserForm(FlaskForm):
     display_name = StringField(_l("Name"), validators=[DataRequired(message=_l("Enter a name.")), Length(max=100)])
     password = PasswordField(
         _l("Initial password"),
-        validators=[Length(min=10, max=256, message=_l("At least 10 characters."))],
+        validators=[
+            Length(
+                min=PASSWORD_MIN,
+                max=PASSWORD_MAX,
+                message=_l("Between %(min)d and %(max)d characters.", min=PASSWORD_MIN, max=PASSWORD_MAX),
+            )
+        ],
     )
     role = SelectField(_l("Role"), choices=ROLE_CHOICES)
     area_id = SelectField(_l("Area"), coerce=int)
@@ -36,4 +44,14 @@ class ApiTokenForm(FlaskForm):
             DataRequired(message=_l("Say what the key is for, e.g. the tablet or system that uses it.")),
             Length(max=100),
         ],
+    )
+    # Least privilege by default: a key records visits only when the admin says so.
+    scope = SelectField(_l("What the key may do"), choices=list(SCOPES.items()), default="read")
+    days = IntegerField(
+        _l("Valid for (days)"),
+        default=KEY_DAYS_DEFAULT,
+        validators=[
+            NumberRange(min=1, max=KEY_DAYS_MAX, message=_l("From 1 to %(n)d days.", n=KEY_DAYS_MAX)),
+        ],
+        render_kw={"inputmode": "numeric", "min": 1, "max": KEY_DAYS_MAX},
     )

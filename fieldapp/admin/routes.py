@@ -1,6 +1,6 @@
 """Accounts: admins list them and create new ones inside their own area."""
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -15,11 +15,11 @@ from fieldapp.access import (
 from fieldapp.admin import bp
 from fieldapp.admin.forms import ApiTokenForm, UserForm
 from fieldapp.admin.services import create_user
-from fieldapp.api.tokens import issue_token, revoke_token
+from fieldapp.api.tokens import SCOPES, expires_at, is_expired, issue_token, revoke_token
 from fieldapp.extensions import db
 from fieldapp.forms import REFUSED, form_page, save
 from fieldapp.models import ApiToken, Area, User
-from fieldapp.permissions import may_issue_keys, may_manage_accounts, requires
+from fieldapp.permissions import may_issue_key_for, may_issue_keys, may_manage_accounts, requires
 
 LEVEL_INDENT = "\u3000"  # a full-width space per level keeps the area list readable as a tree
 
@@ -58,17 +58,33 @@ def new_user():
 @login_required
 @requires(may_issue_keys)
 def tokens(user_id: int):
-    """A user's API keys: issue one (shown once) or revoke one. Both are audited."""
+    """A user's API keys: issue one (shown once, with a scope and an expiry) or revoke one. Both are audited."""
     user = visible_user_or_404(user_id)
+    may_issue = may_issue_key_for(current_user, user)
     form = ApiTokenForm()
     issued = None
+    if form.is_submitted() and not may_issue:
+        abort(403)
     if form.validate_on_submit():
-        _token, issued = issue_token(user, form.name.data.strip(), current_user)
+        _token, issued = issue_token(
+            user, form.name.data.strip(), current_user, scope=form.scope.data, days=form.days.data
+        )
         db.session.commit()
         form = ApiTokenForm(formdata=None)
     keys = db.session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())).all()
     status = 422 if form.errors else 200
-    return render_template("admin/tokens.html", user=user, form=form, keys=keys, issued=issued), status
+    page = render_template(
+        "admin/tokens.html",
+        user=user,
+        form=form,
+        keys=keys,
+        issued=issued,
+        may_issue=may_issue,
+        scopes=SCOPES,
+        expires_at=expires_at,
+        is_expired=is_expired,
+    )
+    return page, status
 
 
 @bp.post("/tokens/<int:token_id>/revoke")

@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from fieldapp.audit import audit
+from fieldapp.auth.services import check_new_password
 from fieldapp.extensions import db
 from fieldapp.models import ROLES, Area, Team, User
 from fieldapp.refusals import Refused
@@ -26,6 +27,7 @@ def create_user(
     """A new account bound to `area`. The caller commits."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}")
+    check_new_password(password)
     username = username.strip().lower()
     taken = db.session.scalar(select(User.id).where(func.lower(User.username) == username))
     if taken:

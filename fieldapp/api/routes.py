@@ -4,7 +4,7 @@ Signed in by the session cookie (the phone's outbox; writes then need the X-CSRF
 or by `Authorization: Bearer <token>` (other clients; no CSRF, as no browser sends it by itself).
 """
 
-from flask import g, jsonify, request
+from flask import current_app, g, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -19,7 +19,7 @@ from fieldapp.api.requests import TalliesQuery, VisitBatchIn, WalkListQuery, pro
 from fieldapp.api.submit import submit
 from fieldapp.areas.walk import walk_list
 from fieldapp.database import utcnow
-from fieldapp.extensions import csrf, db
+from fieldapp.extensions import csrf, db, limiter
 from fieldapp.limits import BATCH_LIMIT, INT32_MAX
 from fieldapp.models import Area, Site
 from fieldapp.tallies import Totals, child_totals_for
@@ -31,6 +31,25 @@ READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
 LAST_USED_RESOLUTION_S = 60
 
 csrf.exempt(bp)
+
+
+def api_rate_limit() -> str:
+    return current_app.config["API_RATE_LIMIT"]
+
+
+def api_client() -> str:
+    """Whom an API request's rate limit counts against: its key, else the signed-in user, else the address."""
+    signed_in = current_user.is_authenticated  # first: loading the user puts a Bearer key in g
+    token = g.get("api_token")
+    if token is not None:
+        return f"api-key:{token.id}"
+    if signed_in:
+        return f"api-user:{current_user.id}"
+    return f"api-address:{request.remote_addr}"
+
+
+# Every endpoint of the API; over the limit answers 429 in JSON (core/errors.py), with Retry-After.
+limiter.limit(api_rate_limit, key_func=api_client)(bp)
 
 
 def api_error(status: int, error: str, message: str):
@@ -63,6 +82,8 @@ def signed_in_only():
     if unknown:
         return not_valid({name[:64]: _("Unknown parameter.") for name in sorted(unknown)[:10]})
     token = g.get("api_token")
+    if token is not None and token.scope == "read" and request.method not in READ_ONLY_METHODS:
+        return api_error(403, "forbidden", _("This API key may only read."))
     if token is None and request.method not in READ_ONLY_METHODS:
         csrf.protect()  # the session cookie alone must not be enough to write
     if token is not None and request.method not in READ_ONLY_METHODS:

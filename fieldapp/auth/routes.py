@@ -1,14 +1,15 @@
-"""Log in (rate limited) and log out."""
+"""Log in (rate limited per address and per account, failed attempts only), log out, change one's password."""
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy import func, select
 
 from fieldapp.auth import bp
-from fieldapp.auth.forms import LoginForm
+from fieldapp.auth.forms import LoginForm, PasswordChangeForm
+from fieldapp.auth.services import authenticate, change_password, end_sessions, forget_csrf_token
 from fieldapp.extensions import db, limiter
-from fieldapp.models import User
+from fieldapp.forms import REFUSED, form_page, save
+from fieldapp.limits import PASSWORD_MIN
 from fieldapp.navigation import safe_next
 
 
@@ -16,8 +17,24 @@ def login_rate_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def login_account_rate_limit() -> str:
+    return current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"]
+
+
+def attempted_account() -> str:
+    """The account a login attempt names, so that guesses spread over many addresses still add up."""
+    return "login-account:" + request.form.get("username", "").strip().lower()[:64]
+
+
+def failed(response) -> bool:
+    """Only a refused attempt counts: a team of eleven logging in behind one station's Wi-Fi never
+    runs into the limit by logging in."""
+    return response.status_code == 422
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_rate_limit, methods=["POST"])
+@limiter.limit(login_rate_limit, methods=["POST"], deduct_when=failed)
+@limiter.limit(login_account_rate_limit, methods=["POST"], deduct_when=failed, key_func=attempted_account)
 def login():
     """The login page; afterwards the user lands where they were going (e.g. the door they scanned)."""
     form = LoginForm()
@@ -26,11 +43,11 @@ def login():
     if current_user.is_authenticated:
         return redirect(safe_next(form.next.data, url_for("core.index")))
     if form.validate_on_submit():
-        username = form.username.data.strip().lower()
-        user = db.session.scalar(select(User).where(func.lower(User.username) == username))
-        if user is None or not user.check_password(form.password.data) or not user.is_active:
+        user = authenticate(form.username.data, form.password.data)
+        if user is None:
             flash(_("Wrong username or password."), "error")
         else:
+            forget_csrf_token()
             login_user(user, remember=form.remember.data)
             return redirect(safe_next(form.next.data, url_for("core.index")), code=303)
     status = 422 if request.method == "POST" else 200
@@ -40,7 +57,28 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    """Log out (a POST, so a link in a chat cannot log someone out)."""
+    """Log out (a POST, so a link in a chat cannot log someone out). Every copy of this user's session
+    and remember-me cookies stops working, on every device."""
+    end_sessions(current_user)
+    db.session.commit()
     logout_user()
+    forget_csrf_token()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"), code=303)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def password():
+    """Change my password; my other phones and browsers are logged out, this one stays logged in."""
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        change = lambda: change_password(user, form.current_password.data, form.new_password.data)  # noqa: E731
+        if save(form, change) is not REFUSED:
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+            forget_csrf_token()
+            login_user(user, remember=remembered)  # this session carries the new version
+            flash(_("Password changed. Your other sessions are logged out."), "success")
+            return redirect(url_for("core.index"), code=303)
+    return form_page("auth/password.html", form, password_min=PASSWORD_MIN)

@@ -72,6 +72,11 @@ class User(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
+    def get_id(self) -> str:
+        """What the session and the remember-me cookie hold: "<id>:<session_version>". Raising the version
+        makes every cookie that holds the old one open nothing (the user loader compares them)."""
+        return f"{self.id}:{self.session_version or 0}"
+
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.is_active_account

@@ -1,0 +1,65 @@
+"""Account writes a user makes for themselves: ending their sessions, changing their password. Each is audited
+where it changes something worth a trace; the caller commits."""
+
+from functools import cache
+
+from flask import current_app, g, session
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from fieldapp.audit import audit
+from fieldapp.extensions import db
+from fieldapp.limits import PASSWORD_MAX, PASSWORD_MIN
+from fieldapp.models import User
+from fieldapp.refusals import Refused
+
+
+@cache
+def dummy_hash(method: str) -> str:
+    """A hash made the way real ones are, checked when the username is unknown, so that "no such user"
+    takes as long as "wrong password" (measured before: 7 ms against 173 ms, which named every account)."""
+    return generate_password_hash("not-anyones-password", method=method)
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The active account with this username and password, else None; always one password check."""
+    username = username.strip().lower()
+    user = db.session.scalar(select(User).where(func.lower(User.username) == username))
+    if user is None:
+        check_password_hash(dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
+        return None
+    if not user.check_password(password) or not user.is_active:
+        return None
+    return user
+
+
+def forget_csrf_token() -> None:
+    """A new CSRF token from now on: one handed out before login (perhaps planted) stops working."""
+    session.pop("csrf_token", None)
+    g.pop("csrf_token", None)
+
+
+def end_sessions(user: User) -> None:
+    """Every session and remember-me cookie of `user` made until now opens nothing any more."""
+    user.session_version = (user.session_version or 0) + 1
+
+
+def check_new_password(password: str, field: str = "password") -> None:
+    """The one rule for a new password, wherever it is set (admin form, `create-user`, own change)."""
+    if len(password) < PASSWORD_MIN:
+        raise Refused(_l("At least %(n)d characters.", n=PASSWORD_MIN), field=field)
+    if len(password) > PASSWORD_MAX:
+        raise Refused(_l("At most %(n)d characters.", n=PASSWORD_MAX), field=field)
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Set a new password after checking the current one; every other session of the user ends."""
+    if not user.check_password(current):
+        raise Refused(_l("This is not your current password."), field="current_password")
+    check_new_password(new, field="new_password")
+    if user.check_password(new):
+        raise Refused(_l("Choose a password other than the current one."), field="new_password")
+    user.set_password(new)
+    end_sessions(user)
+    audit("user.password_change", user, after={"username": user.username})
