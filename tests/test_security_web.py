@@ -9,6 +9,7 @@ from urllib.parse import unquote
 import pytest
 
 from fieldapp import create_app
+from fieldapp.extensions import db
 from fieldapp.navigation import safe_next
 from tests.conftest import Browser, app_config, csrf_from
 
@@ -113,13 +114,15 @@ def test_cookies_are_secure_unless_development_turns_them_off(monkeypatch, datab
     app = create_app(app_config(database_uri))
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
-    client = app.test_client()
-    with app.test_request_context():
-        response = Browser(client).login(world.a.volunteer.username)
+    db.session.commit()
+    response = Browser(app.test_client()).login(world.a.volunteer.username)
     assert response.status_code == 303
     cookies = response.headers.getlist("Set-Cookie")
     assert {c.split("=")[0] for c in cookies} >= {"session", "remember_token"}
     assert all("; Secure" in c for c in cookies if c.split("=")[0] in ("session", "remember_token"))
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
 
     monkeypatch.setenv("FIELDAPP_SECURE_COOKIES", "0")  # `make run` on plain http
     plain = create_app(app_config(database_uri))
@@ -166,7 +169,9 @@ def test_safe_next_keeps_paths_on_this_site(target):
     assert safe_next(target, "/home") == target
 
 
-@pytest.mark.parametrize("spelling", ["/%09/evil.example", "/%0a/evil.example", "/%0d%0a/evil.example", "%09//evil.example"])
+@pytest.mark.parametrize(
+    "spelling", ["/%09/evil.example", "/%0a/evil.example", "/%0d%0a/evil.example", "%09//evil.example"]
+)
 def test_language_switch_and_login_never_redirect_to_another_host(client, world, spelling):
     assert client.get(f"/lang/zh?next={spelling}").headers["Location"] == "/"
     page = client.get(f"/login?next={spelling}").text
