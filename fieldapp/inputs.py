@@ -23,7 +23,7 @@ from fieldapp.limits import INT32_MAX
 class IdConverter(IntegerConverter):
     """`<int:...>`: a positive id an INTEGER column can hold; anything larger matches no route (404)."""
 
-    def __init__(self, map, fixed_digits=0, min=1, max=INT32_MAX, signed=False):  # noqa: A002 (werkzeug's names)
+    def __init__(self, map, fixed_digits=0, min=1, max=INT32_MAX, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
@@ -38,10 +38,10 @@ def int32(value) -> int:
 class BoundedParameters(ImmutableMultiDict):
     """Query and form parameters whose `type=int` means a number the database holds (see the module doc)."""
 
-    def get(self, key, default=None, type=None):  # noqa: A002 (werkzeug's signature)
+    def get(self, key, default=None, type=None):
         return super().get(key, default, int32 if type is int else type)
 
-    def getlist(self, key, type=None):  # noqa: A002
+    def getlist(self, key, type=None):
         return super().getlist(key, int32 if type is int else type)
 
 
@@ -61,13 +61,13 @@ def refuse_nul():
     """400 for a NUL anywhere in what a route reads as text (PostgreSQL would fail on it with a 500)."""
     if "\x00" in request.path or any("\x00" in value for value in request.args.values()):
         abort(400)
-    if request.method in ("POST", "PUT", "PATCH"):
-        if request.is_json:
-            if b"\\u0000" in request.get_data(cache=True):
-                abort(400)
-        elif request.mimetype == "application/x-www-form-urlencoded":  # uploads' bodies are left to their routes
-            if any("\x00" in value for value in request.form.values()):
-                abort(400)
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return
+    if request.is_json and b"\\u0000" in request.get_data(cache=True):
+        abort(400)
+    # Plain forms only: an upload's body is left to its route (and its own size limit).
+    if request.mimetype == "application/x-www-form-urlencoded" and any("\x00" in v for v in request.form.values()):
+        abort(400)
 
 
 def install(app: Flask) -> None:
