@@ -58,7 +58,8 @@ def install(app: Flask) -> None:
         strict_transport_security_include_subdomains=True,
         content_security_policy=CONTENT_SECURITY_POLICY,
         frame_options="DENY",
-        # Door-tag tokens are in our URLs (/h/<token>): never hand them to another site in a Referer.
+        # Door-tag tokens are in our URLs (/h/<token>): never hand them to another site in a Referer. Not
+        # no-referrer: over HTTPS Flask-WTF's CSRF check wants our own pages' Referer on every form post.
         referrer_policy="same-origin",
         permissions_policy=PERMISSIONS_POLICY,
         # Talisman would otherwise force these on; they are settled in create_app from FIELDAPP_SECURE_COOKIES.
