@@ -6,8 +6,8 @@ text without NUL, JSON that parses without exhausting the stack. Malformed input
 - `request.args.get(name, type=int)` (and `getlist`, and the same on forms) treats a number outside the INTEGER
   range as not a number, so a route's default applies: `?page=99999999999999999999` is page 1's default, not an
   OFFSET no database takes.
-- A NUL character in the path, the query, a plain form or a JSON body is refused with 400: PostgreSQL's text cannot
-  hold it, and no field of ours has a use for it.
+- A NUL character in the path, the query or a plain form is refused with 400: PostgreSQL's text cannot hold it,
+  and no field of ours has a use for it. (The API's JSON models refuse it per field with 422: NO_NUL.)
 - JSON nested deeper than Python's stack (`[[[[...]]]]`, 256 KB of it) is "not JSON" (ValueError), as any other
   malformed body is, instead of a RecursionError.
 """
@@ -58,15 +58,12 @@ class JSONProvider(DefaultJSONProvider):
 
 
 def refuse_nul():
-    """400 for a NUL anywhere in what a route reads as text (PostgreSQL would fail on it with a 500)."""
+    """400 for a NUL in the path, the query or a form (PostgreSQL would fail on it with a 500)."""
     if "\x00" in request.path or any("\x00" in value for value in request.args.values()):
         abort(400)
-    if request.method not in ("POST", "PUT", "PATCH"):
-        return
-    if request.is_json and b"\\u0000" in request.get_data(cache=True):
-        abort(400)
-    # Plain forms only: an upload's body is left to its route (and its own size limit).
-    if request.mimetype == "application/x-www-form-urlencoded" and any("\x00" in v for v in request.form.values()):
+    # Plain forms only: an upload's body is left to its route (and its size limit), JSON to the API's models.
+    plain_form = request.method in ("POST", "PUT", "PATCH") and request.mimetype == "application/x-www-form-urlencoded"
+    if plain_form and any("\x00" in value for value in request.form.values()):
         abort(400)
 
 
