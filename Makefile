@@ -54,12 +54,19 @@ static/vendor/jsQR.js: package-lock.json | node_modules/.runtime
 %.mo: %.po $(BIN)/.runtime
 	$(BIN)/pybabel compile -i $< -o $@ >/dev/null
 
+# Plain http on a laptop or a LAN: Secure-only cookies would never come back, so no one could log in. A server
+# behind HTTPS leaves FIELDAPP_SECURE_COOKIES unset (on); `FIELDAPP_SECURE_COOKIES=1 make run` keeps it on here.
+# Threaded workers (gunicorn.conf.py), so that slow clients cannot hold every worker.
+run: export FIELDAPP_SECURE_COOKIES ?= 0
+# The one start where the demo's accounts are expected: any other start with them warns in the log.
+run: export FIELDAPP_DEMO_RUN = 1
+# A demo on one machine: each worker counts login limits on its own (gunicorn.conf.py warns instead of refusing).
+run: export FIELDAPP_ALLOW_MEMORY_LIMITS ?= 1
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo-data --if-empty
 	$(BIN)/python -m fieldapp.banner --host $(HOST) --port $(PORT)
-	# A demo on one machine: the workers' login limits count per process (gunicorn.conf.py warns, not refuses).
-	FIELDAPP_DEMO_RUN=1 FIELDAPP_ALLOW_MEMORY_LIMITS=1 $(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
+	$(BIN)/gunicorn --config gunicorn.conf.py --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 # Debian's Chromium for the browser tests (never a browser download), a CJK font to render Chinese (pages and
 # door-tag labels), and poppler-utils + libzbar0 to render printed label sheets and decode their QR codes in tests.

@@ -1,11 +1,22 @@
-"""gunicorn reads this file by itself when started from the repository (its default ./gunicorn.conf.py).
+"""gunicorn's settings for `make run` and any `gunicorn wsgi:app` started here (gunicorn reads ./gunicorn.conf.py
+by itself). Command-line flags override it, as bench/ does to compare worker kinds.
 
-It refuses to start several workers whose rate limits would each count on their own (RATELIMIT_STORAGE_URI
-memory://): see fieldapp.config.shared_limits_problem. FIELDAPP_ALLOW_MEMORY_LIMITS=1 (set by `make run`,
-a demo on one machine) turns the refusal into a warning in the log.
+Threaded workers: a client that sends its request slowly (a phone on a weak signal, or someone doing it on
+purpose, 1 byte a second) holds one thread, not a whole worker. With sync workers two such connections froze
+all of `make run`'s 2 workers, `/healthz` included (issue 13). 2 workers x 8 threads measured as well as sync
+on SQLite (bench/README.md). Many slow clients at once still need a reverse proxy that buffers request
+bodies (nginx does by default) in front of a public server: README "Security".
+
+It also refuses to start several workers whose rate limits would each count on their own (RATELIMIT_STORAGE_URI
+memory://): see fieldapp.config.shared_limits_problem. FIELDAPP_ALLOW_MEMORY_LIMITS=1 (set by `make run`, a demo
+on one machine) turns the refusal into a warning in the log.
 """
 
 import os
+
+worker_class = "gthread"
+workers = int(os.environ.get("WORKERS", "2"))
+threads = int(os.environ.get("THREADS", "8"))
 
 # Tells the app that this check ran (the app warns when gunicorn started it without this file).
 os.environ["FIELDAPP_GUNICORN_CONF"] = __file__

@@ -125,6 +125,8 @@ class Server:
             "SECRET_KEY": SECRET_KEY,
             # Configuration, not a test switch: fifty phones log in from one address here.
             "FIELDAPP_LOGIN_RATE_LIMIT": "100000 per minute",
+            # Plain http on loopback, as `make run`: Secure-only cookies would never come back over it.
+            "FIELDAPP_SECURE_COOKIES": "0",
         }
         command = [
             str(BIN / "gunicorn"),

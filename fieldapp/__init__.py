@@ -6,7 +6,7 @@ from functools import cache
 from flask import Flask, has_request_context, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from fieldapp import database, site_counts
+from fieldapp import database, inputs, security, site_counts
 from fieldapp.config import INSTANCE_DIR, Config, database_url, engine_options, secret_key
 from fieldapp.extensions import babel, csrf, db, limiter, login_manager, migrate
 from fieldapp.uploads import UploadLimitedRequest
@@ -29,6 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_object(Config)
     INSTANCE_DIR.mkdir(exist_ok=True)
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url()
+    app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = security.secure_cookies()
     if config:
         app.config.update(config)
     if app.config["SQLALCHEMY_ENGINE_OPTIONS"] is None:
@@ -41,7 +42,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     database.install_events()  # SQLite's locking and pragmas, row locks per transaction
     site_counts.install_events()  # areas' resident counters move with every site change
+    inputs.install(app)  # before any route: ids, numbers, NUL and JSON depth bounded for every one of them
     register_extensions(app)
+    security.install(app)  # CSP and the other security headers, no-store on personal data
     register_blueprints(app)
     register_template_helpers(app)
 

@@ -65,8 +65,8 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = os.environ.get("FIELDAPP_SECURE_COOKIES") == "1"
-    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # SESSION_COOKIE_SECURE and REMEMBER_COOKIE_SECURE: on unless FIELDAPP_SECURE_COOKIES=0, set by create_app
+    # (fieldapp.security.secure_cookies), read when the app is built so a test or command can change it.
     # How passwords are hashed (Werkzeug's method string). Tests set a cheap one; stored hashes keep their own.
     PASSWORD_HASH_METHOD = os.environ.get("FIELDAPP_PASSWORD_HASH_METHOD", "scrypt")
     WTF_CSRF_TIME_LIMIT = None  # a form left open on a door step must still submit hours later

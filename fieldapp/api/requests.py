@@ -44,6 +44,10 @@ from fieldapp.models import OUTCOMES, VISIT_COUNTS
 FLAGS = ("notice_signed", "receipt_collected")
 
 
+#: Text fields hold no NUL: PostgreSQL's text cannot store it (stated in the schema, refused per field with 422).
+NO_NUL = r"^[^\x00]*$"
+
+
 class Says:
     """The message a refused field gets (Annotated metadata, read by `problems`; pydantic ignores it)."""
 
@@ -147,7 +151,7 @@ class VisitIn(Request):
     ]
     tag: Annotated[
         StrictStr,
-        Field(min_length=1, max_length=TAG_MAX, description="The door tag's token."),
+        Field(min_length=1, max_length=TAG_MAX, pattern=NO_NUL, description="The door tag's token."),
         Says(_l("The door tag's token is required.")),
     ]
     outcome: Annotated[Literal[OUTCOMES], Says(_l("Choose what happened at the door."))]
@@ -165,7 +169,7 @@ class VisitIn(Request):
     receipt_collected: Flag = False
     note: Annotated[
         StrictStr,
-        Field(max_length=NOTE_MAX),
+        Field(max_length=NOTE_MAX, pattern=NO_NUL),
         AfterValidator(str.strip),
         Says(_l("A note is text of at most %(max)d characters.", max=NOTE_MAX)),
     ] = ""

@@ -7,6 +7,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from fieldapp.extensions import db
@@ -87,7 +88,7 @@ def test_twenty_visits_offline_survive_a_reload_and_land_once(live_server, chrom
         page.locator("#visit-panel button[type=submit]").tap()
         page.wait_for_selector(".saved-offline")
         assert "已保存在手机上" in page.locator("#visit-panel").inner_text()
-        page.wait_for_function(f"document.getElementById('outbox-status').getAttribute('data-count') === '{n}'")
+        expect(page.locator("#outbox-status")).to_have_attribute("data-count", str(n))
     page.screenshot(path=screens / "offline-saved-zh.png")
 
     page.goto(f"{base}/outbox")
@@ -114,8 +115,7 @@ def test_twenty_visits_offline_survive_a_reload_and_land_once(live_server, chrom
     assert page.url.endswith("/today")  # still here, still logged in
 
     context.set_offline(False)  # the 'online' event sends the outbox
-    all_sent = "document.getElementById('outbox-status').getAttribute('data-count') === '0'"
-    page.wait_for_function(all_sent, timeout=30_000)
+    expect(page.locator("#outbox-status")).to_have_attribute("data-count", "0", timeout=30_000)
     assert page.locator("#outbox-status").is_hidden()
     assert visits_by(live_server, "volunteer") == before + 20
     assert sorted(stored_uuids(live_server, uuids)) == sorted(uuids)
@@ -229,7 +229,7 @@ def test_a_door_page_that_loses_signal_while_open_keeps_the_visit(live_server, c
     page.wait_for_selector(".saved-offline")
     assert waiting(page) == 1 and visits_by(live_server, "volunteer") == before
     context.set_offline(False)
-    page.wait_for_function("document.getElementById('outbox-status').getAttribute('data-count') === '0'")
+    expect(page.locator("#outbox-status")).to_have_attribute("data-count", "0")
     assert visits_by(live_server, "volunteer") == before + 1
     context.close()
 
@@ -257,6 +257,6 @@ def test_a_visit_saved_after_signing_out_is_kept_and_sent_after_logging_in(live_
     assert page.locator("#visit-panel #password").count() == 0
     assert waiting(page) == 1 and visits_by(live_server, "volunteer") == before
     log_in(page, base)  # the next page load sends it
-    page.wait_for_function("document.getElementById('outbox-status').getAttribute('data-count') === '0'")
+    expect(page.locator("#outbox-status")).to_have_attribute("data-count", "0")
     assert visits_by(live_server, "volunteer") == before + 1
     context.close()

@@ -5,6 +5,7 @@ import re
 import pytest
 import qrcode
 from PIL import Image
+from playwright.sync_api import expect
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, log_in
 from tests.browser.test_door_to_station import record_talk_with_two_installs
@@ -69,16 +70,12 @@ def test_a_foreign_qr_code_is_named_as_not_ours(live_server, playwright_instance
     page = context.new_page()
     log_in(page, live_server.base)
     page.goto(f"{live_server.base}/scan")
-    page.wait_for_function(
-        "document.querySelector('.scan-status').textContent.indexOf('这不是本系统的门牌码') >= 0", timeout=20_000
-    )
+    expect(page.locator(".scan-status")).to_contain_text("这不是本系统的门牌码", timeout=20_000)
     engine = page.locator("#scanner").get_attribute("data-decoder")
     assert engine in ("jsqr", "barcodedetector")
     page.screenshot(path=screens / "scan-zh.png")
     page.goto(f"{live_server.base}/lang/en?next=/scan")
-    page.wait_for_function(
-        "document.querySelector('.scan-status').textContent.indexOf('not a door tag') >= 0", timeout=20_000
-    )
+    expect(page.locator(".scan-status")).to_contain_text("not a door tag", timeout=20_000)
     page.screenshot(path=screens / "scan-en.png")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     print("decoder used:", engine)
