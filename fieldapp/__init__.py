@@ -9,7 +9,6 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from fieldapp import database, inputs, security, site_counts
 from fieldapp.config import INSTANCE_DIR, Config, database_url, engine_options, secret_key
 from fieldapp.extensions import babel, csrf, db, limiter, login_manager, migrate
-from fieldapp.uploads import UploadLimitedRequest
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -25,7 +24,6 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder="../static",
         instance_path=str(INSTANCE_DIR),
     )
-    app.request_class = UploadLimitedRequest  # per-route upload limits hold before CSRF reads the form
     app.config.from_object(Config)
     INSTANCE_DIR.mkdir(exist_ok=True)
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url()

@@ -228,6 +228,9 @@ def warn_about_demo_accounts(app: Flask) -> list[str]:
             present = []
         finally:
             db.session.remove()
+            # No connection outlives the check: gunicorn --preload forks workers after it, and a pooled
+            # connection shared by several processes corrupts their conversations with PostgreSQL.
+            db.engine.dispose()
     if present:
         app.logger.warning(
             "\n%s\nDEMO ACCOUNTS WITH THE PUBLISHED PASSWORD ARE PRESENT: %s.\n"

@@ -8,11 +8,14 @@ text without NUL, JSON that parses without exhausting the stack. Malformed input
   OFFSET no database takes.
 - A NUL character in the path, the query or a plain form is refused with 400: PostgreSQL's text cannot hold it,
   and no field of ours has a use for it. (The API's JSON models refuse it per field with 422: NO_NUL.)
+- A body may be as large as its view says (`@upload_limit(size)`: a roster file, a saved outbox), else
+  MAX_CONTENT_LENGTH (a phone's form). The request asks its matched view, so the limit holds before anything
+  reads the body: CSRFProtect parses the form in a before_request hook, before the view could raise it.
 - JSON nested deeper than Python's stack (`[[[[...]]]]`, 256 KB of it) is "not JSON" (ValueError), as any other
   malformed body is, instead of a RecursionError.
 """
 
-from flask import Flask, Request, abort, request
+from flask import Flask, Request, abort, current_app, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
@@ -45,8 +48,33 @@ class BoundedParameters(ImmutableMultiDict):
         return super().getlist(key, int32 if type is int else type)
 
 
+def upload_limit(size: int):
+    """This view accepts bodies up to `size` bytes (instead of MAX_CONTENT_LENGTH). Put it under the route."""
+
+    def decorator(view):
+        view.upload_limit = size
+        return view
+
+    return decorator
+
+
 class FieldappRequest(Request):
     parameter_storage_class = BoundedParameters
+
+    @property
+    def max_content_length(self) -> int | None:
+        """Its view's `upload_limit` if it has one, else MAX_CONTENT_LENGTH (or what the view set itself)."""
+        if self._max_content_length is not None:
+            return self._max_content_length
+        if current_app and self.url_rule is not None:
+            limit = getattr(current_app.view_functions.get(self.endpoint), "upload_limit", None)
+            if limit is not None:
+                return limit
+        return super().max_content_length
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
 
 
 class JSONProvider(DefaultJSONProvider):

@@ -11,6 +11,7 @@ from fieldapp import labels
 from fieldapp.api.submit import submit
 from fieldapp.audit import audit
 from fieldapp.extensions import db
+from fieldapp.inputs import upload_limit
 from fieldapp.limits import OUTBOX_FILE_MAX
 from fieldapp.models import User
 from fieldapp.offline import bp
@@ -18,7 +19,6 @@ from fieldapp.offline.assets import ICON_SIZES, SCAN_FALLBACK_STATIC, SHELL_STAT
 from fieldapp.offline.forms import OutboxFileForm
 from fieldapp.permissions import may_import_outbox, requires
 from fieldapp.sites.forms import VisitForm
-from fieldapp.uploads import upload_limit
 
 #: A phone's saved outbox: a few thousand visits at most.
 MAX_OUTBOX_FILE = OUTBOX_FILE_MAX

@@ -26,7 +26,7 @@ def download(content, filename: str) -> Response:
     kind = filename.rsplit(".", 1)[1]
     return Response(
         content,
-        mimetype=XLSX if kind == "xlsx" else "text/csv; charset=utf-8",
+        content_type=XLSX if kind == "xlsx" else "text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 

@@ -25,6 +25,7 @@ from fieldapp.audit import audit_download
 from fieldapp.extensions import db
 from fieldapp.forms import REFUSED, ConfirmForm, form_page, save
 from fieldapp.htmx import render
+from fieldapp.inputs import upload_limit
 from fieldapp.limits import ROSTER_UPLOAD_MAX
 from fieldapp.models import Area, Site
 from fieldapp.permissions import may_edit_roster, may_handle_personal_data, may_see_phone, requires
@@ -41,7 +42,6 @@ from fieldapp.roster.services import (
     reveal_phone,
     update_site,
 )
-from fieldapp.uploads import upload_limit
 from fieldapp.visits.queries import latest_visits
 
 FILTERS = ("all", "unvisited", "revisit")

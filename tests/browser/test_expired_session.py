@@ -3,6 +3,7 @@
 import uuid
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import log_in, phone_context
 from tests.browser.test_offline import doors_from, outbox_uuids, saved_walk_list, visits_by, waiting
@@ -60,7 +61,7 @@ def test_a_401_clears_kept_pages_and_walk_list_but_keeps_unsent_visits(live_serv
     context.set_offline(False)
 
     log_in(page, base)  # logging in again sends the visit kept in the outbox
-    page.wait_for_function("document.getElementById('outbox-status').getAttribute('data-count') === '0'")
+    expect(page.locator("#outbox-status")).to_have_attribute("data-count", "0")
     assert visits_by(live_server, "volunteer") == before + 1
     context.close()
 
