@@ -127,6 +127,10 @@ class Server:
             "FIELDAPP_LOGIN_RATE_LIMIT": "100000 per minute",
             # Plain http on loopback, as `make run`: Secure-only cookies would never come back over it.
             "FIELDAPP_SECURE_COOKIES": "0",
+            # One machine, several workers, limits in memory (as `make run`): gunicorn.conf.py warns, not refuses.
+            "FIELDAPP_ALLOW_MEMORY_LIMITS": "1",
+            # The demo district is expected here, as under `make run`: no warning about its accounts.
+            "FIELDAPP_DEMO_RUN": "1",
         }
         command = [
             str(BIN / "gunicorn"),
