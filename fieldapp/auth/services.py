@@ -1,6 +1,7 @@
 """Account writes a user makes for themselves: ending their sessions, changing their password. Each is audited
 where it changes something worth a trace; the caller commits."""
 
+import secrets
 from functools import cache
 
 from flask import current_app, g, session
@@ -63,3 +64,26 @@ def change_password(user: User, current: str, new: str) -> None:
     user.set_password(new)
     end_sessions(user)
     audit("user.password_change", user, after={"username": user.username})
+
+
+#: One-time codes are typed from paper: no 0/O, 1/I/l.
+ONE_TIME_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+
+
+def issue_one_time_password(user: User, issued_by: User | None) -> str:
+    """Give `user` a fresh one-time code as their password (for a login card or a reset) and return it.
+
+    The code is shown once (printed or read out), stored only as a hash like any password, and must be changed
+    at the first login (`password_is_temporary`). Every session and API key use of the old password ends.
+    The caller commits.
+    """
+    code = "".join(secrets.choice(ONE_TIME_ALPHABET) for _ in range(PASSWORD_MIN))
+    user.set_password(code)
+    user.password_is_temporary = True
+    end_sessions(user)
+    audit(
+        "user.one_time_password",
+        user,
+        after={"username": user.username, "by": issued_by.username if issued_by else None},
+    )
+    return code

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String, Table
+from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String, Table, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -60,6 +60,10 @@ class User(UserMixin, db.Model):
     #: Raised by logging out and by a password change: every session and remember-me cookie made
     #: before carries the old number and opens nothing any more.
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: The password is a one-time code an admin handed out (a login card, a reset): it must be changed at once.
+    password_is_temporary: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: The person's own phone, for their supervisor to reach them; shown masked in lists.
+    phone: Mapped[str | None] = mapped_column(String(20))
 
     area: Mapped[Area] = relationship()
     team: Mapped[Team | None] = relationship(back_populates="members")
