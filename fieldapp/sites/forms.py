@@ -54,9 +54,10 @@ class VisitFieldsForm(FlaskForm):
         choices=OUTCOME_CHOICES,
         validators=[InputRequired(message=_l("Choose what happened at the door."))],
     )
-    # Defaults make the common case, "talked, one install", two taps: the outcome, then save.
-    people_reached = count_field(_l("People reached"), default=1)
-    app_installs = count_field(_l("App installs"), default=1)
+    # Nothing is counted unless entered: "talked, save" records a talk and no install. "Talked, one install"
+    # stays three taps (talked, + on installs, save): static/js/visit.js raises people reached along with it.
+    people_reached = count_field(_l("People reached"))
+    app_installs = count_field(_l("App installs"))
     realname_regs = count_field(_l("Real-name registrations"))
     miniprogram_regs = count_field(_l("Mini-program registrations"))
     notice_signed = BooleanField(_l("Notice signed"))
