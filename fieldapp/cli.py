@@ -1,5 +1,6 @@
 """Commands for operators: `flask --app wsgi <command>`."""
 
+import re
 from pathlib import Path
 
 import click
@@ -12,6 +13,7 @@ from fieldapp.roster.cli import import_sites
 
 
 def register_commands(app: Flask) -> None:
+    app.cli.add_command(init_district)
     app.cli.add_command(demo_data)
     app.cli.add_command(create_user_command)
     app.cli.add_command(verify_tallies)
@@ -19,6 +21,56 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(purge_personal_data_command)
+
+
+def names_list(values: tuple[str, ...]) -> list[str]:
+    """Repeated options and comma lists alike: `--station A --station B` or `--station A,B` (also ， and 、)."""
+    return [name.strip() for value in values for name in re.split("[,，、]", value) if name.strip()]
+
+
+@click.command("init-district")
+@click.option("--name", required=True, help="The district (县/区), e.g. 临江区.")
+@click.option(
+    "--station", "stations", multiple=True, required=True, help="A station (派出所/镇); repeat or comma list."
+)
+@click.option(
+    "--community",
+    "communities",
+    multiple=True,
+    help="STATION/COMMUNITY (社区/村) to create under one of the stations; repeat or comma list. Roster imports need"
+    " a building's station and community to exist (they create grids and buildings).",
+)
+@click.option("--admin", "admin_username", required=True, help="Username of the first admin.")
+@click.option("--admin-name", default="", help="Name the admin is shown by (default: the username).")
+@click.password_option(help="The first admin's password (asked twice, hidden, when not given).")
+def init_district(
+    name: str, stations: tuple[str, ...], communities: tuple[str, ...], admin_username: str, admin_name: str, password
+) -> None:
+    """First run for a real district: the district, its stations and the first admin, in an empty database."""
+    from fieldapp.areas.services import start_district
+    from fieldapp.refusals import Refused
+
+    pairs = []
+    for value in names_list(communities):
+        station, _, community = value.partition("/")
+        if not community.strip():
+            raise click.ClickException(f"--community takes STATION/COMMUNITY, not {value!r}.")
+        pairs.append((station, community))
+    try:
+        started = start_district(name, names_list(stations), admin_username, password, admin_name, pairs)
+        db.session.commit()
+    except Refused as refused:
+        db.session.rollback()
+        raise click.ClickException(f"Nothing created: {refused.message}") from None
+    click.echo(
+        f"District {started.district.name} (area id {started.district.id}) with {len(started.stations)} stations: "
+        + ", ".join(f"{s.name} ({s.id})" for s in started.stations)
+    )
+    if started.communities:
+        click.echo(
+            f"{len(started.communities)} communities: " + ", ".join(f"{c.name} ({c.id})" for c in started.communities)
+        )
+    click.echo(f"First admin {started.admin.username}: log in and create the other accounts. No demo data loaded.")
 
 
 @click.command("demo-data")
