@@ -78,3 +78,46 @@ def test_nothing_is_created_when_the_password_is_short_or_a_community_has_no_sta
     twice = runner.invoke(args=[*ARGS, "--station", "城关派出所,城关派出所", "--password", PASSWORD])
     assert twice.exit_code != 0 and "城关派出所" in twice.output
     assert (count(Area), count(User), count(AuditEvent)) == (0, 0, 0)
+
+
+ROSTER = """派出所,社区,网格,楼栋,单元,楼层,房号,人数
+城关派出所,东门社区,东门一网格,1号楼,1,1,101,3
+城关派出所,东门社区,东门一网格,1号楼,1,1,102,2
+"""
+
+
+def test_the_readme_path_from_an_empty_database_to_the_first_visit(app, tmp_path):
+    """README "Starting a real district (no demo)", step by step: init-district, accounts, roster, tags, a visit."""
+    from tests.conftest import Browser
+    from tests.test_visits import visit_form
+
+    app.config["BASE_URL"] = "https://fz.example.gov.cn"  # what the operator sets (required on PostgreSQL)
+    runner = app.test_cli_runner()
+    started = runner.invoke(
+        args=[*ARGS, "--station", "城关派出所,江北派出所", "--community", "城关派出所/东门社区", "--password", PASSWORD]
+    )
+    assert started.exit_code == 0, started.output
+    station = db.session.scalar(select(Area).where(Area.name == "城关派出所"))
+    account = ["create-user", "xiaochen", "--name", "小陈", "--role", "volunteer", "--area-id", str(station.id)]
+    assert runner.invoke(args=[*account, "--password", "volunteer-password"]).exit_code == 0
+    roster = tmp_path / "roster.csv"
+    roster.write_text(ROSTER, encoding="utf-8")
+    imported = runner.invoke(args=["import-sites", str(roster)])
+    assert imported.exit_code == 0, imported.output
+
+    admin = Browser(app.test_client())
+    assert admin.login("zhao", PASSWORD).status_code == 303
+    building = db.session.scalar(select(Area).where(Area.name == "1号楼"))
+    assert admin.client.get(f"/areas/{building.id}/tags").status_code == 200
+    assert admin.post(f"/areas/{building.id}/tags/mint", {}).status_code == 303
+    sheet = admin.client.get(f"/areas/{building.id}/tags.pdf")
+    assert sheet.status_code == 200 and sheet.data.startswith(b"%PDF")
+
+    volunteer = Browser(app.test_client())
+    assert volunteer.login("xiaochen", "volunteer-password").status_code == 303
+    site = db.session.scalar(select(Site).where(Site.room == "101"))
+    door = f"/h/{site.active_tag.token}"
+    assert "101" in volunteer.client.get(door).text
+    assert volunteer.post(door, visit_form(lat=None, lon=None, accuracy_m=None)).status_code == 303
+    assert "入户记录已保存" in volunteer.client.get(door).text
+    assert "已入户 1 / 应入户 2" in admin.client.get(f"/areas/{station.id}").text
