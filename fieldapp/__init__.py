@@ -127,7 +127,9 @@ def register_extensions(app: Flask) -> None:
             return None  # also a cookie from before sessions carried a version
         # Every request asks the user's area what they may see: one query for both.
         user = db.session.get(User, int(user_key), options=[joinedload(User.area)])
-        return user if user is not None and user.session_version == int(version) else None
+        # Deactivating raises the version too; an account switched off any other way still opens nothing.
+        current = user is not None and user.session_version == int(version) and user.is_active
+        return user if current else None
 
     from fieldapp.api.tokens import user_from_bearer
 

@@ -56,3 +56,6 @@ PASSWORD_MAX = 256
 #: API keys: valid for this many days unless the admin picks another number, at most KEY_DAYS_MAX.
 KEY_DAYS_DEFAULT = 90
 KEY_DAYS_MAX = 365
+
+#: A person's own phone number as the column holds it (digits, perhaps a leading + and spaces or dashes).
+PHONE_MAX = 20

@@ -70,6 +70,39 @@ def may_manage_accounts(user: User) -> bool:
     return user.role == "admin"
 
 
+#: Rank for looking after accounts: a supervisor looks after the accounts below their own rank.
+_RANK = {"volunteer": 0, "lead": 1, "supervisor": 2, "admin": 3}
+
+
+def may_look_after_accounts(user: User) -> bool:
+    """Open the account list of one's area and edit, deactivate or reset the accounts `may_manage_account` allows."""
+    return user.role in _SUPERVISORS
+
+
+def may_manage_account(manager: User, account: User) -> bool:
+    """Edit, deactivate or reactivate `account`: an admin, anyone inside their area; a supervisor, the volunteers
+    and leads inside theirs. Never oneself (one's own password is changed on the password page; an admin's
+    role or area is changed by another admin, so nobody locks themselves out)."""
+    if account.id == manager.id or not may_look_after_accounts(manager) or not manager.can_see(account.area):
+        return False
+    return manager.role == "admin" or _RANK[account.role] < _RANK["supervisor"]
+
+
+def may_reset_password_of(manager: User, account: User) -> bool:
+    """Give `account` a one-time code: whoever manages it, except for another admin's account (the code would
+    let one admin log in as another, as a key would)."""
+    return may_manage_account(manager, account) and account.role != "admin"
+
+
+def roles_assignable_by(manager: User) -> tuple[str, ...]:
+    """The roles `manager` may give an account: an admin any, a supervisor those below supervisor."""
+    if manager.role == "admin":
+        return tuple(_RANK)
+    if not may_look_after_accounts(manager):
+        return ()
+    return tuple(role for role, rank in _RANK.items() if rank < _RANK["supervisor"])
+
+
 def may_issue_keys(user: User) -> bool:
     """Issue and revoke API keys for accounts inside one's area."""
     return user.role == "admin"

@@ -1,7 +1,7 @@
-"""Administration: accounts (admins only)."""
+"""Administration: accounts (admins, and supervisors for the accounts below them)."""
 
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from fieldapp.admin import routes  # noqa: E402,F401
+from fieldapp.admin import accounts, routes  # noqa: E402,F401

@@ -1,36 +1,40 @@
-"""Accounts: admins list them and create new ones inside their own area."""
+"""Accounts: admins and supervisors list them; admins create new ones inside their own area and issue API keys.
+(Editing, deactivating and resetting an account: accounts.py.)"""
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
-from fieldapp.access import (
-    areas_within,
-    teams_within,
-    users_within,
-    visible_api_token_or_404,
-    visible_user_or_404,
-)
+from fieldapp.access import users_within, visible_api_token_or_404, visible_user_or_404
 from fieldapp.admin import bp
-from fieldapp.admin.forms import ApiTokenForm, UserForm
+from fieldapp.admin.forms import ApiTokenForm, UserForm, offer_areas_and_teams
 from fieldapp.admin.services import create_user
 from fieldapp.api.tokens import SCOPES, expires_at, is_expired, issue_token, revoke_token
 from fieldapp.extensions import db
 from fieldapp.forms import REFUSED, form_page, save
-from fieldapp.models import ApiToken, Area, User
-from fieldapp.permissions import may_issue_key_for, may_issue_keys, may_manage_accounts, requires
-
-LEVEL_INDENT = "\u3000"  # a full-width space per level keeps the area list readable as a tree
+from fieldapp.models import ApiToken, Area, User, mask_phone
+from fieldapp.permissions import (
+    may_issue_key_for,
+    may_issue_keys,
+    may_look_after_accounts,
+    may_manage_accounts,
+    requires,
+)
 
 
 @bp.get("/users")
 @login_required
-@requires(may_manage_accounts)
+@requires(may_look_after_accounts)
 def users():
-    """Everyone with an account in my area."""
-    people = db.session.scalars(users_within(current_user.area).order_by(Area.path, User.role, User.username)).all()
-    return render_template("admin/users.html", users=people)
+    """Everyone with an account in my area: role, area, team, phone (masked), active or not."""
+    people = db.session.scalars(
+        users_within(current_user.area)
+        .options(joinedload(User.area), joinedload(User.team))
+        .order_by(Area.path, User.role, User.username)
+    ).all()
+    return render_template("admin/users.html", users=people, mask_phone=mask_phone)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -39,11 +43,7 @@ def users():
 def new_user():
     """Create an account; the area list holds only areas inside mine."""
     form = UserForm()
-    areas = db.session.scalars(areas_within(current_user.area).where(Area.level != "building")).all()
-    depth = len(current_user.area.ancestor_ids)
-    form.area_id.choices = [(area.id, LEVEL_INDENT * (len(area.ancestor_ids) - depth) + area.name) for area in areas]
-    teams = db.session.scalars(teams_within(current_user.area)).all()
-    form.team_id.choices = [(0, _("No team")), *[(team.id, team.name) for team in teams]]
+    areas, teams = offer_areas_and_teams(form, current_user)
     if form.validate_on_submit():
         area = next(area for area in areas if area.id == form.area_id.data)
         team = next((team for team in teams if team.id == form.team_id.data), None)

@@ -1,6 +1,7 @@
-"""Log in (rate limited per address and per account, failed attempts only), log out, change one's password."""
+"""Log in (rate limited per address and per account, failed attempts only), log out, change one's password
+(at once, when it is a one-time code an admin handed out)."""
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -49,6 +50,8 @@ def login():
         else:
             forget_csrf_token()
             login_user(user, remember=form.remember.data)
+            if user.password_is_temporary:
+                return redirect(url_for("auth.password"), code=303)
             return redirect(safe_next(form.next.data, url_for("core.index")), code=303)
     status = 422 if request.method == "POST" else 200
     return render_template("auth/login.html", form=form), status
@@ -72,6 +75,9 @@ def logout():
 def password():
     """Change my password; my other phones and browsers are logged out, this one stays logged in."""
     form = PasswordChangeForm()
+    temporary = current_user.password_is_temporary
+    if temporary:
+        form.current_password.label.text = _("One-time code")
     if form.validate_on_submit():
         user = current_user._get_current_object()
         change = lambda: change_password(user, form.current_password.data, form.new_password.data)  # noqa: E731
@@ -81,4 +87,35 @@ def password():
             login_user(user, remember=remembered)  # this session carries the new version
             flash(_("Password changed. Your other sessions are logged out."), "success")
             return redirect(url_for("core.index"), code=303)
-    return form_page("auth/password.html", form, password_min=PASSWORD_MIN)
+    return form_page("auth/password.html", form, password_min=PASSWORD_MIN, temporary=temporary)
+
+
+#: What a user holding a one-time code may still open: the password page, logging out, and what any page needs.
+OPEN_WITH_ONE_TIME_CODE = {
+    "auth.password",
+    "auth.logout",
+    "auth.login",
+    "static",
+    "core.switch_language",
+    "core.healthz",
+    "core.favicon",
+    "offline.service_worker",
+    "offline.manifest",
+    "offline.icon",
+}
+
+
+@bp.before_app_request
+def one_time_code_must_be_changed():
+    """Someone who logged in with a one-time code (a login card, a reset) sets their own password before
+    anything else: every page sends them to the password page, the API answers 403."""
+    if request.endpoint in OPEN_WITH_ONE_TIME_CODE or request.endpoint is None:
+        return None
+    if not (current_user.is_authenticated and current_user.password_is_temporary):
+        return None
+    message = _("You logged in with a one-time code: choose your own password first.")
+    if request.path.startswith("/api/"):
+        return jsonify({"error": "password_change_required", "message": message}), 403
+    if request.headers.get("HX-Request"):
+        return "", 204, {"HX-Redirect": url_for("auth.password")}
+    return redirect(url_for("auth.password"), code=303)

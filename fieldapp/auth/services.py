@@ -62,6 +62,7 @@ def change_password(user: User, current: str, new: str) -> None:
     if user.check_password(new):
         raise Refused(_l("Choose a password other than the current one."), field="new_password")
     user.set_password(new)
+    user.password_is_temporary = False  # their own now: the one-time code no longer holds them on this page
     end_sessions(user)
     audit("user.password_change", user, after={"username": user.username})
 
