@@ -105,7 +105,7 @@ def test_an_admin_imports_a_station_and_each_card_gets_its_holder_in(app, world,
     (cards,) = printed
     assert sorted(card.username for card in cards) == usernames
     zhao = next(card for card in cards if card.name == "赵二")
-    assert zhao.team == "甲派出所一队" and "甲派出所一网格" in zhao.area
+    assert zhao.username == "v1001" and zhao.team == "甲派出所一队" and "甲派出所一网格" in zhao.area
     user = db.session.scalar(select(User).where(User.username == "v1001"))
     assert user.area.name == "甲派出所一网格" and user.role == "volunteer" and user.password_hash
     assert db.session.scalar(select(User.phone).where(User.username == "chen-lead")) == "13800001111"
@@ -115,7 +115,7 @@ def test_an_admin_imports_a_station_and_each_card_gets_its_holder_in(app, world,
 
     # A volunteer scans the card: the login page names them; the code logs them in, once, to choose a password.
     phone = app.test_client()
-    login_page = phone.get(decoded[-1].removeprefix("https://fz.example.cn"))
+    login_page = phone.get(decoded[2].removeprefix("https://fz.example.cn"))  # v1001's
     assert 'value="v1001"' in login_page.text
     data = {"username": "v1001", "password": zhao.code, "csrf_token": csrf_from(login_page.text)}
     assert phone.post("/login", data=data).status_code == 303
@@ -155,7 +155,7 @@ def test_the_confirmation_checks_again_and_creates_all_or_none(world, browser):
     browser.login("district-admin")
     preview = upload(browser, HEADER + "一,one,志愿者,,甲派出所,\n二,two,志愿者,,甲派出所,\n")
     assert preview.status_code == 200
-    create_user("two", PASSWORD, "抢先", "volunteer", world.a.station)  # another admin, meanwhile
+    create_user("two", PASSWORD, "抢先", "volunteer", world.a.area)  # another admin, meanwhile
     db.session.commit()
     before = count_users()
     response = confirm(browser, preview)
@@ -186,7 +186,7 @@ def test_an_admin_reprints_chosen_cards_which_replaces_their_passwords(world, ap
     browser.login("district-admin")
     page = browser.client.get("/admin/cards")
     assert page.status_code == 200 and "a-volunteer" in page.text
-    assert "district-admin" not in page.text  # never one's own, never a working admin's
+    assert f'value="{world.admin.id}"' not in page.text  # never one's own card, nor a working admin's
     ids = [world.a.volunteer.id, world.b.lead.id]
     response = browser.client.post("/admin/cards", data={"csrf_token": csrf_from(page.text), "user_id": ids})
     assert response.mimetype == "application/pdf" and response.headers["Cache-Control"] == "no-store"
@@ -205,7 +205,7 @@ def test_an_admin_reprints_chosen_cards_which_replaces_their_passwords(world, ap
 def test_cards_are_refused_for_another_admin_and_for_accounts_outside_my_area(world, browser):
     other = create_user("other-admin", PASSWORD, "另一位管理员", "admin", world.district)
     other.password_is_temporary = False
-    create_user("station-admin", PASSWORD, "甲所管理员", "admin", world.a.station)
+    create_user("station-admin", PASSWORD, "甲所管理员", "admin", world.a.area)
     db.session.commit()
     browser.login("district-admin")
     csrf = csrf_from(browser.client.get("/admin/cards").text)

@@ -119,16 +119,17 @@ def draw_card(card: Card) -> Image.Image:
     draw.text((pad, y), card.name, font=fit(card.name, width, round(7 * MM), 24), fill=0)
     y += round(9.5 * MM)
 
-    qr = qr_image(card.url, round(36 * MM))
-    image.paste(qr, (pad - round(1 * MM), y))  # the QR's own white border stands in for the padding
+    # The QR's column is the same width on every card (a longer URL makes a QR of more, smaller modules).
+    column = round(36 * MM)
+    qr = qr_image(card.url, column)
+    image.paste(qr, (pad + (column - qr.width) // 2 - round(1 * MM), y))  # its white border stands in for padding
     caption = _("Scan to log in")
-    draw.text(
-        (pad + qr.width // 2 - round(1 * MM), y + qr.height), caption, font=font(round(3 * MM)), fill=0, anchor="mt"
-    )
+    small = font(round(3 * MM))
+    draw.text((pad + column // 2 - round(1 * MM), y + qr.height), caption, font=small, fill=0, anchor="mt")
 
-    left = pad + qr.width + round(1 * MM)
+    left = pad + column + round(1 * MM)
     right_width = CARD[0] - left - pad
-    small, value = font(round(3 * MM)), round(5.5 * MM)
+    value = round(5.5 * MM)
     rows = [
         (_("Username"), card.username, value),
         (_("One-time code"), card.code, round(6.5 * MM)),
