@@ -122,7 +122,7 @@ def cards():
         "admin/cards.html",
         users=[user for user in people if may_print_login_card_for(current_user, user)],
         form=ConfirmForm(),
-        max_cards=LOGIN_CARDS_MAX,
+        tick=request.args.get("tick"),
     )
 
 

@@ -270,7 +270,7 @@ def plan_accounts(rows: list[tuple[int, dict[str, str]]], admin: User) -> Accoun
         if phone and not PHONE.match(phone):
             problems.append(str(_l("Phone %(phone)s: digits only, 5 to 19 of them.", phone=values.get("phone"))))
         if problems:
-            plan.errors.append((line, "；".join(problems)))
+            plan.errors.append((line, " ".join(problems)))  # each ends with its own full stop
             pending.append((line, values, None))
             continue
         account = AccountRow(line, name, username, role, area, team, phone or None, generated=not username)
