@@ -232,3 +232,13 @@ def test_the_login_page_fills_in_the_username_only(world, client):
     page = client.get('/login?username="><script>x</script>')
     assert "<script>x" not in page.text
     assert 'value="v1001"' in client.get("/login?username=v1001").text
+
+
+def test_a_file_of_more_accounts_than_one_request_can_create_is_refused_whole(world, browser):
+    from fieldapp.limits import ACCOUNTS_IMPORT_ROWS_MAX
+
+    browser.login("district-admin")
+    rows = "".join(f"人{n},,志愿者,,甲派出所,\n" for n in range(ACCOUNTS_IMPORT_ROWS_MAX + 1))
+    response = upload(browser, HEADER + rows)
+    assert response.status_code == 422
+    assert str(ACCOUNTS_IMPORT_ROWS_MAX) in response.text and 'name="rows"' not in response.text

@@ -13,14 +13,8 @@ from flask_wtf.file import FileField, FileRequired
 
 from fieldapp.access import users_within
 from fieldapp.admin import bp
-from fieldapp.admin.imports import (
-    import_accounts,
-    plan_accounts,
-    read_accounts,
-    rows_from_values,
-    template_csv,
-    template_xlsx,
-)
+from fieldapp.admin.account_files import read_accounts, rows_from_values, template_csv, template_xlsx
+from fieldapp.admin.imports import import_accounts, plan_accounts
 from fieldapp.admin.login_cards import cards_for_created, cards_pdf, issue_login_cards
 from fieldapp.audit import audit
 from fieldapp.database import utcnow
