@@ -41,6 +41,20 @@ WALK_LIST_DEFAULT = 30
 
 #: A roster file (CSV or XLSX) as uploaded: 100,000 rows fit (an XLSX of that many is about 4 MB).
 ROSTER_UPLOAD_MAX = 16 * 1024 * 1024
+#: An accounts file (CSV or XLSX): a district's few hundred volunteers fit many times over.
+ACCOUNTS_UPLOAD_MAX = 1024 * 1024
+#: Rows of one accounts import, and login cards printed at once: a station's briefing is some tens of people.
+#: Each account costs password hashes in the request (scrypt, 0.13 s measured): an imported one two (create_user,
+#: then its one-time code), a reprinted card one. So 100 rows take about 26 s, 200 cards about 26 s.
+ACCOUNTS_IMPORT_ROWS_MAX = 100
+LOGIN_CARDS_MAX = 200
+#: A person's phone as users.phone holds it: digits, an optional leading +.
+PHONE_MAX = 20
+#: A username: USERNAME_MIN to USERNAME_MAX letters, digits, dots, dashes or underscores (users.username).
+USERNAME_MIN = 3
+USERNAME_MAX = 64
+#: A person's name as shown in histories (users.display_name).
+DISPLAY_NAME_MAX = 100
 #: A phone's saved outbox file: a few thousand visits at most.
 OUTBOX_FILE_MAX = 4 * 1024 * 1024
 #: What an XLSX may unpack to, all its zip members together: 100,000 roster rows take about 63 MB.

@@ -114,6 +114,16 @@ def may_issue_key_for(issuer: User, holder: User) -> bool:
     return may_issue_keys(issuer) and (holder.role != "admin" or holder.id == issuer.id)
 
 
+def may_print_login_card_for(issuer: User, holder: User) -> bool:
+    """Print `holder` a login card, which gives them a new one-time code (their password until they change it):
+    an admin, for anyone of their area but themselves and other admins, unless that admin has not yet left
+    their first one-time code (a freshly imported admin gets a reprint; a working admin is never locked out by
+    a colleague's print)."""
+    if not may_manage_accounts(issuer) or holder.id == issuer.id:
+        return False
+    return not may_manage_accounts(holder) or bool(holder.password_is_temporary)
+
+
 def starts_on_walk_list(user: User) -> bool:
     """Home is today's walk list (people at doors), not the area's figures (people at desks)."""
     return user.role in _FIELD_ROLES

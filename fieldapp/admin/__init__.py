@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from fieldapp.admin import accounts, routes  # noqa: E402,F401
+from fieldapp.admin import accounts, cards, routes  # noqa: E402,F401

@@ -41,6 +41,7 @@ def login():
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
+        form.username.data = request.args.get("username", "")[:64]  # a login card's QR names its holder
     if current_user.is_authenticated:
         return redirect(safe_next(form.next.data, url_for("core.index")))
     if form.validate_on_submit():

@@ -160,12 +160,17 @@ def draw_pages(labels: list[Label]) -> list[Image.Image]:
     return pages
 
 
-def sheet_pdf(labels: list[Label], title: str = "fieldapp door tags") -> bytes:
-    """An A4 PDF, 24 labels a page, to print at 100 % ("actual size")."""
-    pages = draw_pages(labels) or [bilevel(Image.new("L", PAGE, 255))]
+def pages_pdf(pages: list[Image.Image], title: str) -> bytes:
+    """A PDF of A4 pages drawn at DPI (door tags here, login cards in admin/login_cards.py); a blank page if none."""
+    pages = pages or [bilevel(Image.new("L", PAGE, 255))]
     out = io.BytesIO()
     pages[0].save(out, "PDF", resolution=DPI, save_all=True, append_images=pages[1:], title=title)
     return out.getvalue()
+
+
+def sheet_pdf(labels: list[Label], title: str = "fieldapp door tags") -> bytes:
+    """An A4 PDF, 24 labels a page, to print at 100 % ("actual size")."""
+    return pages_pdf(draw_pages(labels), title)
 
 
 def label_png(label: Label) -> bytes:
