@@ -48,11 +48,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     from fieldapp.cli import register_commands
     from fieldapp.core.errors import register_error_handlers
+    from fieldapp.demo import register_demo_notices
 
     register_error_handlers(app)
     register_commands(app)
-    from fieldapp.demo import register_demo_notices
-
     register_demo_notices(app)  # the demo banner, and a loud warning when demo accounts remain outside make run
     return app
 

@@ -20,6 +20,10 @@ RULEBOOK = {
     "may_manage_accounts": {"admin"},
     "may_issue_keys": {"admin"},
     "starts_on_walk_list": {"volunteer", "lead"},
+    "may_replace_door_tag": {"lead", "supervisor", "admin"},
+    "may_see_phone": {"lead", "supervisor", "admin"},
+    "may_handle_personal_data": {"supervisor", "admin"},
+    "may_look_after_accounts": {"supervisor", "admin"},
 }
 
 
