@@ -2,7 +2,7 @@
 
 from fieldapp.models.areas import LEVEL_RANK, LEVELS, Area, Target
 from fieldapp.models.audit import AuditEvent
-from fieldapp.models.people import ROLES, ApiToken, Team, User, team_areas
+from fieldapp.models.people import ROLES, TEAM_ROLES, ApiToken, Team, TeamMembership, User, team_areas
 from fieldapp.models.reports import WeeklyReport
 from fieldapp.models.settings import Setting
 from fieldapp.models.sites import RESIDENT_STATUSES, SITE_KINDS, SITE_STATUSES, Site, Tag, door_label, mask_phone
@@ -26,6 +26,7 @@ __all__ = [
     "SITE_KINDS",
     "SITE_STATUSES",
     "TALLY_FIELDS",
+    "TEAM_ROLES",
     "VISIT_COUNTS",
     "ApiToken",
     "Area",
@@ -36,6 +37,7 @@ __all__ = [
     "Tag",
     "Target",
     "Team",
+    "TeamMembership",
     "User",
     "UserDailyTally",
     "Visit",

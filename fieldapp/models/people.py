@@ -4,7 +4,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String, Table, false
+from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -37,6 +37,41 @@ class Team(db.Model):
     area: Mapped[Area] = relationship()
     members: Mapped[list["User"]] = relationship(back_populates="team", order_by="User.display_name")
     assigned_areas: Mapped[list[Area]] = relationship(secondary=team_areas, order_by=Area.path)
+
+
+#: A member's part in a "1+2+N" team: the leader (民警/辅警), grid workers (网格员), volunteers (志愿者).
+TEAM_ROLES = ("leader", "grid_worker", "volunteer")
+
+
+class TeamMembership(db.Model):
+    """Someone's time in a team, with their part in it. Open (no `ended_at`) for the team they are in now;
+    a person is in one team at a time, and the closed rows are their history. `User.team_id` mirrors the
+    open row, so visits and tallies keep reading the team the volunteer was in when they knocked."""
+
+    __tablename__ = "team_memberships"
+    __table_args__ = (
+        CheckConstraint("role IN ('leader', 'grid_worker', 'volunteer')", name="role"),
+        # One open membership per person, on both databases (a partial unique index).
+        Index(
+            "uq_team_memberships_open_user",
+            "user_id",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    #: One of TEAM_ROLES.
+    role: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: When they left the team (moved to another, or out of every team); NULL while they are in it.
+    ended_at: Mapped[datetime | None]
+
+    team: Mapped["Team"] = relationship()
+    user: Mapped["User"] = relationship()
 
 
 class User(UserMixin, db.Model):
