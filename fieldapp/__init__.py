@@ -147,6 +147,7 @@ def register_blueprints(app: Flask) -> None:
     from fieldapp.roster import bp as roster_bp
     from fieldapp.sites import bp as sites_bp
     from fieldapp.tags import bp as tags_bp
+    from fieldapp.teams import bp as teams_bp
 
     for blueprint in (
         core_bp,
@@ -157,6 +158,7 @@ def register_blueprints(app: Flask) -> None:
         reports_bp,
         roster_bp,
         tags_bp,
+        teams_bp,
         admin_bp,
         api_bp,
         offline_bp,

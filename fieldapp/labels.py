@@ -36,6 +36,12 @@ ROLES = {
     "supervisor": _l("Supervisor"),
     "admin": _l("Admin"),
 }
+#: A member's part in a "1+2+N" team (models.TEAM_ROLES).
+TEAM_ROLES = {
+    "leader": _l("Leader (police officer)"),
+    "grid_worker": _l("Grid worker"),
+    "volunteer": _l("Volunteer"),
+}
 REVIEW_STATUSES = {
     "pending": _l("Not reviewed"),
     "approved": _l("Approved"),

@@ -18,6 +18,8 @@ ROOM_MAX = 40
 FLOOR_RANGE = (-9, 300)
 #: A station's, community's, grid's or building's name.
 AREA_NAME_MAX = 100
+#: A team's name (teams.name).
+TEAM_NAME_MAX = 100
 
 #: A note on a visit, a correction's reason, a review comment: a few sentences.
 NOTE_MAX = 500

@@ -13,7 +13,7 @@ from flask import abort
 from flask_login import current_user
 
 from fieldapp.database import utcnow
-from fieldapp.models import User, Visit
+from fieldapp.models import Team, User, Visit
 from fieldapp.visits.rules import UNDO_WINDOW
 
 #: Keep a building's roster: add and edit doors, import rosters, print and bind door tags, correct visits.
@@ -101,6 +101,16 @@ def roles_assignable_by(manager: User) -> tuple[str, ...]:
     if not may_look_after_accounts(manager):
         return ()
     return tuple(role for role, rank in _RANK.items() if rank < _RANK["supervisor"])
+
+
+def may_manage_teams(user: User) -> bool:
+    """Create and rename the teams of one's area, and put people of one's area in them with their parts."""
+    return user.role in _SUPERVISORS
+
+
+def may_see_team(user: User, team: Team) -> bool:
+    """Open a team's page: those who manage the teams of its area, and its own members (read-only)."""
+    return team.id == user.team_id or (may_manage_teams(user) and user.can_see(team.area))
 
 
 def may_issue_keys(user: User) -> bool:

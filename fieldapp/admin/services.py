@@ -15,6 +15,7 @@ from fieldapp.extensions import db
 from fieldapp.limits import PHONE_MAX
 from fieldapp.models import ROLES, ApiToken, Area, Team, User, mask_phone
 from fieldapp.refusals import Refused
+from fieldapp.teams.services import join_team, leave_team
 
 #: What a typed phone number may look like: digits, a leading +, spaces or dashes between.
 PHONE_PATTERN = re.compile(rf"^\+?[0-9 -]{{5,{PHONE_MAX - 1}}}$")
@@ -33,8 +34,9 @@ def create_user(
     role: str,
     area: Area,
     team: Team | None = None,
+    team_role: str = "volunteer",
 ) -> User:
-    """A new account bound to `area`. The caller commits."""
+    """A new account bound to `area`, in `team` (as `team_role`) when given. The caller commits."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}")
     check_new_password(password)
@@ -42,7 +44,7 @@ def create_user(
     taken = db.session.scalar(select(User.id).where(func.lower(User.username) == username))
     if taken:
         raise UsernameTaken(username)
-    user = User(username=username, display_name=display_name.strip(), role=role, area=area, team=team)
+    user = User(username=username, display_name=display_name.strip(), role=role, area=area)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
@@ -51,6 +53,8 @@ def create_user(
         user,
         after={"username": username, "role": role, "area_id": area.id, "team_id": team.id if team else None},
     )
+    if team is not None:
+        join_team(user, team, team_role)  # the membership row, its history and user.team_id, in one place
     return user
 
 
@@ -85,7 +89,10 @@ def update_user(user: User, display_name: str, role: str, area: Area, team: Team
     user.display_name = display_name.strip()
     user.role = role
     user.area = area
-    user.team = team
+    if team is None:
+        leave_team(user)
+    elif team.id != user.team_id:
+        join_team(user, team)  # as a volunteer; their part is changed on the team page
     user.phone = clean_phone(phone)
     db.session.flush()
     after = account_facts(user)
