@@ -75,8 +75,11 @@ def _check_role(team: Team, user: User, role: str) -> None:
         leader = team_leader(team)
         if leader is not None and leader.id != user.id:
             raise Refused(
-                _l("%(team)s already has a leader, %(name)s: give them another part first.", team=team.name,
-                   name=leader.display_name),
+                _l(
+                    "%(team)s already has a leader, %(name)s: give them another part first.",
+                    team=team.name,
+                    name=leader.display_name,
+                ),
                 field="role",
             )
 
@@ -97,8 +100,12 @@ def join_team(user: User, team: Team, role: str = "volunteer") -> TeamMembership
         return change_role(user, role)
     if not (team.area.contains(user.area) or user.area.contains(team.area)):
         raise Refused(
-            _l("%(name)s works in %(place)s, outside %(team)s's area.", name=user.display_name,
-               place=user.area.name, team=team.name),
+            _l(
+                "%(name)s works in %(place)s, outside %(team)s's area.",
+                name=user.display_name,
+                place=user.area.name,
+                team=team.name,
+            ),
             field="user_id",
         )
     _check_role(team, user, role)
