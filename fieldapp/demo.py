@@ -109,8 +109,9 @@ def load_demo(seed: int = 2026, days_of_visits: int = 4) -> dict[str, int]:
     walkers = {}
     for number, (team_name, team) in enumerate(teams.items(), start=1):
         walkers[team_name] = [
-            create_user(f"team{number}-{i}", DEMO_PASSWORD, person_name(rng), "volunteer", team.area, team)
-            for i in range(1, 4)
+            # "1+2+N": the first is the team's leader, the next two its grid workers; volunteers join below.
+            create_user(f"team{number}-{i}", DEMO_PASSWORD, person_name(rng), "volunteer", team.area, team, part)
+            for i, part in enumerate(("leader", "grid_worker", "grid_worker"), start=1)
         ]
     made["users"] = len(accounts) + sum(len(members) for members in walkers.values())
     db.session.flush()
