@@ -30,6 +30,7 @@ def valid_values(world) -> dict[str, object]:
         "tag_id": site.active_tag.id,
         "token": site.active_tag.token,
         "user_id": world.a.volunteer.id,
+        "team_id": world.a.team.id,
         "visit_id": 1,
         "job_id": "0" * 32,
         "size": 192,
