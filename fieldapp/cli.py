@@ -47,7 +47,7 @@ def init_district(
     name: str, stations: tuple[str, ...], communities: tuple[str, ...], admin_username: str, admin_name: str, password
 ) -> None:
     """First run for a real district: the district, its stations and the first admin, in an empty database."""
-    from fieldapp.areas.services import start_district
+    from fieldapp.areas.first_run import start_district
     from fieldapp.refusals import Refused
 
     pairs = []

@@ -45,6 +45,11 @@ def may_handle_personal_data(user: User) -> bool:
     return user.role in _SUPERVISORS
 
 
+def may_edit_areas(user: User) -> bool:
+    """Add stations, communities, grids and buildings below one's own area, and rename those below it."""
+    return user.role in _SUPERVISORS
+
+
 def may_review(user: User) -> bool:
     """Read the daily log and give verdicts on visits (approve, has issues, reject)."""
     return user.role in _SUPERVISORS

@@ -99,3 +99,37 @@ def test_migration_files_list_in_the_order_they_apply():
     files = sorted(name for name in os.listdir(script.versions) if name.endswith(".py"))
     assert all(FILE_NAME.fullmatch(name) for name in files), files
     assert [FILE_NAME.fullmatch(name)["rev"] for name in files] == applied
+
+
+#: The head that the last landed release had: databases in the field are at it, holding real rows.
+RELEASED_HEAD = "92f85873fde4"
+
+
+def test_a_database_in_use_upgrades_to_head_with_its_rows(empty_database):
+    """Migrations must work on a database that holds data, not only on an empty one: on SQLite a batch step that
+    rebuilds `users` fails with "FOREIGN KEY constraint failed" once visits and audit events point at it."""
+    app = create_app(app_config(empty_database))
+    with app.app_context():
+        upgrade(directory=MIGRATIONS, revision=RELEASED_HEAD)
+        with db.engine.begin() as connection:
+            rows = {
+                "areas": "(id, level, name, path, resident_households, residents, created_at)"
+                " VALUES (1, 'district', '测试区', '/1/', 1, 3, CURRENT_TIMESTAMP)",
+                "users": "(id, username, password_hash, display_name, role, area_id, active, created_at)"
+                " VALUES (1, 'v', 'x', '志愿者', 'volunteer', 1, TRUE, CURRENT_TIMESTAMP)",
+                "sites": "(id, building_id, kind, unit, room, residents, status, created_at)"
+                " VALUES (1, 1, 'household', '1', '101', 3, 'occupied', CURRENT_TIMESTAMP)",
+                "visits": "(id, client_uuid, site_id, building_id, user_id, outcome, people_reached, app_installs,"
+                " realname_regs, miniprogram_regs, notice_signed, receipt_collected, note, server_time, day,"
+                " review_status) VALUES (1, 'u-1', 1, 1, 1, 'talked', 1, 1, 0, 0, FALSE, FALSE, '',"
+                " CURRENT_TIMESTAMP, CURRENT_DATE, 'pending')",
+                "audit_events": "(id, at, user_id, action, object_type, object_id)"
+                " VALUES (1, CURRENT_TIMESTAMP, 1, 'visit.record', 'visit', 1)",
+            }
+            for table, values in rows.items():
+                connection.execute(text(f"INSERT INTO {table} {values}"))
+        upgrade(directory=MIGRATIONS)
+        with db.engine.connect() as connection:
+            assert connection.execute(text("SELECT username, session_version FROM users")).all() == [("v", 0)]
+            assert connection.execute(text("SELECT count(*) FROM visits")).scalar() == 1
+        db.engine.dispose()

@@ -24,6 +24,7 @@ RULEBOOK = {
     "may_see_phone": {"lead", "supervisor", "admin"},
     "may_handle_personal_data": {"supervisor", "admin"},
     "may_look_after_accounts": {"supervisor", "admin"},
+    "may_edit_areas": {"supervisor", "admin"},
     "may_manage_teams": {"supervisor", "admin"},
 }
 

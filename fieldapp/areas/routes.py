@@ -3,16 +3,21 @@
 from datetime import date, timedelta
 from itertools import groupby
 
-from flask import render_template, request
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from fieldapp.access import visible_area_or_404
 from fieldapp.areas import bp
+from fieldapp.areas.forms import NewAreaForm, RenameAreaForm
+from fieldapp.areas.services import create_area, rename_area
 from fieldapp.areas.walk import walk_list
 from fieldapp.extensions import db
+from fieldapp.forms import REFUSED, form_page, save
 from fieldapp.models import RESIDENT_STATUSES, Area, Site, Visit
+from fieldapp.permissions import may_edit_areas, requires
 from fieldapp.tallies import child_totals_for, daily_series, people_totals
 from fieldapp.visits.clock import local_today
 from fieldapp.visits.queries import last_outcomes
@@ -135,3 +140,33 @@ def door_list(building: Area) -> list:
         )
         for unit, in_unit in ((unit, list(group)) for unit, group in groupby(sites, key=lambda s: s.unit))
     ]
+
+
+@bp.route("/areas/<int:area_id>/new", methods=["GET", "POST"])
+@login_required
+@requires(may_edit_areas)
+def new_part(area_id: int):
+    """Add a station, community, grid or building under this area (e.g. a grid the roster import cannot name)."""
+    parent = visible_area_or_404(area_id, "district", "station", "community", "grid")  # doors go on the roster
+    form = NewAreaForm()
+    form.offer_levels_below(parent.level)
+    write = lambda: create_area(parent, form.level.data, form.name.data, form.lat.data, form.lon.data)  # noqa: E731
+    if form.validate_on_submit() and (area := save(form, write)) is not REFUSED:
+        flash(_("%(name)s added.", name=area.name), "success")
+        return redirect(url_for("areas.show", area_id=area.id), code=303)
+    return form_page("areas/new.html", form, parent=parent)
+
+
+@bp.route("/areas/<int:area_id>/rename", methods=["GET", "POST"])
+@login_required
+@requires(may_edit_areas)
+def rename(area_id: int):
+    """Rename an area below mine (my own is renamed by the level above)."""
+    area = visible_area_or_404(area_id)
+    if area.id == current_user.area_id:
+        abort(403)
+    form = RenameAreaForm(obj=area if request.method == "GET" else None)
+    if form.validate_on_submit() and save(form, lambda: rename_area(area, form.name.data)) is not REFUSED:
+        flash(_("Renamed to %(name)s.", name=area.name), "success")
+        return redirect(url_for("areas.show", area_id=area.id), code=303)
+    return form_page("areas/rename.html", form, area=area)

@@ -1,28 +1,13 @@
-"""Writes to the area tree, and a real district's first run."""
-
-from dataclasses import dataclass
+"""Writes to the area tree: add a part, rename one; each audited, the caller commits."""
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from fieldapp.admin.services import create_user
 from fieldapp.audit import audit
-from fieldapp.auth.services import check_new_password
 from fieldapp.extensions import db
 from fieldapp.limits import AREA_NAME_MAX
-from fieldapp.models import LEVEL_RANK, Area, User
+from fieldapp.models import LEVEL_RANK, Area
 from fieldapp.refusals import Refused
-
-
-class DistrictExists(Refused):
-    def __init__(self, name: str):
-        super().__init__(
-            _l(
-                "This database already holds the district “%(name)s”: a district is started only in an empty one.",
-                name=name,
-            )
-        )
-        self.name = name
 
 
 def add_area(parent: Area | None, level: str, name: str, lat=None, lon=None) -> Area:
@@ -40,71 +25,45 @@ def add_area(parent: Area | None, level: str, name: str, lat=None, lon=None) -> 
     return area
 
 
-@dataclass
-class StartedDistrict:
-    """What `start_district` made: the district, its stations and communities, and its first admin."""
+def name_taken(parent: Area, name: str, except_id: int | None = None) -> bool:
+    return (
+        db.session.scalar(
+            select(Area.id).where(Area.parent_id == parent.id, Area.name == name, Area.id != (except_id or 0)).limit(1)
+        )
+        is not None
+    )
 
-    district: Area
-    stations: list[Area]
-    communities: list[Area]
-    admin: User
+
+def create_area(parent: Area, level: str, name: str, lat: float | None = None, lon: float | None = None) -> Area:
+    """A new part of `parent` (a station, community, grid or building below it), named uniquely there; audited.
+    The caller commits."""
+    if level not in LEVEL_RANK or LEVEL_RANK[level] <= LEVEL_RANK[parent.level]:
+        raise Refused(_l("Choose a level below this area's."), field="level")
+    name = checked_area_name(name, "name")
+    if name_taken(parent, name):
+        raise Refused(_l("“%(name)s” already exists here.", name=name), field="name")
+    area = add_area(parent, level, name, lat=lat, lon=lon)
+    audit("area.create", area, after={"parent_id": parent.id, "level": level, "name": name})
+    return area
 
 
-def _area_name(name: str, field: str) -> str:
+def rename_area(area: Area, name: str) -> bool:
+    """Give an area another name (unique among its siblings); audited. False when the name is the same."""
+    name = checked_area_name(name, "name")
+    if name == area.name:
+        return False
+    if area.parent is not None and name_taken(area.parent, name, except_id=area.id):
+        raise Refused(_l("“%(name)s” already exists here.", name=name), field="name")
+    before = area.name
+    area.name = name
+    audit("area.rename", area, before={"name": before}, after={"name": name})
+    return True
+
+
+def checked_area_name(name: str, field: str) -> str:
     name = name.strip()
     if not name:
         raise Refused(_l("Give a name."), field=field)
     if len(name) > AREA_NAME_MAX:
         raise Refused(_l("A name has at most %(n)d characters.", n=AREA_NAME_MAX), field=field)
     return name
-
-
-def start_district(
-    name: str,
-    stations: list[str],
-    admin_username: str,
-    admin_password: str,
-    admin_name: str,
-    communities: list[tuple[str, str]] = (),
-) -> StartedDistrict:
-    """A real district's first run (issue 14): the district, its stations (派出所/镇), optionally communities
-    under them (社区/村, which roster imports name but do not create), and the first admin with the password
-    they chose. Refused, before anything is written, when the database already holds a district: this starts an
-    empty database, never adds a second tree beside the demo's or another's. Audited; the caller commits."""
-    existing = db.session.scalar(select(Area).where(Area.parent_id.is_(None)).limit(1))
-    if existing is not None:
-        raise DistrictExists(existing.name)
-    name = _area_name(name, "name")
-    station_names = [_area_name(station, "stations") for station in stations]
-    if not station_names:
-        raise Refused(_l("Name at least one station."), field="stations")
-    repeated = sorted({s for s in station_names if station_names.count(s) > 1})
-    if repeated:
-        raise Refused(_l("Stations named twice: %(names)s.", names="、".join(repeated)), field="stations")
-    wanted = [(station.strip(), _area_name(community, "communities")) for station, community in communities]
-    unknown = sorted({station for station, _ in wanted if station not in station_names})
-    if unknown:
-        raise Refused(
-            _l("Communities under unknown stations: %(names)s.", names="、".join(unknown)), field="communities"
-        )
-    if len(set(wanted)) < len(wanted):
-        raise Refused(_l("A community is named twice under the same station."), field="communities")
-    check_new_password(admin_password)
-
-    district = add_area(None, "district", name)
-    made_stations = {station: add_area(district, "station", station) for station in station_names}
-    made_communities = [add_area(made_stations[station], "community", community) for station, community in wanted]
-    for area in (district, *made_stations.values(), *made_communities):
-        audit("area.create", area, after={"level": area.level, "name": area.name, "parent_id": area.parent_id})
-    admin = create_user(admin_username, admin_password, admin_name or admin_username, "admin", district)
-    audit(
-        "district.init",
-        district,
-        after={
-            "name": name,
-            "stations": station_names,
-            "communities": [f"{station}/{community}" for station, community in wanted],
-            "admin": admin.username,
-        },
-    )
-    return StartedDistrict(district, list(made_stations.values()), made_communities, admin)

@@ -20,7 +20,9 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("password_is_temporary", sa.Boolean(), server_default=sa.false(), nullable=False))
+        # A plain "0", not sa.false(): SQLite then adds the column in place; an expression default makes Alembic
+        # rebuild the table, and dropping `users` fails once visits and audit events point at it (FOREIGN KEY).
+        batch_op.add_column(sa.Column("password_is_temporary", sa.Boolean(), server_default="0", nullable=False))
         batch_op.add_column(sa.Column("phone", sa.String(length=20), nullable=True))
 
 
