@@ -13,7 +13,9 @@ COORDINATE_MESSAGE = _l("The location is outside the valid range.")
 
 
 class RenameAreaForm(FlaskForm):
-    name = StringField(_l("Area name"), validators=[InputRequired(message=_l("Give a name.")), Length(max=AREA_NAME_MAX)])
+    name = StringField(
+        _l("Area name"), validators=[InputRequired(message=_l("Give a name.")), Length(max=AREA_NAME_MAX)]
+    )
 
 
 class NewAreaForm(RenameAreaForm):
