@@ -4,14 +4,13 @@ Nothing here knows the area tree or the accounts: `imports.py` plans what the ro
 by roster/files.py's `read_table` (UTF-8 or GB18030 CSV; XLSX checked for zip bombs before it is opened).
 """
 
-import io
 import unicodedata
 
 from flask_babel import lazy_gettext as _l
 
 from fieldapp.limits import ACCOUNTS_IMPORT_ROWS_MAX
-from fieldapp.reports.cells import csv_writer, workbook_bytes
-from fieldapp.roster.files import RosterFileError, read_table
+from fieldapp.reports.cells import csv_bytes, workbook_bytes
+from fieldapp.roster.files import RosterFileError, header_field, read_table
 
 #: (field, Chinese header of the template, English header). The template has the Chinese ones.
 COLUMNS = (
@@ -34,19 +33,11 @@ HEADER_ALIASES = {
 REQUIRED = ("name", "role", "area")
 
 
-def header_field(cell: str) -> str | None:
-    name = unicodedata.normalize("NFKC", cell or "").strip().lower().replace(" ", "")
-    for key, zh, en in COLUMNS:
-        if name in (zh, en):
-            return key
-    return HEADER_ALIASES.get(name)
-
-
 def read_accounts(data: bytes, filename: str) -> list[tuple[int, dict[str, str]]]:
     """(line number, {field: text}) of each non-empty row; full-width characters read as ordinary ones."""
     rows = read_table(data, filename)
     header = next(rows, None)
-    fields = [header_field(cell) for cell in header or []]
+    fields = [header_field(cell, COLUMNS, HEADER_ALIASES) for cell in header or []]
     missing = [zh for key, zh, _en in COLUMNS if key in REQUIRED and key not in fields]
     if missing:
         raise RosterFileError(_l("Columns missing from the header row: %(names)s.", names="、".join(missing)))
@@ -94,9 +85,7 @@ def template_rows() -> list[list[str]]:
 
 
 def template_csv() -> bytes:
-    out = io.StringIO()
-    csv_writer(out).writerows(template_rows())
-    return out.getvalue().encode("utf-8-sig")  # the BOM makes Excel read it as UTF-8
+    return csv_bytes(template_rows())
 
 
 def template_xlsx() -> bytes:

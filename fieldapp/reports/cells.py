@@ -18,6 +18,9 @@ from collections.abc import Iterable
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+#: Written first, so that Excel opens a UTF-8 CSV as UTF-8.
+BOM = "\ufeff"
+
 #: What makes a spreadsheet read text as a formula; full-width forms too (a Chinese keyboard types them).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
@@ -66,3 +69,11 @@ def workbook_bytes(sheets: Iterable[tuple[str, Iterable[Iterable], set[int]]]) -
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def csv_bytes(rows: Iterable[Iterable]) -> bytes:
+    """A whole CSV file as Excel opens it right (UTF-8 with BOM), each cell made safe."""
+    buffer = io.StringIO()
+    buffer.write(BOM)
+    csv_writer(buffer).writerows(rows)
+    return buffer.getvalue().encode("utf-8")

@@ -8,10 +8,8 @@ from sqlalchemy.orm import aliased
 
 from fieldapp.extensions import db
 from fieldapp.models import Area, Site, Team, User, Visit, door_label
-from fieldapp.reports.cells import csv_writer
+from fieldapp.reports.cells import BOM, csv_writer
 from fieldapp.reports.xlsx import stream_xlsx
-
-BOM = "\ufeff"  # so Excel opens a UTF-8 CSV as UTF-8
 
 VISIT_EXPORT_COLUMNS = (
     "id",

@@ -13,8 +13,7 @@ from fieldapp.audit import audit
 from fieldapp.extensions import db
 from fieldapp.models import LEVEL_RANK, Area, User, WeeklyReport
 from fieldapp.refusals import Refused
-from fieldapp.reports.cells import csv_writer, workbook_bytes
-from fieldapp.reports.exports import BOM
+from fieldapp.reports.cells import BOM, csv_writer, workbook_bytes
 from fieldapp.tallies import child_totals_for
 
 #: The levels a weekly report ranks, below the reporting area.

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from fieldapp.limits import XLSX_RATIO_MAX, XLSX_UNPACKED_MAX
 from fieldapp.refusals import Refused
-from fieldapp.reports.cells import csv_writer, workbook_bytes
+from fieldapp.reports.cells import csv_bytes, workbook_bytes
 
 #: (field, Chinese header of the template, English header). The template has the Chinese ones.
 COLUMNS = (
@@ -53,12 +53,15 @@ class RosterFileError(Refused):
         super().__init__(message, field="file")
 
 
-def header_field(cell: str) -> str | None:
+def header_field(cell: str, columns=COLUMNS, aliases=HEADER_ALIASES) -> str | None:
+    """The field a header cell names (its Chinese or English name, or a common other name), else None.
+
+    `columns` is ((field, Chinese, English), ...); the roster's by default, the accounts file passes its own."""
     name = unicodedata.normalize("NFKC", cell or "").strip().lower().replace(" ", "")
-    for key, zh, en in COLUMNS:
+    for key, zh, en in columns:
         if name in (zh, en):
             return key
-    return HEADER_ALIASES.get(name)
+    return aliases.get(name)
 
 
 def cell_text(value) -> str:
@@ -170,9 +173,7 @@ def template_rows() -> list[list[str]]:
 
 
 def template_csv() -> bytes:
-    out = io.StringIO()
-    csv_writer(out).writerows(template_rows())
-    return out.getvalue().encode("utf-8-sig")  # the BOM makes Excel read it as UTF-8
+    return csv_bytes(template_rows())
 
 
 def template_xlsx() -> bytes:
