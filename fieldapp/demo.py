@@ -22,8 +22,9 @@ from fieldapp.admin.services import create_user
 from fieldapp.areas.services import add_area
 from fieldapp.config import is_embedded_database
 from fieldapp.extensions import db
-from fieldapp.models import Area, Setting, Site, Target, Team, User
+from fieldapp.models import Area, Campaign, Setting, Site, Target, Team, User
 from fieldapp.tags.services import mint_tag
+from fieldapp.visits.clock import local_today
 from fieldapp.visits.rules import VisitInput
 from fieldapp.visits.services import record_visit
 
@@ -92,12 +93,13 @@ def load_demo(seed: int = 2026, days_of_visits: int = 4) -> dict[str, int]:
     teams["城关二队"].assigned_areas = [areas_by_name["南湖社区"]]
     teams["江北一队"].assigned_areas = [areas_by_name["滨江社区"], areas_by_name["柳岸村"]]
     db.session.add_all(teams.values())
+    campaign = demo_campaign()
     db.session.add_all(
         [
-            Target(area=areas_by_name["城关派出所"], measure="app_installs", value=800),
-            Target(area=areas_by_name["江北派出所"], measure="app_installs", value=700),
-            Target(area=areas_by_name["城关派出所"], measure="realname_regs", value=600),
-            Target(area=areas_by_name["江北派出所"], measure="realname_regs", value=500),
+            Target(campaign=campaign, area=areas_by_name["城关派出所"], measure="app_installs", value=800),
+            Target(campaign=campaign, area=areas_by_name["江北派出所"], measure="app_installs", value=700),
+            Target(campaign=campaign, area=areas_by_name["城关派出所"], measure="realname_regs", value=600),
+            Target(campaign=campaign, area=areas_by_name["江北派出所"], measure="realname_regs", value=500),
         ]
     )
 
@@ -137,6 +139,18 @@ def load_demo(seed: int = 2026, days_of_visits: int = 4) -> dict[str, int]:
     db.session.add(Setting(name=DEMO_SETTING, value=f"seed {seed}"))
     db.session.commit()
     return made
+
+
+def demo_campaign() -> Campaign:
+    """A campaign running since a week before the demo's first visits, with its two deadlines ahead."""
+    today = local_today()
+    return Campaign(
+        name="冬季反诈入户宣传",
+        starts_on=today - timedelta(days=14),
+        ends_on=today + timedelta(days=76),
+        first_round_by=today + timedelta(days=16),
+        complete_by=today + timedelta(days=46),
+    )
 
 
 def add_households(rng: random.Random, building, is_village: bool) -> None:

@@ -13,7 +13,20 @@ from functools import cache
 from sqlalchemy import bindparam, func, select
 
 from fieldapp.extensions import db
-from fieldapp.models import TALLY_FIELDS, Area, DailyTally, Site, Target, Team, User, UserDailyTally, Visit
+from fieldapp.models import (
+    TALLY_FIELDS,
+    Area,
+    Campaign,
+    DailyTally,
+    ProgramDailyTally,
+    Site,
+    Target,
+    Team,
+    User,
+    UserDailyTally,
+    Visit,
+)
+from fieldapp.periods import current_campaign
 from fieldapp.visits.counting import visit_deltas
 
 
@@ -24,7 +37,10 @@ class Totals:
     resident_households: int = 0
     residents: int = 0
     sums: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TALLY_FIELDS, 0))
+    #: Set targets by measure (TARGET_MEASURES or a mini-program's "program:<id>"), for the campaign shown.
     targets: dict[str, int] = field(default_factory=dict)
+    #: Registrations per mini-program id (read only where targets are: the pages that show them).
+    program_regs: dict[int, int] = field(default_factory=dict)
 
     def __getattr__(self, name):
         if name in TALLY_FIELDS:
@@ -45,26 +61,41 @@ class Totals:
             return None
         return 10_000.0 * self.sums["realname_regs"] / self.residents
 
+    def figure(self, measure: str) -> int:
+        """The figure a target's measure counts: a sum, or one mini-program's registrations."""
+        if measure.startswith("program:"):
+            return self.program_regs.get(int(measure.removeprefix("program:")), 0)
+        return self.sums[measure]
+
     def percent_of_target(self, measure: str) -> float | None:
         """完成任务: e.g. 103.03 (%) of the installs handed down."""
         target = self.targets.get(measure)
         if not target:
             return None
-        return 100.0 * self.sums[measure] / target
+        return 100.0 * self.figure(measure) / target
 
 
 def area_totals(
-    area: Area, first_day: date | None = None, last_day: date | None = None, targets: bool = True
+    area: Area,
+    first_day: date | None = None,
+    last_day: date | None = None,
+    targets: bool = True,
+    campaign: Campaign | None = None,
 ) -> Totals:
     """Sum the rollups of every building under `area` between two days (inclusive)."""
-    return child_totals_for([area], first_day, last_day, targets)[area.id]
+    return child_totals_for([area], first_day, last_day, targets, campaign)[area.id]
 
 
 def child_totals_for(
-    areas: list[Area], first_day: date | None = None, last_day: date | None = None, targets: bool = True
+    areas: list[Area],
+    first_day: date | None = None,
+    last_day: date | None = None,
+    targets: bool = True,
+    campaign: Campaign | None = None,
 ) -> dict[int, Totals]:
-    """Totals for several areas at once (e.g. a station and its parts): two small queries in all
-    (one without `targets`, as after each visit, where only the coverage is shown)."""
+    """Totals for several areas at once (e.g. a station and its parts): three small queries in all (one
+    without `targets`, as after each visit, where only the coverage is shown). Targets are those of
+    `campaign`, the current campaign unless another is given."""
     totals = {area.id: Totals(resident_households=area.resident_households, residents=area.residents) for area in areas}
     if not areas:
         return totals
@@ -76,10 +107,26 @@ def child_totals_for(
     for row in sums:
         totals[row[0]].sums = dict(zip(TALLY_FIELDS, (int(value) for value in row[1:]), strict=True))
     if targets:
-        for area_id, measure, value in db.session.execute(
-            select(Target.area_id, Target.measure, Target.value).where(Target.area_id.in_(ids))
+        campaign = campaign or current_campaign()
+        if campaign is not None:
+            for area_id, measure, value in db.session.execute(
+                select(Target.area_id, Target.measure, Target.value).where(
+                    Target.campaign_id == campaign.id, Target.area_id.in_(ids)
+                )
+            ):
+                totals[area_id].targets[measure] = value
+        program_rows = select(
+            ProgramDailyTally.area_id, ProgramDailyTally.mini_program_id, func.sum(ProgramDailyTally.regs)
+        )
+        program_rows = program_rows.where(ProgramDailyTally.area_id.in_(ids))
+        if first_day is not None:
+            program_rows = program_rows.where(ProgramDailyTally.day >= first_day)
+        if last_day is not None:
+            program_rows = program_rows.where(ProgramDailyTally.day <= last_day)
+        for area_id, program_id, regs in db.session.execute(
+            program_rows.group_by(ProgramDailyTally.area_id, ProgramDailyTally.mini_program_id)
         ):
-            totals[area_id].targets[measure] = value
+            totals[area_id].program_regs[program_id] = int(regs or 0)
     return totals
 
 

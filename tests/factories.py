@@ -1,11 +1,12 @@
 """Small, explicit builders for test data: a district with two stations."""
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from fieldapp.admin.services import create_user
 from fieldapp.areas.services import add_area
 from fieldapp.extensions import db
-from fieldapp.models import Area, Site, Target, Team, User
+from fieldapp.models import Area, Campaign, Site, Target, Team, User
 from fieldapp.tags.services import mint_tag
 
 PASSWORD = "secret-password"
@@ -30,6 +31,15 @@ class World:
     a: Station
     b: Station
     admin: User
+
+
+def test_campaign() -> Campaign:
+    """The campaign the test data's targets belong to: one running across every day a test may use."""
+    campaign = db.session.query(Campaign).filter_by(name="测试战役").one_or_none()
+    if campaign is None:
+        campaign = Campaign(name="测试战役", starts_on=date(2020, 1, 1), ends_on=date(2099, 12, 31))
+        db.session.add(campaign)
+    return campaign
 
 
 def add_station(district: Area, name: str, prefix: str, households: int = 4) -> Station:
@@ -65,7 +75,7 @@ def add_station(district: Area, name: str, prefix: str, households: int = 4) -> 
     station.volunteer = create_user(f"{prefix}-volunteer", PASSWORD, f"{name}志愿者", "volunteer", area, station.team)
     station.supervisor = create_user(f"{prefix}-supervisor", PASSWORD, f"{name}负责人", "supervisor", area)
     station.lead = create_user(f"{prefix}-lead", PASSWORD, f"{name}楼栋长", "lead", community)
-    db.session.add(Target(area=area, measure="app_installs", value=10))
+    db.session.add(Target(campaign=test_campaign(), area=area, measure="app_installs", value=10))
     return station
 
 

@@ -1,8 +1,9 @@
 """The domain model, one module per part, re-exported here."""
 
-from fieldapp.models.areas import LEVEL_RANK, LEVELS, Area, Target
+from fieldapp.models.areas import LEVEL_RANK, LEVELS, Area
 from fieldapp.models.audit import AuditEvent
-from fieldapp.models.people import ROLES, TEAM_ROLES, ApiToken, Team, TeamMembership, User, team_areas
+from fieldapp.models.campaigns import TARGET_MEASURES, Campaign, MiniProgram, Target, program_measure
+from fieldapp.models.people import ROLES, TEAM_ROLES, ApiToken, MemberAssignment, Team, TeamMembership, User, team_areas
 from fieldapp.models.reports import WeeklyReport
 from fieldapp.models.settings import Setting
 from fieldapp.models.sites import RESIDENT_STATUSES, SITE_KINDS, SITE_STATUSES, Site, Tag, door_label, mask_phone
@@ -12,8 +13,10 @@ from fieldapp.models.visits import (
     TALLY_FIELDS,
     VISIT_COUNTS,
     DailyTally,
+    ProgramDailyTally,
     UserDailyTally,
     Visit,
+    VisitProgramRegs,
 )
 
 __all__ = [
@@ -26,12 +29,17 @@ __all__ = [
     "SITE_KINDS",
     "SITE_STATUSES",
     "TALLY_FIELDS",
+    "TARGET_MEASURES",
     "TEAM_ROLES",
     "VISIT_COUNTS",
     "ApiToken",
     "Area",
     "AuditEvent",
+    "Campaign",
     "DailyTally",
+    "MemberAssignment",
+    "MiniProgram",
+    "ProgramDailyTally",
     "Setting",
     "Site",
     "Tag",
@@ -41,8 +49,10 @@ __all__ = [
     "User",
     "UserDailyTally",
     "Visit",
+    "VisitProgramRegs",
     "WeeklyReport",
     "door_label",
     "mask_phone",
+    "program_measure",
     "team_areas",
 ]

@@ -43,9 +43,16 @@ class Area(db.Model):
     #: People living in those households: the base of "per 10,000 residents".
     residents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Set when the area is archived (demolished, merged): it keeps its history, leaves every list, and its
+    #: households leave the denominators of the areas above it from that moment on.
+    archived_at: Mapped[datetime | None]
 
     parent: Mapped["Area | None"] = relationship(remote_side=[id], back_populates="children")
     children: Mapped[list["Area"]] = relationship(back_populates="parent", order_by="Area.name")
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
     def contains(self, other: "Area") -> bool:
         """True when `other` is this area or lies anywhere below it."""
@@ -67,21 +74,3 @@ class Area(db.Model):
 
     def __repr__(self) -> str:
         return f"<Area {self.id} {self.level} {self.name}>"
-
-
-class Target(db.Model):
-    """A figure handed down to an area, e.g. 2,000 app installs for a station (任务数)."""
-
-    __tablename__ = "targets"
-    __table_args__ = (
-        UniqueConstraint("area_id", "measure", name="uq_targets_area_measure"),
-        CheckConstraint("value >= 0", name="value_not_negative"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
-    #: Which figure: "app_installs", "realname_regs", "miniprogram_regs", "people_reached".
-    measure: Mapped[str] = mapped_column(String(32))
-    value: Mapped[int] = mapped_column(Integer)
-
-    area: Mapped[Area] = relationship()

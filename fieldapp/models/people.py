@@ -124,6 +124,24 @@ class User(UserMixin, db.Model):
         return self.area.contains(area)
 
 
+class MemberAssignment(db.Model):
+    """包户到人: a grid or building a team leader (or supervisor) gave to one named member of the team that
+    holds it. One person per area; the team-level assignment is `Team.assigned_areas`."""
+
+    __tablename__ = "member_assignments"
+
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    #: The team the area was given through (the member's team at the time).
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    area: Mapped[Area] = relationship()
+    user: Mapped["User"] = relationship(foreign_keys=[user_id])
+    team: Mapped[Team] = relationship()
+
+
 class ApiToken(db.Model):
     """A key for the JSON API, issued to one user by an admin and revocable by one.
 

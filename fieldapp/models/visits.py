@@ -129,6 +129,8 @@ class Visit(db.Model):
     corrected_by: Mapped[User | None] = relationship(foreign_keys=[corrected_by_id])
     reviewed_by: Mapped[User | None] = relationship(foreign_keys=[reviewed_by_id])
     imported_by: Mapped[User | None] = relationship(foreign_keys=[imported_by_id])
+    #: Registrations per mini-program (empty when the district keeps no list, or none were made).
+    program_regs: Mapped[list["VisitProgramRegs"]] = relationship(cascade="all, delete-orphan")
 
     @hybrid_property
     def counts_in_tallies(self) -> bool:
@@ -227,3 +229,25 @@ TALLY_FIELDS = (
     "notices_signed",
     "receipts_collected",
 )
+
+
+class VisitProgramRegs(db.Model):
+    """Registrations in one mini-program at one visit; the visit's `miniprogram_regs` is their sum."""
+
+    __tablename__ = "visit_program_regs"
+    __table_args__ = (CheckConstraint("regs > 0", name="regs_positive"),)
+
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), primary_key=True)
+    mini_program_id: Mapped[int] = mapped_column(ForeignKey("mini_programs.id"), primary_key=True)
+    regs: Mapped[int] = mapped_column(Integer)
+
+
+class ProgramDailyTally(db.Model):
+    """Per area per day per mini-program: registrations, moved with each visit like DailyTally."""
+
+    __tablename__ = "area_daily_program_tallies"
+
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    mini_program_id: Mapped[int] = mapped_column(ForeignKey("mini_programs.id"), primary_key=True)
+    regs: Mapped[int] = mapped_column(Integer, default=0)

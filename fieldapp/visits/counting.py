@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, select, text
 
 from fieldapp.database import locked_rows
 from fieldapp.extensions import db
-from fieldapp.models import TALLY_FIELDS, DailyTally, Site, UserDailyTally, Visit
+from fieldapp.models import TALLY_FIELDS, DailyTally, ProgramDailyTally, Site, UserDailyTally, Visit
 
 
 def visit_deltas(visit: Visit, newly_covered: bool, sign: int = 1) -> dict[str, int]:
@@ -67,6 +67,25 @@ def bump_tallies(visit: Visit, deltas: dict[str, int]) -> None:
     _upsert_sums(UserDailyTally, [{"user_id": visit.user_id, "team_id": visit.team_id or 0, "day": visit.day}], deltas)
 
 
+_PROGRAM_TABLE = ProgramDailyTally.__tablename__
+_PROGRAM_UPSERT = text(
+    f"INSERT INTO {_PROGRAM_TABLE} (area_id, day, mini_program_id, regs)"  # noqa: S608
+    " VALUES (:area_id, :day, :mini_program_id, :regs)"
+    f" ON CONFLICT (area_id, day, mini_program_id) DO UPDATE SET regs = {_PROGRAM_TABLE}.regs + excluded.regs"
+)
+
+
+def bump_program_tallies(visit: Visit, sign: int = 1) -> None:
+    """Move the per-mini-program rollups of the visit's building and every area above it."""
+    rows = [
+        {"area_id": area_id, "day": visit.day, "mini_program_id": entry.mini_program_id, "regs": sign * entry.regs}
+        for entry in sorted(visit.program_regs, key=lambda entry: entry.mini_program_id)
+        for area_id in sorted(visit.building.ancestor_ids)
+    ]
+    if rows:
+        db.session.execute(_PROGRAM_UPSERT, rows)
+
+
 def lock_site(site_id: int) -> Site:
     """The site row, locked until commit, so undo and correction never race a new visit's coverage."""
     locked = locked_rows(db.session(), Site)
@@ -89,12 +108,14 @@ def count_visit(visit: Visit, site: Site) -> None:
             newly_covered = True
             db.session.flush()
     bump_tallies(visit, visit_deltas(visit, newly_covered))
+    bump_program_tallies(visit)
 
 
 def uncount_visit(visit: Visit, site: Site) -> None:
     """Take a visit out of the tallies; if it covered its household, the next talk there covers it."""
     lost_coverage = site.covered_by_visit_id == visit.id
     bump_tallies(visit, visit_deltas(visit, lost_coverage, sign=-1))
+    bump_program_tallies(visit, sign=-1)
     if not lost_coverage:
         return
     successor = db.session.scalar(
