@@ -22,6 +22,8 @@ class Block:
     team: Team | None = None
     member: User | None = None
     buildings: list = field(default_factory=list)  # [(building, team, member)]
+    #: No team holds the whole of it, but some hold parts.
+    partly: bool = False
 
 
 def station_tree(station: Area, teams: dict[int, Team], unassigned_only: bool = False) -> list[Block]:
@@ -46,6 +48,11 @@ def station_tree(station: Area, teams: dict[int, Team], unassigned_only: bool = 
             blocks[area.id] = Block(area, len(area.ancestor_ids) - depth, team, member)
         elif area.parent_id in blocks and not (unassigned_only and team):
             blocks[area.parent_id].buildings.append((area, team, member))
+    for area in areas:
+        if area.id in team_hold:
+            for ancestor_id in area.ancestor_ids[:-1]:
+                if ancestor_id in blocks and blocks[ancestor_id].team is None:
+                    blocks[ancestor_id].partly = True
     return [block for block in blocks.values() if block.area.id != station.id or block.buildings]
 
 
