@@ -82,7 +82,7 @@ def split(team_id: int):
     team = splittable_team_or_404(team_id)
     members = team_members(team)
     form = MemberAssignForm()
-    form.user_id.choices = [(0, _("Nobody in particular")), *[(member.id, member.display_name) for member in members]]
+    form.user_id.choices = [(0, _("Nobody yet")), *[(member.id, member.display_name) for member in members]]
     rows = team_rows(team)
     if form.validate_on_submit():
         done = give_posted(team, form, {member.id: member for member in members}, {area.id: area for area, *_ in rows})
