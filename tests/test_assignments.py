@@ -162,3 +162,29 @@ def test_only_the_leader_and_supervisors_of_its_area_may_split_a_team(world):
     assert may_split_team_areas(world.admin, team)
     assert not may_split_team_areas(world.a.volunteer, team)
     assert not may_split_team_areas(world.b.supervisor, team)
+
+
+def test_the_station_page_costs_the_same_queries_for_5_buildings_or_65(world, browser):
+    from sqlalchemy import event
+
+    browser.login("a-supervisor")
+    url = f"/areas/{world.a.area.id}/assignments"
+
+    def queries() -> int:
+        seen = []
+        listener = lambda *args: seen.append(1)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert browser.client.get(url).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    big_grid(world.a.community, 5)
+    db.session.commit()
+    few = queries()
+    grid = add_area(world.a.community, "grid", "三网格")
+    for number in range(1, 61):
+        add_area(grid, "building", f"{number}栋")
+    db.session.commit()
+    assert queries() == few
