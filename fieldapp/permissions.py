@@ -11,9 +11,11 @@ from functools import wraps
 
 from flask import abort
 from flask_login import current_user
+from sqlalchemy import select
 
 from fieldapp.database import utcnow
-from fieldapp.models import Team, User, Visit
+from fieldapp.extensions import db
+from fieldapp.models import Team, TeamMembership, User, Visit
 from fieldapp.visits.rules import UNDO_WINDOW
 
 #: Keep a building's roster: add and edit doors, import rosters, print and bind door tags, correct visits.
@@ -116,6 +118,24 @@ def may_manage_teams(user: User) -> bool:
 def may_see_team(user: User, team: Team) -> bool:
     """Open a team's page: those who manage the teams of its area, and its own members (read-only)."""
     return team.id == user.team_id or (may_manage_teams(user) and user.can_see(team.area))
+
+
+def may_assign_areas(user: User) -> bool:
+    """包片: give the grids and buildings of a station in one's area to its teams, or take them back."""
+    return user.role in _SUPERVISORS
+
+
+def may_split_team_areas(user: User, team: Team) -> bool:
+    """包户到人: give the grids and buildings a team holds to its members: its leader, and its area's supervisors."""
+    if may_assign_areas(user) and user.can_see(team.area):
+        return True
+    leads = select(TeamMembership.id).where(
+        TeamMembership.team_id == team.id,
+        TeamMembership.user_id == user.id,
+        TeamMembership.role == "leader",
+        TeamMembership.ended_at.is_(None),
+    )
+    return user.team_id == team.id and db.session.scalar(leads) is not None
 
 
 def may_issue_keys(user: User) -> bool:

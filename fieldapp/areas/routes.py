@@ -13,11 +13,12 @@ from fieldapp.access import visible_area_or_404
 from fieldapp.areas import bp
 from fieldapp.areas.forms import NewAreaForm, RenameAreaForm
 from fieldapp.areas.services import create_area, rename_area
-from fieldapp.areas.walk import walk_list
+from fieldapp.areas.walk import walk_lists
+from fieldapp.assignments.queries import unassigned_count
 from fieldapp.extensions import db
 from fieldapp.forms import REFUSED, form_page, save
 from fieldapp.models import RESIDENT_STATUSES, Area, Site, Visit
-from fieldapp.permissions import may_edit_areas, requires
+from fieldapp.permissions import may_assign_areas, may_edit_areas, requires
 from fieldapp.tallies import child_totals_for, daily_series, people_totals
 from fieldapp.visits.clock import local_today
 from fieldapp.visits.queries import last_outcomes
@@ -33,16 +34,21 @@ UNVISITED_PAGE_SIZE = 200
 @login_required
 def today():
     """My buildings for today: those assigned to my team (or my area), the most doors left first."""
-    walk = walk_list(current_user)
+    mine, walk = walk_lists(current_user)
     my_visits_today = db.session.scalar(
         select(func.count(Visit.id)).where(
             Visit.user_id == current_user.id, Visit.day == local_today(), Visit.undone_at.is_(None)
         )
     )
-    parent_ids = {building.parent_id for building, _totals in walk}
+    parent_ids = {building.parent_id for building, _totals in [*mine, *walk]}
     parents = {area.id: area for area in db.session.scalars(select(Area).where(Area.id.in_(parent_ids)))}
     return render_template(
-        "areas/today.html", walk=walk, parents=parents, my_visits_today=my_visits_today, team=current_user.team
+        "areas/today.html",
+        mine=mine,
+        walk=walk,
+        parents=parents,
+        my_visits_today=my_visits_today,
+        team=current_user.team,
     )
 
 
@@ -83,6 +89,7 @@ def show(area_id: int):
         children=[(child, totals[child.id]) for child in children],
         units=door_list(area) if area.level == "building" else [],
         people=people_totals(area, first_day, last_day) if area.level in ("district", "station") else None,
+        unassigned=unassigned_count(area) if area.level == "station" and may_assign_areas(current_user) else None,
         series=daily_series(area, chart_end - timedelta(days=CHART_DAYS - 1), chart_end),
         period=period,
         first_day=first_day,

@@ -12,6 +12,7 @@ person are looked up inside the caller's area (404 outside) by the routes.
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from fieldapp.assignments.services import end_member_assignments
 from fieldapp.audit import audit
 from fieldapp.database import utcnow
 from fieldapp.extensions import db
@@ -111,7 +112,7 @@ def join_team(user: User, team: Team, role: str = "volunteer") -> TeamMembership
     _check_role(team, user, role)
     now = utcnow()
     if current is not None:
-        current.ended_at = now
+        _end(current, now)
         db.session.flush()  # closed before the new row opens: one open membership per person (a unique index)
     membership = TeamMembership(team=team, user=user, role=role, started_at=now)
     db.session.add(membership)
@@ -136,6 +137,12 @@ def change_role(user: User, role: str) -> TeamMembership:
     return membership
 
 
+def _end(membership: TeamMembership, now) -> None:
+    """The person's time in the team ends, and with it the grids and buildings they were given through it."""
+    membership.ended_at = now
+    end_member_assignments(membership.user, membership.team_id)
+
+
 def leave_team(user: User) -> None:
     """The person is in no team from now on; their time in the last one stays as history."""
     membership = open_membership(user)
@@ -143,7 +150,7 @@ def leave_team(user: User) -> None:
         user.team = None
         return
     before = _facts(user, membership)
-    membership.ended_at = utcnow()
+    _end(membership, utcnow())
     user.team = None
     db.session.flush()
     audit("team.leave", user, before=before, after=_facts(user, None))
