@@ -18,8 +18,10 @@ from sqlalchemy import select
 
 from fieldapp.auth.services import issue_one_time_password
 from fieldapp.extensions import db
+from fieldapp.labels import TEAM_ROLES
 from fieldapp.models import Area, User
 from fieldapp.tags.sheet import MM, PAGE, bilevel, fit, font, pages_pdf, qr_image
+from fieldapp.teams.services import open_membership
 
 COLUMNS, ROWS = 2, 4
 CARD = (round(95 * MM), round(68 * MM))
@@ -78,6 +80,14 @@ def area_chains(users: list[User]) -> dict[int, str]:
     return chains
 
 
+def team_and_part(user: User) -> str:
+    """The person's team and their part in it, e.g. "城关一队 · 队长（民警/辅警）"; "" for none."""
+    membership = open_membership(user) if user.team else None
+    if membership is None:
+        return user.team.name if user.team else ""
+    return f"{membership.team.name} · {TEAM_ROLES[membership.role]}"
+
+
 def issue_login_cards(users: list[User], issued_by: User) -> list[Card]:
     """A new one-time code for each of `users` (audited by `issue_one_time_password`), on their cards.
     The caller commits once the PDF is drawn, so a failed drawing issues nothing."""
@@ -87,7 +97,7 @@ def issue_login_cards(users: list[User], issued_by: User) -> list[Card]:
             name=user.display_name,
             username=user.username,
             code=issue_one_time_password(user, issued_by),
-            team=user.team.name if user.team else "",
+            team=team_and_part(user),
             area=chains[user.id],
             url=login_url(user.username),
         )
@@ -103,7 +113,7 @@ def cards_for_created(created: list[tuple[User, str]]) -> list[Card]:
             name=user.display_name,
             username=user.username,
             code=code,
-            team=user.team.name if user.team else "",
+            team=team_and_part(user),
             area=chains[user.id],
             url=login_url(user.username),
         )

@@ -1,18 +1,22 @@
 """The page a one-time password-reset link opens (/reset/<token>): the new password twice, then its holder is
 logged in. Rate limited like login (failed attempts, per address); a bad, expired or used link says so."""
 
-from flask import flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from fieldapp.auth import bp
 from fieldapp.auth.forms import ResetPasswordForm
 from fieldapp.auth.reset_links import reset_with_link, user_for_token
-from fieldapp.auth.routes import login_rate_limit
 from fieldapp.auth.services import forget_csrf_token
 from fieldapp.extensions import limiter
 from fieldapp.forms import REFUSED, save
 from fieldapp.limits import PASSWORD_MIN
+
+
+def reset_rate_limit() -> str:
+    """The login page's limit per address: a link is a password's stand-in."""
+    return current_app.config["LOGIN_RATE_LIMIT"]
 
 
 def refused(response) -> bool:
@@ -21,7 +25,7 @@ def refused(response) -> bool:
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
-@limiter.limit(login_rate_limit, deduct_when=refused)
+@limiter.limit(reset_rate_limit, deduct_when=refused)
 def reset_with_link_page(token: str):
     """Choose a new password with a link an admin handed out; afterwards logged in, every other session ended."""
     user = user_for_token(token[:512])
