@@ -60,6 +60,8 @@ class Config:
     LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("FIELDAPP_LOGIN_ACCOUNT_RATE_LIMIT", "20 per hour")
     # Every API request, per key (or per signed-in user): an outbox sends batches of 100 every 30 s at most.
     API_RATE_LIMIT = os.environ.get("FIELDAPP_API_RATE_LIMIT", "120 per minute")
+    # How long a one-time password-reset link an admin hands out stays good (auth/reset_links.py).
+    RESET_LINK_HOURS = int(os.environ.get("FIELDAPP_RESET_LINK_HOURS", "24"))
     REMEMBER_COOKIE_DURATION = 60 * 60 * 24 * 30  # a volunteer's phone stays logged in for a campaign month
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"

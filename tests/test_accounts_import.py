@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from fieldapp.admin import cards as cards_routes
 from fieldapp.admin.services import create_user
 from fieldapp.extensions import db
-from fieldapp.models import AuditEvent, User
+from fieldapp.models import AuditEvent, TeamMembership, User
 from tests.conftest import csrf_from
 from tests.factories import PASSWORD
 from tests.test_tags import decoder
@@ -106,7 +106,7 @@ def test_an_admin_imports_a_station_and_each_card_gets_its_holder_in(app, world,
     (cards,) = printed
     assert sorted(card.username for card in cards) == usernames
     zhao = next(card for card in cards if card.name == "赵二")
-    assert zhao.username == "v1001" and zhao.team == "甲派出所一队" and "甲派出所一网格" in zhao.area
+    assert zhao.username == "v1001" and zhao.team == "甲派出所一队 · 志愿者" and "甲派出所一网格" in zhao.area
     user = db.session.scalar(select(User).where(User.username == "v1001"))
     assert user.area.name == "甲派出所一网格" and user.role == "volunteer" and user.password_hash
     assert db.session.scalar(select(User.phone).where(User.username == "chen-lead")) == "13800001111"
@@ -170,7 +170,7 @@ def test_an_excel_file_in_the_template_imports(world, browser, printed):
     template = browser.client.get("/admin/accounts/import/template.xlsx")
     assert template.status_code == 200
     book = load_workbook(io.BytesIO(template.data))
-    assert [cell.value for cell in book.active[1]] == ["姓名", "用户名", "角色", "队伍", "辖区", "电话"]
+    assert [cell.value for cell in book.active[1]] == ["姓名", "用户名", "角色", "队伍", "队内角色", "辖区", "电话"]
     assert browser.client.get("/admin/accounts/import/template.csv").data.startswith(b"\xef\xbb\xbf")
     out = Workbook()
     out.active.append(["姓名", "角色", "辖区"])
@@ -242,3 +242,88 @@ def test_a_file_of_more_accounts_than_one_request_can_create_is_refused_whole(wo
     response = upload(browser, HEADER + rows)
     assert response.status_code == 422
     assert str(ACCOUNTS_IMPORT_ROWS_MAX) in response.text and 'name="rows"' not in response.text
+
+
+# --- teams and parts in a team (团队, 队内角色) ------------------------------------------------------------------
+
+TEAM_HEADER = "姓名,用户名,角色,团队,队内角色,辖区\n"
+
+
+def parts_in(team) -> dict[str, str]:
+    """username: part, of the team's members now."""
+    rows = db.session.execute(
+        select(User.username, TeamMembership.role)
+        .join(TeamMembership, TeamMembership.user_id == User.id)
+        .where(TeamMembership.team_id == team.id, TeamMembership.ended_at.is_(None))
+    )
+    return dict(rows.all())
+
+
+def test_a_leader_and_three_volunteers_land_in_their_team_with_their_parts(world, browser, printed):
+    browser.login("district-admin")
+    team = world.a.team
+    file = (
+        TEAM_HEADER + "王警官,wangjing,民警,甲派出所一队,队长,甲派出所\n"
+        "志一,zhiyi,志愿者,甲派出所一队,志愿者,甲派出所社区\n"
+        "志二,zhier,志愿者,甲派出所一队,,甲派出所社区\n"
+        "志三,zhisan,志愿者,甲派出所一队,volunteer,甲派出所\n"
+    )
+    preview = upload(browser, file)
+    assert preview.status_code == 200, preview.text
+    assert "队长（民警/辅警）" in preview.text  # the part shown beside the team in the preview
+    assert confirm(browser, preview).mimetype == "application/pdf"
+    assert parts_in(team) == {
+        "a-volunteer": "volunteer",
+        "wangjing": "leader",
+        "zhiyi": "volunteer",
+        "zhier": "volunteer",
+        "zhisan": "volunteer",
+    }
+    assert all(user.team_id == team.id for user in db.session.scalars(select(User).where(User.username.like("zh%"))))
+    (cards,) = printed  # each card names the team and the part
+    assert {card.username: card.team for card in cards}["wangjing"] == "甲派出所一队 · 队长（民警/辅警）"
+    assert {card.username: card.team for card in cards}["zhier"] == "甲派出所一队 · 志愿者"
+
+
+def test_english_headers_and_a_grid_worker(world, browser, printed):
+    browser.login("district-admin")
+    file = "name,username,role,team,part,area\nGrid One,gridone,网格员,甲派出所一队,grid worker,甲派出所\n"
+    preview = upload(browser, file)
+    assert preview.status_code == 200, preview.text
+    confirm(browser, preview)
+    assert parts_in(world.a.team)["gridone"] == "grid_worker"
+
+
+@pytest.mark.parametrize(
+    ("rows", "why"),
+    [
+        ("甲,jia,民警,不存在的队,队长,甲派出所\n", "不存在的队"),  # unknown team
+        ("甲,jia,民警,乙派出所一队,队长,乙派出所\n", "乙派出所一队"),  # a team outside the importer's area
+        ("甲,jia,民警,甲派出所一队,队长,甲派出所\n乙,yi,辅警,甲派出所一队,辅警,甲派出所\n", "第 3 行已是"),
+        ("甲,jia,志愿者,,网格员,甲派出所\n", "网格员"),  # a part without a team
+        ("甲,jia,志愿者,甲派出所一队,所长,甲派出所\n", "所长"),  # an unknown part
+    ],
+    ids=["unknown-team", "outside-area", "two-leaders", "part-without-team", "unknown-part"],
+)
+def test_each_team_refusal_is_shown_and_changes_nothing(world, browser, rows, why):
+    station_admin = create_user("a-admin", PASSWORD, "甲管理员", "admin", world.a.area)
+    db.session.commit()
+    browser.login(station_admin.username)
+    before, members = count_users(), parts_in(world.a.team)
+    preview = upload(browser, TEAM_HEADER + "丙,bing,志愿者,甲派出所一队,志愿者,甲派出所\n" + rows)
+    assert preview.status_code == 422
+    assert 'name="rows"' not in preview.text and why in preview.text
+    assert re.findall(r"<strong>第 (\d+) 行</strong>", preview.text)[-1] == str(rows.count("\n") + 2)
+    assert count_users() == before and parts_in(world.a.team) == members
+
+
+def test_a_team_that_has_a_leader_gets_no_second_one(world, browser):
+    from fieldapp.teams.services import change_role
+
+    change_role(world.a.volunteer, "leader")
+    db.session.commit()
+    browser.login("district-admin")
+    before = count_users()
+    preview = upload(browser, TEAM_HEADER + "甲,jia,民警,甲派出所一队,队长,甲派出所\n")
+    assert preview.status_code == 422 and "甲派出所志愿者" in preview.text  # names the leader there is
+    assert count_users() == before

@@ -1,4 +1,5 @@
-"""An account's life after creation: edit it, deactivate or reactivate it, reset its password to a one-time code.
+"""An account's life after creation: edit it, deactivate or reactivate it, reset its password to a one-time code
+or by a one-time link.
 
 Admins look after every account in their area (another admin's password excepted), supervisors the volunteers
 and leads in theirs: permissions.may_manage_account decides, and anything else answers 403 (404 outside the area).
@@ -11,7 +12,9 @@ from flask_login import current_user, login_required
 from fieldapp.access import visible_user_or_404
 from fieldapp.admin import bp
 from fieldapp.admin.forms import EditUserForm, offer_areas_and_teams
+from fieldapp.admin.login_cards import base_url, qr_svg
 from fieldapp.admin.services import deactivate_user, reactivate_user, reset_password, update_user
+from fieldapp.auth.reset_links import issue_reset_link, max_age_hours
 from fieldapp.extensions import db
 from fieldapp.forms import REFUSED, ConfirmForm, form_page, save, save_or_flash
 from fieldapp.labels import ROLES as ROLE_LABELS
@@ -101,3 +104,21 @@ def reset(user_id: int):
     code = reset_password(account, current_user)
     db.session.commit()
     return render_template("admin/one_time_code.html", account=account, code=code)
+
+
+@bp.post("/users/<int:user_id>/reset-link")
+@login_required
+@requires(may_look_after_accounts)
+def reset_link(user_id: int):
+    """A one-time link (and its QR, to scan from this screen) with which the account's holder sets a new password;
+    shown this once. The password stays as it is until the link is used."""
+    account = managed_account_or_404(user_id)
+    if not may_reset_password_of(current_user, account):
+        abort(403)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    token = issue_reset_link(account, current_user)
+    db.session.commit()
+    link = base_url() + url_for("auth.reset_with_link_page", token=token)
+    page = render_template("admin/reset_link.html", account=account, link=link, qr=qr_svg(link), hours=max_age_hours())
+    return page, 200, {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}

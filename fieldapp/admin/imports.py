@@ -15,24 +15,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from fieldapp.access import areas_within, teams_within
+from fieldapp.admin.account_files import part_of, role_of
 from fieldapp.admin.services import create_user
 from fieldapp.audit import audit
 from fieldapp.auth.services import issue_one_time_password
 from fieldapp.extensions import db
 from fieldapp.limits import DISPLAY_NAME_MAX, PHONE_MAX, USERNAME_MAX, USERNAME_MIN
-from fieldapp.models import ROLES, Area, Team, User
+from fieldapp.models import Area, Team, User
+from fieldapp.teams.services import team_leader
 
-#: The words a file may use for a role, besides the codes themselves (models.ROLES). The 1+2+N words map to
-#: the role their people hold in the app: police officers and grid workers walk the doors like volunteers.
-ROLE_WORDS = {
-    "志愿者": "volunteer",
-    "民警": "volunteer",
-    "辅警": "volunteer",
-    "网格员": "volunteer",
-    "楼栋长": "lead",
-    "负责人": "supervisor",
-    "管理员": "admin",
-}
 USERNAME = re.compile(rf"^[a-z0-9_.-]{{{USERNAME_MIN},{USERNAME_MAX}}}$")
 #: Digits, an optional leading + (spaces and dashes are dropped first): mobiles and landlines alike.
 PHONE = re.compile(rf"^\+?\d{{5,{PHONE_MAX - 1}}}$")
@@ -53,16 +44,19 @@ class AccountRow:
     area: Area
     team: Team | None
     phone: str | None
+    #: Their part in `team` (models.TEAM_ROLES); join_team checks it again when the account is created.
+    part: str = "volunteer"
     #: The username was not in the file: made up here (GENERATED_PREFIX + a number).
     generated: bool = False
 
-    def as_values(self, area_text: str, team_text: str) -> dict[str, str]:
+    def as_values(self, area_text: str, team_text: str, part_text: str) -> dict[str, str]:
         """The row as the file gave it, with the username filled in: what the preview hands to the confirmation."""
         return {
             "name": self.name,
             "username": self.username,
             "role": self.role,
             "team": team_text,
+            "part": part_text,
             "area": area_text,
             "phone": self.phone or "",
         }
@@ -81,11 +75,6 @@ class AccountPlan:
     @property
     def ok(self) -> bool:
         return not self.errors and bool(self.accounts)
-
-
-def role_of(text: str) -> str | None:
-    word = text.strip().lower()
-    return word if word in ROLES else ROLE_WORDS.get(word)
 
 
 def clean_phone(text: str) -> str:
@@ -150,6 +139,7 @@ def plan_accounts(rows: list[tuple[int, dict[str, str]]], admin: User) -> Accoun
         db.session.scalars(select(func.lower(User.username)).where(func.lower(User.username).in_(wanted)))
     ) if wanted else set()  # fmt: skip
     first_line: dict[str, int] = {}
+    leaders: dict[int, int] = {}  # team id: the line naming its leader
     pending: list[tuple[int, dict, AccountRow | None]] = []
     for line, values in rows:
         problems: list[str] = []
@@ -210,6 +200,7 @@ def plan_accounts(rows: list[tuple[int, dict[str, str]]], admin: User) -> Accoun
                             )
                         )
                     )
+        part = part_problems(values, team, leaders, line, problems)
         phone = clean_phone(values.get("phone", ""))
         if phone and not PHONE.match(phone):
             problems.append(str(_l("Phone %(phone)s: digits only, 5 to 19 of them.", phone=values.get("phone"))))
@@ -217,7 +208,7 @@ def plan_accounts(rows: list[tuple[int, dict[str, str]]], admin: User) -> Accoun
             plan.errors.append((line, " ".join(problems)))  # each ends with its own full stop
             pending.append((line, values, None))
             continue
-        account = AccountRow(line, name, username, role, area, team, phone or None, generated=not username)
+        account = AccountRow(line, name, username, role, area, team, phone or None, part, generated=not username)
         pending.append((line, values, account))
     unnamed = [account for _line, _values, account in pending if account and account.generated]
     for account, username in zip(unnamed, generated_usernames(len(unnamed), set(first_line)), strict=True):
@@ -225,8 +216,42 @@ def plan_accounts(rows: list[tuple[int, dict[str, str]]], admin: User) -> Accoun
     for line, values, account in pending:
         if account is not None:
             plan.accounts.append(account)
-            plan.values.append({"line": line, **account.as_values(values.get("area", ""), values.get("team", ""))})
+            texts = (values.get("area", ""), values.get("team", ""), values.get("part", ""))
+            plan.values.append({"line": line, **account.as_values(*texts)})
     return plan
+
+
+def part_problems(values: dict, team: Team | None, leaders: dict[int, int], line: int, problems: list) -> str:
+    """The row's part in its team (volunteer when not given); what is wrong with it goes into `problems`.
+    One leader a team (teams/services, the "1" of "1+2+N"): one already there, or two in the file, is refused."""
+    text = values.get("part", "")
+    part = part_of(text) if text else "volunteer"
+    if part is None:
+        problems.append(
+            str(_l("Unknown part in a team: %(part)s. Write 队长, 民警, 辅警, 网格员 or 志愿者.", part=text))
+        )
+    elif text and not values.get("team"):
+        problems.append(
+            str(_l("A part in a team (%(part)s) needs a team in the %(column)s column.", part=text, column="队伍"))
+        )
+    elif team is not None and part == "leader":
+        if (leader := team_leader(team)) is not None:
+            problems.append(
+                str(_l("%(team)s already has a leader, %(name)s.", team=team.name, name=leader.display_name))
+            )
+        elif team.id in leaders:
+            problems.append(
+                str(
+                    _l(
+                        "A team has one leader: line %(line)d already leads %(team)s.",
+                        line=leaders[team.id],
+                        team=team.name,
+                    )
+                )
+            )
+        else:
+            leaders[team.id] = line
+    return part or "volunteer"
 
 
 def generated_usernames(count: int, in_file: set[str]) -> list[str]:
@@ -255,7 +280,8 @@ def import_accounts(plan: AccountPlan, admin: User, filename: str) -> list[tuple
     created = []
     for row in plan.accounts:
         # create_user wants a password; nobody ever learns this one: the one-time code replaces it at once.
-        user = create_user(row.username, secrets.token_urlsafe(24), row.name, row.role, row.area, row.team)
+        password = secrets.token_urlsafe(24)
+        user = create_user(row.username, password, row.name, row.role, row.area, row.team, row.part)
         user.phone = row.phone
         created.append((user, issue_one_time_password(user, admin)))
     audit(

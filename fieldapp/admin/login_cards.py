@@ -9,15 +9,19 @@ keeps its hash like any password. Fonts, QR codes and the PDF come from tags/she
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+import qrcode
 from flask import current_app, request, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
 from fieldapp.auth.services import issue_one_time_password
 from fieldapp.extensions import db
+from fieldapp.labels import TEAM_ROLES
 from fieldapp.models import Area, User
 from fieldapp.tags.sheet import MM, PAGE, bilevel, fit, font, pages_pdf, qr_image
+from fieldapp.teams.services import open_membership
 
 COLUMNS, ROWS = 2, 4
 CARD = (round(95 * MM), round(68 * MM))
@@ -49,6 +53,21 @@ def login_url(username: str) -> str:
     return f"{base_url()}{url_for('auth.login')}?{urlencode({'username': username})}"
 
 
+def qr_svg(url: str) -> Markup:
+    """The QR of `url` as inline SVG, for a screen (no image request, nothing for the CSP to refuse)."""
+    code = qrcode.QRCode(border=2)
+    code.add_data(url)
+    code.make(fit=True)
+    matrix = code.get_matrix()
+    cells = "".join(f"M{x},{y}h1v1h-1z" for y, row in enumerate(matrix) for x, dark in enumerate(row) if dark)
+    size = len(matrix)
+    return Markup(  # noqa: S704 (numbers only: no text of anyone's in it)
+        f'<svg class="qr" viewBox="0 0 {size} {size}" xmlns="http://www.w3.org/2000/svg" role="img" '
+        f'shape-rendering="crispEdges"><rect width="{size}" height="{size}" fill="#fff"/>'
+        f'<path d="{cells}" fill="#000"/></svg>'
+    )
+
+
 def area_chains(users: list[User]) -> dict[int, str]:
     """Each user's area as its names below the district, e.g. "甲派出所 东门社区 一网格"."""
     ids = {ancestor for user in users for ancestor in user.area.ancestor_ids}
@@ -61,6 +80,14 @@ def area_chains(users: list[User]) -> dict[int, str]:
     return chains
 
 
+def team_and_part(user: User) -> str:
+    """The person's team and their part in it, e.g. "城关一队 · 队长（民警/辅警）"; "" for none."""
+    membership = open_membership(user) if user.team else None
+    if membership is None:
+        return user.team.name if user.team else ""
+    return f"{membership.team.name} · {TEAM_ROLES[membership.role]}"
+
+
 def issue_login_cards(users: list[User], issued_by: User) -> list[Card]:
     """A new one-time code for each of `users` (audited by `issue_one_time_password`), on their cards.
     The caller commits once the PDF is drawn, so a failed drawing issues nothing."""
@@ -70,7 +97,7 @@ def issue_login_cards(users: list[User], issued_by: User) -> list[Card]:
             name=user.display_name,
             username=user.username,
             code=issue_one_time_password(user, issued_by),
-            team=user.team.name if user.team else "",
+            team=team_and_part(user),
             area=chains[user.id],
             url=login_url(user.username),
         )
@@ -86,7 +113,7 @@ def cards_for_created(created: list[tuple[User, str]]) -> list[Card]:
             name=user.display_name,
             username=user.username,
             code=code,
-            team=user.team.name if user.team else "",
+            team=team_and_part(user),
             area=chains[user.id],
             url=login_url(user.username),
         )

@@ -47,3 +47,10 @@ class PasswordChangeForm(FlaskForm):
         validators=[EqualTo("new_password", message=_l("The two new passwords differ."))],
         render_kw={"autocomplete": "new-password"},
     )
+
+
+class ResetPasswordForm(FlaskForm):
+    """A new password, twice, for the holder of a reset link (no current password: the link stands for it)."""
+
+    new_password = PasswordChangeForm.new_password
+    new_password_again = PasswordChangeForm.new_password_again

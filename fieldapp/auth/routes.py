@@ -96,6 +96,7 @@ OPEN_WITH_ONE_TIME_CODE = {
     "auth.password",
     "auth.logout",
     "auth.login",
+    "auth.reset_with_link_page",
     "static",
     "core.switch_language",
     "core.healthz",
