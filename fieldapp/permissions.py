@@ -118,6 +118,11 @@ def may_see_team(user: User, team: Team) -> bool:
     return team.id == user.team_id or (may_manage_teams(user) and user.can_see(team.area))
 
 
+def may_manage_mini_programs(user: User) -> bool:
+    """Keep the district's list of mini-programs counted at doors: add, rename, retire and reactivate."""
+    return user.role == "admin"
+
+
 def may_issue_keys(user: User) -> bool:
     """Issue and revoke API keys for accounts inside one's area."""
     return user.role == "admin"

@@ -26,6 +26,7 @@ RULEBOOK = {
     "may_look_after_accounts": {"supervisor", "admin"},
     "may_edit_areas": {"supervisor", "admin"},
     "may_manage_teams": {"supervisor", "admin"},
+    "may_manage_mini_programs": {"admin"},
 }
 
 
