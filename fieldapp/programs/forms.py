@@ -12,8 +12,8 @@ class ProgramForm(FlaskForm):
     name = StringField(
         _l("Mini-program name"),
         validators=[
-            DataRequired(message=_l("Enter a name.")),
-            Length(max=PROGRAM_NAME_MAX, message=_l("At most %(max)d characters.", max=PROGRAM_NAME_MAX)),
+            DataRequired(message=_l("Give a name.")),
+            Length(max=PROGRAM_NAME_MAX, message=_l("A name has at most %(n)d characters.", n=PROGRAM_NAME_MAX)),
         ],
         render_kw={"maxlength": PROGRAM_NAME_MAX, "autocomplete": "off"},
     )

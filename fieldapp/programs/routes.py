@@ -1,6 +1,6 @@
 """Mini-program pages: the list with a form for a new one, renaming, retiring and reactivating (admins only)."""
 
-from flask import abort, flash, redirect, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -32,7 +32,7 @@ def index():
 @requires(may_manage_mini_programs)
 def rename(program_id: int):
     program = found_or_404(MiniProgram, program_id)
-    form = ProgramForm(obj=program if not ProgramForm().is_submitted() else None)
+    form = ProgramForm(obj=program if request.method == "GET" else None)
     if form.validate_on_submit() and save(form, lambda: rename_program(program, form.name.data)) is not REFUSED:
         flash(_("Mini-program renamed to %(name)s.", name=program.name), "success")
         return redirect(url_for("programs.index"), code=303)

@@ -26,9 +26,9 @@ def active_programs() -> list[MiniProgram]:
 def _clean_name(name: str, program: MiniProgram | None = None) -> str:
     name = (name or "").strip()
     if not name:
-        raise Refused(_l("Enter a name."), field="name")
+        raise Refused(_l("Give a name."), field="name")
     if len(name) > PROGRAM_NAME_MAX:
-        raise Refused(_l("At most %(max)d characters.", max=PROGRAM_NAME_MAX), field="name")
+        raise Refused(_l("A name has at most %(n)d characters.", n=PROGRAM_NAME_MAX), field="name")
     taken = select(MiniProgram.id).where(func.lower(MiniProgram.name) == name.lower())
     if program is not None:
         taken = taken.where(MiniProgram.id != program.id)
@@ -62,3 +62,8 @@ def set_active(program: MiniProgram, active: bool) -> MiniProgram:
         action = "mini_program.reactivate" if active else "mini_program.retire"
         audit(action, program, before={"active": not active}, after={"active": active})
     return program
+
+
+def programs_shown(program_regs: dict[int, int]) -> list[MiniProgram]:
+    """The programs an area page lists: the active ones, and retired ones with registrations in these figures."""
+    return [program for program in all_programs() if program.active or program_regs.get(program.id)]
