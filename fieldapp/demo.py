@@ -22,7 +22,7 @@ from fieldapp.admin.services import create_user
 from fieldapp.areas.services import add_area
 from fieldapp.config import is_embedded_database
 from fieldapp.extensions import db
-from fieldapp.models import Area, Campaign, MiniProgram, Setting, Site, Target, Team, User
+from fieldapp.models import Area, Campaign, MiniProgram, Setting, Site, Target, Team, User, program_measure
 from fieldapp.tags.services import mint_tag
 from fieldapp.visits.clock import local_today
 from fieldapp.visits.rules import VisitInput
@@ -120,6 +120,8 @@ def load_demo(seed: int = 2026, days_of_visits: int = 4) -> dict[str, int]:
     made["users"] = len(accounts) + sum(len(members) for members in walkers.values())
     db.session.flush()
     program_ids = [program.id for program in programs]
+    station = areas_by_name["城关派出所"]
+    db.session.add(Target(campaign=campaign, area=station, measure=program_measure(program_ids[0]), value=300))
 
     now = datetime.now(UTC).replace(tzinfo=None)
     team_of_station = {"城关派出所": ["城关一队", "城关二队"], "江北派出所": ["江北一队"]}

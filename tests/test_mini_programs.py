@@ -1,6 +1,7 @@
 """Mini-programs: a list the district's admin keeps, counted one by one at the door and per area and day."""
 
 import uuid
+from datetime import date
 
 from sqlalchemy import select
 
@@ -25,9 +26,8 @@ def levels(world):
 
 def program_fields(jzz: MiniProgram, fzws: MiniProgram, first: int, second: int) -> dict:
     """The door form with programs: no single "mini-program registrations" field, one count per program."""
-    return visit_form(
-        miniprogram_regs=None, people_reached="3", **{f"program_{jzz.id}": str(first), f"program_{fzws.id}": str(second)}
-    )
+    counts = {f"program_{jzz.id}": str(first), f"program_{fzws.id}": str(second)}
+    return visit_form(miniprogram_regs=None, people_reached="3", **counts)
 
 
 def test_an_admin_adds_renames_retires_and_reactivates_programs_audited(world, browser):
@@ -209,6 +209,36 @@ def test_correcting_a_visit_from_before_the_list_keeps_its_single_number(world):
 
 def test_a_rollup_that_disagrees_is_reported(world, browser):
     (jzz,) = programs("金钟罩")
-    db.session.add(ProgramDailyTally(area_id=world.a.area.id, day=db.func.current_date(), mini_program_id=jzz.id, regs=1))
+    stray = ProgramDailyTally(area_id=world.a.area.id, day=date(2026, 12, 1), mini_program_id=jzz.id, regs=1)
+    db.session.add(stray)
     db.session.commit()
     assert len(recount_differences()) == 1
+
+
+def test_the_api_takes_per_program_counts_once_and_refuses_unknown_or_retired_programs(world, client):
+    from tests.test_api import token_for, visit_json
+
+    jzz, fzws = programs("金钟罩", "反诈卫士")
+    fzws.active = False
+    db.session.commit()
+    headers = token_for(world.a.volunteer, world)
+    site = world.a.sites[0]
+    sent = visit_json(site, people_reached=3, program_regs={str(jzz.id): 2})
+    first = client.post("/api/v1/visits", json=sent, headers=headers)
+    again = client.post("/api/v1/visits", json=sent, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.get_json()["visit"]["miniprogram_regs"] == 2
+    other = client.post("/api/v1/visits", json={**sent, "program_regs": {str(jzz.id): 1}}, headers=headers)
+    assert other.status_code == 409
+    assert area_totals(world.a.area).program_regs == {jzz.id: 2}
+
+    for program_regs in ({str(fzws.id): 1}, {"999999": 1}, {"abc": 1}, {str(jzz.id): 100}):
+        response = client.post("/api/v1/visits", json=visit_json(site, program_regs=program_regs), headers=headers)
+        assert response.status_code == 422, program_regs
+        assert "program_regs" in response.get_json()["fields"], program_regs
+    retired = client.post("/api/v1/visits", json=visit_json(site, program_regs={str(fzws.id): 1}), headers=headers)
+    assert "不在名单上，或已停用" in retired.get_json()["fields"]["program_regs"]
+    mismatch = visit_json(site, people_reached=3, miniprogram_regs=3, program_regs={str(jzz.id): 1})
+    assert client.post("/api/v1/visits", json=mismatch, headers=headers).status_code == 422
+    assert visit_count() == 1
+    assert recount_differences() == []
