@@ -222,6 +222,8 @@ def test_the_api_takes_per_program_counts_once_and_refuses_unknown_or_retired_pr
     fzws.active = False
     db.session.commit()
     headers = token_for(world.a.volunteer, world)
+    session = client.get("/api/v1/session", headers=headers).get_json()
+    assert session["mini_programs"] == [{"id": jzz.id, "name": "金钟罩"}]  # the retired one is not offered
     site = world.a.sites[0]
     sent = visit_json(site, people_reached=3, program_regs={str(jzz.id): 2})
     first = client.post("/api/v1/visits", json=sent, headers=headers)
