@@ -143,6 +143,7 @@ def register_blueprints(app: Flask) -> None:
     from fieldapp.auth import bp as auth_bp
     from fieldapp.core import bp as core_bp
     from fieldapp.offline import bp as offline_bp
+    from fieldapp.programs import bp as programs_bp
     from fieldapp.reports import bp as reports_bp
     from fieldapp.review import bp as review_bp
     from fieldapp.roster import bp as roster_bp
@@ -161,6 +162,7 @@ def register_blueprints(app: Flask) -> None:
         tags_bp,
         teams_bp,
         assignments_bp,
+        programs_bp,
         admin_bp,
         api_bp,
         offline_bp,

@@ -22,7 +22,7 @@ from fieldapp.admin.services import create_user
 from fieldapp.areas.services import add_area
 from fieldapp.config import is_embedded_database
 from fieldapp.extensions import db
-from fieldapp.models import Area, Campaign, Setting, Site, Target, Team, User
+from fieldapp.models import Area, Campaign, MiniProgram, Setting, Site, Target, Team, User, program_measure
 from fieldapp.tags.services import mint_tag
 from fieldapp.visits.clock import local_today
 from fieldapp.visits.rules import VisitInput
@@ -94,6 +94,8 @@ def load_demo(seed: int = 2026, days_of_visits: int = 4) -> dict[str, int]:
     teams["江北一队"].assigned_areas = [areas_by_name["滨江社区"], areas_by_name["柳岸村"]]
     db.session.add_all(teams.values())
     campaign = demo_campaign()
+    programs = [MiniProgram(name="金钟罩"), MiniProgram(name="反诈卫士")]
+    db.session.add_all(programs)
     db.session.add_all(
         [
             Target(campaign=campaign, area=areas_by_name["城关派出所"], measure="app_installs", value=800),
@@ -117,6 +119,9 @@ def load_demo(seed: int = 2026, days_of_visits: int = 4) -> dict[str, int]:
         ]
     made["users"] = len(accounts) + sum(len(members) for members in walkers.values())
     db.session.flush()
+    program_ids = [program.id for program in programs]
+    station = areas_by_name["城关派出所"]
+    db.session.add(Target(campaign=campaign, area=station, measure=program_measure(program_ids[0]), value=300))
 
     now = datetime.now(UTC).replace(tzinfo=None)
     team_of_station = {"城关派出所": ["城关一队", "城关二队"], "江北派出所": ["江北一队"]}
@@ -130,7 +135,7 @@ def load_demo(seed: int = 2026, days_of_visits: int = 4) -> dict[str, int]:
                     moment = now
                 walker = rng.choice(walkers[rng.choice(team_of_station[station_name])])
                 visit, _ = record_visit(
-                    walker, site, demo_visit(rng, site, moment), str(uuid.UUID(int=rng.getrandbits(128)))
+                    walker, site, demo_visit(rng, site, moment, program_ids), str(uuid.UUID(int=rng.getrandbits(128)))
                 )
                 visit.server_time = moment  # as if it had reached the server then, not all at load time
                 made["visits"] += 1
@@ -186,7 +191,7 @@ def add_households(rng: random.Random, building, is_village: bool) -> None:
         mint_tag(building, site)
 
 
-def demo_visit(rng: random.Random, site: Site, moment: datetime) -> VisitInput:
+def demo_visit(rng: random.Random, site: Site, moment: datetime, program_ids: list[int] = ()) -> VisitInput:
     # The phone sends its position whatever happened at the door: within ~20 m, 5-35 m accurate.
     where = {
         "lat": site.lat + rng.uniform(-0.0002, 0.0002) if site.lat else None,
@@ -201,12 +206,18 @@ def demo_visit(rng: random.Random, site: Site, moment: datetime) -> VisitInput:
         return VisitInput(outcome=outcome, **where)
     people = rng.randint(1, max(1, site.residents))
     installs = rng.randint(0, people)
+    realname = rng.randint(0, installs)
+    regs = rng.randint(0, people)
+    # Split between the mini-programs by the door's own dice, so the rest of the demo stays as it was.
+    first = random.Random(site.id).randint(0, regs) if program_ids else regs
+    program_regs = dict(zip(program_ids, (first, regs - first), strict=False))
     return VisitInput(
         outcome="talked",
         people_reached=people,
         app_installs=installs,
-        realname_regs=rng.randint(0, installs),
-        miniprogram_regs=rng.randint(0, people),
+        realname_regs=realname,
+        miniprogram_regs=regs,
+        program_regs=program_regs,
         notice_signed=rng.random() < 0.8,
         receipt_collected=rng.random() < 0.5,
         **where,

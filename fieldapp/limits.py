@@ -20,6 +20,10 @@ FLOOR_RANGE = (-9, 300)
 AREA_NAME_MAX = 100
 #: A team's name (teams.name).
 TEAM_NAME_MAX = 100
+#: A mini-program's name (mini_programs.name), e.g. 金钟罩.
+PROGRAM_NAME_MAX = 50
+#: Mini-programs one visit may count (the API's `program_regs`): a district keeps a handful.
+PROGRAMS_PER_VISIT_MAX = 50
 
 #: A note on a visit, a correction's reason, a review comment: a few sentences.
 NOTE_MAX = 500

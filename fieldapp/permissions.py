@@ -138,6 +138,11 @@ def may_split_team_areas(user: User, team: Team) -> bool:
     return user.team_id == team.id and db.session.scalar(leads) is not None
 
 
+def may_manage_mini_programs(user: User) -> bool:
+    """Keep the district's list of mini-programs counted at doors: add, rename, retire and reactivate."""
+    return user.role == "admin"
+
+
 def may_issue_keys(user: User) -> bool:
     """Issue and revoke API keys for accounts inside one's area."""
     return user.role == "admin"

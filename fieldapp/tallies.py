@@ -25,6 +25,7 @@ from fieldapp.models import (
     User,
     UserDailyTally,
     Visit,
+    VisitProgramRegs,
 )
 from fieldapp.periods import current_campaign
 from fieldapp.visits.counting import visit_deltas
@@ -203,7 +204,28 @@ def recount_differences() -> list[str]:
                     problems.append(
                         f"{label} {key}: {name} is {actual[name]} in the rollup, {expected[name]} by recount"
                     )
-    return problems
+    return problems + _program_differences(ancestors)
+
+
+def _program_differences(ancestors: dict[int, list[int]]) -> list[str]:
+    """The per-mini-program rollups against a recount of the counted visits' per-program rows."""
+    recount: dict[tuple, int] = {}
+    rows = db.session.execute(
+        select(Visit.building_id, Visit.day, VisitProgramRegs.mini_program_id, VisitProgramRegs.regs)
+        .join(VisitProgramRegs, VisitProgramRegs.visit_id == Visit.id)
+        .where(Visit.counts_in_tallies)
+    )
+    for building_id, day, program_id, regs in rows:
+        for area_id in ancestors[building_id]:
+            recount[(area_id, day, program_id)] = recount.get((area_id, day, program_id), 0) + regs
+    stored = {
+        (row.area_id, row.day, row.mini_program_id): row.regs for row in db.session.scalars(select(ProgramDailyTally))
+    }
+    return [
+        f"program {key}: regs is {stored.get(key, 0)} in the rollup, {recount.get(key, 0)} by recount"
+        for key in sorted(set(recount) | set(stored), key=str)
+        if stored.get(key, 0) != recount.get(key, 0)
+    ]
 
 
 def daily_series(area: Area, first_day: date, last_day: date) -> list[tuple[date, int, int]]:

@@ -27,6 +27,7 @@ RULEBOOK = {
     "may_edit_areas": {"supervisor", "admin"},
     "may_manage_teams": {"supervisor", "admin"},
     "may_assign_areas": {"supervisor", "admin"},
+    "may_manage_mini_programs": {"admin"},
 }
 
 

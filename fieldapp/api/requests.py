@@ -21,6 +21,7 @@ from pydantic import (
     StrictFloat,
     StrictInt,
     StrictStr,
+    StringConstraints,
     ValidationError,
     WithJsonSchema,
     model_validator,
@@ -34,6 +35,7 @@ from fieldapp.limits import (
     LON_RANGE,
     MAX_COUNT,
     NOTE_MAX,
+    PROGRAMS_PER_VISIT_MAX,
     TAG_MAX,
     WALK_LIST_DEFAULT,
     WALK_LIST_LIMIT,
@@ -164,7 +166,19 @@ class VisitIn(Request):
     ] = 0
     app_installs: Annotated[Count, Field(description="Only a talk; at most `people_reached`.")] = 0
     realname_regs: Annotated[Count, Field(description="Only a talk; at most `people_reached`.")] = 0
-    miniprogram_regs: Annotated[Count, Field(description="Only a talk; at most `people_reached`.")] = 0
+    miniprogram_regs: Annotated[
+        Count,
+        Field(description="Only a talk; at most `people_reached`. With `program_regs`: left out, or their sum."),
+    ] = 0
+    program_regs: Annotated[
+        dict[Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]{0,9}$")], Count],
+        Field(
+            max_length=PROGRAMS_PER_VISIT_MAX,
+            description='Registrations per mini-program, by the program\'s id, e.g. {"3": 1}; a program left out '
+            "counts 0. Only the district's active programs; each at most `people_reached`.",
+        ),
+        Says(_l("Registrations per mini-program, by its id, each a whole number from 0 to %(max)d.", max=MAX_COUNT)),
+    ] = {}
     notice_signed: Flag = False
     receipt_collected: Flag = False
     note: Annotated[

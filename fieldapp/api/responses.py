@@ -115,10 +115,19 @@ class UserOut(Response):
     area: AreaOut
 
 
+class MiniProgramOut(Response):
+    """An active mini-program: a visit's `program_regs` counts registrations in it by its id."""
+
+    id: int
+    name: str
+
+
 class Session(Response):
     user: UserOut
     csrf_token: str
     server_time: Moment
+    #: The programs the door form counts now (empty: the district keeps no list; send `miniprogram_regs`).
+    mini_programs: list[MiniProgramOut] = []
 
 
 #: An area's figures: every sum a rollup holds (fieldapp.models.TALLY_FIELDS), and the rates.

@@ -22,6 +22,7 @@ from fieldapp.database import utcnow
 from fieldapp.extensions import csrf, db, limiter
 from fieldapp.limits import BATCH_LIMIT, INT32_MAX
 from fieldapp.models import Area, Site
+from fieldapp.programs.services import active_programs
 from fieldapp.tallies import Totals, child_totals_for
 from fieldapp.visits.queries import last_outcomes
 
@@ -113,6 +114,7 @@ def session_info():
         ),
         csrf_token=generate_csrf(),
         server_time=utcnow(),
+        mini_programs=[rs.MiniProgramOut(id=p.id, name=p.name) for p in active_programs()],
     )
     return jsonify(session.body())
 

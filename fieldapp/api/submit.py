@@ -1,6 +1,9 @@
 """One visit sent as JSON, stored once: shared by the API and the import of a phone's saved outbox."""
 
+import re
+
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -11,6 +14,8 @@ from fieldapp.extensions import db
 from fieldapp.models import Tag, User
 from fieldapp.visits.rules import VisitConflict, VisitInput, VisitRefused
 from fieldapp.visits.services import record_visit
+
+PROGRAM_FIELD = re.compile(r"^program_\d+$")
 
 
 def submit(payload, recorder: User, imported_by: User | None = None) -> tuple[int, dict]:
@@ -37,7 +42,9 @@ def submit(payload, recorder: User, imported_by: User | None = None) -> tuple[in
             visit.imported_by_id = imported_by.id
     except VisitRefused as refused:
         db.session.rollback()
-        return 422, invalid_body(refused.problems)
+        # The door form names a program's count program_<id>; the API has them all in `program_regs`.
+        fields = {"program_regs" if PROGRAM_FIELD.match(key) else key: text for key, text in refused.problems.items()}
+        return 422, invalid_body(fields)
     except VisitConflict as conflict:
         db.session.rollback()
         stored = conflict.visit
@@ -54,7 +61,11 @@ def submit(payload, recorder: User, imported_by: User | None = None) -> tuple[in
 def visit_input(sent: VisitIn) -> VisitInput:
     """What the visit services take: the request without its envelope (uuid, tag), sent_at renamed."""
     values = sent.model_dump(exclude={"client_uuid", "tag", "sent_at"})
-    return VisitInput(**values, sent_time=sent.sent_at)
+    values["program_regs"] = {int(key): regs for key, regs in sent.program_regs.items()}
+    data = VisitInput(**values, sent_time=sent.sent_at)
+    if data.program_regs and sent.miniprogram_regs not in (0, data.miniprogram_regs):
+        raise VisitRefused({"miniprogram_regs": _l("Leave it out, or send the sum of program_regs.")})
+    return data
 
 
 def invalid_body(fields: dict) -> dict:

@@ -18,6 +18,7 @@ from fieldapp.offline import bp
 from fieldapp.offline.assets import ICON_SIZES, SCAN_FALLBACK_STATIC, SHELL_STATIC, icon_png, shell_version
 from fieldapp.offline.forms import OutboxFileForm
 from fieldapp.permissions import may_import_outbox, requires
+from fieldapp.programs.services import active_programs
 from fieldapp.sites.forms import VisitForm
 
 #: A phone's saved outbox: a few thousand visits at most.
@@ -67,7 +68,7 @@ def icon(size: int):
 def shell_page():
     """The page the phone keeps for when it has no signal. It holds nothing personal: what it shows
     (the door, the walk list, the outbox) comes from what this phone saved, read by offline.js."""
-    form = VisitForm(meta={"csrf": False})
+    form = VisitForm.with_programs(active_programs())(meta={"csrf": False})
     outcome_labels = {code: str(label) for code, label in labels.OUTCOMES.items()}
     return render_template("offline/shell.html", form=form, outcome_labels=outcome_labels)
 

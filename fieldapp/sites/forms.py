@@ -11,7 +11,8 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 
 from fieldapp import labels
 from fieldapp.limits import ACCURACY_RANGE, LAT_RANGE, LON_RANGE, MAX_COUNT, NOTE_MAX
-from fieldapp.visits.rules import VisitInput
+from fieldapp.models import MiniProgram
+from fieldapp.visits.rules import VisitInput, program_field
 
 OUTCOME_CHOICES = list(labels.OUTCOMES.items())
 
@@ -63,16 +64,37 @@ class VisitFieldsForm(FlaskForm):
     notice_signed = BooleanField(_l("Notice signed"))
     receipt_collected = BooleanField(_l("Receipt collected"))
     note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=NOTE_MAX)])
+    #: The mini-programs counted one by one (see `with_programs`); none: the single field above.
+    programs: tuple[MiniProgram, ...] = ()
+
+    @classmethod
+    def with_programs(cls, programs):
+        """This form with one count per mini-program in place of the single "mini-program registrations"."""
+        if not programs:
+            return cls
+        fields = {program_field(p.id): count_field(_l("%(name)s registrations", name=p.name)) for p in programs}
+        return type(cls.__name__, (cls,), {"miniprogram_regs": None, "programs": tuple(programs), **fields})
+
+    def program_counts(self):
+        """(program, its count field) for each mini-program on this form."""
+        return [(program, self[program_field(program.id)]) for program in self.programs]
 
     def to_input(self) -> VisitInput:
         # The counts sit on the form whatever the outcome; only a talk carries them.
         talked = self.outcome.data == "talked"
+        if self.programs:
+            counts = {program.id: field.data for program, field in self.program_counts()} if talked else {}
+            return self._input(talked, 0, counts)
+        return self._input(talked, self.miniprogram_regs.data if talked else 0, {})
+
+    def _input(self, talked: bool, miniprogram_regs: int, program_regs: dict[int, int]) -> VisitInput:
         return VisitInput(
             outcome=self.outcome.data,
             people_reached=self.people_reached.data if talked else 0,
             app_installs=self.app_installs.data if talked else 0,
             realname_regs=self.realname_regs.data if talked else 0,
-            miniprogram_regs=self.miniprogram_regs.data if talked else 0,
+            miniprogram_regs=miniprogram_regs,
+            program_regs=program_regs,
             notice_signed=self.notice_signed.data and talked,
             receipt_collected=self.receipt_collected.data and talked,
             note=(self.note.data or "").strip(),

@@ -14,8 +14,9 @@ from fieldapp.database import commit_keeping_loaded
 from fieldapp.extensions import db
 from fieldapp.forms import REFUSED, form_page, save, save_or_flash
 from fieldapp.htmx import is_htmx, render
-from fieldapp.models import Area, Site, Tag, Visit
+from fieldapp.models import Area, MiniProgram, Site, Tag, Visit
 from fieldapp.permissions import may_correct_visit
+from fieldapp.programs.services import active_programs
 from fieldapp.refusals import Refused, show_on_form
 from fieldapp.sites import bp
 from fieldapp.sites.forms import CorrectionForm, VisitForm
@@ -38,6 +39,11 @@ def household_context(site: Site, tag: Tag, form: VisitForm | None = None) -> di
     return {"site": site, "tag": tag, "form": form, "visits": recent}
 
 
+def door_form() -> VisitForm:
+    """The visit form, with one count per active mini-program when the district keeps a list."""
+    return VisitForm.with_programs(active_programs())()
+
+
 def live_tag_or_page(token: str):
     """The tag behind a door URL, or the page that explains why it leads nowhere (or asks which door it is on)."""
     tag = visible_tag_or_404(token)
@@ -56,7 +62,7 @@ def household(token: str):
     if refusal:
         return refusal
     note_scan(tag)
-    return render_template("sites/household.html", **household_context(tag.site, tag, VisitForm()))
+    return render_template("sites/household.html", **household_context(tag.site, tag, door_form()))
 
 
 @bp.post("/h/<token>")
@@ -68,7 +74,7 @@ def record(token: str):
         return refusal
     site = tag.site
     building = site.building  # held here, so the visit's tallies find it loaded
-    form = VisitForm()
+    form = door_form()
     if form.validate_on_submit():
         try:
             visit, created = record_visit(current_user, site, form.to_input(), form.client_uuid.data)
@@ -145,6 +151,17 @@ def undo(visit_id: int):
     return redirect(url_for("sites.household", token=tag.token), code=303)
 
 
+def correction_programs(visit: Visit) -> list:
+    """The programs a correction counts: the active ones and those the visit counts. A visit recorded as a
+    single number before the list existed keeps its single number (it cannot be split after the fact)."""
+    if visit.miniprogram_regs and not visit.program_regs:
+        return []
+    counted = [row.mini_program_id for row in visit.program_regs]
+    active = active_programs()
+    retired = db.session.scalars(select(MiniProgram).where(MiniProgram.id.in_(counted), ~MiniProgram.active)).all()
+    return [*active, *retired]
+
+
 @bp.route("/visits/<int:visit_id>/correct", methods=["GET", "POST"])
 @login_required
 def correct(visit_id: int):
@@ -152,7 +169,11 @@ def correct(visit_id: int):
     visit, tag = visit_and_door_or_404(visit_id)
     if not may_correct_visit(current_user, visit):
         abort(403)
-    form = CorrectionForm(obj=visit if request.method == "GET" else None)
+    form = CorrectionForm.with_programs(correction_programs(visit))(obj=visit if request.method == "GET" else None)
+    if request.method == "GET":
+        counted = {row.mini_program_id: row.regs for row in visit.program_regs}
+        for program, field in form.program_counts():
+            field.data = counted.get(program.id, 0)
     write = lambda: correct_visit(current_user, visit, form.to_input(), form.reason.data)  # noqa: E731
     if form.validate_on_submit() and save(form, write) is not REFUSED:
         flash(_("Visit corrected."), "success")

@@ -2,7 +2,7 @@
 
 import hashlib
 import json
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
@@ -45,16 +45,26 @@ class VisitInput:
     device_time: datetime | None = None
     #: The phone's clock when it was sent: with the server's clock, it measures how wrong the phone's is.
     sent_time: datetime | None = None
+    #: Registrations per mini-program id, when the district keeps a list; `miniprogram_regs` is then their sum.
+    program_regs: dict[int, int] = field(default_factory=dict)
+
+    def __post_init__(self):
+        # Only what was counted: a program left at 0 is no registration (and no part of the content).
+        self.program_regs = {int(key): value for key, value in self.program_regs.items() if value}
+        if self.program_regs:
+            self.miniprogram_regs = sum(self.program_regs.values())
 
     def content_hash(self, site: Site) -> str:
         """What identifies this submission: the same client_uuid must always come with the same hash."""
-        content = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "sent_time"}
+        content = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("sent_time", "program_regs")}
         content["site_id"] = site.id
+        if self.program_regs:  # absent when there are none, so submissions from before the list hash as they did
+            content["program_regs"] = {str(key): value for key, value in sorted(self.program_regs.items())}
         return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
 
 
 #: What a stored visit takes from the submission as it came.
-STORED_INPUT_FIELDS = [name for name in VisitInput.__dataclass_fields__ if name != "sent_time"]
+STORED_INPUT_FIELDS = [name for name in VisitInput.__dataclass_fields__ if name not in ("sent_time", "program_regs")]
 
 
 class VisitRefused(Refused):
@@ -79,14 +89,29 @@ def within(value: float, bounds: tuple[float, float]) -> bool:
     return bounds[0] <= value <= bounds[1]
 
 
-def visit_problems(site: Site, data: VisitInput) -> dict[str, str]:
-    """Business rules a visit must meet, as {field: message in the user's language}."""
+def program_field(program_id: int) -> str:
+    """The door form's field for one mini-program's registrations (problems about it are named so)."""
+    return f"program_{program_id}"
+
+
+def visit_problems(site: Site, data: VisitInput, programs: frozenset[int] = frozenset()) -> dict[str, str]:
+    """Business rules a visit must meet, as {field: message in the user's language}.
+
+    `programs` are the mini-program ids a visit may count registrations in (the active ones, and on a
+    correction those the visit already counts)."""
     problems: dict[str, str] = {}
     if data.outcome not in OUTCOMES:
         problems["outcome"] = _l("Choose what happened at the door.")
     for name in VISIT_COUNTS:
         if not 0 <= getattr(data, name) <= MAX_COUNT:
             problems[name] = _l("Enter a whole number from 0 to %(max)d.", max=MAX_COUNT)
+    for program_id, regs in data.program_regs.items():
+        if program_id not in programs:
+            problems[program_field(program_id)] = _l(
+                "Mini-program %(id)s is not on the list, or was retired.", id=program_id
+            )
+        elif not 0 <= regs <= MAX_COUNT:
+            problems[program_field(program_id)] = _l("Enter a whole number from 0 to %(max)d.", max=MAX_COUNT)
     if problems:
         return problems
     if data.outcome != "talked":
@@ -103,6 +128,9 @@ def visit_problems(site: Site, data: VisitInput) -> dict[str, str]:
     for name in ("app_installs", "realname_regs", "miniprogram_regs"):
         if getattr(data, name) > data.people_reached:
             problems[name] = _l("Cannot be more than the people reached.")
+    for program_id, regs in data.program_regs.items():
+        if regs > data.people_reached:
+            problems[program_field(program_id)] = _l("Cannot be more than the people reached.")
     if (data.lat is None) != (data.lon is None):
         problems["lat"] = _l("The location was incomplete.")
     elif data.lat is not None and not (within(data.lat, LAT_RANGE) and within(data.lon, LON_RANGE)):

@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from fieldapp.audit import audit
 from fieldapp.database import utcnow
 from fieldapp.extensions import db
-from fieldapp.models import Site, User, Visit
+from fieldapp.models import MiniProgram, Site, User, Visit, VisitProgramRegs
 from fieldapp.permissions import may_correct_visit, may_undo_visit
 from fieldapp.visits.clock import MAX_CLOCK_SKEW, clamp_seconds, clock_offset, recorded_moment, working_day
 from fieldapp.visits.counting import count_visit, lock_site, uncount_visit
@@ -31,6 +31,24 @@ def stored_visit(client_uuid: str, content_hash: str) -> Visit | None:
     return existing
 
 
+def active_program_ids() -> frozenset[int]:
+    """The mini-programs a new visit may count registrations in."""
+    return frozenset(db.session.scalars(select(MiniProgram.id).where(MiniProgram.active)))
+
+
+def set_program_regs(visit: Visit, program_regs: dict[int, int]) -> None:
+    """Make the visit's per-program rows say `program_regs` (rows kept where they stay, so no key is reused)."""
+    rows = {row.mini_program_id: row for row in visit.program_regs}
+    for program_id, row in rows.items():
+        if program_id not in program_regs:
+            visit.program_regs.remove(row)
+    for program_id, regs in sorted(program_regs.items()):
+        if program_id in rows:
+            rows[program_id].regs = regs
+        else:
+            visit.program_regs.append(VisitProgramRegs(mini_program_id=program_id, regs=regs))
+
+
 def record_visit(user: User, site: Site, data: VisitInput, client_uuid: str) -> tuple[Visit, bool]:
     """Store a visit once and move the tallies with it. Returns (visit, created).
 
@@ -42,7 +60,7 @@ def record_visit(user: User, site: Site, data: VisitInput, client_uuid: str) -> 
     existing = stored_visit(client_uuid, content_hash)
     if existing is not None:
         return existing, False
-    problems = visit_problems(site, data)
+    problems = visit_problems(site, data, active_program_ids() if data.program_regs else frozenset())
     if problems:
         raise VisitRefused(problems)
 
@@ -65,6 +83,7 @@ def record_visit(user: User, site: Site, data: VisitInput, client_uuid: str) -> 
         day=working_day(data.device_time, server_time, offset),
         **{name: getattr(data, name) for name in STORED_INPUT_FIELDS},
     )
+    set_program_regs(visit, data.program_regs)  # attached before counting: count_visit moves them too
     check_gps(visit, site)
     try:
         with db.session.begin_nested():
@@ -96,13 +115,15 @@ def correct_visit(user: User, visit: Visit, data: VisitInput, reason: str) -> No
         raise VisitRefused({"reason": _l("Say why the visit is corrected.")})
     site = lock_site(visit.site_id)
     data.lat, data.lon, data.accuracy_m, data.device_time = visit.lat, visit.lon, visit.accuracy_m, visit.device_time
-    problems = visit_problems(site, data)
+    kept = frozenset(row.mini_program_id for row in visit.program_regs)
+    problems = visit_problems(site, data, active_program_ids() | kept if data.program_regs else frozenset())
     if problems:
         raise VisitRefused(problems)
     before = visit_snapshot(visit)
     uncount_visit(visit, site)
     for name in CORRECTABLE_FIELDS:
         setattr(visit, name, getattr(data, name))
+    set_program_regs(visit, data.program_regs)
     visit.corrected_at, visit.corrected_by_id, visit.correction_reason = utcnow(), user.id, reason.strip()
     db.session.flush()
     db.session.refresh(site)
@@ -111,4 +132,7 @@ def correct_visit(user: User, visit: Visit, data: VisitInput, reason: str) -> No
 
 
 def visit_snapshot(visit: Visit) -> dict:
-    return {name: getattr(visit, name) for name in CORRECTABLE_FIELDS}
+    snapshot = {name: getattr(visit, name) for name in CORRECTABLE_FIELDS}
+    if visit.program_regs:
+        snapshot["program_regs"] = {str(row.mini_program_id): row.regs for row in visit.program_regs}
+    return snapshot

@@ -50,10 +50,16 @@
     var f = new FormData(form), talked = f.get("outcome") === "talked";
     function count(name) { var n = parseInt(f.get(name), 10); return talked && !isNaN(n) ? n : 0; }
     function number(name) { var n = parseFloat(f.get(name)); return isNaN(n) ? null : n; }
+    // One count per mini-program when the district keeps a list (fields program_<id>); nothing for a 0.
+    var programs = {};
+    f.forEach(function (value, name) {
+      var id = /^program_(\d+)$/.exec(name);
+      if (id && count(name) > 0) programs[id[1]] = count(name);
+    });
     return {
       client_uuid: f.get("client_uuid"), tag: tag, outcome: f.get("outcome") || "",
       people_reached: count("people_reached"), app_installs: count("app_installs"),
-      realname_regs: count("realname_regs"), miniprogram_regs: count("miniprogram_regs"),
+      realname_regs: count("realname_regs"), miniprogram_regs: count("miniprogram_regs"), program_regs: programs,
       notice_signed: talked && f.get("notice_signed") === "y", receipt_collected: talked && f.get("receipt_collected") === "y",
       note: (f.get("note") || "").trim(), lat: number("lat"), lon: number("lon"), accuracy_m: number("accuracy_m"),
       device_time: f.get("device_time") || new Date().toISOString()
