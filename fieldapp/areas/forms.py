@@ -9,6 +9,8 @@ from fieldapp import labels
 from fieldapp.limits import AREA_NAME_MAX, LAT_RANGE, LON_RANGE
 from fieldapp.models import LEVEL_RANK, LEVELS
 
+#: An ideographic space: one step down the tree in a list of places (a browser keeps it in an <option>).
+INDENT = "\u3000"
 COORDINATE_MESSAGE = _l("The location is outside the valid range.")
 
 
@@ -36,5 +38,10 @@ class MoveAreaForm(FlaskForm):
     #: Empty on the first submission (the confirm page follows), "yes" from the confirm page.
     confirmed = HiddenField()
 
-    def offer(self, parents) -> None:
-        self.parent.choices = [(area.id, f"{'· ' * len(area.ancestor_ids[1:])}{area.name}") for area in parents]
+    def offer(self, parents, user_area) -> None:
+        """The places in tree order, indented below the user's own area, each with its level."""
+        top = len(user_area.ancestor_ids)
+        self.parent.choices = [
+            (area.id, f"{INDENT * (len(area.ancestor_ids) - top)}{area.name}（{labels.LEVELS[area.level]}）")
+            for area in parents
+        ]

@@ -190,7 +190,7 @@ def move(area_id: int):
     """Put a community, grid or building (with all below it) under another part of my area, after a confirm."""
     area = part_to_edit(area_id)
     form = MoveAreaForm()
-    form.offer(move_choices(area, current_user.area))
+    form.offer(move_choices(area, current_user.area), current_user.area)
     if form.validate_on_submit():
         new_parent = visible_area_or_404(form.parent.data)
         if form.confirmed.data != "yes":
