@@ -192,7 +192,16 @@ def test_archiving_a_grid_keeps_counts_exact_when_its_doors_change(world, browse
     db.session.commit()
     assert recount_site_differences() == []
     assert area_totals(world.a.grid).resident_households == 3 and area_totals(world.a.area).resident_households == 0
-    assert browser.post(f"/areas/{world.a.building.id}/restore", {}).status_code == 303  # not archived itself
+    unvisited = browser.client.get(f"/areas/{world.a.area.id}/unvisited").text
+    assert world.a.sites[1].room not in unvisited  # its doors leave the unvisited list
+    assert f'value="{world.a.grid.id}"' not in browser.client.get("/admin/users/new").text  # and the pickers
+    assert move(browser, world.a.building, world.a.community).status_code == 422  # archived: not moved
+    refused = browser.post(f"/areas/{world.a.building.id}/restore", {})  # archived with its grid, not itself
+    assert refused.status_code == 303 and area_totals(world.a.area).resident_households == 0
+    assert browser.post(f"/areas/{world.a.grid.id}/restore", {}).status_code == 303
+    db.session.expire_all()
+    assert area_totals(world.a.area).resident_households == 3 and recount_site_differences() == []
+    assert world.a.sites[1].room in browser.client.get(f"/areas/{world.a.area.id}/unvisited").text
 
 
 def test_ones_own_area_and_the_district_are_not_archived(world, browser):

@@ -9,8 +9,6 @@ from fieldapp import labels
 from fieldapp.limits import AREA_NAME_MAX, LAT_RANGE, LON_RANGE
 from fieldapp.models import LEVEL_RANK, LEVELS
 
-#: An ideographic space: one step down the tree in a list of places (a browser keeps it in an <option>).
-INDENT = "\u3000"
 COORDINATE_MESSAGE = _l("The location is outside the valid range.")
 
 
@@ -41,7 +39,5 @@ class MoveAreaForm(FlaskForm):
     def offer(self, parents, user_area) -> None:
         """The places in tree order, indented below the user's own area, each with its level."""
         top = len(user_area.ancestor_ids)
-        self.parent.choices = [
-            (area.id, f"{INDENT * (len(area.ancestor_ids) - top)}{area.name}（{labels.LEVELS[area.level]}）")
-            for area in parents
-        ]
+        indent = lambda area: labels.LEVEL_INDENT * (len(area.ancestor_ids) - top)  # noqa: E731
+        self.parent.choices = [(a.id, f"{indent(a)}{a.name}（{labels.LEVELS[a.level]}）") for a in parents]
