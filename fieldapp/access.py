@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from fieldapp.extensions import db
 from fieldapp.limits import INT32_MAX
-from fieldapp.models import ApiToken, Area, Site, Tag, Team, User, Visit
+from fieldapp.models import ApiToken, Area, Site, Tag, Team, User, Visit, in_use
 
 
 def found_or_404(model, object_id: int | None):
@@ -77,8 +77,8 @@ def visible_sites():
 
 
 def areas_within(area: Area):
-    """A SELECT of `area` and every area below it, in tree order."""
-    return select(Area).where(Area.within(area)).order_by(Area.path)
+    """A SELECT of `area` and every area below it in use (archived ones leave every picker), in tree order."""
+    return select(Area).where(Area.within(area), in_use()).order_by(Area.path)
 
 
 def teams_within(area: Area):

@@ -23,6 +23,9 @@ SITE_STATUSES = {
     "moved_out": _l("Moved out"),
     "new": _l("Newly moved in"),
 }
+#: A full-width space per level keeps a list of areas readable as a tree (a browser keeps it in an <option>).
+LEVEL_INDENT = "\u3000"
+
 LEVELS = {
     "district": _l("District"),
     "station": _l("Station"),

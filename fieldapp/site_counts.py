@@ -5,7 +5,7 @@ of its building and every area above it in the same flush, so area pages read tw
 instead of counting a million sites. `recount_site_differences` checks them against the sites.
 """
 
-from sqlalchemy import event, func, select, update
+from sqlalchemy import event, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from fieldapp.extensions import db
@@ -78,9 +78,15 @@ def move_counts(session: Session, changes: dict[int, list[int]]) -> None:
     if not changes:
         return
     per_area: dict[int, list[int]] = {}
+    # session.get: the in-memory building, whose path may not be written to the database yet.
+    chains = {building_id: session.get(Area, building_id).ancestor_ids for building_id in changes}
+    archived = set(
+        session.scalars(
+            select(Area.id).where(Area.id.in_(set().union(*chains.values())), Area.archived_at.is_not(None))
+        )
+    )
     for building_id, (households, residents) in changes.items():
-        # session.get: the in-memory building, whose path may not be written to the database yet.
-        for area_id in session.get(Area, building_id).ancestor_ids:
+        for area_id in counted_in(chains[building_id], archived):
             total = per_area.setdefault(area_id, [0, 0])
             total[0] += households
             total[1] += residents
@@ -98,16 +104,37 @@ def move_counts(session: Session, changes: dict[int, list[int]]) -> None:
             session.expire(area, ["resident_households", "residents"])
 
 
+def counted_in(ancestor_ids: list[int], archived: set[int]) -> list[int]:
+    """The areas a building's households count in: itself and those above, up to the first archived one
+    (an archived area keeps its own counts; the areas above it no longer hold them)."""
+    counted = []
+    for area_id in reversed(ancestor_ids):
+        counted.append(area_id)
+        if area_id in archived:
+            break
+    return counted
+
+
 def recount_site_differences() -> list[str]:
     """Areas whose kept counts differ from a count of their sites (none expected)."""
-    building = aliased(Area)
+    building, archived = aliased(Area), aliased(Area)
     counted = dict(
         (area_id, (households, int(residents)))
         for area_id, households, residents in db.session.execute(
             select(Area.id, func.count(Site.id), func.coalesce(func.sum(Site.residents), 0))
             .join(building, building.path.startswith(Area.path))
             .join(Site, Site.building_id == building.id)
-            .where(Site.kind == "household", Site.status.in_(RESIDENT_STATUSES))
+            .where(
+                Site.kind == "household",
+                Site.status.in_(RESIDENT_STATUSES),
+                # Not when an archived area lies between the building (included) and this area (excluded).
+                ~exists().where(
+                    archived.archived_at.is_not(None),
+                    archived.id != Area.id,
+                    archived.path.startswith(Area.path),
+                    building.path.startswith(archived.path),
+                ),
+            )
             .group_by(Area.id)
         )
     )

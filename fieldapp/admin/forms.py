@@ -14,7 +14,7 @@ from fieldapp.limits import KEY_DAYS_DEFAULT, KEY_DAYS_MAX, PASSWORD_MAX, PASSWO
 from fieldapp.models import Area, Team, User
 
 ROLE_CHOICES = list(labels.ROLES.items())
-LEVEL_INDENT = "\u3000"  # a full-width space per level keeps the area list readable as a tree
+LEVEL_INDENT = labels.LEVEL_INDENT
 
 
 def offer_areas_and_teams(form: FlaskForm, manager: User) -> tuple[list[Area], list[Team]]:

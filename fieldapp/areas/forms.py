@@ -1,8 +1,8 @@
-"""Forms of the area tree: a new part of an area, and a new name."""
+"""Forms of the area tree: a new part of an area, a new name, a new place in the tree."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FloatField, SelectField, StringField
+from wtforms import FloatField, HiddenField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from fieldapp import labels
@@ -27,3 +27,17 @@ class NewAreaForm(RenameAreaForm):
     def offer_levels_below(self, level: str) -> None:
         """Only levels below the parent's; the next one down first (levels may be skipped)."""
         self.level.choices = [(code, labels.LEVELS[code]) for code in LEVELS if LEVEL_RANK[code] > LEVEL_RANK[level]]
+
+
+class MoveAreaForm(FlaskForm):
+    #: Any id may come back: the route looks it up through access (404 outside the user's area) and the
+    #: service refuses what would break the tree, each with its own message.
+    parent = SelectField(_l("New place"), coerce=int, validate_choice=False)
+    #: Empty on the first submission (the confirm page follows), "yes" from the confirm page.
+    confirmed = HiddenField()
+
+    def offer(self, parents, user_area) -> None:
+        """The places in tree order, indented below the user's own area, each with its level."""
+        top = len(user_area.ancestor_ids)
+        indent = lambda area: labels.LEVEL_INDENT * (len(area.ancestor_ids) - top)  # noqa: E731
+        self.parent.choices = [(a.id, f"{indent(a)}{a.name}（{labels.LEVELS[a.level]}）") for a in parents]

@@ -11,13 +11,14 @@ from sqlalchemy.orm import selectinload
 
 from fieldapp.access import visible_area_or_404
 from fieldapp.areas import bp
-from fieldapp.areas.forms import NewAreaForm, RenameAreaForm
+from fieldapp.areas.forms import MoveAreaForm, NewAreaForm, RenameAreaForm
+from fieldapp.areas.moves import archive_area, archived_below, check_move, move_area, move_choices, restore_area
 from fieldapp.areas.services import create_area, rename_area
 from fieldapp.areas.walk import walk_lists
 from fieldapp.assignments.queries import unassigned_count
 from fieldapp.extensions import db
-from fieldapp.forms import REFUSED, form_page, save
-from fieldapp.models import RESIDENT_STATUSES, Area, Site, Visit
+from fieldapp.forms import REFUSED, ConfirmForm, form_page, save, save_or_flash
+from fieldapp.models import RESIDENT_STATUSES, Area, Site, Visit, archived_along, in_use
 from fieldapp.permissions import may_assign_areas, may_edit_areas, requires
 from fieldapp.tallies import child_totals_for, daily_series, people_totals
 from fieldapp.visits.clock import local_today
@@ -75,7 +76,7 @@ def show(area_id: int):
     area = visible_area_or_404(area_id)
     period, first_day, last_day = period_days(request.args.get("period", "all"))
 
-    children = list(area.children)
+    children = [child for child in area.children if not child.is_archived]
     totals = child_totals_for([area, *children], first_day=first_day, last_day=last_day)
     # Breadcrumbs stop at the user's own area: above it is not theirs to see.
     ancestors = [db.session.get(Area, ancestor_id) for ancestor_id in area.ancestor_ids[:-1]]
@@ -84,6 +85,7 @@ def show(area_id: int):
     return render_template(
         "areas/show.html",
         area=area,
+        archived=archived_along(area),
         ancestors=ancestors,
         totals=totals[area.id],
         children=[(child, totals[child.id]) for child in children],
@@ -108,6 +110,7 @@ def unvisited(area_id: int):
         .join(Area, Area.id == Site.building_id)
         .where(
             Area.within(area),
+            in_use(),
             Site.kind == "household",
             Site.status.in_(RESIDENT_STATUSES),
             Site.covered_by_visit_id.is_(None),
@@ -177,3 +180,63 @@ def rename(area_id: int):
         flash(_("Renamed to %(name)s.", name=area.name), "success")
         return redirect(url_for("areas.show", area_id=area.id), code=303)
     return form_page("areas/rename.html", form, area=area)
+
+
+def part_to_edit(area_id: int) -> Area:
+    """An area below mine (mine is moved or archived by the level above)."""
+    area = visible_area_or_404(area_id)
+    if area.id == current_user.area_id:
+        abort(403)
+    return area
+
+
+@bp.route("/areas/<int:area_id>/move", methods=["GET", "POST"])
+@login_required
+@requires(may_edit_areas)
+def move(area_id: int):
+    """Put a community, grid or building (with all below it) under another part of my area, after a confirm."""
+    area = part_to_edit(area_id)
+    form = MoveAreaForm()
+    form.offer(move_choices(area, current_user.area), current_user.area)
+    if form.validate_on_submit():
+        new_parent = visible_area_or_404(form.parent.data)
+        if form.confirmed.data != "yes":
+            if save(form, lambda: check_move(area, new_parent, current_user.area)) is not REFUSED:
+                return render_template("areas/move_confirm.html", form=form, area=area, new_parent=new_parent)
+        elif save(form, lambda: move_area(area, new_parent, current_user.area)) is not REFUSED:
+            flash(_("%(name)s now lies in %(parent)s.", name=area.name, parent=new_parent.name), "success")
+            return redirect(url_for("areas.show", area_id=area.id), code=303)
+    return form_page("areas/move.html", form, area=area)
+
+
+@bp.route("/areas/<int:area_id>/archive", methods=["GET", "POST"])
+@login_required
+@requires(may_edit_areas)
+def archive(area_id: int):
+    """Archive a demolished building or a merged grid, after a confirm that says what it changes."""
+    area = part_to_edit(area_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        save_or_flash(lambda: archive_area(area, current_user.area), _("%(name)s archived.", name=area.name))
+        return redirect(url_for("areas.show", area_id=area.id), code=303)
+    return render_template("areas/archive_confirm.html", form=form, area=area)
+
+
+@bp.post("/areas/<int:area_id>/restore")
+@login_required
+@requires(may_edit_areas)
+def restore(area_id: int):
+    """Bring an archived area back into the lists and the figures above it."""
+    area = part_to_edit(area_id)
+    if ConfirmForm().validate_on_submit():
+        save_or_flash(lambda: restore_area(area, current_user.area), _("%(name)s restored.", name=area.name))
+    return redirect(url_for("areas.show", area_id=area.id), code=303)
+
+
+@bp.get("/areas/<int:area_id>/archived")
+@login_required
+@requires(may_edit_areas)
+def archived(area_id: int):
+    """The archived areas below this one, each with a button to restore it."""
+    area = visible_area_or_404(area_id)
+    return render_template("areas/archived.html", area=area, areas=archived_below(area), form=ConfirmForm())

@@ -6,7 +6,7 @@ from sqlalchemy import or_, select
 from fieldapp.assignments.queries import my_buildings
 from fieldapp.extensions import db
 from fieldapp.limits import WALK_LIST_LIMIT
-from fieldapp.models import Area, User
+from fieldapp.models import Area, User, in_use
 from fieldapp.tallies import Totals, child_totals_for
 
 
@@ -17,7 +17,7 @@ def walk_list(user: User, limit: int = WALK_LIST_LIMIT) -> list[tuple[Area, Tota
     roots = roots or [user.area]
     buildings = db.session.scalars(
         select(Area)
-        .where(Area.level == "building", or_(*[Area.within(root) for root in roots]))
+        .where(Area.level == "building", or_(*[Area.within(root) for root in roots]), in_use())
         .order_by(Area.path)
         .limit(WALK_LIST_LIMIT)
     ).all()

@@ -11,7 +11,7 @@ from collections.abc import Callable, Hashable
 from sqlalchemy import select
 
 from fieldapp.extensions import db
-from fieldapp.models import Area
+from fieldapp.models import Area, in_use
 
 
 def outermost(areas: list[Area]) -> list[Area]:
@@ -27,9 +27,7 @@ def outermost(areas: list[Area]) -> list[Area]:
 def live_children(parent_ids: list[int]) -> dict[int, list[Area]]:
     """Children (not archived) of these areas, in one query."""
     children: dict[int, list[Area]] = {parent_id: [] for parent_id in parent_ids}
-    rows = db.session.scalars(
-        select(Area).where(Area.parent_id.in_(parent_ids), Area.archived_at.is_(None)).order_by(Area.path)
-    )
+    rows = db.session.scalars(select(Area).where(Area.parent_id.in_(parent_ids), in_use()).order_by(Area.path))
     for child in rows:
         children[child.parent_id].append(child)
     return children

@@ -10,7 +10,7 @@ from sqlalchemy.orm import aliased
 from fieldapp.assignments.holdings import holder_of
 from fieldapp.assignments.services import member_holdings, team_holdings
 from fieldapp.extensions import db
-from fieldapp.models import Area, MemberAssignment, Team, TeamMembership, User, team_areas
+from fieldapp.models import Area, MemberAssignment, Team, TeamMembership, User, in_use, team_areas
 
 
 @dataclass
@@ -29,9 +29,7 @@ class Block:
 def station_tree(station: Area, teams: dict[int, Team], unassigned_only: bool = False) -> list[Block]:
     """The station's communities, grids and buildings (not archived) in tree order, with each one's team and
     member (held directly or through the area around it)."""
-    areas = db.session.scalars(
-        select(Area).where(Area.within(station), Area.archived_at.is_(None)).order_by(Area.path)
-    ).all()
+    areas = db.session.scalars(select(Area).where(Area.within(station), in_use()).order_by(Area.path)).all()
     team_hold, _known = team_holdings(station)
     member_hold, _areas = member_holdings(station)
     people = {
@@ -62,9 +60,9 @@ def unassigned_buildings(area: Area):
     held = exists(
         select(team_areas.c.area_id)
         .join(holder, holder.id == team_areas.c.area_id)
-        .where(Area.path.startswith(holder.path), holder.archived_at.is_(None))
+        .where(Area.path.startswith(holder.path), in_use(holder))
     )
-    return select(Area).where(Area.within(area), Area.level == "building", Area.archived_at.is_(None), ~held)
+    return select(Area).where(Area.within(area), Area.level == "building", in_use(), ~held)
 
 
 def unassigned_count(area: Area) -> int:
@@ -92,7 +90,7 @@ def team_rows(team: Team) -> list[tuple[Area, User | None, User | None]]:
         .where(
             or_(*[Area.within(root) for root in roots]),
             Area.level.in_(("grid", "building")),
-            Area.archived_at.is_(None),
+            in_use(),
         )
         .order_by(Area.path)
     ).all()
@@ -115,6 +113,6 @@ def my_buildings(user: User):
     )
     return select(Area).where(
         Area.level == "building",
-        Area.archived_at.is_(None),
+        in_use(),
         exists(given.where(and_(Area.path.startswith(mine.path)))),
     )

@@ -1,6 +1,6 @@
 """The domain model, one module per part, re-exported here."""
 
-from fieldapp.models.areas import LEVEL_RANK, LEVELS, Area
+from fieldapp.models.areas import LEVEL_RANK, LEVELS, Area, archived_along, in_use
 from fieldapp.models.audit import AuditEvent
 from fieldapp.models.campaigns import TARGET_MEASURES, Campaign, MiniProgram, Target, program_measure
 from fieldapp.models.people import ROLES, TEAM_ROLES, ApiToken, MemberAssignment, Team, TeamMembership, User, team_areas
@@ -51,7 +51,9 @@ __all__ = [
     "Visit",
     "VisitProgramRegs",
     "WeeklyReport",
+    "archived_along",
     "door_label",
+    "in_use",
     "mask_phone",
     "program_measure",
     "team_areas",

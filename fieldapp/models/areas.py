@@ -2,9 +2,9 @@
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, String, UniqueConstraint, exists, select
 from sqlalchemy.ext.hybrid import hybrid_method
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from fieldapp.database import utcnow
 from fieldapp.extensions import db
@@ -74,3 +74,17 @@ class Area(db.Model):
 
     def __repr__(self) -> str:
         return f"<Area {self.id} {self.level} {self.name}>"
+
+
+def in_use(area=Area):
+    """SQL: `area` (the Area class or an alias) is not archived and lies in no archived area: an archived grid
+    takes its buildings out of every list with it. The one place lists ask this."""
+    archived = aliased(Area)
+    return ~exists().where(archived.archived_at.is_not(None), area.path.startswith(archived.path))
+
+
+def archived_along(area: Area) -> Area | None:
+    """The archived area at or above `area` (the highest one), or None: a door there takes no new visit."""
+    return db.session.scalar(
+        select(Area).where(Area.id.in_(area.ancestor_ids), Area.archived_at.is_not(None)).order_by(Area.path).limit(1)
+    )

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from fieldapp.audit import audit
 from fieldapp.database import utcnow
 from fieldapp.extensions import db
-from fieldapp.models import Area, Site, Tag, User
+from fieldapp.models import Area, Site, Tag, User, in_use
 from fieldapp.permissions import may_replace_door_tag
 from fieldapp.refusals import Refused
 
@@ -59,7 +59,7 @@ def sites_under(area: Area):
     return (
         select(Site)
         .join(Area, Area.id == Site.building_id)
-        .where(Area.within(area))
+        .where(Area.within(area), in_use())
         .order_by(Area.path, Site.unit, Site.floor, Site.room)
     )
 

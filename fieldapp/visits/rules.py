@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 
 from fieldapp.limits import ACCURACY_RANGE, EXTRA_PEOPLE_ALLOWED, LAT_RANGE, LON_RANGE, MAX_COUNT
-from fieldapp.models import OUTCOMES, VISIT_COUNTS, Site, Visit
+from fieldapp.models import OUTCOMES, VISIT_COUNTS, Site, Visit, archived_along
 from fieldapp.refusals import Refused
 
 #: How long a volunteer may take back their own visit.
@@ -100,6 +100,13 @@ def visit_problems(site: Site, data: VisitInput, programs: frozenset[int] = froz
     `programs` are the mini-program ids a visit may count registrations in (the active ones, and on a
     correction those the visit already counts)."""
     problems: dict[str, str] = {}
+    if (archived := archived_along(site.building)) is not None:
+        # The one place this rule lives: the door page, the API, the outbox import and corrections all come here.
+        return {
+            "outcome": _l(
+                "%(name)s is archived (demolished or merged): no visits are recorded there.", name=archived.name
+            )
+        }
     if data.outcome not in OUTCOMES:
         problems["outcome"] = _l("Choose what happened at the door.")
     for name in VISIT_COUNTS:
