@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, select, text
 
 from fieldapp.database import locked_rows
 from fieldapp.extensions import db
-from fieldapp.models import TALLY_FIELDS, DailyTally, ProgramDailyTally, Site, UserDailyTally, Visit
+from fieldapp.models import TALLY_FIELDS, Area, DailyTally, ProgramDailyTally, Site, UserDailyTally, Visit
 
 
 def visit_deltas(visit: Visit, newly_covered: bool, sign: int = 1) -> dict[str, int]:
@@ -59,10 +59,21 @@ def _upsert_sums(model, keys: list[dict], deltas: dict[str, int]) -> None:
     db.session.execute(_upsert_statement(model), [{**key, **sums} for key in keys])
 
 
+def building_and_above(visit: Visit) -> list[int]:
+    """The ids of the visit's building and every area above it, as they are now, in id order.
+
+    Read under a key-share lock on the building: moving an area locks its subtree for update, so a move
+    either committed before (and its new path is read here) or waits for this visit's transaction."""
+    path = db.session.scalar(
+        select(Area.path).where(Area.id == visit.building_id).with_for_update(read=True, key_share=True)
+    )
+    return sorted(int(part) for part in path.strip("/").split("/") if part)
+
+
 def bump_tallies(visit: Visit, deltas: dict[str, int]) -> None:
     """Move every rollup a visit feeds: the day of its building and of each area above it,
     and its volunteer's (and team's) day. Rows are always taken in the same (id) order."""
-    areas = [{"area_id": area_id, "day": visit.day} for area_id in sorted(visit.building.ancestor_ids)]
+    areas = [{"area_id": area_id, "day": visit.day} for area_id in building_and_above(visit)]
     _upsert_sums(DailyTally, areas, deltas)
     _upsert_sums(UserDailyTally, [{"user_id": visit.user_id, "team_id": visit.team_id or 0, "day": visit.day}], deltas)
 
@@ -77,10 +88,14 @@ _PROGRAM_UPSERT = text(
 
 def bump_program_tallies(visit: Visit, sign: int = 1) -> None:
     """Move the per-mini-program rollups of the visit's building and every area above it."""
+    entries = sorted(visit.program_regs, key=lambda entry: entry.mini_program_id)
+    if not entries:
+        return
+    area_ids = building_and_above(visit)
     rows = [
         {"area_id": area_id, "day": visit.day, "mini_program_id": entry.mini_program_id, "regs": sign * entry.regs}
-        for entry in sorted(visit.program_regs, key=lambda entry: entry.mini_program_id)
-        for area_id in sorted(visit.building.ancestor_ids)
+        for entry in entries
+        for area_id in area_ids
     ]
     if rows:
         db.session.execute(_PROGRAM_UPSERT, rows)
