@@ -140,6 +140,7 @@ def register_blueprints(app: Flask) -> None:
     from fieldapp.api import bp as api_bp
     from fieldapp.areas import bp as areas_bp
     from fieldapp.auth import bp as auth_bp
+    from fieldapp.campaigns import bp as campaigns_bp
     from fieldapp.core import bp as core_bp
     from fieldapp.offline import bp as offline_bp
     from fieldapp.reports import bp as reports_bp
@@ -159,6 +160,7 @@ def register_blueprints(app: Flask) -> None:
         roster_bp,
         tags_bp,
         teams_bp,
+        campaigns_bp,
         admin_bp,
         api_bp,
         offline_bp,

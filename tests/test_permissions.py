@@ -26,6 +26,8 @@ RULEBOOK = {
     "may_look_after_accounts": {"supervisor", "admin"},
     "may_edit_areas": {"supervisor", "admin"},
     "may_manage_teams": {"supervisor", "admin"},
+    "may_manage_campaigns": {"admin"},
+    "may_set_targets": {"supervisor", "admin"},
 }
 
 
