@@ -83,6 +83,7 @@ def show(area_id: int):
         last_day=last_day,
         campaign=campaign,
         current_campaign=current_campaign(),
+        campaign_arg=campaign.id if campaign is not None and "campaign" in request.args else None,
         campaigns=all_campaigns(),
         measures=measures,
         target_measures=[m for m in measures if any(m in t.targets for t in totals.values())],
