@@ -134,11 +134,20 @@ def test_the_area_page_shows_value_target_and_percent_for_the_area_and_each_part
     db.session.commit()
     browser.login("a-supervisor")
     page = browser.client.get(f"/areas/{world.a.area.id}").text
-    own = re.search(r'id="target-realname_regs".*?</li>', page, re.S).group(0)
-    assert "2 / 8" in own and "完成率 25.0%" in own
-    assert "3 / 10" in re.search(r'id="target-app_installs".*?</li>', page, re.S).group(0)
+    realname = re.search(r'id="realname".*?</div>', page, re.S).group(0)
+    assert "<strong>2</strong>" in realname and "完成任务 25.0%（任务 8）" in realname
+    assert "完成任务 30.0%（任务 10）" in re.search(r'id="installs".*?</div>', page, re.S).group(0)
     row = re.search(r"甲派出所社区</a></td>.*?</tr>", page, re.S).group(0)
     assert "/ 4 · 50.0%" in row
+    # A mini-program's target has no tile of its own: the targets card shows it.
+    program = MiniProgram(name="反诈卫士")
+    db.session.add(program)
+    db.session.flush()
+    db.session.add(Target(campaign=campaign, area=world.a.area, measure=program_measure(program.id), value=5))
+    db.session.commit()
+    page = browser.client.get(f"/areas/{world.a.area.id}").text
+    card = re.search(rf'id="target-program-{program.id}".*?</li>', page, re.S).group(0)
+    assert "反诈卫士" in card and "0 / 5" in card and "完成率 0.0%" in card
 
 
 def test_the_weekly_xlsx_and_csv_carry_target_and_percent_columns(world, browser):
@@ -192,5 +201,5 @@ def test_past_campaign_targets_show_through_the_picker(world, browser):
     db.session.commit()
     browser.login("a-supervisor")
     page = browser.client.get(f"/areas/{world.a.area.id}?campaign={past.id}").text
-    assert "0 / 40" in re.search(r'id="target-app_installs".*?</li>', page, re.S).group(0)
+    assert "完成任务 0.0%（任务 40）" in re.search(r'id="installs".*?</div>', page, re.S).group(0)
     assert "设定任务数" not in page  # targets are set for the current campaign only
