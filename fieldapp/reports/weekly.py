@@ -54,9 +54,8 @@ def build_weekly(area: Area, week_start: date) -> dict:
             continue
         to_date = child_totals_for(areas, first_day=since, last_day=week_end, campaign=campaign)
         to_previous = child_totals_for(areas, first_day=since, last_day=previous_end, targets=False)
-        for measure in names:
-            if measure not in measures and any(measure in t.targets for t in to_date.values()):
-                measures.append(measure)
+        with_targets = [m for m in names if any(m in t.targets for t in to_date.values())]
+        measures += [m for m in with_targets if m not in measures]
         this_week = child_totals_for(areas, first_day=week_start, last_day=week_end)
         last_week = child_totals_for(areas, first_day=previous_start, last_day=previous_end)
         parents = {
@@ -108,6 +107,7 @@ def build_weekly(area: Area, week_start: date) -> dict:
         tables.append(
             {
                 "level": level,
+                "measures": with_targets,
                 "by_coverage": sorted(rows, key=lambda r: (-(r["coverage"] or 0), r["name"])),
                 "by_installs": sorted(rows, key=lambda r: (-r["installs_week"], r["name"])),
                 "totals": totals,
@@ -141,13 +141,15 @@ def target_cells(totals) -> dict:
 SHOWN_TO_DATE = {"app_installs": "installs_to_date", "realname_regs": "realname_to_date"}
 
 
-def report_columns(data: dict | None = None) -> list[tuple[str, str]]:
+def report_columns(data: dict | None = None, table: dict | None = None) -> list[tuple[str, str]]:
     """(key, header) in the order spreadsheets show them; headers in Chinese, as the level above reads them.
-    Each measure with targets adds its figure to date (unless shown already), 任务数 and 完成率."""
+    Each measure with targets in the table adds its figure to date (unless shown already), 任务数 and 完成率."""
     with force_locale("zh"):
         extra = []
         for item in (data or {}).get("measures", []):
             measure, name = item["measure"], item["name"]
+            if table is not None and measure not in table.get("measures", ()):
+                continue
             if measure not in SHOWN_TO_DATE:
                 extra.append((f"value:{measure}", _("%(measure)s to date", measure=name)))
             extra.append((f"target:{measure}", _("%(measure)s target", measure=name)))
@@ -182,10 +184,10 @@ def level_title(level: str, ranking: str) -> str:
 
 def report_rows(data: dict):
     """(title, header, rows, totals row) per ranked table, ready for a spreadsheet."""
-    columns = report_columns(data)
     with force_locale("zh"):
         total_label = _("Total")
     for table in data["tables"]:
+        columns = report_columns(data, table)
         for ranking in ("by_coverage", "by_installs"):
             rows = [
                 [rank if key == "rank" else row.get(key) for key, _header in columns]
