@@ -168,3 +168,20 @@ def test_everyone_reads_campaigns_but_only_admins_change_them(world, browser):
     assert browser.post(f"/campaigns/{made.id}/edit", form).status_code == 403
     db.session.refresh(made)
     assert made.name == "春季行动"
+
+
+def test_the_api_area_figures_are_the_campaigns_days_unless_asked_for_others(world, client):
+    from fieldapp.api.tokens import issue_token
+
+    today = local_today()
+    tally(world.a.building, today - timedelta(days=40), app_installs=7)
+    tally(world.a.building, today - timedelta(days=2), app_installs=3)
+    campaign("冬季行动", today - timedelta(days=5), today + timedelta(days=30))
+    _token, secret = issue_token(world.a.supervisor, "test", world.admin)
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {secret}"}
+    body = client.get(f"/api/v1/areas/{world.a.area.id}/tallies", headers=headers).get_json()
+    assert body["totals"]["app_installs"] == 3 and body["from"] == (today - timedelta(days=5)).isoformat()
+    first = (today - timedelta(days=60)).isoformat()
+    asked = client.get(f"/api/v1/areas/{world.a.area.id}/tallies?from={first}&to={today}", headers=headers).get_json()
+    assert asked["totals"]["app_installs"] == 10

@@ -22,7 +22,7 @@ def _problems(values: dict, except_id: int | None) -> dict:
         problems["ends_on"] = _l("The campaign cannot end before it starts.")
     for name in ("first_round_by", "complete_by"):
         day = values[name]
-        if day is not None and not starts_on <= day <= ends_on:
+        if day is not None and ends_on >= starts_on and not starts_on <= day <= ends_on:
             problems[name] = _l(
                 "A deadline must fall within the campaign (%(first)s to %(last)s).",
                 first=starts_on.isoformat(),
