@@ -141,6 +141,7 @@ def register_blueprints(app: Flask) -> None:
     from fieldapp.areas import bp as areas_bp
     from fieldapp.assignments import bp as assignments_bp
     from fieldapp.auth import bp as auth_bp
+    from fieldapp.campaigns import bp as campaigns_bp
     from fieldapp.core import bp as core_bp
     from fieldapp.offline import bp as offline_bp
     from fieldapp.programs import bp as programs_bp
@@ -163,6 +164,7 @@ def register_blueprints(app: Flask) -> None:
         teams_bp,
         assignments_bp,
         programs_bp,
+        campaigns_bp,
         admin_bp,
         api_bp,
         offline_bp,

@@ -24,6 +24,7 @@ from fieldapp.config import is_embedded_database
 from fieldapp.extensions import db
 from fieldapp.models import Area, Campaign, MiniProgram, Setting, Site, Target, Team, User, program_measure
 from fieldapp.tags.services import mint_tag
+from fieldapp.targets import split_parts
 from fieldapp.visits.clock import local_today
 from fieldapp.visits.rules import VisitInput
 from fieldapp.visits.services import record_visit
@@ -102,8 +103,15 @@ def load_demo(seed: int = 2026, days_of_visits: int = 4) -> dict[str, int]:
             Target(campaign=campaign, area=areas_by_name["江北派出所"], measure="app_installs", value=700),
             Target(campaign=campaign, area=areas_by_name["城关派出所"], measure="realname_regs", value=600),
             Target(campaign=campaign, area=areas_by_name["江北派出所"], measure="realname_regs", value=500),
+            Target(campaign=campaign, area=areas_by_name["临江区"], measure="app_installs", value=1500),
+            Target(campaign=campaign, area=areas_by_name["临江区"], measure="realname_regs", value=1100),
         ]
     )
+    # Each station's install target handed down evenly to its communities (as targets.hand_down would).
+    for station, parts in (("城关派出所", ("东门社区", "南湖社区")), ("江北派出所", ("滨江社区", "柳岸村"))):
+        whole = 800 if station == "城关派出所" else 700
+        for name, value in zip(parts, split_parts(whole, [1] * len(parts)), strict=True):
+            db.session.add(Target(campaign=campaign, area=areas_by_name[name], measure="app_installs", value=value))
 
     accounts = {}
     for username, display_name, role, area_name in DEMO_ACCOUNTS:

@@ -51,3 +51,17 @@ REVIEW_STATUSES = {
     "has_issues": _l("Has issues"),
     "rejected": _l("Rejected"),
 }
+#: The figures a target (任务数) is set for (models.TARGET_MEASURES); a mini-program's are named after it.
+MEASURES = {
+    "households_covered": _l("Households visited"),
+    "people_reached": _l("People reached"),
+    "app_installs": _l("App installs"),
+    "realname_regs": _l("Real-name registrations"),
+    "miniprogram_regs": _l("Mini-program registrations"),
+}
+#: A campaign's deadlines (periods.deadlines).
+DEADLINES = {
+    "first_round": _l("First round of visits by"),
+    "complete": _l("Full coverage by"),
+    "end": _l("Campaign ends"),
+}

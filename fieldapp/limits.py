@@ -79,3 +79,9 @@ KEY_DAYS_MAX = 365
 
 #: A person's own phone number as the column holds it (digits, perhaps a leading + and spaces or dashes).
 PHONE_MAX = 20
+
+#: A campaign's name (campaigns.name).
+CAMPAIGN_NAME_MAX = 100
+#: A target (任务数) for one area and one figure: a district's households or installs are some hundred thousands;
+#: more than this is a typing mistake.
+TARGET_MAX = 10_000_000

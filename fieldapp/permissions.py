@@ -110,6 +110,16 @@ def roles_assignable_by(manager: User) -> tuple[str, ...]:
     return tuple(role for role, rank in _RANK.items() if rank < _RANK["supervisor"])
 
 
+def may_manage_campaigns(user: User) -> bool:
+    """Create campaigns (专项行动) and change their dates and deadlines; everyone else reads them."""
+    return user.role == "admin"
+
+
+def may_set_targets(user: User) -> bool:
+    """Set the targets (任务数) of an area inside one's own for the current campaign, and hand them down."""
+    return user.role in _SUPERVISORS
+
+
 def may_manage_teams(user: User) -> bool:
     """Create and rename the teams of one's area, and put people of one's area in them with their parts."""
     return user.role in _SUPERVISORS

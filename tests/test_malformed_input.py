@@ -8,13 +8,29 @@ import pytest
 from fieldapp.api.tokens import issue_token
 from fieldapp.extensions import db
 from tests.conftest import Browser
+from tests.factories import test_campaign as world_campaign
 
 #: An id that no INTEGER column holds (PostgreSQL refuses it; SQLite's driver overflows past 2**63).
 HUGE = "99999999999999999999"
 #: What a query parameter may be sent as by a careless client or a hostile one.
 HOSTILE_VALUES = ["", "abc", HUGE, "-" + HUGE, "%00", "%FF"]
 #: Every query parameter a page reads (and a few it does not); the API refuses unknown ones with 422.
-QUERY_NAMES = ["page", "area", "from", "to", "period", "week", "show", "site", "blank", "tick", "c", "limit", "next"]
+QUERY_NAMES = [
+    "page",
+    "area",
+    "from",
+    "to",
+    "period",
+    "week",
+    "show",
+    "site",
+    "blank",
+    "tick",
+    "c",
+    "limit",
+    "next",
+    "campaign",
+]
 #: Answers that serve files or the app shell, with no database behind their parameters.
 SKIPPED = {"static"}
 ANY_CONVERTER = re.compile(r"<any\(([^)]*)\):(\w+)>")
@@ -36,6 +52,7 @@ def valid_values(world) -> dict[str, object]:
         "job_id": "0" * 32,
         "size": 192,
         "code": "en",
+        "campaign_id": world_campaign().id,
     }
 
 

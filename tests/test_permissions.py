@@ -28,6 +28,8 @@ RULEBOOK = {
     "may_manage_teams": {"supervisor", "admin"},
     "may_assign_areas": {"supervisor", "admin"},
     "may_manage_mini_programs": {"admin"},
+    "may_manage_campaigns": {"admin"},
+    "may_set_targets": {"supervisor", "admin"},
 }
 
 

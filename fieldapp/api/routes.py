@@ -22,6 +22,7 @@ from fieldapp.database import utcnow
 from fieldapp.extensions import csrf, db, limiter
 from fieldapp.limits import BATCH_LIMIT, INT32_MAX
 from fieldapp.models import Area, Site
+from fieldapp.periods import campaign_days, current_campaign
 from fieldapp.programs.services import active_programs
 from fieldapp.tallies import Totals, child_totals_for
 from fieldapp.visits.queries import last_outcomes
@@ -203,11 +204,13 @@ def area_tallies(area_id: int):
     except ValidationError as error:
         return not_valid(problems(error, TalliesQuery))
     children = list(area.children)
-    totals = child_totals_for([area, *children], first_day=days.first, last_day=days.last)
+    # Without days asked for, the figures are the current campaign's (all days without one), as on the area page.
+    first, last = (days.first, days.last) if days.first or days.last else campaign_days(current_campaign())
+    totals = child_totals_for([area, *children], first_day=first, last_day=last)
     tallies = rs.AreaTallies(
         area=rs.AreaOut.of(area),
-        first=days.first,
-        last=days.last,
+        first=first,
+        last=last,
         totals=totals_out(totals[area.id]),
         children=[rs.PartTallies(area=rs.AreaOut.of(c), totals=totals_out(totals[c.id])) for c in children],
     )

@@ -1,6 +1,6 @@
 """Area pages: a volunteer's walk list for today, an area's figures and parts, a building's doors."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from itertools import groupby
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -19,12 +19,13 @@ from fieldapp.assignments.queries import unassigned_count
 from fieldapp.extensions import db
 from fieldapp.forms import REFUSED, ConfirmForm, form_page, save, save_or_flash
 from fieldapp.models import RESIDENT_STATUSES, Area, Site, Visit, archived_along, in_use
+from fieldapp.periods import all_campaigns, current_campaign, deadlines, period_days, picked_campaign
 from fieldapp.permissions import may_assign_areas, may_edit_areas, requires
 from fieldapp.tallies import child_totals_for, daily_series, people_totals
+from fieldapp.targets import measure_labels
 from fieldapp.visits.clock import local_today
 from fieldapp.visits.queries import last_outcomes
 
-PERIODS = ("all", "today", "week", "range")
 #: The daily chart shows this many days up to the end of the period.
 CHART_DAYS = 30
 #: Unvisited households are listed this many at a time.
@@ -43,6 +44,7 @@ def today():
     )
     parent_ids = {building.parent_id for building, _totals in [*mine, *walk]}
     parents = {area.id: area for area in db.session.scalars(select(Area).where(Area.id.in_(parent_ids)))}
+    campaign = current_campaign()
     return render_template(
         "areas/today.html",
         mine=mine,
@@ -50,23 +52,9 @@ def today():
         parents=parents,
         my_visits_today=my_visits_today,
         team=current_user.team,
+        campaign=campaign,
+        deadlines=deadlines(campaign),
     )
-
-
-def period_days(period: str) -> tuple[str, date | None, date | None]:
-    """(period, first day, last day) from the query string; an unreadable range falls back to the campaign."""
-    today_ = local_today()
-    if period == "today":
-        return period, today_, today_
-    if period == "week":
-        return period, today_ - timedelta(days=today_.weekday()), today_
-    if period == "range":
-        try:
-            first, last = date.fromisoformat(request.args["from"]), date.fromisoformat(request.args["to"])
-        except (KeyError, ValueError):
-            return "all", None, None
-        return (period, first, last) if first <= last else ("all", None, None)
-    return "all", None, None
 
 
 @bp.get("/areas/<int:area_id>")
@@ -74,14 +62,16 @@ def period_days(period: str) -> tuple[str, date | None, date | None]:
 def show(area_id: int):
     """Coverage, installs and the other figures of an area, with each of its parts (or its doors)."""
     area = visible_area_or_404(area_id)
-    period, first_day, last_day = period_days(request.args.get("period", "all"))
+    campaign = picked_campaign(request.args.get("campaign", type=int))
+    period, first_day, last_day = period_days(request.args.get("period", "all"), request.args, campaign)
 
     children = [child for child in area.children if not child.is_archived]
-    totals = child_totals_for([area, *children], first_day=first_day, last_day=last_day)
+    totals = child_totals_for([area, *children], first_day=first_day, last_day=last_day, campaign=campaign)
     # Breadcrumbs stop at the user's own area: above it is not theirs to see.
     ancestors = [db.session.get(Area, ancestor_id) for ancestor_id in area.ancestor_ids[:-1]]
     ancestors = [ancestor for ancestor in ancestors if current_user.can_see(ancestor)]
     chart_end = last_day or local_today()
+    measures = measure_labels()
     return render_template(
         "areas/show.html",
         area=area,
@@ -96,6 +86,12 @@ def show(area_id: int):
         period=period,
         first_day=first_day,
         last_day=last_day,
+        campaign=campaign,
+        current_campaign=current_campaign(),
+        campaign_arg=campaign.id if campaign is not None and "campaign" in request.args else None,
+        campaigns=all_campaigns(),
+        measures=measures,
+        target_measures=[m for m in measures if any(m in t.targets for t in totals.values())],
     )
 
 

@@ -16,6 +16,7 @@ from fieldapp.permissions import may_publish, may_read_reports, requires
 from fieldapp.reports import bp
 from fieldapp.reports.exports import visit_export_rows, visit_export_xlsx
 from fieldapp.reports.weekly import build_weekly, publish_weekly, week_bounds, weekly_csv, weekly_xlsx
+from fieldapp.targets import measure_labels
 from fieldapp.visits.clock import local_today
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -63,6 +64,7 @@ def weekly():
         previous_week=week_start - timedelta(days=7),
         next_week=week_start + timedelta(days=7),
         publish_form=ConfirmForm(),
+        measures=measure_labels(),
     )
 
 

@@ -12,9 +12,11 @@ from sqlalchemy import select
 from fieldapp.audit import audit
 from fieldapp.extensions import db
 from fieldapp.models import LEVEL_RANK, Area, User, WeeklyReport
+from fieldapp.periods import campaign_days, current_campaign
 from fieldapp.refusals import Refused
 from fieldapp.reports.cells import BOM, csv_writer, workbook_bytes
 from fieldapp.tallies import child_totals_for
+from fieldapp.targets import measure_labels
 
 #: The levels a weekly report ranks, below the reporting area.
 RANKED_LEVELS = ("station", "community", "grid")
@@ -39,15 +41,21 @@ def build_weekly(area: Area, week_start: date) -> dict:
     """Ranked tables of the levels below `area`: coverage to date and installs this week, with week-over-week change."""
     week_end = week_start + timedelta(days=6)
     previous_end, previous_start = week_start - timedelta(days=1), week_start - timedelta(days=7)
-    tables = []
+    # "To date" counts from the first day of the campaign running that week (all days without one).
+    campaign = current_campaign(week_end)
+    since = campaign_days(campaign, week_end)[0]
+    names = measure_labels()
+    tables, measures = [], []
     for level in RANKED_LEVELS:
         if LEVEL_RANK[level] <= LEVEL_RANK[area.level]:
             continue
         areas = db.session.scalars(select(Area).where(Area.level == level, Area.within(area)).order_by(Area.path)).all()
         if not areas:
             continue
-        to_date = child_totals_for(areas, last_day=week_end)
-        to_previous = child_totals_for(areas, last_day=previous_end)
+        to_date = child_totals_for(areas, first_day=since, last_day=week_end, campaign=campaign)
+        to_previous = child_totals_for(areas, first_day=since, last_day=previous_end, targets=False)
+        with_targets = [m for m in names if any(m in t.targets for t in to_date.values())]
+        measures += [m for m in with_targets if m not in measures]
         this_week = child_totals_for(areas, first_day=week_start, last_day=week_end)
         last_week = child_totals_for(areas, first_day=previous_start, last_day=previous_end)
         parents = {
@@ -71,9 +79,7 @@ def build_weekly(area: Area, week_start: date) -> dict:
                     "installs_change": week.app_installs - last.app_installs,
                     "installs_to_date": now.app_installs,
                     "realname_to_date": now.realname_regs,
-                    "target_percent": round(now.percent_of_target("app_installs"), 2)
-                    if now.percent_of_target("app_installs") is not None
-                    else None,
+                    **target_cells(now),
                 }
             )
         totals = {
@@ -87,6 +93,12 @@ def build_weekly(area: Area, week_start: date) -> dict:
                 "realname_to_date",
             )
         }
+        for key in {key for row in rows for key in row if key.startswith(("value:", "target:"))}:
+            totals[key] = sum(row.get(key) or 0 for row in rows)
+        for key in [key for key in totals if key.startswith("target:")]:
+            measure = key.removeprefix("target:")
+            whole = totals[key]
+            totals[f"percent:{measure}"] = round(100.0 * totals[f"value:{measure}"] / whole, 2) if whole else None
         totals["coverage"] = (
             round(100.0 * totals["households_covered"] / totals["resident_households"], 2)
             if totals["resident_households"]
@@ -95,16 +107,57 @@ def build_weekly(area: Area, week_start: date) -> dict:
         tables.append(
             {
                 "level": level,
+                "measures": with_targets,
                 "by_coverage": sorted(rows, key=lambda r: (-(r["coverage"] or 0), r["name"])),
                 "by_installs": sorted(rows, key=lambda r: (-r["installs_week"], r["name"])),
                 "totals": totals,
             }
         )
-    return {"area": area.name, "week_start": week_start.isoformat(), "week_end": week_end.isoformat(), "tables": tables}
+    with force_locale("zh"):
+        measure_names = [{"measure": m, "name": str(names[m])} for m in measures]
+    return {
+        "area": area.name,
+        "week_start": week_start.isoformat(),
+        "week_end": week_end.isoformat(),
+        "campaign": campaign.name if campaign and since else None,
+        "since": since.isoformat() if since else None,
+        "measures": measure_names,
+        "tables": tables,
+    }
 
 
-def report_columns() -> list[tuple[str, str]]:
-    """(key, header) in the order spreadsheets show them; headers in Chinese, as the level above reads them."""
+def target_cells(totals) -> dict:
+    """The figure to date, its target (任务数) and 完成率 for each measure the area has a target for."""
+    cells = {}
+    for measure, target in totals.targets.items():
+        percent = totals.percent_of_target(measure)
+        cells[f"value:{measure}"] = totals.figure(measure)
+        cells[f"target:{measure}"] = target
+        cells[f"percent:{measure}"] = round(percent, 2) if percent is not None else None
+    return cells
+
+
+#: Measures whose figure to date already has its own column.
+SHOWN_TO_DATE = {"app_installs": "installs_to_date", "realname_regs": "realname_to_date"}
+
+
+def report_columns(data: dict | None = None, table: dict | None = None) -> list[tuple[str, str]]:
+    """(key, header) in the order spreadsheets show them; headers in Chinese, as the level above reads them.
+    Each measure with targets in the table adds its figure to date (unless shown already), 任务数 and 完成率."""
+    with force_locale("zh"):
+        extra = []
+        for item in (data or {}).get("measures", []):
+            measure, name = item["measure"], item["name"]
+            if table is not None and measure not in table.get("measures", ()):
+                continue
+            if measure not in SHOWN_TO_DATE:
+                extra.append((f"value:{measure}", _("%(measure)s to date", measure=name)))
+            extra.append((f"target:{measure}", _("%(measure)s target", measure=name)))
+            extra.append((f"percent:{measure}", _("%(measure)s completed (%%)", measure=name)))
+        return [*_fixed_columns(), *extra]
+
+
+def _fixed_columns() -> list[tuple[str, str]]:
     with force_locale("zh"):
         return [
             ("rank", _("Rank")),
@@ -118,7 +171,6 @@ def report_columns() -> list[tuple[str, str]]:
             ("installs_change", _("Change from last week")),
             ("installs_to_date", _("Installs to date")),
             ("realname_to_date", _("Real-name to date")),
-            ("target_percent", _("Share of install target")),
         ]
 
 
@@ -132,10 +184,10 @@ def level_title(level: str, ranking: str) -> str:
 
 def report_rows(data: dict):
     """(title, header, rows, totals row) per ranked table, ready for a spreadsheet."""
-    columns = report_columns()
     with force_locale("zh"):
         total_label = _("Total")
     for table in data["tables"]:
+        columns = report_columns(data, table)
         for ranking in ("by_coverage", "by_installs"):
             rows = [
                 [rank if key == "rank" else row.get(key) for key, _header in columns]
@@ -145,11 +197,20 @@ def report_rows(data: dict):
             yield level_title(table["level"], ranking), [header for _key, header in columns], rows, totals
 
 
+def report_title(data: dict) -> str:
+    """e.g. "城关派出所 2026-11-23 – 2026-11-29 · 冬季反诈入户宣传（自2026-11-17起累计）"."""
+    title = f"{data['area']} {data['week_start']} – {data['week_end']}"
+    if data.get("campaign"):
+        with force_locale("zh"):
+            title += " · " + _("%(campaign)s (to date since %(day)s)", campaign=data["campaign"], day=data["since"])
+    return title
+
+
 def weekly_xlsx(data: dict) -> bytes:
     """One sheet per ranked table: the title, the header and the totals in bold."""
     sheets = []
     for title, header, rows, totals in report_rows(data):
-        lines = [[f"{data['area']} {data['week_start']} – {data['week_end']}"], header, *rows, totals]
+        lines = [[report_title(data)], header, *rows, totals]
         name = re.sub(r"[\\/?*\[\]:]", "·", title)[:31]  # Excel forbids these in sheet names
         sheets.append((name, lines, {1, len(lines) - 1}))
     return workbook_bytes(sheets)
@@ -159,7 +220,7 @@ def weekly_csv(data: dict) -> bytes:
     buffer = io.StringIO()
     buffer.write(BOM)
     writer = csv_writer(buffer)
-    writer.writerow([f"{data['area']} {data['week_start']} – {data['week_end']}"])
+    writer.writerow([report_title(data)])
     for title, header, rows, totals in report_rows(data):
         writer.writerow([])
         writer.writerow([title])
