@@ -176,6 +176,8 @@ class VisitIn(Request):
             max_length=PROGRAMS_PER_VISIT_MAX,
             description='Registrations per mini-program, by the program\'s id, e.g. {"3": 1}; a program left out '
             "counts 0. Only the district's active programs; each at most `people_reached`.",
+            # Pydantic describes the keys with patternProperties alone, which lets any other key through.
+            json_schema_extra={"additionalProperties": False},
         ),
         Says(_l("Registrations per mini-program, by its id, each a whole number from 0 to %(max)d.", max=MAX_COUNT)),
     ] = {}
