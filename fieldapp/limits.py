@@ -1,6 +1,11 @@
 """Field limits, in one place: the pages' forms, the API's models, its OpenAPI document and the front end
 all read them from here, so a limit can never be checked one way and documented another."""
 
+from datetime import timedelta
+
+#: How long a mis-tap may be taken back: a volunteer's own visit, a door marked moved out.
+UNDO_WINDOW = timedelta(minutes=5)
+
 #: The largest number an INTEGER column holds on both databases (ids, offsets in seconds).
 INT32_MAX = 2**31 - 1
 

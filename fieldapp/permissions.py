@@ -22,6 +22,8 @@ from fieldapp.visits.rules import UNDO_WINDOW
 _ROSTER_KEEPERS = frozenset({"lead", "supervisor", "admin"})
 #: Answer for an area's figures: review the daily log, read, publish and export reports.
 _SUPERVISORS = frozenset({"supervisor", "admin"})
+#: Record visits as their work, team or no team (others who do are in a team).
+_DOOR_KNOCKERS = frozenset({"volunteer"})
 #: Start the day on the walk list rather than on their area's figures.
 _FIELD_ROLES = frozenset({"volunteer", "lead"})
 
@@ -29,6 +31,11 @@ _FIELD_ROLES = frozenset({"volunteer", "lead"})
 def may_edit_roster(user: User) -> bool:
     """Add, edit and mark doors moved out; import roster files; make and print door tags."""
     return user.role in _ROSTER_KEEPERS
+
+
+def may_edit_door(user: User, site) -> bool:
+    """Edit a door's facts or mark it moved out (and take that back) from its page: roster keepers of its area."""
+    return may_edit_roster(user) and user.can_see(site.building)
 
 
 def may_replace_door_tag(user: User) -> bool:
@@ -177,6 +184,12 @@ def may_print_login_card_for(issuer: User, holder: User) -> bool:
 def starts_on_walk_list(user: User) -> bool:
     """Home is today's walk list (people at doors), not the area's figures (people at desks)."""
     return user.role in _FIELD_ROLES
+
+
+def records_visits(user: User) -> bool:
+    """Knocks on doors as their work: volunteers (志愿者/民警/网格员) and anyone in a team. The people a
+    volunteer filter or a team's member picker lists (with, in a filter, anyone who has visits to find)."""
+    return user.role in _DOOR_KNOCKERS or user.team_id is not None
 
 
 def may_undo_visit(user: User, visit: Visit, now: datetime | None = None) -> bool:

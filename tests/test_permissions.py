@@ -6,7 +6,7 @@ import pytest
 
 from fieldapp import permissions
 from fieldapp.database import utcnow
-from fieldapp.models import Area, User, Visit
+from fieldapp.models import Area, Site, User, Visit
 
 ROLES = ("volunteer", "lead", "supervisor", "admin")
 
@@ -30,6 +30,7 @@ RULEBOOK = {
     "may_manage_mini_programs": {"admin"},
     "may_manage_campaigns": {"admin"},
     "may_set_targets": {"supervisor", "admin"},
+    "records_visits": {"volunteer"},  # and anyone in a team: see below
 }
 
 
@@ -68,6 +69,19 @@ def test_only_leads_and_supervisors_of_the_area_correct_a_counted_visit(role):
     assert permissions.may_correct_visit(inside, visit_of(7, 60, BUILDING)) is expected
     assert not permissions.may_correct_visit(outside, visit_of(7, 60, BUILDING))
     assert not permissions.may_correct_visit(inside, visit_of(7, 60, BUILDING, review_status="rejected"))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_roster_keepers_of_the_doors_area_edit_it_from_the_door_page(role):
+    inside, outside = User(id=1, role=role, area=STATION), User(id=1, role=role, area=OTHER_STATION)
+    door = Site(building=BUILDING)
+    assert permissions.may_edit_door(inside, door) is (role != "volunteer")
+    assert not permissions.may_edit_door(outside, door)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_anyone_in_a_team_records_visits(role):
+    assert permissions.records_visits(User(role=role, team_id=5))
 
 
 @pytest.mark.parametrize("role", ROLES)

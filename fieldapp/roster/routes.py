@@ -28,6 +28,7 @@ from fieldapp.htmx import render
 from fieldapp.inputs import upload_limit
 from fieldapp.limits import ROSTER_UPLOAD_MAX
 from fieldapp.models import Area, Site
+from fieldapp.navigation import safe_next
 from fieldapp.permissions import may_edit_roster, may_handle_personal_data, may_see_phone, requires
 from fieldapp.refusals import show_on_form
 from fieldapp.roster import bp, jobs
@@ -37,7 +38,6 @@ from fieldapp.roster.imports import plan_import
 from fieldapp.roster.services import (
     add_site,
     erase_personal_data,
-    mark_moved_out,
     personal_data,
     reveal_phone,
     update_site,
@@ -105,7 +105,8 @@ def edit_site(site_id: int):
         and (changed := save(form, lambda: update_site(site, form.to_input(stored_phone=stored)))) is not REFUSED
     ):
         flash(_("Saved %(door)s.", door=site.door_label) if changed else _("Nothing changed."), "success")
-        return redirect(url_for("roster.show", building_id=site.building_id), code=303)
+        back = safe_next(request.args.get("next"), url_for("roster.show", building_id=site.building_id))
+        return redirect(back, code=303)
     form.masked_phone(stored)
     return no_store(form_page("roster/site_form.html", form, building=site.building, site=site))
 
@@ -171,18 +172,6 @@ def no_store(page):
     response = make_response(page)
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-@bp.post("/sites/<int:site_id>/moved-out")
-@login_required
-@requires(may_edit_roster)
-def moved_out(site_id: int):
-    """One tap: the household has left; it no longer counts among resident households."""
-    site = visible_site_or_404(site_id)
-    mark_moved_out(site)
-    db.session.commit()
-    flash(_("%(door)s marked as moved out.", door=site.door_label), "success")
-    return redirect(url_for("roster.show", building_id=site.building_id, show=request.args.get("show")), code=303)
 
 
 def import_root() -> Area:

@@ -192,6 +192,8 @@ def apply_import(
     db.session.flush()
     summary = {"file": filename, "added": len(plan.adds), "updated": len(plan.updates), "areas_added": len(created)}
     stamp(audit("sites.import", root, after=summary), user)
+    # The result page links each new building to its door list and its tag sheet.
+    summary["new_buildings"] = [{"id": area_id, "path": " › ".join(path)} for path, area_id in created.items()]
     if progress:
         progress(total, total)
     return summary

@@ -3,16 +3,21 @@
 import hashlib
 import json
 from dataclasses import dataclass, field, fields
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 
-from fieldapp.limits import ACCURACY_RANGE, EXTRA_PEOPLE_ALLOWED, LAT_RANGE, LON_RANGE, MAX_COUNT
+from fieldapp.limits import (
+    ACCURACY_RANGE,
+    EXTRA_PEOPLE_ALLOWED,
+    LAT_RANGE,
+    LON_RANGE,
+    MAX_COUNT,
+    UNDO_WINDOW,  # noqa: F401  (how long a volunteer may take back a visit; shared)
+)
 from fieldapp.models import OUTCOMES, VISIT_COUNTS, Site, Visit, archived_along
 from fieldapp.refusals import Refused
 
-#: How long a volunteer may take back their own visit.
-UNDO_WINDOW = timedelta(minutes=5)
 #: What a correction may change: what happened at the door, not where or when.
 CORRECTABLE_FIELDS = (
     "outcome",
