@@ -112,7 +112,7 @@ def test_english_pages_say_one_person_one_install_one_household(world, browser, 
 
 
 def test_chinese_pages_keep_their_one_form(world, browser, client):
-    building, site = one_of_everything(world)
+    _building, site = one_of_everything(world)
     browser.login("a-volunteer")
     recorded = browser.post(
         door_url(site), visit_form(people_reached="1", app_installs="1"), headers={"HX-Request": "true"}
