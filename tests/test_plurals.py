@@ -7,6 +7,7 @@ from babel.messages.pofile import read_po
 from flask_babel import force_locale
 
 from fieldapp.areas.services import add_area
+from fieldapp.banner import product_names
 from fieldapp.extensions import db
 from fieldapp.labels import PRODUCT_NAME
 from fieldapp.models import Site, door_label
@@ -51,6 +52,7 @@ def test_the_door_label_follows_the_users_language_but_printed_tags_stay_chinese
 
 def test_the_product_has_one_name_per_language(client):
     assert catalog()[PRODUCT_NAME._args[0]].string == "反诈入户"
+    assert product_names() == "反诈入户 (Door-to-door anti-fraud)"  # `make run`'s banner
     zh = client.get("/login").text
     assert "<title>登录 · 反诈入户</title>" in zh and zh.count("反诈入户") == 2 and "fieldapp<" not in zh
     assert client.get("/manifest.webmanifest").get_json()["name"] == "反诈入户"
