@@ -6,6 +6,18 @@ import socket
 import qrcode
 
 from fieldapp.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+from fieldapp.labels import PRODUCT_NAME
+
+
+def product_names() -> str:
+    """The product's name in Chinese (the default language) and English, from the one msgid in labels.py."""
+    from pathlib import Path
+
+    from babel.support import Translations
+
+    msgid = PRODUCT_NAME._args[0]
+    chinese = Translations.load(Path(__file__).parent / "translations", ["zh"]).gettext(msgid)
+    return f"{chinese} ({msgid})" if chinese != msgid else msgid
 
 
 def lan_address() -> str:
@@ -23,7 +35,7 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", default="5000")
     args = parser.parse_args()
-    print(f"\nfieldapp: open http://127.0.0.1:{args.port}/  (health: /healthz)")
+    print(f"\n{product_names()}: open http://127.0.0.1:{args.port}/  (health: /healthz)")
     print(f"Demo accounts, password {DEMO_PASSWORD}:")
     for username, display_name, role, area in DEMO_ACCOUNTS:
         print(f"  {username:<11} {role:<11} {area}  {display_name}")

@@ -216,7 +216,8 @@ def purge_personal_data_command(dry_run: bool, days: int | None) -> None:
     else:
         db.session.commit()
     verb = "Would clear" if dry_run else "Cleared"
+    visits = lambda n: f"{n} visit" if n == 1 else f"{n} visits"  # noqa: E731 (operators read English)
     click.echo(
-        f"{verb} the GPS fix of {purged.gps} visits and the note of {purged.notes} visits"
+        f"{verb} the GPS fix of {visits(purged.gps)} and the note of {visits(purged.notes)}"
         f" received before {purged.before:%Y-%m-%d %H:%M} UTC ({days} days)."
     )

@@ -2,6 +2,9 @@
 
 from flask_babel import lazy_gettext as _l
 
+#: The product's one name per language (page titles, the header, the home-screen app, PDFs, `make run`'s banner).
+PRODUCT_NAME = _l("Door-to-door anti-fraud")
+
 OUTCOMES = {
     "talked": _l("Talked"),
     "not_home": _l("Not home"),

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from fieldapp.auth.services import issue_one_time_password
 from fieldapp.extensions import db
-from fieldapp.labels import TEAM_ROLES
+from fieldapp.labels import PRODUCT_NAME, TEAM_ROLES
 from fieldapp.models import Area, User
 from fieldapp.tags.sheet import MM, PAGE, bilevel, fit, font, pages_pdf, qr_image
 from fieldapp.teams.services import open_membership
@@ -200,4 +200,4 @@ def cards_pdf(cards: list[Card]) -> bytes:
             row, column = divmod(position, COLUMNS)
             page.paste(draw_card(card), (OFFSET[0] + column * CARD[0], OFFSET[1] + row * CARD[1]))
         pages.append(bilevel(page))
-    return pages_pdf(pages, "fieldapp login cards")
+    return pages_pdf(pages, f"{PRODUCT_NAME} · {_('Login cards')}")

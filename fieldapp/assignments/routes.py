@@ -7,6 +7,7 @@ Supervisors and admins of the area give a station's areas (permissions.may_assig
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -49,9 +50,17 @@ def station(area_id: int):
             given = save(form, lambda: assign_to_team(station, areas, team if form.assign.data else None, current_user))
             if given is not REFUSED:
                 if form.assign.data:
-                    flash(_("%(n)d areas given to %(team)s.", n=given, team=team.name), "success")
+                    flash(
+                        ngettext(
+                            "%(num)d area given to %(team)s.", "%(num)d areas given to %(team)s.", given, team=team.name
+                        ),
+                        "success",
+                    )
                 else:
-                    flash(_("%(n)d areas taken from their team.", n=given), "success")
+                    flash(
+                        ngettext("%(num)d area taken from its team.", "%(num)d areas taken from their team.", given),
+                        "success",
+                    )
                 return redirect(
                     url_for("assignments.station", area_id=station.id, unassigned=1 if unassigned_only else None),
                     code=303,
@@ -87,7 +96,10 @@ def split(team_id: int):
     if form.validate_on_submit():
         done = give_posted(team, form, {member.id: member for member in members}, {area.id: area for area, *_ in rows})
         if done is not None:
-            flash(_("%(n)d grids or buildings given out.", n=done), "success")
+            flash(
+                ngettext("%(num)d grid or building given out.", "%(num)d grids or buildings given out.", done),
+                "success",
+            )
             return redirect(url_for("assignments.split", team_id=team.id), code=303)
         rows = team_rows(team)
     return render_template("assignments/split.html", team=team, form=form, rows=rows, members=members), (

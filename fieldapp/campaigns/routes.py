@@ -3,6 +3,7 @@
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from fieldapp.access import found_or_404, visible_area_or_404
@@ -108,7 +109,7 @@ def hand_down_targets(area_id: int):
     if form.validate_on_submit():
         shares = save(form, lambda: hand_down(campaign, area, form.measure.data, form.how.data))
         if shares is not REFUSED:
-            flash(_("Handed down to %(n)d parts.", n=len(shares)), "success")
+            flash(ngettext("Handed down to %(num)d part.", "Handed down to %(num)d parts.", len(shares)), "success")
             return redirect(url_for("campaigns.targets", area_id=area.id), code=303)
     page_form = targets_form(measures, current)
     return targets_page(page_form, area, campaign, measures, current, hand_down_form=form)

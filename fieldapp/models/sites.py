@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -16,9 +17,15 @@ SITE_STATUSES = ("occupied", "vacant", "moved_out", "new")
 RESIDENT_STATUSES = ("occupied", "new")
 
 
-def door_label(unit: str | None, room: str) -> str:
-    """ "2单元 502", or just the room where a building has no units (also for exports that read no Site)."""
-    return f"{unit}单元 {room}" if unit else room
+def door_label(unit: str | None, room: str, *, printed: bool = False) -> str:
+    """The door in the user's language, zh "2单元 502", en "Unit 2 · 502", or just the room where a building has
+    no units; pages, flashes and exports that read no Site all call this. `printed`: always Chinese, for tags
+    stuck on doors, which residents read."""
+    if not unit:
+        return room
+    if printed:
+        return f"{unit}单元 {room}"
+    return gettext("Unit %(unit)s · %(room)s", unit=unit, room=room)
 
 
 def mask_phone(phone: str | None) -> str:
@@ -73,7 +80,7 @@ class Site(db.Model):
 
     @property
     def door_label(self) -> str:
-        """Unit and room as written on a door, e.g. "2单元 502" (no personal data)."""
+        """Unit and room in the user's language, e.g. "2单元 502" / "Unit 2 · 502" (no personal data)."""
         return door_label(self.unit, self.room)
 
     @property

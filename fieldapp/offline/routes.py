@@ -41,8 +41,8 @@ def service_worker():
 @bp.get("/manifest.webmanifest")
 def manifest():
     data = {
-        "name": _("fieldapp · door-to-door anti-fraud outreach"),
-        "short_name": _("fieldapp"),
+        "name": str(labels.PRODUCT_NAME),
+        "short_name": str(labels.PRODUCT_NAME),
         "start_url": url_for("core.index"),
         "scope": "/",
         "display": "standalone",

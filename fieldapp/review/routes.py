@@ -2,6 +2,7 @@
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -122,5 +123,5 @@ def bulk_approve():
     ids = [int(value) for value in ticked if value.isascii() and value.isdigit() and len(value) < 10]
     approved = approve_visits(current_user, ids)
     db.session.commit()
-    flash(_("%(n)d visits approved.", n=approved), "success")
+    flash(ngettext("%(num)d visit approved.", "%(num)d visits approved.", approved), "success")
     return back_to_log()

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from fieldapp.config import is_embedded_database
 from fieldapp.extensions import db
-from fieldapp.models import Area, Tag
+from fieldapp.models import Area, Tag, door_label
 from fieldapp.tags.sheet import Label
 
 
@@ -52,7 +52,8 @@ def labels_for(tags: list[Tag]) -> list[Label]:
         if tag.site:
             above = [area.name for area in chain if area.level != "building"]
             address = [" ".join(above), place.name] if place.level == "building" else [" ".join(above)]
-            door = tag.site.door_label
+            # Printed tags stay in Chinese whatever the printer's language: they are stuck on doors for residents.
+            door = door_label(tag.site.unit, tag.site.room, printed=True)
         else:
             address = [" ".join(area.name for area in chain), _("Blank tag: scan to choose the room")]
             door = _("Which room?")

@@ -4,6 +4,7 @@ import io
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
@@ -76,7 +77,14 @@ def mint(area_id: int):
     area = visible_area_or_404(area_id, *PRINTABLE_LEVELS)
     minted = mint_missing_tags(area)
     db.session.commit()
-    flash(_("%(count)d new tags made. Print the sheet and stick them on the doors.", count=len(minted)), "success")
+    flash(
+        ngettext(
+            "%(num)d new tag made. Print the sheet and stick it on its door.",
+            "%(num)d new tags made. Print the sheet and stick them on the doors.",
+            len(minted),
+        ),
+        "success",
+    )
     return redirect(url_for("tags.area_tags", area_id=area.id), code=303)
 
 
@@ -90,7 +98,7 @@ def blank(area_id: int):
     if form.validate_on_submit():
         tags = mint_blank_tags(area, form.count.data)
         db.session.commit()
-        flash(_("%(count)d blank tags made.", count=len(tags)), "success")
+        flash(ngettext("%(num)d blank tag made.", "%(num)d blank tags made.", len(tags)), "success")
     else:
         db.session.rollback()
         for error in form.count.errors:

@@ -191,7 +191,7 @@
   document.addEventListener("submit", function (event) {
     if (!event.target.hasAttribute("data-logout")) return;
     var count = status ? parseInt(status.getAttribute("data-count") || "0", 10) : 0;
-    if (count && !window.confirm(status.getAttribute("data-logout-warning").replace("{n}", count))) { event.preventDefault(); return; }
+    if (count && !window.confirm(status.getAttribute(count === 1 ? "data-logout-warning-one" : "data-logout-warning").replace("{n}", count))) { event.preventDefault(); return; }
     forgetKept();
   });
 
