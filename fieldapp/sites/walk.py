@@ -4,11 +4,11 @@ import re
 from dataclasses import dataclass
 
 from flask import url_for
-from sqlalchemy import or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import selectinload
 
 from fieldapp.extensions import db
-from fieldapp.models import RESIDENT_STATUSES, Area, Site, in_use
+from fieldapp.models import RESIDENT_STATUSES, Area, Site, Visit, in_use
 
 
 def natural(text: str) -> tuple:
@@ -44,14 +44,21 @@ class NextDoor:
 
 
 def doors_to_cover(building: Area) -> list[Site]:
-    """The building's doors someone should still knock on, in walking order (none in an archived area)."""
+    """The building's doors someone should still knock on, in walking order (none in an archived area).
+
+    A household is covered once a talk counts there (Site.covered_by_visit_id); a shop, enterprise or school,
+    which never counts as covered, once a talk there counts at all.
+    """
+    talked = exists().where(Visit.site_id == Site.id, Visit.outcome == "talked", Visit.counts_in_tallies)
     query = (
         select(Site)
         .join(Area, Area.id == Site.building_id)
         .where(
             Site.building_id == building.id,
-            Site.covered_by_visit_id.is_(None),
-            or_(Site.kind != "household", Site.status.in_(RESIDENT_STATUSES)),  # Site.needs_visit, in SQL
+            or_(
+                and_(Site.kind == "household", Site.status.in_(RESIDENT_STATUSES), Site.covered_by_visit_id.is_(None)),
+                and_(Site.kind != "household", ~talked),
+            ),  # Site.needs_visit, in SQL, and no talk counted there yet
             in_use(Area),
         )
         .options(selectinload(Site.tags))
