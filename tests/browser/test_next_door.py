@@ -11,7 +11,7 @@ from sqlalchemy import select
 from fieldapp.extensions import db
 from fieldapp.models import Area, User, in_use
 from fieldapp.review.services import review_visit
-from fieldapp.sites.walk import door_url, doors_to_cover
+from fieldapp.sites.walk import doors_to_cover
 from fieldapp.visits.rules import VisitInput
 from fieldapp.visits.services import record_visit
 from tests.browser.conftest import PHONE, log_in, phone_context
