@@ -20,6 +20,7 @@ pytestmark = pytest.mark.browser
 
 DESKTOP = {"width": 1280, "height": 800}
 DOORS_TO_WALK = 3
+VARIANTS = (("zh", DESKTOP, "zh-desktop"), ("en", PHONE, "en"), ("en", DESKTOP, "en-desktop"))
 
 
 def building_with_few_doors_left(live_server) -> dict:
@@ -67,6 +68,16 @@ def test_a_volunteer_covers_a_building_with_next_door_only(live_server, chromium
     page = context.new_page()
     log_in(page, base)
 
+    # How the next door reads in the other sizes and English (the no-JS page after a save shows the same panel).
+    for locale, viewport, suffix in VARIANTS:
+        context.add_cookies([{"name": "lang", "value": locale, "url": base}])
+        page.set_viewport_size(viewport)
+        page.goto(f"{base}{building['first']}?saved=1")
+        assert page.locator("#next-door-panel #next-door").count() == 1
+        page.screenshot(path=screens / f"next-door-{suffix}.png", full_page=True)
+    context.add_cookies([{"name": "lang", "value": "zh", "url": base}])
+    page.set_viewport_size(PHONE)
+
     page.goto(base + building["first"])  # the first door's tag, scanned
     walked = []
     while True:
@@ -96,7 +107,7 @@ def test_a_volunteer_covers_a_building_with_next_door_only(live_server, chromium
     assert "定位离门户太远，请再去一次" in reviews.inner_text() and "已驳回" in reviews.inner_text()
     page.screenshot(path=screens / "today-review-zh.png", full_page=True)
     # The other sizes and English, before it is marked seen.
-    for locale, viewport, suffix in (("zh", DESKTOP, "zh-desktop"), ("en", PHONE, "en"), ("en", DESKTOP, "en-desktop")):
+    for locale, viewport, suffix in VARIANTS:
         context.add_cookies([{"name": "lang", "value": locale, "url": base}])
         page.set_viewport_size(viewport)
         page.goto(f"{base}/today")
