@@ -21,6 +21,8 @@ from fieldapp.forms import REFUSED, ConfirmForm, form_page, save, save_or_flash
 from fieldapp.models import RESIDENT_STATUSES, Area, Site, Visit, archived_along, in_use
 from fieldapp.periods import all_campaigns, current_campaign, deadlines, period_days, picked_campaign
 from fieldapp.permissions import may_assign_areas, may_edit_areas, requires
+from fieldapp.review.services import mark_reviews_seen, reviews_to_see
+from fieldapp.sites.walk import door_url
 from fieldapp.tallies import child_totals_for, daily_series, people_totals
 from fieldapp.targets import measure_labels
 from fieldapp.visits.clock import local_today
@@ -45,8 +47,11 @@ def today():
     parent_ids = {building.parent_id for building, _totals in [*mine, *walk]}
     parents = {area.id: area for area in db.session.scalars(select(Area).where(Area.id.in_(parent_ids)))}
     campaign = current_campaign()
+    reviews = [(visit, door_url(visit.site)) for visit in reviews_to_see(current_user)]
     return render_template(
         "areas/today.html",
+        reviews=reviews,
+        seen_form=ConfirmForm(),
         mine=mine,
         walk=walk,
         parents=parents,
@@ -55,6 +60,17 @@ def today():
         campaign=campaign,
         deadlines=deadlines(campaign),
     )
+
+
+@bp.post("/today/reviews/seen")
+@login_required
+def reviews_seen():
+    """ "知道了": the reviews of my visits listed on Today (their ids in the form) are marked seen."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    visit_ids = request.form.getlist("visit_id", type=int)
+    save_or_flash(lambda: mark_reviews_seen(current_user, visit_ids), _("Marked as seen."))
+    return redirect(url_for("areas.today"), code=303)
 
 
 @bp.get("/areas/<int:area_id>")

@@ -119,6 +119,8 @@ class Visit(db.Model):
     review_comment: Mapped[str | None] = mapped_column(Text)
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None]
+    #: When the volunteer tapped "seen" on Today for this review; a new review clears it (shown again).
+    review_seen_at: Mapped[datetime | None]
     #: The supervisor who recorded this visit from a volunteer's saved outbox file (NULL: sent by the phone).
     imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 

@@ -20,6 +20,8 @@ REVIEW_STATUSES = ("approved", *DISPUTED_STATUSES)
 RAPID_GAP = timedelta(seconds=60)
 #: A day's log shows this many visits per page: a phone screen's worth of scrolling, not a whole station.
 LOG_PAGE_SIZE = 50
+#: Today lists at most this many reviews to see (the newest): a volunteer marks them seen a screenful at a time.
+SEEN_LIST_SIZE = 20
 
 
 def review_visit(user: User, visit: Visit, status: str, comment: str = "") -> None:
@@ -38,11 +40,40 @@ def review_visit(user: User, visit: Visit, status: str, comment: str = "") -> No
         uncount_visit(visit, site)
     visit.review_status, visit.review_comment = status, comment or None
     visit.reviewed_by_id, visit.reviewed_at = user.id, utcnow()
+    visit.review_seen_at = None  # a new verdict: the volunteer's Today shows it (again)
     if not was_counted and status != "rejected":
         db.session.flush()
         db.session.refresh(site)
         count_visit(visit, site)
     audit("visit.review", visit, before=before, after={"review_status": status, "review_comment": comment or None})
+
+
+def reviews_to_see(user: User) -> list[Visit]:
+    """My visits a supervisor rejected or found issues with, that I have not marked seen; the newest first."""
+    query = (
+        select(Visit)
+        .where(
+            Visit.user_id == user.id,
+            Visit.review_status.in_(DISPUTED_STATUSES),
+            Visit.review_seen_at.is_(None),
+            Visit.undone_at.is_(None),
+        )
+        .order_by(Visit.reviewed_at.desc(), Visit.id.desc())
+        .limit(SEEN_LIST_SIZE)
+        .options(joinedload(Visit.site).selectinload(Site.tags), joinedload(Visit.building))
+    )
+    return list(db.session.scalars(query))
+
+
+def mark_reviews_seen(user: User, visit_ids: list[int]) -> int:
+    """Mark these reviews of my own visits seen ("知道了"); others' visits are passed over. The caller commits."""
+    seen = 0
+    for visit in db.session.scalars(select(Visit).where(Visit.id.in_(visit_ids), Visit.user_id == user.id)):
+        if visit.review_status in DISPUTED_STATUSES and visit.review_seen_at is None:
+            visit.review_seen_at = utcnow()
+            audit("visit.review_seen", visit, before={"review_seen": False}, after={"review_seen": True})
+            seen += 1
+    return seen
 
 
 def approve_visits(user: User, visit_ids: list[int]) -> int:

@@ -20,6 +20,7 @@ from fieldapp.programs.services import active_programs
 from fieldapp.refusals import Refused, show_on_form
 from fieldapp.sites import bp
 from fieldapp.sites.forms import CorrectionForm, VisitForm
+from fieldapp.sites.walk import next_door
 from fieldapp.tags.services import note_scan
 from fieldapp.tallies import area_totals
 from fieldapp.visits.rules import VisitConflict
@@ -62,7 +63,10 @@ def household(token: str):
     if refusal:
         return refusal
     note_scan(tag)
-    return render_template("sites/household.html", **household_context(tag.site, tag, door_form()))
+    context = household_context(tag.site, tag, door_form())
+    if request.args.get("saved"):  # back here after a plain form post saved a visit: where next
+        context.update(walk=next_door(tag.site), progress=area_totals(tag.site.building, targets=False))
+    return render_template("sites/household.html", **context)
 
 
 @bp.post("/h/<token>")
@@ -109,11 +113,12 @@ def visit_recorded(tag: Tag, building: Area, visit: Visit, created: bool):
             message=message,
             notes=gps_notes(visit),
             progress=area_totals(building, targets=False),
+            walk=next_door(tag.site),
         )
     flash(message, "success")
     for note in gps_notes(visit):
         flash(note, "info")
-    return redirect(url_for("sites.household", token=tag.token), code=303)
+    return redirect(url_for("sites.household", token=tag.token, saved=1), code=303)
 
 
 def gps_notes(visit: Visit) -> list[str]:

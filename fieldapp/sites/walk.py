@@ -1,0 +1,82 @@
+"""Walking a building door by door: the order a volunteer walks it, and the next door not yet covered."""
+
+import re
+from dataclasses import dataclass
+
+from flask import url_for
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.orm import selectinload
+
+from fieldapp.extensions import db
+from fieldapp.models import RESIDENT_STATUSES, Area, Site, Visit, in_use
+
+
+def natural(text: str) -> tuple:
+    """ "2" before "10", "2A" after "2": numbers in a unit or room compare as numbers."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.findall(r"\d+|\D+", text or ""))
+
+
+def walking_key(site: Site) -> tuple:
+    """The walking order: unit by unit; inside a unit, floor by floor (ascending), then room. The one place it lives."""
+    floor = site.floor if site.floor is not None else 10**6  # a door with no floor given comes last in its unit
+    return (natural(site.unit), floor, natural(site.room), site.id)
+
+
+def door_url(site: Site) -> str | None:
+    """Where "next door" leads: the door's tag page, or None for a door with no tag yet (skipped for now).
+
+    The one place this choice lives: once doors open by their id, return that route here instead.
+    """
+    tag = site.active_tag
+    return url_for("sites.household", token=tag.token) if tag else None
+
+
+@dataclass
+class NextDoor:
+    site: Site | None  # the next door to walk to, None when no other door with a way in is left
+    url: str | None
+    left: int  # doors of the building still to cover (this one included, if it is not covered yet)
+    untagged: int  # of those, doors skipped because they have no tag yet
+
+    @property
+    def building_done(self) -> bool:
+        return self.left == 0
+
+
+def doors_to_cover(building: Area) -> list[Site]:
+    """The building's doors someone should still knock on, in walking order (none in an archived area).
+
+    A household is covered once a talk counts there (Site.covered_by_visit_id); a shop, enterprise or school,
+    which never counts as covered, once a talk there counts at all.
+    """
+    talked = exists().where(Visit.site_id == Site.id, Visit.outcome == "talked", Visit.counts_in_tallies)
+    query = (
+        select(Site)
+        .join(Area, Area.id == Site.building_id)
+        .where(
+            Site.building_id == building.id,
+            or_(
+                and_(Site.kind == "household", Site.status.in_(RESIDENT_STATUSES), Site.covered_by_visit_id.is_(None)),
+                and_(Site.kind != "household", ~talked),
+            ),  # Site.needs_visit, in SQL, and no talk counted there yet
+            in_use(Area),
+        )
+        .options(selectinload(Site.tags))
+    )
+    return sorted(db.session.scalars(query), key=walking_key)
+
+
+def next_door(site: Site) -> NextDoor:
+    """The first door after `site` in walking order not covered yet, starting over at the building's first door."""
+    doors = doors_to_cover(site.building)
+    here = walking_key(site)
+    others = [door for door in doors if door.id != site.id]
+    ahead = [door for door in others if walking_key(door) > here] + [
+        door for door in others if walking_key(door) < here
+    ]
+    untagged = sum(1 for door in doors if door_url(door) is None)
+    for door in ahead:
+        url = door_url(door)
+        if url:
+            return NextDoor(door, url, len(doors), untagged)
+    return NextDoor(None, None, len(doors), untagged)
