@@ -35,6 +35,7 @@ def test_a_door_added_on_the_roster_is_recorded_by_its_id_before_any_tag_and_cou
     browser.login("a-volunteer")
     door_list = browser.client.get(f"/areas/{a.building.id}").text
     assert f'href="/sites/{site.id}/visit"' in door_list  # no longer plain text
+    assert "虚线框：未贴门牌" in door_list
     roster = browser.client.get(f"/buildings/{a.building.id}/roster").text
     assert f'href="/sites/{site.id}/visit"' in roster
     page = browser.client.get(f"/sites/{site.id}/visit")
