@@ -196,7 +196,9 @@ def add_households(rng: random.Random, building, is_village: bool) -> None:
         )
         db.session.add(site)
         db.session.flush()
-        mint_tag(building, site)
+        tag = mint_tag(building, site)
+        # On the door since before the demo's past visits (a visit before its door's tag reads "no tag yet").
+        tag.created_at = tag.bound_at = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=30)
 
 
 def demo_visit(rng: random.Random, site: Site, moment: datetime, program_ids: list[int] = ()) -> VisitInput:

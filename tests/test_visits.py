@@ -33,7 +33,8 @@ def visit_form(**overrides) -> dict:
 
 
 def door_url(site: Site) -> str:
-    return f"/h/{site.active_tag.token}"
+    """The door's page: by its tag, or (no tag yet) by its id."""
+    return f"/h/{site.active_tag.token}" if site.active_tag else f"/sites/{site.id}/visit"
 
 
 def visit_count() -> int:

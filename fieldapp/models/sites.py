@@ -3,7 +3,8 @@
 from datetime import datetime
 
 from flask_babel import gettext
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Integer, String, UniqueConstraint, and_, func, or_
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldapp.database import utcnow
@@ -121,6 +122,18 @@ class Tag(db.Model):
 
     site: Mapped[Site | None] = relationship(back_populates="tags")
     area: Mapped[Area] = relationship()
+
+    @hybrid_method
+    def on_door_at(self, moment: datetime) -> bool:
+        """Bound to its door at or before `moment` (a tag minted for a door is bound when minted), not retired then."""
+        since = self.bound_at or self.created_at
+        return self.site_id is not None and since <= moment and (self.retired_at is None or self.retired_at > moment)
+
+    @on_door_at.expression
+    @classmethod
+    def _on_door_at(cls, moment):
+        since = func.coalesce(cls.bound_at, cls.created_at)
+        return and_(cls.site_id.is_not(None), since <= moment, or_(cls.retired_at.is_(None), cls.retired_at > moment))
 
     @property
     def place(self) -> Area:

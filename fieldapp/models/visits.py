@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     and_,
+    exists,
     false,
     or_,
 )
@@ -23,7 +24,7 @@ from fieldapp.database import utcnow
 from fieldapp.extensions import db
 from fieldapp.models.areas import Area
 from fieldapp.models.people import Team, User
-from fieldapp.models.sites import Site
+from fieldapp.models.sites import Site, Tag
 
 #: talked (已宣传), not_home (不在家), refused (拒绝), vacant (空置/搬离).
 OUTCOMES = ("talked", "not_home", "refused", "vacant")
@@ -155,6 +156,16 @@ class Visit(db.Model):
         return or_(
             cls.gps_missing.is_(True), cls.gps_inaccurate.is_(True), cls.gps_far.is_(True), cls.clock_skewed.is_(True)
         )
+
+    @hybrid_property
+    def untagged(self) -> bool:
+        """Recorded at a door that had no tag on it then (opened from the door list or roster, 未贴门牌)."""
+        return not any(tag.on_door_at(self.server_time) for tag in self.site.tags)
+
+    @untagged.inplace.expression
+    @classmethod
+    def _untagged(cls):
+        return ~exists().where(Tag.site_id == cls.site_id, Tag.on_door_at(cls.server_time))
 
     @property
     def sent_late(self) -> bool:

@@ -1,4 +1,5 @@
-"""The door page (/h/<token>, the URL a QR door tag holds), recording a visit there, undo and correction."""
+"""The door page (/h/<token>, the URL a QR door tag holds, or /sites/<id>/visit for a door without a tag yet),
+recording a visit there, undo and correction."""
 
 import uuid
 
@@ -8,7 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from fieldapp.access import visible_tag_or_404, visible_visit_or_404
+from fieldapp.access import visible_site_or_404, visible_tag_or_404, visible_visit_or_404
 from fieldapp.contacts import retired_tag_page
 from fieldapp.database import commit_keeping_loaded
 from fieldapp.extensions import db
@@ -20,7 +21,7 @@ from fieldapp.programs.services import active_programs
 from fieldapp.refusals import Refused, show_on_form
 from fieldapp.sites import bp
 from fieldapp.sites.forms import CorrectionForm, VisitForm
-from fieldapp.sites.walk import next_door
+from fieldapp.sites.walk import door_url, next_door
 from fieldapp.tags.services import note_scan
 from fieldapp.tallies import area_totals
 from fieldapp.visits.rules import VisitConflict
@@ -29,7 +30,7 @@ from fieldapp.visits.services import correct_visit, record_visit, undo_visit
 RECENT_VISITS = 10
 
 
-def household_context(site: Site, tag: Tag, form: VisitForm | None = None) -> dict:
+def household_context(site: Site, tag: Tag | None, form: VisitForm | None = None) -> dict:
     recent = db.session.scalars(
         select(Visit)
         .where(Visit.site_id == site.id)
@@ -37,7 +38,7 @@ def household_context(site: Site, tag: Tag, form: VisitForm | None = None) -> di
         .limit(RECENT_VISITS)
         .options(joinedload(Visit.user))  # each line names its volunteer
     ).all()
-    return {"site": site, "tag": tag, "form": form, "visits": recent}
+    return {"site": site, "tag": tag, "form": form, "visits": recent, "action": record_url(site, tag)}
 
 
 def door_form() -> VisitForm:
@@ -55,6 +56,15 @@ def live_tag_or_page(token: str):
     return tag, None
 
 
+bp.add_app_template_global(door_url)
+
+
+def record_url(site: Site, tag: Tag | None) -> str:
+    if tag is not None:
+        return url_for("sites.record", token=tag.token)
+    return url_for("sites.record_at_door", site_id=site.id)
+
+
 @bp.get("/h/<token>")
 @login_required
 def household(token: str):
@@ -63,9 +73,24 @@ def household(token: str):
     if refusal:
         return refusal
     note_scan(tag)
-    context = household_context(tag.site, tag, door_form())
-    if request.args.get("saved"):  # back here after a plain form post saved a visit: where next
-        context.update(walk=next_door(tag.site), progress=area_totals(tag.site.building, targets=False))
+    return door_page(tag.site, tag)
+
+
+@bp.get("/sites/<int:site_id>/visit")
+@login_required
+def door(site_id: int):
+    """The same door page for a door without a tag yet (added on the roster, or just imported)."""
+    site = visible_site_or_404(site_id)
+    if site.active_tag is not None:
+        return redirect(door_url(site, saved=request.args.get("saved")), code=303)
+    return door_page(site, None)
+
+
+def door_page(site: Site, tag: Tag | None):
+    """A door's page, by its tag or its id; after a plain form post saved a visit (?saved=1), where to go next."""
+    context = household_context(site, tag, door_form())
+    if request.args.get("saved"):
+        context.update(walk=next_door(site), progress=area_totals(site.building, targets=False))
     return render_template("sites/household.html", **context)
 
 
@@ -76,7 +101,19 @@ def record(token: str):
     tag, refusal = live_tag_or_page(token)
     if refusal:
         return refusal
-    site = tag.site
+    return record_visit_at(tag.site, tag)
+
+
+@bp.post("/sites/<int:site_id>/visit")
+@login_required
+def record_at_door(site_id: int):
+    """Record a visit at a door opened by its id (it had no tag when the page was opened; it may have one now)."""
+    site = visible_site_or_404(site_id)
+    return record_visit_at(site, site.active_tag)
+
+
+def record_visit_at(site: Site, tag: Tag | None):
+    """The one way a door's form records a visit, whichever URL the door page was opened by."""
     building = site.building  # held here, so the visit's tallies find it loaded
     form = door_form()
     if form.validate_on_submit():
@@ -95,30 +132,30 @@ def record(token: str):
             # What the confirmation shows was read or written in this transaction, the door locked:
             # keep it loaded rather than reading it all again.
             commit_keeping_loaded()
-            return visit_recorded(tag, building, visit, created)
+            return visit_recorded(site, tag, building, visit, created)
     db.session.rollback()
     return render("sites/household.html", "sites/_visit_form.html", status=422, **household_context(site, tag, form))
 
 
-def visit_recorded(tag: Tag, building: Area, visit: Visit, created: bool):
+def visit_recorded(site: Site, tag: Tag | None, building: Area, visit: Visit, created: bool):
     message = _("Visit recorded.") if created else _("This visit was already recorded.")
     if is_htmx():
         return render(
             "sites/household.html",
             "sites/_visit_recorded.html",
-            site=tag.site,
+            site=site,
             tag=tag,
             visit=visit,
             created=created,
             message=message,
             notes=gps_notes(visit),
             progress=area_totals(building, targets=False),
-            walk=next_door(tag.site),
+            walk=next_door(site),
         )
     flash(message, "success")
     for note in gps_notes(visit):
         flash(note, "info")
-    return redirect(url_for("sites.household", token=tag.token, saved=1), code=303)
+    return redirect(door_url(site, saved=1), code=303)
 
 
 def gps_notes(visit: Visit) -> list[str]:
@@ -138,22 +175,13 @@ def gps_notes(visit: Visit) -> list[str]:
     return notes
 
 
-def visit_and_door_or_404(visit_id: int) -> tuple[Visit, Tag]:
-    """A visit in my area and its door's live tag (whose page the visit is shown on)."""
-    visit = visible_visit_or_404(visit_id)
-    tag = visit.site.active_tag
-    if tag is None:
-        abort(404)
-    return visit, tag
-
-
 @bp.post("/visits/<int:visit_id>/undo")
 @login_required
 def undo(visit_id: int):
     """Take back my own visit within 5 minutes (a mis-tap at the wrong door)."""
-    visit, tag = visit_and_door_or_404(visit_id)
+    visit = visible_visit_or_404(visit_id)
     save_or_flash(lambda: undo_visit(current_user, visit), _("Visit undone; it no longer counts."))
-    return redirect(url_for("sites.household", token=tag.token), code=303)
+    return redirect(door_url(visit.site), code=303)
 
 
 def correction_programs(visit: Visit) -> list:
@@ -171,7 +199,7 @@ def correction_programs(visit: Visit) -> list:
 @login_required
 def correct(visit_id: int):
     """Leads and supervisors correct what was recorded, with a reason that is kept."""
-    visit, tag = visit_and_door_or_404(visit_id)
+    visit = visible_visit_or_404(visit_id)
     if not may_correct_visit(current_user, visit):
         abort(403)
     form = CorrectionForm.with_programs(correction_programs(visit))(obj=visit if request.method == "GET" else None)
@@ -182,5 +210,5 @@ def correct(visit_id: int):
     write = lambda: correct_visit(current_user, visit, form.to_input(), form.reason.data)  # noqa: E731
     if form.validate_on_submit() and save(form, write) is not REFUSED:
         flash(_("Visit corrected."), "success")
-        return redirect(url_for("sites.household", token=tag.token), code=303)
-    return form_page("sites/correct.html", form, visit=visit, site=visit.site, tag=tag)
+        return redirect(door_url(visit.site), code=303)
+    return form_page("sites/correct.html", form, visit=visit, site=visit.site)

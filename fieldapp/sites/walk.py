@@ -22,21 +22,20 @@ def walking_key(site: Site) -> tuple:
     return (natural(site.unit), floor, natural(site.room), site.id)
 
 
-def door_url(site: Site) -> str | None:
-    """Where "next door" leads: the door's tag page, or None for a door with no tag yet (skipped for now).
-
-    The one place this choice lives: once doors open by their id, return that route here instead.
-    """
+def door_url(site: Site, **params) -> str:
+    """Where a door's page is: its tag's URL, or (no tag yet) the door's own, opened by its id.
+    The one place this choice lives: the door list, the roster, the log and "next door" all link through it."""
     tag = site.active_tag
-    return url_for("sites.household", token=tag.token) if tag else None
+    if tag is not None:
+        return url_for("sites.household", token=tag.token, **params)
+    return url_for("sites.door", site_id=site.id, **params)
 
 
 @dataclass
 class NextDoor:
-    site: Site | None  # the next door to walk to, None when no other door with a way in is left
+    site: Site | None  # the next door to walk to, None when no other door is left
     url: str | None
     left: int  # doors of the building still to cover (this one included, if it is not covered yet)
-    untagged: int  # of those, doors skipped because they have no tag yet
 
     @property
     def building_done(self) -> bool:
@@ -74,9 +73,6 @@ def next_door(site: Site) -> NextDoor:
     ahead = [door for door in others if walking_key(door) > here] + [
         door for door in others if walking_key(door) < here
     ]
-    untagged = sum(1 for door in doors if door_url(door) is None)
-    for door in ahead:
-        url = door_url(door)
-        if url:
-            return NextDoor(door, url, len(doors), untagged)
-    return NextDoor(None, None, len(doors), untagged)
+    if ahead:
+        return NextDoor(ahead[0], door_url(ahead[0]), len(doors))
+    return NextDoor(None, None, len(doors))

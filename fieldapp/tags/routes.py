@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from fieldapp.access import visible_area_or_404, visible_site_or_404, visible_tag_by_id_or_404, visible_tag_or_404
@@ -28,6 +29,7 @@ from fieldapp.tags.services import (
     note_scan,
     reprint_tag,
     sites_under,
+    untagged_sites,
 )
 from fieldapp.tags.sheet import FontMissing, label_png, labels_zip, sheet_pdf
 
@@ -69,11 +71,17 @@ def area_tags(area_id: int):
     )
 
 
+@bp.app_template_global()
+def doors_without_tag(area: Area) -> int:
+    """How many doors of `area` still lived in have no tag: the gap the door list and roster show."""
+    return db.session.scalar(select(func.count()).select_from(untagged_sites(area).order_by(None).subquery()))
+
+
 @bp.post("/areas/<int:area_id>/tags/mint")
 @login_required
 @requires(may_edit_roster)
 def mint(area_id: int):
-    """Make tags for the doors that have none yet (then print)."""
+    """Make tags for the doors that have none yet, then print: the tags page, or (print=1) the sheet of just those."""
     area = visible_area_or_404(area_id, *PRINTABLE_LEVELS)
     minted = mint_missing_tags(area)
     db.session.commit()
@@ -85,6 +93,9 @@ def mint(area_id: int):
         ),
         "success",
     )
+    if minted and request.form.get("print"):
+        sheet_of_minted = url_for("tags.sheet", area_id=area.id, fmt="pdf", site=[tag.site_id for tag in minted])
+        return redirect(sheet_of_minted, code=303)
     return redirect(url_for("tags.area_tags", area_id=area.id), code=303)
 
 

@@ -64,6 +64,12 @@ def sites_under(area: Area):
     )
 
 
+def untagged_sites(area: Area):
+    """A SELECT of the doors under `area` still lived in (or new) without a live tag: those "make tags" mints for."""
+    live_tag = select(Tag.id).where(Tag.site_id == Site.id, Tag.retired_at.is_(None)).exists()
+    return sites_under(area).where(Site.status != "moved_out", ~live_tag)
+
+
 def blank_tags(area: Area):
     """A SELECT of the blank tags printed for `area` or below it, not yet bound nor retired."""
     return (
@@ -76,8 +82,7 @@ def blank_tags(area: Area):
 
 def mint_missing_tags(area: Area) -> list[Tag]:
     """A tag for every door under `area` still lived in (or new) that has none; audited as one event."""
-    sites = db.session.scalars(sites_under(area).where(Site.status != "moved_out")).all()
-    minted = [mint_tag(site.building, site) for site in sites if site.active_tag is None]
+    minted = [mint_tag(site.building, site) for site in db.session.scalars(untagged_sites(area)).all()]
     if minted:
         audit("tags.mint", area, after={"count": len(minted)})
     return minted
