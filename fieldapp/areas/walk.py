@@ -26,7 +26,8 @@ def walk_list(user: User, limit: int = WALK_LIST_LIMIT) -> list[tuple[Area, Tota
 
 def ranked(buildings: list[Area]) -> list[tuple[Area, Totals]]:
     """Each building with its totals, the most uncovered households first."""
-    totals = child_totals_for(buildings)
+    # Only coverage is shown: no targets, campaign or mini-program sums (three queries per list, twice on Today).
+    totals = child_totals_for(buildings, targets=False)
     return sorted(
         ((building, totals[building.id]) for building in buildings),
         key=lambda row: (-(row[1].resident_households - row[1].households_covered), row[0].path),
