@@ -2,11 +2,21 @@
 
 from fieldapp.models.areas import LEVEL_RANK, LEVELS, Area, archived_along, in_use
 from fieldapp.models.audit import AuditEvent
+from fieldapp.models.imports import ImportMapping
 from fieldapp.models.campaigns import TARGET_MEASURES, Campaign, MiniProgram, Target, program_measure
 from fieldapp.models.people import ROLES, TEAM_ROLES, ApiToken, MemberAssignment, Team, TeamMembership, User, team_areas
 from fieldapp.models.reports import WeeklyReport
 from fieldapp.models.settings import Setting
-from fieldapp.models.sites import RESIDENT_STATUSES, SITE_KINDS, SITE_STATUSES, Site, Tag, door_label, mask_phone
+from fieldapp.models.sites import (
+    RESIDENT_STATUSES,
+    SITE_KINDS,
+    SITE_STATUSES,
+    Site,
+    Tag,
+    door_label,
+    mask_name,
+    mask_phone,
+)
 from fieldapp.models.visits import (
     DISPUTED_STATUSES,
     OUTCOMES,
@@ -37,6 +47,7 @@ __all__ = [
     "AuditEvent",
     "Campaign",
     "DailyTally",
+    "ImportMapping",
     "MemberAssignment",
     "MiniProgram",
     "ProgramDailyTally",
@@ -54,6 +65,7 @@ __all__ = [
     "archived_along",
     "door_label",
     "in_use",
+    "mask_name",
     "mask_phone",
     "program_measure",
     "team_areas",

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, LargeBinary, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, LargeBinary, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldapp.database import utcnow
@@ -28,6 +28,8 @@ class WeeklyReport(db.Model):
     #: The spreadsheet and CSV exactly as published (byte for byte).
     xlsx: Mapped[bytes] = mapped_column(LargeBinary)
     csv: Mapped[bytes] = mapped_column(LargeBinary)
+    #: 周点评: the publisher's comment, sent up with the figures (also inside `data` and both files).
+    comment: Mapped[str | None] = mapped_column(Text)
 
     area: Mapped[Area] = relationship()
     published_by: Mapped[User] = relationship()

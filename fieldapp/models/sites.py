@@ -38,6 +38,19 @@ def mask_phone(phone: str | None) -> str:
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
 
 
+def mask_name(name: str | None) -> str:
+    """张某: lists never show a householder's whole name, only the surname (two characters for a compound one)."""
+    name = (name or "").strip()
+    if not name:
+        return ""
+    compound = len(name) >= 4 and name[:2] in COMPOUND_SURNAMES
+    return name[: 2 if compound else 1] + "某"
+
+
+#: Two-character surnames common enough to meet at a door (欧阳, 司马...): their holders are 欧阳某, not 欧某.
+COMPOUND_SURNAMES = frozenset("欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 令狐 端木 申屠".split())
+
+
 class Site(db.Model):
     """A door the teams knock on (户 / 商户 / 企业 / 学校), inside a building."""
 
@@ -64,6 +77,8 @@ class Site(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="occupied", active_history=True)
     #: Optional contact number; shown masked everywhere but the edit form.
     contact_phone: Mapped[str | None] = mapped_column(String(20))
+    #: 户主, as the grid worker's roster names them; optional, shown as "张某" everywhere but the edit form.
+    householder: Mapped[str | None] = mapped_column(String(40))
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
     #: The first "talked" visit, which made this site count as covered (入户); set once.
@@ -78,6 +93,10 @@ class Site(db.Model):
     @property
     def masked_phone(self) -> str:
         return mask_phone(self.contact_phone)
+
+    @property
+    def masked_householder(self) -> str:
+        return mask_name(self.householder)
 
     @property
     def door_label(self) -> str:
