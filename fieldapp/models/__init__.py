@@ -2,8 +2,8 @@
 
 from fieldapp.models.areas import LEVEL_RANK, LEVELS, Area, archived_along, in_use
 from fieldapp.models.audit import AuditEvent
-from fieldapp.models.imports import ImportMapping
 from fieldapp.models.campaigns import TARGET_MEASURES, Campaign, MiniProgram, Target, program_measure
+from fieldapp.models.imports import ImportMapping
 from fieldapp.models.people import ROLES, TEAM_ROLES, ApiToken, MemberAssignment, Team, TeamMembership, User, team_areas
 from fieldapp.models.reports import WeeklyReport
 from fieldapp.models.settings import Setting

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from fieldapp.extensions import db
 from fieldapp.limits import AREA_NAME_MAX, FLOOR_RANGE, LAT_RANGE, LON_RANGE, MAX_RESIDENTS, ROOM_MAX, UNIT_MAX
 from fieldapp.models import Area, Site, User
-from fieldapp.roster.files import COLUMNS, REQUIRED, read_rows
+from fieldapp.roster.files import FIELDS, REQUIRED, RosterFile, read_roster
 
 KINDS = {
     "household": "household", "住户": "household", "户": "household", "居民": "household", "家庭": "household",
@@ -44,11 +44,18 @@ class ImportPlan:
     #: Grids and buildings to create, as name paths from the station down.
     new_areas: list[tuple[str, ...]] = field(default_factory=list)
     #: The door each update changes, by line, for the preview: {7: "3号楼 1-502"}.
-    doors: dict[int, str] = field(default_factory=dict)
+    doors: dict[str, str] = field(default_factory=dict)
+    #: The file as read: its columns and how each is mapped, the rows skipped (with why), merged cells filled.
+    file: RosterFile | None = None
+
+    @property
+    def missing(self) -> list[str]:
+        """Required fields no column gives: the preview asks for a column to be mapped to each."""
+        return self.file.missing if self.file else []
 
     @property
     def ok(self) -> bool:
-        return not self.errors and self.rows > 0
+        return not self.errors and not self.missing and self.rows > 0
 
 
 def parse_int(text: str, low: int, high: int, suffixes: str = "") -> int | None:
@@ -73,7 +80,7 @@ def row_values(values: dict[str, str]) -> tuple[dict, list[str]]:
     problems, out = [], {}
     for key in REQUIRED:
         if not values.get(key):
-            label = next(zh for k, zh, _en in COLUMNS if k == key)
+            label = next(zh for k, zh, _en in FIELDS if k == key)
             problems.append(_l("%(column)s is empty.", column=label))
     out["unit"] = values.get("unit", "").removesuffix("单元")
     out["room"] = values.get("room", "").removesuffix("室")
@@ -177,16 +184,28 @@ def existing_sites(building_ids: set[int]) -> dict[tuple[int, str, str], Site]:
 
 
 def plan_import(
-    data: bytes, filename: str, root: Area, user: User | None, progress: Callable[[int], None] | None = None
+    data: bytes,
+    filename: str,
+    root: Area,
+    user: User | None,
+    progress: Callable[[int], None] | None = None,
+    mapping: dict[str, str] | None = None,
 ) -> ImportPlan:
-    """Read the file and decide, row by row, what importing it would do. Writes nothing."""
+    """Read the file and decide, row by row, what importing it would do. Writes nothing.
+
+    `mapping` ({header key: field or ""}) maps the columns whose headers are not recognised."""
     plan, index = ImportPlan(), AreaIndex(root, user)
+    plan.file = read_roster(data, filename, mapping)
+    if plan.missing:
+        return plan  # nothing to check row by row until every required field has a column
     parsed, seen = [], {}
-    for line, values, widened in read_rows(data, filename):
+    for row in plan.file.rows():
+        line, values = row.where, row.values
         plan.rows += 1
         if progress and plan.rows % 1000 == 0:
             progress(plan.rows)
         site, problems = row_values(values)
+        problems = row.problems + problems
         building = None
         if all(values.get(key) for key in ("station", "community", "building")):
             try:
@@ -198,7 +217,7 @@ def plan_import(
             if key in seen:
                 problems.append(
                     _l(
-                        "Room %(room)s of %(building)s appears twice (also on line %(line)d).",
+                        "Room %(room)s of %(building)s appears twice (also on line %(line)s).",
                         room=f"{site['unit']}-{site['room']}" if site["unit"] else site["room"],
                         building=values["building"],
                         line=seen[key],
@@ -209,8 +228,7 @@ def plan_import(
         if problems:
             plan.errors.append((line, "；".join(str(problem) for problem in problems)))
             continue
-        if widened:
-            plan.notes.append((line, str(_l("Full-width characters (全角) normalised."))))
+        plan.notes += [(line, note) for note in row.notes]
         parsed.append((line, building, site, values["building"]))
 
     plan.new_areas = list(index.planned)
