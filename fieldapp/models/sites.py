@@ -48,7 +48,25 @@ def mask_name(name: str | None) -> str:
 
 
 #: Two-character surnames common enough to meet at a door (欧阳, 司马...): their holders are 欧阳某, not 欧某.
-COMPOUND_SURNAMES = frozenset(["欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "夏侯", "令狐", "端木", "申屠"])
+COMPOUND_SURNAMES = frozenset(
+    (
+        "欧阳",
+        "司马",
+        "上官",
+        "诸葛",
+        "东方",
+        "皇甫",
+        "尉迟",
+        "公孙",
+        "慕容",
+        "长孙",
+        "宇文",
+        "司徒",
+        "夏侯",
+        "令狐",
+        "端木",
+    )
+)
 
 
 class Site(db.Model):
