@@ -5,7 +5,6 @@ stored, so the preview shows exactly what `apply_import` (in services.py) will d
 error with its reason, in which case nothing is written at all.
 """
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -13,16 +12,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from fieldapp.extensions import db
-from fieldapp.limits import AREA_NAME_MAX, FLOOR_RANGE, LAT_RANGE, LON_RANGE, MAX_RESIDENTS, ROOM_MAX, UNIT_MAX
 from fieldapp.models import Area, Site, User
-from fieldapp.roster.files import FIELDS, REQUIRED, RosterFile, read_roster
+from fieldapp.roster.files import RosterFile, read_roster
+from fieldapp.roster.values import site_values
 
-KINDS = {
-    "household": "household", "住户": "household", "户": "household", "居民": "household", "家庭": "household",
-    "shop": "shop", "商户": "shop", "店铺": "shop",
-    "enterprise": "enterprise", "企业": "enterprise",
-    "school": "school", "学校": "school",
-}  # fmt: skip
 #: Fields an import may change on a site already stored. An empty cell keeps what is stored.
 UPDATABLE = ("floor", "residents", "kind", "lat", "lon")
 
@@ -56,76 +49,6 @@ class ImportPlan:
     @property
     def ok(self) -> bool:
         return not self.errors and not self.missing and self.rows > 0
-
-
-def parse_int(text: str, low: int, high: int, suffixes: str = "") -> int | None:
-    text = text.rstrip(suffixes) if suffixes else text
-    if not re.fullmatch(r"-?\d+", text):
-        raise ValueError
-    value = int(text)
-    if not low <= value <= high:
-        raise ValueError
-    return value
-
-
-def parse_float(text: str, low: float, high: float) -> float:
-    value = float(text)
-    if not low <= value <= high:
-        raise ValueError
-    return value
-
-
-def row_values(values: dict[str, str]) -> tuple[dict, list[str]]:
-    """Typed site values of one row, and what is wrong with them."""
-    problems, out = [], {}
-    for key in REQUIRED:
-        if not values.get(key):
-            label = next(zh for k, zh, _en in FIELDS if k == key)
-            problems.append(_l("%(column)s is empty.", column=label))
-    out["unit"] = values.get("unit", "").removesuffix("单元")
-    out["room"] = values.get("room", "").removesuffix("室")
-    if len(out["unit"]) > UNIT_MAX or len(out["room"]) > ROOM_MAX:
-        problems.append(_l("Unit or room is too long."))
-    for key in ("station", "community", "grid", "building"):
-        if len(values.get(key, "")) > AREA_NAME_MAX:
-            problems.append(_l("An area name is longer than %(max)d characters.", max=AREA_NAME_MAX))
-    if values.get("floor"):
-        try:
-            out["floor"] = parse_int(values["floor"].upper(), *FLOOR_RANGE, suffixes="F楼层")
-        except ValueError:
-            problems.append(
-                _l(
-                    "Floor “%(value)s” is not a whole number from %(low)d to %(high)d.",
-                    value=values["floor"],
-                    low=FLOOR_RANGE[0],
-                    high=FLOOR_RANGE[1],
-                )
-            )
-    if values.get("residents"):
-        try:
-            out["residents"] = parse_int(values["residents"], 0, MAX_RESIDENTS, suffixes="人")
-        except ValueError:
-            problems.append(
-                _l(
-                    "Residents “%(value)s” is not a whole number from 0 to %(max)d.",
-                    value=values["residents"],
-                    max=MAX_RESIDENTS,
-                )
-            )
-    if values.get("kind"):
-        kind = KINDS.get(values["kind"].lower())
-        if kind is None:
-            problems.append(_l("Unknown kind “%(value)s” (住户, 商户, 企业 or 学校).", value=values["kind"]))
-        out["kind"] = kind
-    for key, (low, high) in (("lat", LAT_RANGE), ("lon", LON_RANGE)):
-        if values.get(key):
-            try:
-                out[key] = parse_float(values[key], low, high)
-            except ValueError:
-                problems.append(_l("Coordinate “%(value)s” is not a number in range.", value=values[key]))
-    if ("lat" in out) != ("lon" in out) and not problems:
-        problems.append(_l("Give both latitude and longitude, or neither."))
-    return out, problems
 
 
 class AreaIndex:
@@ -204,7 +127,7 @@ def plan_import(
         plan.rows += 1
         if progress and plan.rows % 1000 == 0:
             progress(plan.rows)
-        site, problems = row_values(values)
+        site, problems = site_values(values)
         problems = row.problems + problems
         building = None
         if all(values.get(key) for key in ("station", "community", "building")):
