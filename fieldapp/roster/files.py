@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from fieldapp.roster import sheets
 from fieldapp.roster.addresses import split_address, split_building
-from fieldapp.roster.sheets import FIELDS, RosterFileError, header_key
+from fieldapp.roster.sheets import FIELDS, RosterFileError, header_field, header_key
 
 # What other modules have always imported from here (they live in sheets.py now).
 COLUMNS, read_table = sheets.COLUMNS, sheets.read_table
@@ -39,7 +39,6 @@ HEADER_WORDS = frozenset(
 )
 FULL_WIDTH = re.compile("[\uff01-\uff5e\u3000]")
 
-BLANK = _l("Blank row.")
 TOTALS_ROW = _l("Totals row (合计 or a formula): not a door.")
 NOTES_ROW = _l("A line of notes, not a door.")
 HEADER_AGAIN = _l("The header row again.")
@@ -205,7 +204,7 @@ def _columns(row: list[str], mapping: dict[str, str]) -> list[Column]:
         if key in mapping:
             chosen, source = mapping[key] or None, "remembered"
         else:
-            chosen = sheets.header_field(cell, FIELDS, sheets.HEADER_ALIASES)
+            chosen = header_field(cell, FIELDS, sheets.HEADER_ALIASES)
             source = "header" if chosen else "none"
         if chosen in taken:  # a second column of the same field is left out, and shown so: never a guess
             chosen, source = None, "none"
