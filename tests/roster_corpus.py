@@ -132,7 +132,7 @@ def _with_borders(data: bytes) -> bytes:
     for sheet in book.worksheets:
         for row in sheet.iter_rows():
             for cell in row:
-                if not type(cell).__name__ == "MergedCell":
+                if type(cell).__name__ != "MergedCell":
                     cell.border = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
     out = io.BytesIO()
     book.save(out)

@@ -26,7 +26,9 @@ FLOOR = rf"(?:(?P<floor>-?[0-9]{{1,3}}|[{CHINESE}]{{1,3}})(?:层|楼))?"
 ROOM = r"(?P<room>[0-9A-Za-z]*[0-9][0-9A-Za-z]*)(?:室|号|户|号房|房)?"
 ADDRESS = re.compile(rf"^{BUILDING}{UNIT}{FLOOR}{ROOM}$")
 #: Building-unit-room with dashes, as many rosters write it: "3-2-502", "幸福里3-2-502".
-DASHED = re.compile(r"^(?P<estate>.*?)(?P<building>[0-9]{1,3})-(?P<unit>[0-9]{1,2})-(?P<room>[0-9]{3,5})(?:室|号)?$")
+DASHED = re.compile(
+    r"^(?P<estate>(?:.*[^0-9-])?)(?P<building>[0-9]{1,3})-(?P<unit>[0-9]{1,2})-(?P<room>[0-9]{3,5})(?:室|号)?$"
+)
 #: A building alone: the address column of a file that has its room in a column of its own.
 BUILDING_ONLY = re.compile(rf"^{BUILDING}$")
 #: Two addresses in one cell, or a remark in brackets: refused rather than half read.
