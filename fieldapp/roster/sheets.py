@@ -11,11 +11,11 @@ import zipfile
 from collections.abc import Iterator
 
 from flask_babel import lazy_gettext as _l
-from openpyxl import load_workbook
 
 from fieldapp.limits import XLSX_RATIO_MAX, XLSX_UNPACKED_MAX
 from fieldapp.refusals import Refused
 from fieldapp.reports.cells import csv_bytes, workbook_bytes
+from fieldapp.roster.xlsx import read_xlsx
 
 #: (field, Chinese header of the template, English header). The template and the roster export have these, in order.
 COLUMNS = (
@@ -152,16 +152,11 @@ def read_sheets(data: bytes, filename: str) -> Iterator[tuple[str, Iterator[list
     if filename.lower().endswith(".xlsx"):
         check_xlsx_size(data)
         try:
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-        except Exception:
+            tables = list(read_xlsx(io.BytesIO(data)))
+        except Exception:  # not a zip of a workbook, a part missing or broken, a DOCTYPE...
             raise RosterFileError(UNREADABLE_XLSX) from None
-        try:
-            if not book.worksheets:
-                raise RosterFileError(UNREADABLE_XLSX)
-            for sheet in book.worksheets:
-                yield sheet.title, _sheet_rows(sheet)
-        finally:
-            book.close()
+        for title, rows in tables:
+            yield title, _sheet_rows(rows)
         return
     if not filename.lower().endswith(".csv"):
         raise RosterFileError(_l("Upload a .csv or .xlsx file."))
@@ -176,20 +171,15 @@ def read_sheets(data: bytes, filename: str) -> Iterator[tuple[str, Iterator[list
     yield "", _csv_rows(text)
 
 
-def _sheet_rows(sheet) -> Iterator[list[str]]:
-    rows = iter(())
-    try:
-        rows = sheet.iter_rows(values_only=True)
-    except Exception:
-        raise RosterFileError(UNREADABLE_XLSX) from None
+def _sheet_rows(rows: Iterator[list[str]]) -> Iterator[list[str]]:
     while True:
         try:
             row = next(rows)
         except StopIteration:
             return
-        except Exception:  # a truncated member, broken XML, an entity defusedxml refuses...
+        except Exception:  # a truncated member, broken XML, a DOCTYPE halfway...
             raise RosterFileError(UNREADABLE_XLSX) from None
-        yield [cell_text(value) for value in row]
+        yield row
 
 
 def _csv_rows(text: str) -> Iterator[list[str]]:
