@@ -1,6 +1,8 @@
 """Reading rosters as people type them, cell by cell and table by table (no database): addresses in one cell,
 counts in words, phones stored as numbers, statuses and kinds in everyday words, header rows wherever they are."""
 
+import io
+
 import pytest
 from flask_babel import force_locale
 from flask_babel.speaklater import LazyString
@@ -290,3 +292,58 @@ def test_a_file_without_a_table_is_refused_in_one_sentence(zh):
         read_roster(workbook(("说明", [["填写说明"], ["每户一行"]], [])), "r.xlsx")
     message = str(refusal.value.message)
     assert "列名" in message and message.count("。") == 1
+
+
+# --- XLSX read by the C parser ---------------------------------------------------------------------------------
+
+
+def test_every_corpus_workbook_reads_cell_for_cell_as_openpyxl_reads_it():
+    from openpyxl import load_workbook
+
+    from fieldapp.roster.sheets import cell_text, read_sheets
+    from tests.roster_corpus import corpus
+
+    def trimmed(rows):
+        out = [[cell_text(value) for value in row] for row in rows]
+        for row in out:
+            while row and row[-1] == "":
+                row.pop()
+        while out and not out[-1]:
+            out.pop()
+        return out
+
+    workbooks = [item for item in corpus() if item.filename.endswith(".xlsx")]
+    assert len(workbooks) >= 6
+    for item in workbooks:
+        ours = [(title, trimmed(rows)) for title, rows in read_sheets(item.data, item.filename)]
+        book = load_workbook(io.BytesIO(item.data), read_only=True)
+        theirs = [(sheet.title, trimmed(sheet.iter_rows(values_only=True))) for sheet in book.worksheets]
+        assert ours == theirs, item.filename
+
+
+def test_a_workbook_part_with_a_doctype_is_refused_before_it_is_parsed():
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(workbook(("Sheet1", [["派出所", "社区", "楼栋", "房号"]], []))))
+    sheet = source.read("xl/worksheets/sheet1.xml")
+    body = sheet.split(b"?>", 1)[1] if sheet.startswith(b"<?xml") else sheet
+    laughs = b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">]>' + body
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for member in source.infolist():
+            target.writestr(member.filename, laughs if member.filename.endswith("sheet1.xml") else source.read(member))
+    with pytest.raises(RosterFileError):
+        read_roster(out.getvalue(), "r.xlsx")
+
+
+def test_formulas_numbers_and_rows_left_out_read_as_excel_shows_them():
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet["A1"], sheet["B1"], sheet["C1"] = "房号", 13800138000, 3.5
+    sheet["A4"], sheet["B4"] = "=SUM(B1:B3)", -2  # rows 2 and 3 are not in the file at all
+    out = io.BytesIO()
+    book.save(out)
+    ((_title, rows),) = files.sheets.read_sheets(out.getvalue(), "r.xlsx")
+    assert list(rows) == [["房号", "13800138000", "3.5"], [], [], ["=SUM(B1:B3)", "-2"]]
