@@ -110,6 +110,7 @@ bench: install-dev browser wrk
 	$(BIN)/python bench/run_all.py
 	$(BIN)/python bench/scale_tallies.py
 	$(BIN)/python bench/import_and_labels.py
+	$(BIN)/python bench/roster_preview.py
 
 bench-smoke: install-dev browser wrk
 	BENCH_SMOKE=1 $(BIN)/python bench/run_all.py

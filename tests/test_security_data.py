@@ -138,7 +138,7 @@ def test_an_xlsx_bomb_is_refused_on_the_import_page_before_it_is_opened(world, b
     data = bomb()
     assert len(data) < 256 * 1024
     opened = []
-    monkeypatch.setattr("fieldapp.roster.files.load_workbook", lambda *a, **k: opened.append(1) or 1 / 0)
+    monkeypatch.setattr("fieldapp.roster.sheets.read_xlsx", lambda *a, **k: opened.append(1) or 1 / 0)
     browser.login("a-lead")
     response = upload(browser, data, "bomb.xlsx")
     assert response.status_code == 422

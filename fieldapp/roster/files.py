@@ -1,190 +1,49 @@
-"""Reading a roster file, CSV or XLSX, as grid workers save it: its rows by field, and the template.
-
-Nothing here knows the area tree: `imports.py` plans what the rows would change.
+"""Finding the table of doors in a roster file as grid workers keep it: its header row (under a title and a
+"填表人/日期" line, perhaps on two rows), its columns by name, merged cells filled down, every other row skipped
+with the reason. `sheets.py` opens the file; `imports.py` plans what the rows would change in the area tree.
 """
 
-import csv
-import io
 import re
 import unicodedata
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import chain, islice, zip_longest
 
 from flask_babel import lazy_gettext as _l
-from openpyxl import load_workbook
 
-from fieldapp.limits import XLSX_RATIO_MAX, XLSX_UNPACKED_MAX
-from fieldapp.refusals import Refused
-from fieldapp.reports.cells import csv_bytes, workbook_bytes
+from fieldapp.roster import sheets
+from fieldapp.roster.addresses import split_address, split_building
+from fieldapp.roster.sheets import FIELDS, RosterFileError, header_field, header_key
 
-#: (field, Chinese header of the template, English header). The template and the roster export have these, in order.
-COLUMNS = (
-    ("station", "派出所", "station"),
-    ("community", "社区", "community"),
-    ("grid", "网格", "grid"),
-    ("building", "楼栋", "building"),
-    ("unit", "单元", "unit"),
-    ("floor", "楼层", "floor"),
-    ("room", "房号", "room"),
-    ("householder", "户主", "householder"),
-    ("phone", "联系电话", "phone"),
-    ("residents", "人数", "residents"),
-    ("kind", "类型", "kind"),
-    ("status", "状态", "status"),
-    ("lat", "纬度", "lat"),
-    ("lon", "经度", "lon"),
-)
-#: Fields a file may have that the template splits: the whole address in one cell.
-EXTRA_FIELDS = (("address", "地址", "address"),)
-#: Every field a column can be mapped to, by hand or by its header.
-FIELDS = COLUMNS + EXTRA_FIELDS
-#: Other headers seen in the spreadsheets teams already keep (normalised: NFKC, no spaces, lower case).
-HEADER_ALIASES = {
-    "派出所/镇": "station", "镇": "station", "街道": "station", "所属派出所": "station", "辖区派出所": "station",
-    "社区/村": "community", "村": "community", "社区(村)": "community", "所属社区": "community",
-    "网格名称": "grid", "所属网格": "grid", "网格名": "grid",
-    "楼栋/组": "building", "楼号": "building", "组": "building", "楼栋号": "building", "小区楼栋": "building",
-    "栋": "building", "幢": "building",
-    "单元号": "unit", "层": "floor", "楼层数": "floor", "所在楼层": "floor",
-    "室": "room", "门牌号": "room", "房间号": "room", "户号": "room", "室号": "room",
-    "居住人数": "residents", "人口数": "residents", "常住人口": "residents", "人口": "residents",
-    "家庭人数": "residents", "常住人数": "residents",
-    "联系电话": "phone", "电话": "phone", "手机": "phone", "手机号": "phone", "手机号码": "phone",
-    "联系方式": "phone", "电话号码": "phone",
-    "户主": "householder", "姓名": "householder", "户主姓名": "householder", "住户姓名": "householder",
-    "类型": "kind", "性质": "kind", "场所类型": "kind", "户别": "kind",
-    "状态": "status", "居住状态": "status", "入住情况": "status",
-    "地址": "address", "住址": "address", "详细地址": "address", "家庭住址": "address", "门牌地址": "address",
-    "latitude": "lat", "longitude": "lon",
-}  # fmt: skip
-FULL_WIDTH = re.compile("[\uff01-\uff5e\u3000]")
-UNREADABLE_XLSX = _l("This is not an Excel (.xlsx) file that can be read.")
-
-
-class RosterFileError(Refused):
-    """The file as a whole cannot be read (not a table, no header row, wrong format)."""
-
-    def __init__(self, message):
-        super().__init__(message, field="file")
-
-
-def header_field(cell: str, columns=COLUMNS, aliases=HEADER_ALIASES) -> str | None:
-    """The field a header cell names (its Chinese or English name, or a common other name), else None.
-
-    `columns` is ((field, Chinese, English), ...); the roster's by default, the accounts file passes its own."""
-    name = unicodedata.normalize("NFKC", cell or "").strip().lower().replace(" ", "")
-    for key, zh, en in columns:
-        if name in (zh, en):
-            return key
-    return aliases.get(name)
-
-
-def cell_text(value) -> str:
-    """A cell as text: Excel numbers without a spurious ".0"."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def check_xlsx_size(data: bytes) -> None:
-    """Refuse, before opening it, an XLSX that would unpack to more than XLSX_UNPACKED_MAX or XLSX_RATIO_MAX
-    times its size (a zip bomb: 220 KB that unpacks to 86 MB took a worker to 470 MB and its timeout).
-
-    The sizes are those the zip declares; zipfile never inflates a member beyond its declared size, so
-    a file that lies about them stops short and is refused as unreadable.
-    """
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(member.file_size for member in archive.infolist())
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
-        raise RosterFileError(UNREADABLE_XLSX) from None
-    if unpacked > XLSX_UNPACKED_MAX or unpacked > XLSX_RATIO_MAX * max(len(data), 1):
-        raise RosterFileError(
-            _l(
-                "This Excel file unpacks to %(size)d MB, more than a roster can hold (at most %(max)d MB, and"
-                " %(ratio)d times its size). Save it again from Excel, or as CSV.",
-                size=unpacked // 2**20,
-                max=XLSX_UNPACKED_MAX // 2**20,
-                ratio=XLSX_RATIO_MAX,
-            )
-        )
-
-
-def read_sheets(data: bytes, filename: str) -> Iterator[tuple[str, Iterator[list[str]]]]:
-    """(sheet name, its rows as text) for each sheet of an XLSX, or ("", rows) for a CSV (UTF-8, or GB18030 as
-    Excel saves it in China). Formula cells read as their formula ("=SUM(H3:H9)"), so totals rows show as such.
-
-    A file that cannot be read, at opening or halfway through its rows, raises RosterFileError: the
-    page, the background job and the command each show it as a refusal, never as a crash.
-    """
-    if filename.lower().endswith(".xlsx"):
-        check_xlsx_size(data)
-        try:
-            book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-        except Exception:
-            raise RosterFileError(UNREADABLE_XLSX) from None
-        try:
-            if not book.worksheets:
-                raise RosterFileError(UNREADABLE_XLSX)
-            for sheet in book.worksheets:
-                yield sheet.title, _sheet_rows(sheet)
-        finally:
-            book.close()
-        return
-    if not filename.lower().endswith(".csv"):
-        raise RosterFileError(_l("Upload a .csv or .xlsx file."))
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise RosterFileError(_l("The file's characters cannot be read; save it as UTF-8 CSV."))
-    yield "", _csv_rows(text)
-
-
-def _sheet_rows(sheet) -> Iterator[list[str]]:
-    rows = iter(())
-    try:
-        rows = sheet.iter_rows(values_only=True)
-    except Exception:
-        raise RosterFileError(UNREADABLE_XLSX) from None
-    while True:
-        try:
-            row = next(rows)
-        except StopIteration:
-            return
-        except Exception:  # a truncated member, broken XML, an entity defusedxml refuses...
-            raise RosterFileError(UNREADABLE_XLSX) from None
-        yield [cell_text(value) for value in row]
-
-
-def _csv_rows(text: str) -> Iterator[list[str]]:
-    try:
-        yield from csv.reader(io.StringIO(text, newline=""))
-    except csv.Error:
-        raise RosterFileError(_l("This CSV file cannot be read as a table; save it again from Excel.")) from None
-
-
-def read_table(data: bytes, filename: str) -> Iterator[list[str]]:
-    """The rows of a CSV or of an XLSX's first sheet (the accounts file)."""
-    for _name, rows in read_sheets(data, filename):
-        yield from rows
-        return
-
+# What other modules have always imported from here (they live in sheets.py now).
+COLUMNS, read_table = sheets.COLUMNS, sheets.read_table
+template_csv, template_xlsx = sheets.template_csv, sheets.template_xlsx
 
 #: How far down a sheet its header row is looked for (a title, a "填表人/日期" line, notes above the table).
 HEADER_SEARCH_ROWS = 30
-#: A totals row says so in one of its cells (合计, 总计...), or holds a formula.
-TOTALS = re.compile(r"^(合计|总计|小计|共计|总数|累计|total|totals|sum)[:：]?$", re.IGNORECASE)
+#: A totals row: a cell that says so (合计, 总 计, 小计：, Total) or a formula (=SUM(H3:H9)), in a row's cells
+#: joined by "\0" so that one search looks at them all.
+TOTALS = re.compile(
+    r"(?:^|\x00)(?:=|[合总小共累]\s*计|总(?:户|人)?数(?:$|\x00|[:：])|(?:grand\s*)?totals?(?:$|\x00|[:：\s])|sum(?:$|\x00))",
+    re.IGNORECASE,
+)
 #: A line of notes, above or under the table, starts like this.
-NOTE_START = re.compile(r"^(注|备注|说明|填表人|填报人|制表人|审核人|填表日期|日期|联系人)[:：]?")
-#: Fields a merged cell spans down a block of rows: an empty cell takes the value of the row above.
+NOTE_START = re.compile(r"^(注|备注|说明|填表人|填报人|制表人|审核人|填表日期|填报日期|日期|联系人|负责人)[:：]?")
+#: Fields a merged cell spans down a block of rows, from the top of the area tree down.
 FILLED_DOWN = ("station", "community", "grid", "building")
+#: A sheet is a table of doors when its header names one of these (a summary sheet of 社区|户数|人数 is not).
+DOOR_FIELDS = {"building", "room", "address", "unit", "householder", "phone"}
+#: Every name a header cell may have: a row made of these alone is the header again (printed once per page).
+HEADER_WORDS = frozenset(
+    [zh for _key, zh, _en in FIELDS] + [en for _key, _zh, en in FIELDS] + list(sheets.HEADER_ALIASES)
+)
+FULL_WIDTH = re.compile("[\uff01-\uff5e\u3000]")
+
+TOTALS_ROW = _l("Totals row (合计 or a formula): not a door.")
+NOTES_ROW = _l("A line of notes, not a door.")
+HEADER_AGAIN = _l("The header row again.")
+ABOVE_TABLE = _l("Above the table: a title or notes.")
+FULL_WIDTH_NOTE = _l("Full-width characters (全角) normalised.")
 
 
 @dataclass
@@ -209,8 +68,8 @@ class Row:
 
     where: str
     values: dict[str, str]
-    notes: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    problems: list = field(default_factory=list)
 
 
 @dataclass
@@ -221,7 +80,7 @@ class Sheet:
     header_line: int
     columns: list[Column]
     rows: Iterator[list[str]]
-    #: (where, reason) of each row read but not a door: blank, totals, notes, a repeated header.
+    #: (where, reason) of each non-blank row read but not a door: totals, notes, a repeated header, a title.
     skipped: list[tuple[str, str]] = field(default_factory=list)
     #: Rows whose station, community, grid or building came from the row above (merged cells).
     filled_down: int = 0
@@ -234,9 +93,9 @@ class RosterFile:
     """A roster file as read: its tables, the sheets with none, and the required fields no column gives."""
 
     sheets: list[Sheet]
-    #: (sheet name, reason) of sheets without a table of doors (instructions, an empty sheet).
+    #: (sheet name, reason) of sheets without a table of doors (instructions, an empty sheet, a summary).
     ignored_sheets: list[tuple[str, str]]
-    #: Required fields (REQUIRED_ANY) that no column of some sheet provides, by field.
+    #: Required fields (REQUIRED) that no column of some sheet provides, by field.
     missing: list[str]
     #: Values given for every row, not by a column (the user's own community): {field: value}.
     defaults: dict[str, str]
@@ -253,7 +112,7 @@ class RosterFile:
         return out
 
     def rows(self) -> Iterator[Row]:
-        """Every door row of every sheet, in file order; skipped rows are counted in their sheet."""
+        """Every door row of every sheet, in file order; the rows skipped are listed in their sheet as read."""
         for sheet in self.sheets:
             yield from _door_rows(self, sheet)
 
@@ -270,15 +129,6 @@ class RosterFile:
         return sum(sheet.blank for sheet in self.sheets)
 
 
-#: A door needs these fields; the address column gives building and room (REQUIRED_BY_ADDRESS) by itself.
-REQUIRED = ("station", "community", "building", "room")
-REQUIRED_BY_ADDRESS = ("building", "room")
-
-
-def header_key(cell: str) -> str:
-    return unicodedata.normalize("NFKC", cell or "").strip().lower().replace(" ", "")
-
-
 def read_roster(
     data: bytes, filename: str, mapping: dict[str, str] | None = None, defaults: dict[str, str] | None = None
 ) -> RosterFile:
@@ -288,56 +138,61 @@ def read_roster(
     Rows are read lazily by `RosterFile.rows()` (a 100,000-row file never sits in memory as objects).
     """
     mapping, defaults = mapping or {}, defaults or {}
-    sheets, ignored = [], []
-    for name, rows in read_sheets(data, filename):
+    tables, ignored = [], []
+    for name, rows in sheets.read_sheets(data, filename):
         found = _find_header(rows, mapping)
         if found is None:
-            ignored.append(
-                (name, str(_l("No header row naming its columns in the first %(n)d rows.", n=HEADER_SEARCH_ROWS)))
-            )
+            ignored.append((name, _l("No row naming its columns in the first %(n)d rows.", n=HEADER_SEARCH_ROWS)))
             continue
-        line, columns, rest = found
-        sheets.append(Sheet(name=name, header_line=line, columns=columns, rows=rest))
-    if not sheets:
+        line, columns, above, rest = found
+        if not DOOR_FIELDS & {column.field for column in columns}:
+            ignored.append((name, _l("Its header names no building, room or address column: not a list of doors.")))
+            continue
+        tables.append(Sheet(name, line, columns, rest, skipped=[(str(number), ABOVE_TABLE) for number in above]))
+    if not tables:
         raise RosterFileError(
             _l(
-                "No table found: the file needs a row naming its columns (e.g. 派出所、社区、楼栋、房号, or 地址) in"
-                " its first %(n)d rows.",
+                "No table found: put a row naming the columns (e.g. 派出所、社区、楼栋、房号, or 地址) in the first"
+                " %(n)d rows of a sheet, above the doors.",
                 n=HEADER_SEARCH_ROWS,
             )
         )
+    if len(tables) > 1:  # rows are named by sheet once a file has several tables
+        for table in tables:
+            table.skipped = [(f"{table.name} · {where}", reason) for where, reason in table.skipped]
     missing = []
-    for sheet in sheets:
-        given = {column.field for column in sheet.columns if column.field} | set(defaults)
-        by_address = REQUIRED_BY_ADDRESS if "address" in given else ()
-        missing += [key for key in REQUIRED if key not in given and key not in by_address and key not in missing]
-    return RosterFile(sheets=sheets, ignored_sheets=ignored, missing=missing, defaults=defaults)
+    for table in tables:
+        given = {column.field for column in table.columns if column.field} | set(defaults)
+        by_address = sheets.REQUIRED_BY_ADDRESS if "address" in given else ()
+        missing += [key for key in sheets.REQUIRED if key not in given | set(by_address) and key not in missing]
+    return RosterFile(sheets=tables, ignored_sheets=ignored, missing=missing, defaults=defaults)
+
+
+def _named(columns: list[Column]) -> int:
+    return len({column.field for column in columns if column.field})
 
 
 def _find_header(rows: Iterator[list[str]], mapping: dict[str, str]):
-    """(line, columns, the rows after it) for the row among the first HEADER_SEARCH_ROWS that names the most
-    fields; None when no row names two. The rows looked at above it are part of the title, not the table."""
-    looked = []
-    for line, row in enumerate(rows, start=1):
-        looked.append((line, row))
-        if line >= HEADER_SEARCH_ROWS:
-            break
-    best = None
-    for line, row in looked:
-        columns = _columns(row, mapping)
-        named = len({column.field for column in columns if column.field})
-        if named >= 2 and (best is None or named > best[0]):
-            best = (named, line, columns)
-    if best is None:
+    """(line, columns, lines above it that are not blank, the rows after it) for the row among the first
+    HEADER_SEARCH_ROWS that names the most fields; None when no row names two.
+
+    A two-row header (a merged group "地址" above 楼栋|单元|房号, with 派出所 merged down both rows) is read as
+    one: each column's lower cell, or its upper one where the lower is empty, when that names more fields."""
+    looked = list(islice(rows, HEADER_SEARCH_ROWS))
+    counts = [_named(_columns(row, mapping)) for row in looked]
+    best = max(range(len(looked)), key=lambda i: (counts[i], -i), default=None)
+    if best is None or counts[best] < 2:
         return None
-    _named, line, columns = best
-    after = [row for number, row in looked if number > line]
-    return line, columns, _chain(after, rows)
-
-
-def _chain(first: list[list[str]], rest: Iterator[list[str]]) -> Iterator[list[str]]:
-    yield from first
-    yield from rest
+    top, bottom, columns = best, best, _columns(looked[best], mapping)
+    for upper, lower in ((best - 1, best), (best, best + 1)):
+        if upper < 0 or lower >= len(looked) or not counts[upper] or not counts[lower]:
+            continue
+        merged = [low or up for up, low in zip_longest(looked[upper], looked[lower], fillvalue="")]
+        candidate = _columns(merged, mapping)
+        if _named(candidate) > _named(columns):
+            top, bottom, columns = upper, lower, candidate
+    above = [number for number, row in enumerate(looked[:top], start=1) if any(cell.strip() for cell in row)]
+    return bottom + 1, columns, above, chain(looked[bottom + 1 :], rows)
 
 
 def _columns(row: list[str], mapping: dict[str, str]) -> list[Column]:
@@ -349,9 +204,9 @@ def _columns(row: list[str], mapping: dict[str, str]) -> list[Column]:
         if key in mapping:
             chosen, source = mapping[key] or None, "remembered"
         else:
-            chosen = header_field(cell, FIELDS, HEADER_ALIASES)
+            chosen = header_field(cell, FIELDS, sheets.HEADER_ALIASES)
             source = "header" if chosen else "none"
-        if chosen in taken:  # a second column of the same field is left out, and shown so
+        if chosen in taken:  # a second column of the same field is left out, and shown so: never a guess
             chosen, source = None, "none"
         if chosen:
             taken.add(chosen)
@@ -360,80 +215,85 @@ def _columns(row: list[str], mapping: dict[str, str]) -> list[Column]:
 
 
 def _door_rows(roster: RosterFile, sheet: Sheet) -> Iterator[Row]:
-    from fieldapp.roster.values import split_address
-
+    """The door rows of a sheet. Per row the work is kept light (100,000 rows): one NFKC pass per cell and a
+    few regex searches over the joined row; the lazy sentences are shared, built only for a row with a problem."""
     fields = [(column.index, column.field) for column in sheet.columns if column.field]
-    header_keys = {column.index: column.key for column in sheet.columns}
+    door_indexes = [index for index, key in fields if key in ("room", "address")]
+    header_words = HEADER_WORDS | {column.key for column in sheet.columns}
+    filled_fields = [key for key in FILLED_DOWN if any(key == name for _i, name in fields) or key in roster.defaults]
+    has_address = any(key == "address" for _i, key in fields)
     above: dict[str, str] = {}
     prefix = f"{sheet.name} · " if len(roster.sheets) > 1 else ""
+    normalize = unicodedata.normalize
     for line, row in enumerate(sheet.rows, start=sheet.header_line + 1):
-        where = f"{prefix}{line}"
-        texts = [unicodedata.normalize("NFKC", cell or "").strip() for cell in row]
+        texts = [normalize("NFKC", cell).strip() if cell else "" for cell in row]
         filled = [text for text in texts if text]
         if not filled:
             sheet.blank += 1
             continue
-        if any(TOTALS.match(text.replace(" ", "")) for text in filled) or any(t.startswith("=") for t in filled):
-            sheet.skipped.append((where, str(_l("Totals row (合计 or a formula): not a door."))))
+        where = f"{prefix}{line}"
+        if TOTALS.search("\x00".join(filled)):
+            sheet.skipped.append((where, TOTALS_ROW))
             continue
-        has_door = any(i < len(texts) and texts[i] for i, key in fields if key in ("room", "address"))
-        lone = len(filled) == 1 and not has_door
-        if lone or NOTE_START.match(filled[0]):
-            sheet.skipped.append((where, str(_l("A line of notes, not a door."))))
+        width = len(texts)
+        if NOTE_START.match(filled[0]) or (len(filled) == 1 and not any(i < width and texts[i] for i in door_indexes)):
+            sheet.skipped.append((where, NOTES_ROW))
             continue
-        if all(header_keys.get(i) == header_key(cell) for i, cell in enumerate(row) if cell and i in header_keys):
-            sheet.skipped.append((where, str(_l("The header row again."))))
+        # The first cell tells at once whether to look further: a door's first cell is not a column's name.
+        if (
+            len(filled) > 1
+            and filled[0].lower().replace(" ", "") in header_words
+            and all(text.lower().replace(" ", "") in header_words for text in filled)
+        ):
+            sheet.skipped.append((where, HEADER_AGAIN))
             continue
-        values = {key: texts[i] if i < len(texts) else "" for i, key in fields}
+        values = {key: texts[i] if i < width else "" for i, key in fields}
         for key, value in roster.defaults.items():
             values.setdefault(key, value)
         result = Row(where=where, values=values)
-        if any(FULL_WIDTH.search(cell or "") for cell in row):
-            result.notes.append(str(_l("Full-width characters (全角) normalised.")))
-        took = False
-        for key in FILLED_DOWN:
-            if (
-                key in values
-                and not values[key]
-                and above.get(key)
-                and not (key == "building" and values.get("address"))
-            ):
-                values[key], took = above[key], True
-        if took:
+        if FULL_WIDTH.search("".join(row)):
+            result.notes.append(FULL_WIDTH_NOTE)
+        if _fill_down(values, above, filled_fields, has_address):
             sheet.filled_down += 1
-        above.update({key: values[key] for key in FILLED_DOWN if values.get(key)})
-        if values.get("address") and not (values.get("building") and values.get("room")):
-            try:
-                parts = split_address(values["address"])
-            except ValueError:
-                result.problems.append(
-                    str(
-                        _l(
-                            "The address “%(value)s” cannot be split into building and room; give 楼栋 and 房号"
-                            " columns.",
-                            value=values["address"],
-                        )
-                    )
-                )
-            else:
-                for key, value in parts.items():
-                    if value and not values.get(key):
-                        values[key] = value
+        if has_address and values.get("address"):
+            _split(values, result)
         yield result
 
 
-def template_rows() -> list[list[str]]:
-    """The header row (Chinese) and two example rows."""
-    return [
-        [zh for _key, zh, _en in COLUMNS],
-        ["城关派出所", "东门社区", "东门一网格", "3号楼", "1", "5", "502", "3", "住户", "30.2741", "120.1551"],
-        ["城关派出所", "东门社区", "东门一网格", "临街商铺", "", "1", "12号", "2", "商户", "", ""],
-    ]
+def _fill_down(values: dict[str, str], above: dict[str, str], keys: list[str], has_address: bool) -> bool:
+    """Fill the empty station, community, grid, building of a row from the row above (a merged cell shows its value
+    in its first row only). A level that changes starts a new block: the levels under it are not taken from the
+    old block (a community without grids must not inherit the previous community's grid). True if any was filled."""
+    took, new_block = False, False
+    for key in keys:
+        value = values.get(key, "")
+        if value:
+            new_block = new_block or value != above.get(key)
+            above[key] = value
+        elif new_block or (key == "building" and has_address and values.get("address")):
+            above.pop(key, None)  # the address gives this row's building
+        elif above.get(key):
+            values[key], took = above[key], True
+    return took
 
 
-def template_csv() -> bytes:
-    return csv_bytes(template_rows())
-
-
-def template_xlsx() -> bytes:
-    return workbook_bytes([("住户名册", template_rows(), set())])
+def _split(values: dict[str, str], result: Row) -> None:
+    """Building, unit, floor, room from the address cell, where their own columns leave them empty."""
+    address = values["address"]
+    if values.get("building") and values.get("room"):
+        return
+    try:
+        building_only = values.get("room") and not values.get("building")  # the room has a column of its own
+        parts = split_building(address) if building_only else split_address(address)
+    except ValueError:
+        result.problems.append(
+            _l(
+                "The address “%(value)s” cannot be split for sure into building, unit and room (e.g."
+                " 幸福里小区3栋2单元502室); write it so, or give 楼栋 and 房号 columns.",
+                value=address,
+            )
+        )
+        return
+    for key, value in parts.items():
+        if value and not values.get(key):
+            values[key] = value
