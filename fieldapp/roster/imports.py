@@ -21,7 +21,8 @@ from fieldapp.roster.values import normalise, phone_number, site_values
 
 #: Fields an import may change on a site already stored. An empty cell keeps what is stored.
 UPDATABLE = ("floor", "residents", "kind", "status", "contact_phone", "householder", "lat", "lon")
-#: Personal cells an exported roster shows masked (138****1234, 张某): such a cell keeps what is stored.
+#: Personal cells an exported roster shows masked (138****1234; 张某 or 欧阳某: a surname and 某): such a cell
+#: keeps what is stored.
 MASKED = (("phone", "contact_phone", mask_phone), ("householder", "householder", mask_name))
 #: A status as written: the code, its label in Chinese or English (as the roster export writes it), other words.
 STATUSES = {
@@ -210,9 +211,9 @@ def masked_cells(values: dict[str, str]) -> dict[str, str]:
 
     Such a cell is checked against what is stored (`masked_problem`), never read as a number or a name."""
     masked = {}
-    for column, name, mask in MASKED:
+    for column, name, _mask in MASKED:
         text = normalise(values.get(column))
-        if text and ("*" in text if column == "phone" else mask(text) == text and text.endswith("某")):
+        if text and ("*" in text if column == "phone" else text.endswith("某") and len(text) <= 3):
             masked[name] = text
             values[column] = ""
     return masked
