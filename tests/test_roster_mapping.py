@@ -193,3 +193,11 @@ def test_the_edit_form_edits_the_householder_in_full(world, browser):
     db.session.refresh(site)
     assert site.householder is None
     assert db.session.scalar(select(func.count(ImportMapping.id))) == 0
+
+
+def test_the_import_command_names_the_columns_a_file_lacks_and_writes_nothing(app, world, tmp_path):
+    path = tmp_path / "名册.csv"
+    path.write_bytes(csv_bytes([["7号楼", "101"]], ["楼栋", "房号"]))
+    result = app.test_cli_runner().invoke(args=["import-sites", str(path)])
+    assert result.exit_code == 1 and "No column gives station, community" in result.output
+    assert site_count() == 10

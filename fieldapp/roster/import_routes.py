@@ -118,6 +118,10 @@ def map_columns(job_id: str):
     return preview_page(plan, job_id, state["filename"], data)
 
 
+def listed(names) -> str:
+    return (", " if english() else "、").join(names)
+
+
 def preview_page(plan: ImportPlan, job_id: str | None, filename: str, data: bytes, refused=None, submitted=None):
     """The preview: 200 when it can be imported, 422 while rows are refused or a column must be chosen."""
     asks = plan.asks_mapping and job_id is not None
@@ -134,8 +138,8 @@ def preview_page(plan: ImportPlan, job_id: str | None, filename: str, data: byte
         samples=column_samples(data, filename, plan.file) if asks else {},
         asks_mapping=asks,
         area_name=current_user.area.name,
-        missing_named="、".join(field_label(key) for key in plan.missing),
-        defaults_named="、".join(field_label(key) for key in plan.defaults),
+        missing_named=listed(field_label(key) for key in plan.missing),
+        defaults_named=listed(field_label(key) for key in plan.defaults),
         mask_phone=mask_phone,
         mask_name=mask_name,
     )

@@ -14,7 +14,7 @@ from fieldapp.extensions import db
 from fieldapp.models import Area, ImportMapping, User, mask_name
 from fieldapp.models.sites import mask_phone
 from fieldapp.refusals import Refused
-from fieldapp.roster.files import FIELDS, RosterFile, read_sheets
+from fieldapp.roster.files import FIELDS, TOTALS, RosterFile, read_sheets
 
 FIELD_KEYS = {key for key, _zh, _en in FIELDS}
 #: A header key longer than the column holds is not remembered (the file still imports with it).
@@ -131,6 +131,8 @@ def column_samples(data: bytes, filename: str, file: RosterFile) -> dict[str, li
         for line, row in enumerate(rows, start=1):
             if line > sheet.header_line + SAMPLE_ROWS:
                 break
+            if any(TOTALS.match((cell or "").replace(" ", "")) for cell in row):
+                continue  # a 合计 row's label is no sample of its column
             for column in sheet.columns if line > sheet.header_line else ():
                 text = row[column.index].strip() if column.index < len(row) and row[column.index] else ""
                 text = masks[column.field](text) if column.field in masks else text
