@@ -15,10 +15,12 @@ from fieldapp.models.sites import mask_phone
 from fieldapp.roster.files import COLUMNS
 
 #: Two doors to copy: a flat with every column filled, and a shop with only what is required and a few more.
+#: Counts and coordinates are numbers; unit, room and phone are text (typed as numbers, Excel would drop a
+#: leading 0 or show a long phone as 1.38E+10).
 TEMPLATE_EXAMPLES = (
-    ["城关派出所", "东门社区", "东门一网格", "3号楼", "1", "5", "502", "张三", "13800138000", "3", "住户", "有人居住",
-     "30.2741", "120.1551"],
-    ["城关派出所", "东门社区", "东门一网格", "临街商铺", "", "1", "12号", "", "", "2", "商户", "", "", ""],
+    ["城关派出所", "东门社区", "东门一网格", "3号楼", "1", 5, "502", "张三", "13800138000", 3, "住户", "有人居住",
+     30.2741, 120.1551],
+    ["城关派出所", "东门社区", "东门一网格", "临街商铺", "", 1, "12号", "", "", 2, "商户", "", None, None],
 )  # fmt: skip
 
 
@@ -30,7 +32,7 @@ def header_row(in_english: bool) -> list[str]:
     return [en if in_english else zh for _key, zh, en in COLUMNS]
 
 
-def template_rows() -> list[list[str]]:
+def template_rows() -> list[list]:
     """The header row (Chinese, as grid workers expect it) and the example rows."""
     with force_locale("zh"):
         return [header_row(False), *(list(row) for row in TEMPLATE_EXAMPLES)]
