@@ -17,6 +17,9 @@ SITE_FIELDS = {
     "floor": _l("Floor"),
     "residents": _l("Residents"),
     "kind": _l("Kind"),
+    "status": _l("Status"),
+    "contact_phone": _l("Phone"),
+    "householder": _l("Householder"),
     "lat": _l("Latitude"),
     "lon": _l("Longitude"),
 }

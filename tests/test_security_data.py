@@ -363,6 +363,7 @@ def test_a_households_personal_data_is_exported_and_erased_audited_with_tallies_
     from fieldapp.tallies import recount_differences
 
     site = world.a.sites[0]
+    site.householder = "欧阳娜娜"
     fix = {"lat": 30.0001, "lon": 120.0001, "accuracy_m": 8.0}
     record_visit(world.a.volunteer, site, VisitInput("not_home", note="敲门无人", **fix), str(uuid.uuid4()))
     record_visit(world.a.volunteer, site, VisitInput("talked", 2, 1, note="老人独居", **fix), str(uuid.uuid4()))
@@ -381,18 +382,18 @@ def test_a_households_personal_data_is_exported_and_erased_audited_with_tallies_
     browser.login("a-supervisor")
     exported = browser.post(f"/sites/{site.id}/personal-data", {})
     assert exported.status_code == 200 and exported.headers["Cache-Control"] == "no-store"
-    assert exported.json["contact_phone"] == PHONE
+    assert exported.json["contact_phone"] == PHONE and exported.json["householder"] == "欧阳娜娜"
     assert [v["note"] for v in exported.json["visits"]] == ["敲门无人", "老人独居"]
     assert exported.json["visits"][0]["lat"] == 30.0001
 
     assert browser.post(f"/sites/{site.id}/erase", {}).status_code == 303
     db.session.refresh(site)
     visits = db.session.scalars(select(Visit).where(Visit.site_id == site.id)).all()
-    assert site.contact_phone is None
+    assert site.contact_phone is None and site.householder is None
     assert all(v.note == "" and v.lat is None and v.lon is None and v.accuracy_m is None for v in visits)
     assert tallies() == before and recount_differences() == []
     actions = db.session.scalars(select(AuditEvent.action).where(AuditEvent.object_id == site.id)).all()
     assert "site.personal_export" in actions and "site.personal_erase" in actions
     erased = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "site.personal_erase"))
-    assert erased.before == {"contact_phone": "138****1234", "notes": 2, "gps_fixes": 2}
+    assert erased.before == {"householder": "欧阳某", "contact_phone": "138****1234", "notes": 2, "gps_fixes": 2}
     assert erased.user_id == world.a.supervisor.id

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("roster", __name__)
 
-from fieldapp.roster import moved_out, routes  # noqa: E402,F401
+from fieldapp.roster import import_routes, moved_out, routes  # noqa: E402,F401

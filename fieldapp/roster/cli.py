@@ -41,10 +41,19 @@ def import_sites(path: Path, area_id: int | None, dry_run: bool) -> None:
             bar.update(bar.length)
     except RosterFileError as error:
         raise click.ClickException(str(error.message)) from None
+    if plan.missing:
+        # The page lets a column be mapped by hand; here the file must name them (or use the template's headers).
+        raise click.ClickException(
+            f"No column gives {', '.join(plan.missing)}: name them in the header row (see the template), or import"
+            " the file on the /imports page, where columns can be mapped by hand."
+        )
     click.echo(
         f"{plan.rows} rows: {len(plan.adds)} to add, {len(plan.updates)} to update, {plan.unchanged} unchanged,"
-        f" {len(plan.new_areas)} new buildings, {len(plan.notes)} normalised, {len(plan.errors)} in error."
+        f" {len(plan.new_areas)} new buildings, {len(plan.notes)} normalised, {len(plan.errors)} in error,"
+        f" {len(plan.file.skipped)} skipped (totals, notes), {plan.file.blank} blank."
     )
+    for where, reason in plan.file.skipped[:SHOWN_ERRORS]:
+        click.echo(f"  skipped line {where}: {reason}")
     for line, reason in plan.errors[:SHOWN_ERRORS]:
         click.echo(f"  line {line}: {reason}", err=True)
     if len(plan.errors) > SHOWN_ERRORS:

@@ -9,6 +9,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Reg
 from fieldapp import labels
 from fieldapp.limits import FLOOR_RANGE, MAX_RESIDENTS, ROOM_MAX, UNIT_MAX
 from fieldapp.models.sites import mask_phone
+from fieldapp.roster.imports import HOUSEHOLDER_MAX
 from fieldapp.roster.services import SiteInput
 
 FLOOR_MESSAGE = _l("Enter a floor from %(low)d to %(high)d.", low=FLOOR_RANGE[0], high=FLOOR_RANGE[1])
@@ -37,6 +38,12 @@ class SiteForm(FlaskForm):
     )
     kind = SelectField(_l("Kind"), choices=list(labels.SITE_KINDS.items()), default="household")
     status = SelectField(_l("Status"), choices=list(labels.SITE_STATUSES.items()), default="new")
+    #: 户主 in full: this form is the one place it is shown whole (lists show 张某); empty removes it.
+    householder = StringField(
+        _l("Householder (optional)"),
+        validators=[Optional(), Length(max=HOUSEHOLDER_MAX)],
+        render_kw={"autocomplete": "off"},
+    )
     #: Never filled with the stored number: the page shows it masked; blank keeps it (see `masked_phone`).
     contact_phone = StringField(
         _l("Contact phone (optional)"),
@@ -65,6 +72,7 @@ class SiteForm(FlaskForm):
             kind=self.kind.data,
             status=self.status.data,
             contact_phone=phone or None,
+            householder=(self.householder.data or "").strip() or None,
         )
 
 

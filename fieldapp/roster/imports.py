@@ -5,6 +5,7 @@ stored, so the preview shows exactly what `apply_import` (in services.py) will d
 error with its reason, in which case nothing is written at all.
 """
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -12,12 +13,26 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from fieldapp.extensions import db
-from fieldapp.models import Area, Site, User
+from fieldapp.models import Area, Site, User, mask_name
+from fieldapp.models.sites import mask_phone
 from fieldapp.roster.files import RosterFile, read_roster
-from fieldapp.roster.values import site_values
+from fieldapp.roster.mapping import area_defaults, defaults_used, label_sources, remembered_mapping
+from fieldapp.roster.values import normalise, phone_number, site_values
 
 #: Fields an import may change on a site already stored. An empty cell keeps what is stored.
-UPDATABLE = ("floor", "residents", "kind", "lat", "lon")
+UPDATABLE = ("floor", "residents", "kind", "status", "contact_phone", "householder", "lat", "lon")
+#: Personal cells an exported roster shows masked (138****1234; 张某 or 欧阳某: a surname and 某): such a cell
+#: keeps what is stored.
+MASKED = (("phone", "contact_phone", mask_phone), ("householder", "householder", mask_name))
+#: A status as written: the code, its label in Chinese or English (as the roster export writes it), other words.
+STATUSES = {
+    "occupied": "occupied", "有人居住": "occupied", "有人住": "occupied", "在住": "occupied", "已入住": "occupied",
+    "vacant": "vacant", "空置": "vacant", "空房": "vacant", "无人居住": "vacant",
+    "moved_out": "moved_out", "movedout": "moved_out", "已搬离": "moved_out", "搬离": "moved_out",
+    "已搬走": "moved_out",
+    "new": "new", "newlymovedin": "new", "新入住": "new",
+}  # fmt: skip
+HOUSEHOLDER_MAX = 40
 
 
 @dataclass
@@ -27,24 +42,34 @@ class ImportPlan:
     rows: int = 0
     #: New sites: column values plus "building" (an Area id, or a tuple of names for an area to create).
     adds: list[dict] = field(default_factory=list)
-    #: (site id, {field: new value}, {field: old value}, line)
-    updates: list[tuple[int, dict, dict, int]] = field(default_factory=list)
+    #: (site id, {field: new value}, {field: old value}, where)
+    updates: list[tuple[int, dict, dict, str]] = field(default_factory=list)
     unchanged: int = 0
-    #: (line, reason)
-    errors: list[tuple[int, str]] = field(default_factory=list)
-    #: (line, note): accepted, but changed on the way in (full-width digits)
-    notes: list[tuple[int, str]] = field(default_factory=list)
+    #: (where, reason): rows refused; `where` is the line, or "sheet · line" in a file of several sheets.
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    #: (where, note): accepted, but changed on the way in (full-width digits)
+    notes: list[tuple[str, str]] = field(default_factory=list)
     #: Grids and buildings to create, as name paths from the station down.
     new_areas: list[tuple[str, ...]] = field(default_factory=list)
     #: The door each update changes, by line, for the preview: {7: "3号楼 1-502"}.
     doors: dict[str, str] = field(default_factory=dict)
     #: The file as read: its columns and how each is mapped, the rows skipped (with why), merged cells filled.
     file: RosterFile | None = None
+    #: {header key: field or ""} chosen by hand on the preview (kept in the job; remembered once imported).
+    chosen: dict[str, str] = field(default_factory=dict)
+    #: The fields no column gives, filled from the importer's own area: {"station": "甲派出所", ...}.
+    defaults: dict[str, str] = field(default_factory=dict)
 
     @property
     def missing(self) -> list[str]:
         """Required fields no column gives: the preview asks for a column to be mapped to each."""
         return self.file.missing if self.file else []
+
+    @property
+    def asks_mapping(self) -> bool:
+        """The preview shows the columns to map: a required field lacks one, or a column is not read by its
+        header alone (not matched, remembered, chosen). Never a silent guess."""
+        return bool(self.missing) or any(column.source != "header" for column in self.file.columns)
 
     @property
     def ok(self) -> bool:
@@ -116,19 +141,25 @@ def plan_import(
 ) -> ImportPlan:
     """Read the file and decide, row by row, what importing it would do. Writes nothing.
 
-    `mapping` ({header key: field or ""}) maps the columns whose headers are not recognised."""
-    plan, index = ImportPlan(), AreaIndex(root, user)
-    plan.file = read_roster(data, filename, mapping)
+    `mapping` ({header key: field or ""}) is what was chosen by hand on the preview, over what was
+    remembered for the user's area; a user at community level or below may leave out their own station
+    and community."""
+    plan, index = ImportPlan(chosen=dict(mapping or {})), AreaIndex(root, user)
+    remembered = remembered_mapping(user.area_id if user else None)
+    plan.file = read_roster(data, filename, {**remembered, **plan.chosen}, area_defaults(user))
+    label_sources(plan.file, plan.chosen)
+    plan.defaults = defaults_used(plan.file)
     if plan.missing:
         return plan  # nothing to check row by row until every required field has a column
     parsed, seen = [], {}
     for row in plan.file.rows():
-        line, values = row.where, row.values
+        line, values = row.where, dict(row.values)
         plan.rows += 1
         if progress and plan.rows % 1000 == 0:
             progress(plan.rows)
+        masked = masked_cells(values)
         site, problems = site_values(values)
-        problems = row.problems + problems
+        problems = row.problems + problems + other_values(values, site)
         building = None
         if all(values.get(key) for key in ("station", "community", "building")):
             try:
@@ -152,12 +183,15 @@ def plan_import(
             plan.errors.append((line, "；".join(str(problem) for problem in problems)))
             continue
         plan.notes += [(line, note) for note in row.notes]
-        parsed.append((line, building, site, values["building"]))
+        parsed.append((line, building, site, values["building"], masked))
 
     plan.new_areas = list(index.planned)
-    stored = existing_sites({building for _line, building, _site, _name in parsed if isinstance(building, int)})
-    for line, building, site, building_name in parsed:
+    stored = existing_sites({building for _line, building, *_rest in parsed if isinstance(building, int)})
+    for line, building, site, building_name, masked in parsed:
         current = stored.get((building, site["unit"], site["room"])) if isinstance(building, int) else None
+        if refused := masked_problem(masked, current):
+            plan.errors.append((line, refused))
+            continue
         if current is None:
             plan.adds.append({"building": building, "line": line, **site})
             continue
@@ -170,3 +204,61 @@ def plan_import(
         else:
             plan.unchanged += 1
     return plan
+
+
+def masked_cells(values: dict[str, str]) -> dict[str, str]:
+    """Take out of `values` the phone and householder cells written masked (an exported roster): {site field: text}.
+
+    Such a cell is checked against what is stored (`masked_problem`), never read as a number or a name."""
+    masked = {}
+    for column, name, _mask in MASKED:
+        text = normalise(values.get(column))
+        if text and ("*" in text if column == "phone" else text.endswith("某") and len(text) <= 3):
+            masked[name] = text
+            values[column] = ""
+    return masked
+
+
+def masked_problem(masked: dict[str, str], current: Site | None) -> str | None:
+    """A masked cell keeps what is stored when it is that value masked; otherwise the row is refused."""
+    for _column, name, mask in MASKED:
+        if name in masked and (current is None or mask(getattr(current, name)) != masked[name]):
+            return str(
+                _l(
+                    "“%(value)s” is shown masked and is not what is stored for this door: give it in full, or leave"
+                    " the cell empty.",
+                    value=masked[name],
+                )
+            )
+    return None
+
+
+@functools.cache
+def reader_fields() -> frozenset[str]:
+    """The typed fields site_values itself reads (phone, householder, status may be read here instead)."""
+    typed, _problems = site_values({"phone": "13800138000", "householder": "张三", "status": "occupied"})
+    return frozenset(typed)
+
+
+def other_values(values: dict[str, str], site: dict) -> list:
+    """Phone, householder and status of a row, where site_values does not read them; the problems found."""
+    problems, reads = [], reader_fields()
+    if values.get("phone") and "contact_phone" not in reads:
+        try:
+            site["contact_phone"] = phone_number(values["phone"])
+        except ValueError:
+            problems.append(_l("Phone “%(value)s” is not a phone number.", value=values["phone"]))
+    if values.get("householder") and "householder" not in reads:
+        name = values["householder"].strip()
+        if len(name) > HOUSEHOLDER_MAX:
+            problems.append(_l("The householder's name is longer than %(max)d characters.", max=HOUSEHOLDER_MAX))
+        site["householder"] = name
+    if values.get("status") and "status" not in reads:
+        status = STATUSES.get(normalise(values["status"]).lower().replace("_", ""))
+        if status is None:
+            problems.append(
+                _l("Unknown status “%(value)s” (有人居住, 空置, 已搬离 or 新入住).", value=values["status"])
+            )
+        else:
+            site["status"] = status
+    return problems

@@ -1,6 +1,7 @@
 """Import jobs: the uploaded file kept between preview and confirmation, and the progress of a large import.
 
-A job is a folder in instance/imports/ (IMPORT_JOBS_DIR) holding the file and a small state.json, so
+A job is a folder in instance/imports/ (IMPORT_JOBS_DIR) holding the file and a small state.json (with the
+columns mapped by hand on the preview, so the import reads the file as the preview did), so
 any gunicorn worker can answer the progress page while one worker's thread does the import. Rosters
 hold addresses: an upload is deleted once imported or refused, and jobs left at the preview are
 deleted after JOB_MAX_AGE.
@@ -91,7 +92,9 @@ def run_import(job_id: str, root: Area, user: User, progress=None) -> dict | Non
 
     state = read_state(job_id)
     try:
-        summary = import_roster(job_data(job_id), state["filename"], root, user, progress=progress)
+        summary = import_roster(
+            job_data(job_id), state["filename"], root, user, progress=progress, mapping=state.get("mapping")
+        )
     except RosterChanged as changed:
         db.session.rollback()
         update_state(job_id, status="failed", errors=changed.errors)

@@ -1,20 +1,9 @@
-"""The roster of a building with each door's visit progress; adding and editing households; imports."""
+"""The roster of a building with each door's visit progress; adding and editing households (imports and exports:
+import_routes.py)."""
 
-import io
 import json
 
-from flask import (
-    Response,
-    abort,
-    current_app,
-    flash,
-    make_response,
-    redirect,
-    render_template,
-    request,
-    send_file,
-    url_for,
-)
+from flask import Response, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -24,17 +13,11 @@ from fieldapp.access import visible_area_or_404, visible_site_or_404
 from fieldapp.audit import audit_download
 from fieldapp.extensions import db
 from fieldapp.forms import REFUSED, ConfirmForm, form_page, save
-from fieldapp.htmx import render
-from fieldapp.inputs import upload_limit
-from fieldapp.limits import ROSTER_UPLOAD_MAX
-from fieldapp.models import Area, Site
+from fieldapp.models import Site
 from fieldapp.navigation import safe_next
 from fieldapp.permissions import may_edit_roster, may_handle_personal_data, may_see_phone, requires
-from fieldapp.refusals import show_on_form
-from fieldapp.roster import bp, jobs
-from fieldapp.roster.files import RosterFileError, template_csv, template_xlsx
-from fieldapp.roster.forms import ImportForm, SiteForm
-from fieldapp.roster.imports import plan_import
+from fieldapp.roster import bp
+from fieldapp.roster.forms import SiteForm
 from fieldapp.roster.services import (
     add_site,
     erase_personal_data,
@@ -45,12 +28,6 @@ from fieldapp.roster.services import (
 from fieldapp.visits.queries import latest_visits
 
 FILTERS = ("all", "unvisited", "revisit")
-#: Rows of a preview listed one by one; beyond that only counted.
-PREVIEW_ROWS = 200
-#: Larger roster files are imported in the background while the page shows progress.
-BACKGROUND_ROWS_DEFAULT = 5000
-#: Uploads may be larger than a phone's form (MAX_CONTENT_LENGTH): 100,000 rows fit.
-MAX_UPLOAD = ROSTER_UPLOAD_MAX
 
 
 @bp.get("/buildings/<int:building_id>/roster")
@@ -157,7 +134,7 @@ def erase_personal(site_id: int):
     db.session.commit()
     flash(
         _(
-            "Erased the phone number, %(notes)d notes and %(fixes)d GPS fixes of %(door)s.",
+            "Erased the householder's name, the phone number, %(notes)d notes and %(fixes)d GPS fixes of %(door)s.",
             notes=erased["notes"],
             fixes=erased["gps_fixes"],
             door=site.door_label,
@@ -172,84 +149,3 @@ def no_store(page):
     response = make_response(page)
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def import_root() -> Area:
-    """Station names in a roster file are looked up under the user's district."""
-    return db.session.get(Area, current_user.area.ancestor_ids[0])
-
-
-@bp.get("/imports")
-@login_required
-@requires(may_edit_roster)
-def imports():
-    """Upload a roster file; download the template."""
-    return render_template("roster/import.html", form=ImportForm())
-
-
-@bp.get("/imports/template.<any(csv, xlsx):fmt>")
-@login_required
-@requires(may_edit_roster)
-def template(fmt: str):
-    """The roster template with Chinese headers and two example rows."""
-    data = template_csv() if fmt == "csv" else template_xlsx()
-    mimetype = "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=f"roster-template.{fmt}")
-
-
-@bp.post("/imports")
-@upload_limit(MAX_UPLOAD)
-@login_required
-@requires(may_edit_roster)
-def preview():
-    """Check the file and show what importing it would add, update or refuse. Writes nothing."""
-    form = ImportForm()
-    if not form.validate_on_submit():
-        return render_template("roster/import.html", form=form), 422
-    upload = form.file.data
-    data, filename = upload.read(), upload.filename or "roster.csv"
-    try:
-        plan = plan_import(data, filename, import_root(), current_user)
-    except RosterFileError as error:
-        show_on_form(form, error)
-        return render_template("roster/import.html", form=form), 422
-    job_id = jobs.create_job(current_user, import_root(), filename, data) if plan.ok else None
-    return render_template(
-        "roster/preview.html", plan=plan, job_id=job_id, filename=filename, form=ConfirmForm(), limit=PREVIEW_ROWS
-    ), (200 if plan.ok or not plan.errors else 422)
-
-
-@bp.post("/imports/<job_id>")
-@login_required
-@requires(may_edit_roster)
-def confirm(job_id: str):
-    """Import the file shown in the preview: all rows or none. Large files continue in the background."""
-    state = own_job_or_404(job_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    if state["status"] != "preview":
-        return redirect(url_for("roster.job", job_id=job_id), code=303)
-    if jobs.job_data(job_id).count(b"\n") > current_app.config.get("IMPORT_BACKGROUND_ROWS", BACKGROUND_ROWS_DEFAULT):
-        jobs.update_state(job_id, status="queued")
-        jobs.run_in_background(current_app._get_current_object(), job_id)
-    elif jobs.run_import(job_id, import_root(), current_user) is None:
-        # The roster changed since the preview: nothing was imported; the file must be checked again.
-        flash(_("The roster changed since the preview; nothing was imported. Upload the file again."), "error")
-        return redirect(url_for("roster.imports"), code=303)
-    return redirect(url_for("roster.job", job_id=job_id), code=303)
-
-
-@bp.get("/imports/<job_id>")
-@login_required
-@requires(may_edit_roster)
-def job(job_id: str):
-    """How an import went, or how far it has got (the fragment polls itself while running)."""
-    state = own_job_or_404(job_id)
-    return render("roster/job.html", "roster/_job_progress.html", state=state, job_id=job_id)
-
-
-def own_job_or_404(job_id: str) -> dict:
-    state = jobs.read_state(job_id)
-    if state is None or state["user_id"] != current_user.id:
-        abort(404)
-    return state

@@ -10,13 +10,15 @@ from sqlalchemy import insert, select
 from fieldapp.areas.services import add_area
 from fieldapp.audit import audit
 from fieldapp.extensions import db
-from fieldapp.models import Area, Site, User, Visit
+from fieldapp.models import Area, Site, User, Visit, mask_name
+from fieldapp.models.sites import mask_phone
 from fieldapp.refusals import Refused
 from fieldapp.roster.imports import ImportPlan, plan_import
+from fieldapp.roster.mapping import remember_mapping
 from fieldapp.site_counts import count_inserted_sites
 
 #: What the roster form edits, and what the audit trail records of a site.
-ROSTER_FIELDS = ("unit", "floor", "room", "residents", "kind", "status", "contact_phone")
+ROSTER_FIELDS = ("unit", "floor", "room", "residents", "kind", "status", "contact_phone", "householder")
 #: Rows inserted per statement (and per progress step) when importing.
 CHUNK = 1000
 
@@ -44,13 +46,21 @@ class SiteInput:
     kind: str
     status: str
     contact_phone: str | None
+    householder: str | None = None
+
+
+#: Personal fields the audit trail keeps only masked (the trail is read by many).
+MASKS = {"contact_phone": mask_phone, "householder": mask_name}
 
 
 def snapshot(site: Site) -> dict:
-    """A site as the audit trail keeps it; the phone only masked (the trail is read by many)."""
-    data = {name: getattr(site, name) for name in ROSTER_FIELDS if name != "contact_phone"}
-    data["contact_phone"] = site.masked_phone
-    return data
+    """A site as the audit trail keeps it; the phone and the householder only masked."""
+    return masked({name: getattr(site, name) for name in ROSTER_FIELDS})
+
+
+def masked(facts: dict) -> dict:
+    """Site facts with the phone and the householder masked, for the audit trail."""
+    return {name: MASKS[name](value) if name in MASKS else value for name, value in facts.items()}
 
 
 def check_room_free(building: Area, unit: str, room: str, site_id: int | None = None) -> None:
@@ -78,7 +88,7 @@ def update_site(site: Site, data: SiteInput) -> bool:
     for name, value in vars(data).items():
         setattr(site, name, value)
     after = snapshot(site)
-    if after == before and data.contact_phone == site.contact_phone:
+    if after == before and data.contact_phone == site.contact_phone and data.householder == site.householder:
         return False
     db.session.flush()
     audit("site.update", site, before=before, after=after)
@@ -93,7 +103,7 @@ def reveal_phone(site: Site) -> str | None:
 
 
 def personal_data(site: Site) -> dict:
-    """What the app holds about one household beyond its address: the phone, and the notes and GPS
+    """What the app holds about one household beyond its address: the householder, the phone, and the notes and GPS
     fixes of its visits (PIPL art. 45, a person's copy of their data). Counts are not personal."""
     visits = db.session.scalars(select(Visit).where(Visit.site_id == site.id).order_by(Visit.id)).all()
     return {
@@ -101,6 +111,7 @@ def personal_data(site: Site) -> dict:
         "building": site.building.name,
         "door": site.door_label,
         "residents": site.residents,
+        "householder": site.householder,
         "contact_phone": site.contact_phone,
         "visits": [
             {
@@ -118,19 +129,25 @@ def personal_data(site: Site) -> dict:
 
 
 def erase_personal_data(site: Site) -> dict:
-    """Erase a household's personal fields at its request: the contact phone, its visits' notes and GPS
+    """Erase a household's personal fields at its request: the householder, the phone, its visits' notes and GPS
     fixes. Outcomes, counts and flags stay, so every tally is unchanged; audited with what was erased."""
     visits = db.session.scalars(select(Visit).where(Visit.site_id == site.id)).all()
     erased = {
+        "householder": site.masked_householder,
         "contact_phone": site.masked_phone,
         "notes": sum(1 for visit in visits if visit.note),
         "gps_fixes": sum(1 for visit in visits if visit.lat is not None or visit.accuracy_m is not None),
     }
-    site.contact_phone = None
+    site.contact_phone, site.householder = None, None
     for visit in visits:
         visit.note, visit.lat, visit.lon, visit.accuracy_m = "", None, None, None
     db.session.flush()
-    audit("site.personal_erase", site, before=erased, after={"contact_phone": "", "notes": 0, "gps_fixes": 0})
+    audit(
+        "site.personal_erase",
+        site,
+        before=erased,
+        after={"householder": "", "contact_phone": "", "notes": 0, "gps_fixes": 0},
+    )
     return erased
 
 
@@ -150,16 +167,21 @@ def import_roster(
     user: User | None,
     plan: ImportPlan | None = None,
     progress: Callable[[int, int], None] | None = None,
+    mapping: dict[str, str] | None = None,
 ) -> dict:
     """Import a roster file: all rows or none. The one intent behind the page, the background job and the CLI.
 
     Plans the file (unless handed the plan just made and shown), refuses a plan with errors, writes the
-    rest and returns its summary. The caller commits.
+    rest and returns its summary. `mapping`: the columns chosen by hand on the preview, remembered for the
+    importer's area once imported. The caller commits.
     """
-    plan = plan or plan_import(data, filename, root, user)
+    plan = plan or plan_import(data, filename, root, user, mapping=mapping)
     if plan.errors:
         raise RosterChanged(len(plan.errors))
-    return apply_import(plan, root, user, filename, progress)
+    summary = apply_import(plan, root, user, filename, progress)
+    if plan.chosen and user is not None:
+        remember_mapping(user.area, plan.chosen, user)
+    return summary
 
 
 def apply_import(
@@ -185,7 +207,7 @@ def apply_import(
         site = db.session.get(Site, site_id)
         for name, value in changes.items():
             setattr(site, name, value)
-        stamp(audit("site.update", site, before=before, after=changes), user)
+        stamp(audit("site.update", site, before=masked(before), after=masked(changes)), user)
         done += 1
         if progress and done % CHUNK == 0:
             progress(done, total)
@@ -235,7 +257,9 @@ def site_row(row: dict, created: dict[tuple[str, ...], int]) -> dict:
         "floor": row.get("floor"),
         "residents": row.get("residents") or 0,
         "kind": row.get("kind") or "household",
-        "status": "occupied",
+        "status": row.get("status") or "occupied",
+        "contact_phone": row.get("contact_phone"),
+        "householder": row.get("householder"),
         "lat": row.get("lat"),
         "lon": row.get("lon"),
     }
