@@ -17,7 +17,6 @@ from fieldapp.roster.sheets import FIELDS, RosterFileError, header_field, header
 
 # What other modules have always imported from here (they live in sheets.py now).
 COLUMNS, read_table = sheets.COLUMNS, sheets.read_table
-template_csv, template_xlsx = sheets.template_csv, sheets.template_xlsx
 
 #: How far down a sheet its header row is looked for (a title, a "填表人/日期" line, notes above the table).
 HEADER_SEARCH_ROWS = 30

@@ -5,7 +5,6 @@ stored, so the preview shows exactly what `apply_import` (in services.py) will d
 error with its reason, in which case nothing is written at all.
 """
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -17,22 +16,13 @@ from fieldapp.models import Area, Site, User, mask_name
 from fieldapp.models.sites import mask_phone
 from fieldapp.roster.files import RosterFile, read_roster
 from fieldapp.roster.mapping import area_defaults, defaults_used, label_sources, remembered_mapping
-from fieldapp.roster.values import normalise, phone_number, site_values
+from fieldapp.roster.values import normalise, site_values
 
 #: Fields an import may change on a site already stored. An empty cell keeps what is stored.
 UPDATABLE = ("floor", "residents", "kind", "status", "contact_phone", "householder", "lat", "lon")
 #: Personal cells an exported roster shows masked (138****1234; 张某 or 欧阳某: a surname and 某): such a cell
 #: keeps what is stored.
 MASKED = (("phone", "contact_phone", mask_phone), ("householder", "householder", mask_name))
-#: A status as written: the code, its label in Chinese or English (as the roster export writes it), other words.
-STATUSES = {
-    "occupied": "occupied", "有人居住": "occupied", "有人住": "occupied", "在住": "occupied", "已入住": "occupied",
-    "vacant": "vacant", "空置": "vacant", "空房": "vacant", "无人居住": "vacant",
-    "moved_out": "moved_out", "movedout": "moved_out", "已搬离": "moved_out", "搬离": "moved_out",
-    "已搬走": "moved_out",
-    "new": "new", "newlymovedin": "new", "新入住": "new",
-}  # fmt: skip
-HOUSEHOLDER_MAX = 40
 
 
 @dataclass
@@ -159,7 +149,7 @@ def plan_import(
             progress(plan.rows)
         masked = masked_cells(values)
         site, problems = site_values(values)
-        problems = row.problems + problems + other_values(values, site)
+        problems = row.problems + problems
         building = None
         if all(values.get(key) for key in ("station", "community", "building")):
             try:
@@ -231,34 +221,3 @@ def masked_problem(masked: dict[str, str], current: Site | None) -> str | None:
                 )
             )
     return None
-
-
-@functools.cache
-def reader_fields() -> frozenset[str]:
-    """The typed fields site_values itself reads (phone, householder, status may be read here instead)."""
-    typed, _problems = site_values({"phone": "13800138000", "householder": "张三", "status": "occupied"})
-    return frozenset(typed)
-
-
-def other_values(values: dict[str, str], site: dict) -> list:
-    """Phone, householder and status of a row, where site_values does not read them; the problems found."""
-    problems, reads = [], reader_fields()
-    if values.get("phone") and "contact_phone" not in reads:
-        try:
-            site["contact_phone"] = phone_number(values["phone"])
-        except ValueError:
-            problems.append(_l("Phone “%(value)s” is not a phone number.", value=values["phone"]))
-    if values.get("householder") and "householder" not in reads:
-        name = values["householder"].strip()
-        if len(name) > HOUSEHOLDER_MAX:
-            problems.append(_l("The householder's name is longer than %(max)d characters.", max=HOUSEHOLDER_MAX))
-        site["householder"] = name
-    if values.get("status") and "status" not in reads:
-        status = STATUSES.get(normalise(values["status"]).lower().replace("_", ""))
-        if status is None:
-            problems.append(
-                _l("Unknown status “%(value)s” (有人居住, 空置, 已搬离 or 新入住).", value=values["status"])
-            )
-        else:
-            site["status"] = status
-    return problems

@@ -14,7 +14,6 @@ from flask_babel import lazy_gettext as _l
 
 from fieldapp.limits import XLSX_RATIO_MAX, XLSX_UNPACKED_MAX
 from fieldapp.refusals import Refused
-from fieldapp.reports.cells import csv_bytes, workbook_bytes
 from fieldapp.roster.xlsx import read_xlsx
 
 #: (field, Chinese header of the template, English header). The template and the roster export have these, in order.
@@ -194,21 +193,3 @@ def read_table(data: bytes, filename: str) -> Iterator[list[str]]:
     for _name, rows in read_sheets(data, filename):
         yield from rows
         return
-
-
-def template_rows() -> list[list[str]]:
-    """The header row (Chinese, every column) and two example rows: a household and a shop."""
-    return [
-        [zh for _key, zh, _en in COLUMNS],
-        ["城关派出所", "东门社区", "东门一网格", "3号楼", "1", "5", "502", "张建国", "13800138000", "3", "住户", "在住",
-         "30.2741", "120.1551"],
-        ["城关派出所", "东门社区", "东门一网格", "临街商铺", "", "1", "12号", "", "", "2", "商户", "", "", ""],
-    ]  # fmt: skip
-
-
-def template_csv() -> bytes:
-    return csv_bytes(template_rows())
-
-
-def template_xlsx() -> bytes:
-    return workbook_bytes([("住户名册", template_rows(), set())])
