@@ -91,18 +91,18 @@ def test_visit_export_numbers_are_numbers_headers_frozen_and_columns_fit(world, 
     assert isinstance(talked["登记编号"], int) and not_home["定位提示"] == "没有定位 · 离门牌较远"
     assert sheet.freeze_panes == "A2"
     widths = {cell.value: sheet.column_dimensions[cell.column_letter].width for cell in sheet[1]}
-    # 时间（北京时间） is eight wide characters: 16 + a margin; a date and time needs 19 + a margin.
-    assert widths["时间（北京时间）"] == 21 and widths["日期"] == 12 and widths["定位提示"] >= 12
+    # 时间（北京时间） is eight wide characters: 16 + a margin; a date and time needs 20 + a margin.
+    assert widths["时间（北京时间）"] == 22 and widths["日期"] == 12 and widths["定位提示"] >= 12
 
 
 def test_the_weekly_workbook_writer_freezes_below_the_header_and_sizes_columns_from_it_down():
     title = "周报：某某派出所 2026-03-02 至 2026-03-08 （一个很长的标题，比任何一列都宽）"
     rows = [[title], ["名称", "入户数", "note"], ["幸福里社区", 1200, "x" * 80]]
-    book = load_workbook(
-        io.BytesIO(workbook_bytes([("周报", rows, {0, 1}, 1), ("plain", [["a", "b"], [1, 2]], set())]))
-    )
+    sheets = [("周报", rows, {0, 1}, 1), ("plain", [["a", "b"], [1, 2]], set()), ("old", rows, {1, 2})]
+    book = load_workbook(io.BytesIO(workbook_bytes(sheets)))
     weekly, plain = book["周报"], book["plain"]
     assert weekly.freeze_panes == "A3" and plain.freeze_panes == "A2"
+    assert book["old"].freeze_panes == "A3"  # three-part sheets as before: the first bold row is the header
     widths = [weekly.column_dimensions[letter].width for letter in "ABC"]
     assert widths == [12, 8, 50]  # 幸福里社区 is five wide characters; the title above the header is not counted
     assert weekly["B3"].value == 1200 and weekly["A2"].font.b and not weekly["A3"].font.b
@@ -116,7 +116,8 @@ def test_the_streamed_writer_sizes_columns_from_the_header_and_the_first_rows():
     assert sheet["A1"].value == "未入户名单" and [cell.value for cell in sheet[2]] == ["n", "楼栋", "day"]
     assert sheet.freeze_panes == "A3" and sheet.max_row == 5_002 and sheet["A5002"].value == 4_999
     assert [sheet.column_dimensions[letter].width for letter in "ABC"] == [6, 18, 12]  # 幸福里小区4999栋: 16
-    assert sheet.print_title_rows == "$1:$2"  # printed on every page
+    assert sheet.print_title_rows == "$1:$2" and sheet.print_options.gridLines  # printed on every page, with lines
+    assert sheet.page_setup.orientation == "landscape" and sheet.sheet_properties.pageSetUpPr.fitToPage
 
 
 def unvisited_page_doors(browser, area_id) -> list[str]:

@@ -67,7 +67,7 @@ def display_width(value) -> int:
     if value is None:
         return 0
     if isinstance(value, datetime):
-        return 19  # yyyy-mm-dd hh:mm:ss
+        return 20  # yyyy-mm-dd hh:mm:ss, and a little more: digits are wider than "0" in some fonts
     if isinstance(value, date):
         return 10
     text = value if isinstance(value, str) else str(value)
@@ -92,15 +92,16 @@ def column_widths(rows: Iterable[Iterable]) -> list[float]:
 def workbook_bytes(sheets: Iterable[tuple]) -> bytes:
     """An XLSX of (title, rows, indexes of the rows in bold[, index of the header row]) per sheet.
 
-    Every cell goes through `safe_cell`. The header row (the first unless said, e.g. below a title row)
-    stays in view when scrolling, and each column is as wide as its content from the header down: a
-    title above the header would otherwise make the first column as wide as the title.
+    Every cell goes through `safe_cell`. The header row (when not given: the first bold row, else the
+    first row; the weekly report's is bold below its title) stays in view when scrolling, and each column
+    is as wide as its content from the header down: a title above the header would otherwise make the
+    first column as wide as the title.
     """
     book = Workbook()
     book.remove(book.active)
     bold = Font(bold=True)
     for title, rows, bold_rows, *header in sheets:
-        header_row = header[0] if header else 0
+        header_row = header[0] if header else min(bold_rows, default=0)
         sheet = book.create_sheet(title)
         rows = [safe_row(row) for row in rows]
         for index, row in enumerate(rows):

@@ -9,7 +9,8 @@ batch: the first bytes leave at once, and a million rows never sit in memory.
 Cells: int and float as numbers, `date` and `datetime` as real dates (yyyy-mm-dd, yyyy-mm-dd hh:mm:ss),
 text as inline strings (through `cells.safe_cell`, so never a formula), None as an empty cell.
 The header (and a title row above it, if any) is bold and stays in view when scrolling, and is printed
-on every page; a page is printed landscape, as wide as the columns. Column widths come from the header
+on every page. A sheet with a title is a list to print (the unvisited list): landscape, as wide as the
+columns, with grid lines; a data export (a million visits) keeps the defaults. Column widths come from the header
 and the first batch of rows: the widths (<cols>) must come before <sheetData> in the XML, so the first
 batch is held back until they are known. A batch is small (memory stays flat), and a sample of thousands
 of rows fits the columns as well as reading all of them would: a column holds the same kind of value
@@ -93,7 +94,7 @@ STYLES = (
 SHEET_START = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-    '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
+    "{sheet_properties}"
     '<sheetViews><sheetView workbookViewId="0">'
     '<pane ySplit="{header_row}" topLeftCell="A{first_row}" activePane="bottomLeft" state="frozen"/>'
     "</sheetView></sheetViews>"
@@ -101,9 +102,13 @@ SHEET_START = (
     "<sheetData>"
 )
 COLUMN = '<col min="{number}" max="{number}" width="{width}" customWidth="1"/>'
-SHEET_END = (
-    '</sheetData><pageMargins left="0.4" right="0.4" top="0.5" bottom="0.5" header="0.3" footer="0.3"/>'
-    '<pageSetup orientation="landscape" fitToWidth="1" fitToHeight="0"/></worksheet>'
+SHEET_END = "</sheetData>{page_setup}</worksheet>"
+#: A list to print: every column on the page's width (as many pages down as it takes), landscape, grid lines.
+PRINTED_PROPERTIES = '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
+PRINTED_SETUP = (
+    '<printOptions gridLines="1"/>'
+    '<pageMargins left="0.4" right="0.4" top="0.5" bottom="0.5" header="0.3" footer="0.3"/>'
+    '<pageSetup orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
 )
 
 
@@ -180,7 +185,10 @@ def stream_xlsx(sheet_name: str, header: Iterable, rows: Iterable[Iterable], tit
         with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
             top = f'<row r="1">{_cell("A1", title, style=1)}</row>' if title else ""
             cells = "".join(_cell(f"{letters[i]}{header_row}", value, style=1) for i, value in enumerate(header))
-            start = SHEET_START.format(header_row=header_row, first_row=header_row + 1, cols=cols)
+            properties = PRINTED_PROPERTIES if title else ""
+            start = SHEET_START.format(
+                header_row=header_row, first_row=header_row + 1, cols=cols, sheet_properties=properties
+            )
             sheet.write((start + top + f'<row r="{header_row}">{cells}</row>').encode())
             batch: list[str] = []
             for number, row in enumerate(chain(first_batch, rows), start=header_row + 1):
@@ -191,5 +199,5 @@ def stream_xlsx(sheet_name: str, header: Iterable, rows: Iterable[Iterable], tit
                     batch.clear()
                     if outbox.parts:  # zlib holds small inputs back until it has a block to send
                         yield outbox.take()
-            sheet.write(("".join(batch) + SHEET_END).encode())
+            sheet.write(("".join(batch) + SHEET_END.format(page_setup=PRINTED_SETUP if title else "")).encode())
     yield outbox.take()
