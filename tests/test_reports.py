@@ -91,7 +91,7 @@ def test_the_visit_export_streams_only_the_supervisors_area(world, browser):
     response = browser.client.get("/reports/visits.csv")
     assert response.headers["Content-Disposition"].startswith("attachment")
     lines = response.data.decode("utf-8-sig").splitlines()
-    assert lines[0].startswith("id,day,server_time,station")
+    assert lines[0].startswith("登记编号,日期,时间（北京时间）,派出所/镇")  # Chinese unless the user picked English
     assert any(line.startswith(f"{mine.id},") and "甲派出所" in line for line in lines)
     assert not any(line.startswith(f"{theirs.id},") for line in lines)
     assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "visits.export")) == 1
@@ -105,7 +105,7 @@ def test_the_visit_export_is_produced_in_batches_not_as_one_string(world):
     for index in range(4):
         talk(world, world.a, index, 1)
     chunks = list(exports.visit_export_rows(world.a.area, date(2000, 1, 1), date(2100, 1, 1)))
-    assert len(chunks) >= 2 and chunks[0].startswith("\ufeffid,")
+    assert len(chunks) >= 2 and chunks[0].startswith("\ufeff登记编号,")
     assert sum(chunk.count("\n") for chunk in chunks) == 5  # the header and four visits
 
 
@@ -140,12 +140,12 @@ def test_the_visit_export_comes_as_a_spreadsheet_of_the_supervisors_area_only(wo
     assert response.headers["Content-Disposition"].endswith('.xlsx"')
     sheet = load_workbook(io.BytesIO(response.data), read_only=True).active
     header, *rows = sheet.iter_rows(values_only=True)
-    assert header[:4] == ("id", "day", "server_time", "station")
+    assert header[:4] == ("登记编号", "日期", "时间（北京时间）", "派出所/镇")
     (row,) = rows
     record = dict(zip(header, row, strict=True))
-    assert record["id"] == mine.id and record["id"] != theirs.id
-    assert record["day"].date() == mine.day  # a real date in Excel, not text
-    assert (record["station"], record["app_installs"], record["review_status"]) == ("甲派出所", 2, "pending")
+    assert record["登记编号"] == mine.id and record["登记编号"] != theirs.id
+    assert record["日期"].date() == mine.day  # a real date in Excel, not text
+    assert (record["派出所/镇"], record["APP 安装"], record["审核状态"]) == ("甲派出所", 2, "未审核")
     exported = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "visits.export")).one()
     assert exported.after["format"] == "xlsx"
     assert browser.client.get(f"/reports/visits.xlsx?area={world.b.area.id}").status_code == 404

@@ -14,11 +14,12 @@ from fieldapp.areas import bp
 from fieldapp.areas.forms import MoveAreaForm, NewAreaForm, RenameAreaForm
 from fieldapp.areas.moves import archive_area, archived_below, check_move, move_area, move_choices, restore_area
 from fieldapp.areas.services import create_area, rename_area
+from fieldapp.areas.unvisited import WALK_ORDER, unvisited_sites
 from fieldapp.areas.walk import walk_lists
 from fieldapp.assignments.queries import unassigned_count
 from fieldapp.extensions import db
 from fieldapp.forms import REFUSED, ConfirmForm, form_page, save, save_or_flash
-from fieldapp.models import RESIDENT_STATUSES, Area, Site, Visit, archived_along, in_use
+from fieldapp.models import Area, Site, Visit, archived_along
 from fieldapp.periods import all_campaigns, current_campaign, deadlines, period_days, picked_campaign
 from fieldapp.permissions import may_assign_areas, may_edit_areas, requires
 from fieldapp.review.services import mark_reviews_seen, reviews_to_see
@@ -117,21 +118,11 @@ def unvisited(area_id: int):
     """Resident households of an area nobody has talked to yet, building by building."""
     area = visible_area_or_404(area_id)
     page = max(1, request.args.get("page", 1, type=int))
-    query = (
-        select(Site)
-        .join(Area, Area.id == Site.building_id)
-        .where(
-            Area.within(area),
-            in_use(),
-            Site.kind == "household",
-            Site.status.in_(RESIDENT_STATUSES),
-            Site.covered_by_visit_id.is_(None),
-        )
-    )
+    query = unvisited_sites(area)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     sites = db.session.scalars(
         query.options(selectinload(Site.tags), selectinload(Site.building))
-        .order_by(Area.path, Site.unit, Site.floor, Site.room)
+        .order_by(*WALK_ORDER)
         .limit(UNVISITED_PAGE_SIZE)
         .offset((page - 1) * UNVISITED_PAGE_SIZE)
     ).all()

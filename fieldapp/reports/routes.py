@@ -2,7 +2,7 @@
 
 from datetime import date, timedelta
 
-from flask import Response, abort, redirect, render_template, request, stream_with_context, url_for
+from flask import abort, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -14,22 +14,10 @@ from fieldapp.forms import ConfirmForm, save_or_flash
 from fieldapp.models import WeeklyReport
 from fieldapp.permissions import may_publish, may_read_reports, requires
 from fieldapp.reports import bp
-from fieldapp.reports.exports import visit_export_rows, visit_export_xlsx
+from fieldapp.reports.exports import download, visit_export_rows, visit_export_xlsx
 from fieldapp.reports.weekly import build_weekly, publish_weekly, week_bounds, weekly_csv, weekly_xlsx
 from fieldapp.targets import measure_labels
 from fieldapp.visits.clock import local_today
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def download(content, filename: str) -> Response:
-    """A spreadsheet (XLSX, or CSV in UTF-8 for Excel) as an attachment; `content` may be a stream."""
-    kind = filename.rsplit(".", 1)[1]
-    return Response(
-        content,
-        content_type=XLSX if kind == "xlsx" else "text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
 
 
 def requested_week() -> date:

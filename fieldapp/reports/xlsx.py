@@ -8,16 +8,23 @@ batch: the first bytes leave at once, and a million rows never sit in memory.
 
 Cells: int and float as numbers, `date` and `datetime` as real dates (yyyy-mm-dd, yyyy-mm-dd hh:mm:ss),
 text as inline strings (through `cells.safe_cell`, so never a formula), None as an empty cell.
-The first row is bold and stays in view when scrolling.
+The header (and a title row above it, if any) is bold and stays in view when scrolling, and is printed
+on every page. A sheet with a title is a list to print (the unvisited list): landscape, as wide as the
+columns, with grid lines; a data export (a million visits) keeps the defaults. Column widths come from the header
+and the first batch of rows: the widths (<cols>) must come before <sheetData> in the XML, so the first
+batch is held back until they are known. A batch is small (memory stays flat), and a sample of thousands
+of rows fits the columns as well as reading all of them would: a column holds the same kind of value
+all the way down. Text longer than any in the sample is cut on screen, never lost.
 """
 
 import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
+from itertools import chain, islice
 from xml.sax.saxutils import escape
 
-from fieldapp.reports.cells import safe_cell
+from fieldapp.reports.cells import column_widths, safe_cell
 
 #: Rows handed to the zip per write; the compressed bytes are sent after each batch.
 BATCH_ROWS = 2_000
@@ -51,7 +58,10 @@ WORKBOOK = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
     ' xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
-    '<sheets><sheet name="{name}" sheetId="1" r:id="rId1"/></sheets></workbook>'
+    '<sheets><sheet name="{name}" sheetId="1" r:id="rId1"/></sheets>'
+    # The header rows printed again at the top of every page.
+    '<definedNames><definedName name="_xlnm.Print_Titles" localSheetId="0">'
+    "'{quoted}'!$1:${header_row}</definedName></definedNames></workbook>"
 )
 WORKBOOK_RELS = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -84,11 +94,22 @@ STYLES = (
 SHEET_START = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    "{sheet_properties}"
     '<sheetViews><sheetView workbookViewId="0">'
-    '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
+    '<pane ySplit="{header_row}" topLeftCell="A{first_row}" activePane="bottomLeft" state="frozen"/>'
+    "</sheetView></sheetViews>"
+    "<cols>{cols}</cols>"
     "<sheetData>"
 )
-SHEET_END = "</sheetData></worksheet>"
+COLUMN = '<col min="{number}" max="{number}" width="{width}" customWidth="1"/>'
+SHEET_END = "</sheetData>{page_setup}</worksheet>"
+#: A list to print: every column on the page's width (as many pages down as it takes), landscape, grid lines.
+PRINTED_PROPERTIES = '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
+PRINTED_SETUP = (
+    '<printOptions gridLines="1"/>'
+    '<pageMargins left="0.4" right="0.4" top="0.5" bottom="0.5" header="0.3" footer="0.3"/>'
+    '<pageSetup orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
+)
 
 
 class _Outbox:
@@ -138,24 +159,39 @@ def _cell(reference: str, value, style: int = 0) -> str:
     return f'<c r="{reference}" t="inlineStr"{styled}><is><t{space}>{text}</t></is></c>'
 
 
-def stream_xlsx(sheet_name: str, header: Iterable, rows: Iterable[Iterable]) -> Iterator[bytes]:
-    """Yield the bytes of an .xlsx holding `header` (bold) and then `rows`, a batch at a time."""
+def stream_xlsx(sheet_name: str, header: Iterable, rows: Iterable[Iterable], title: str = "") -> Iterator[bytes]:
+    """Yield the bytes of an .xlsx holding `title` (if any), `header` (bold) and then `rows`, a batch at a time."""
     header = list(header)
     letters = [column_letter(index) for index in range(len(header))]
+    rows = iter(rows)
+    first_batch = list(islice(rows, BATCH_ROWS))
+    cols = "".join(
+        COLUMN.format(number=number, width=width)
+        for number, width in enumerate(column_widths([header, *first_batch]), start=1)
+    )
+    header_row = 2 if title else 1
     outbox = _Outbox()
     # Excel refuses these characters in a sheet's name, and names longer than 31.
-    name = escape(re.sub(r"[\\/?*\[\]:]", "·", NOT_XML.sub("", sheet_name))[:31], {'"': "&quot;"})
+    name = re.sub(r"[\\/?*\[\]:]", "·", NOT_XML.sub("", sheet_name))[:31]
+    quoted = escape(name.replace("'", "''"), {'"': "&quot;"})  # inside '...' in a formula, ' is doubled
     with zipfile.ZipFile(outbox, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as archive:
         archive.writestr("[Content_Types].xml", CONTENT_TYPES)
         archive.writestr("_rels/.rels", ROOT_RELS)
-        archive.writestr("xl/workbook.xml", WORKBOOK.format(name=name))
+        archive.writestr(
+            "xl/workbook.xml", WORKBOOK.format(name=escape(name, {'"': "&quot;"}), quoted=quoted, header_row=header_row)
+        )
         archive.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS)
         archive.writestr("xl/styles.xml", STYLES)
         with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
-            cells = "".join(_cell(f"{letters[i]}1", value, style=1) for i, value in enumerate(header))
-            sheet.write((SHEET_START + f'<row r="1">{cells}</row>').encode())
+            top = f'<row r="1">{_cell("A1", title, style=1)}</row>' if title else ""
+            cells = "".join(_cell(f"{letters[i]}{header_row}", value, style=1) for i, value in enumerate(header))
+            properties = PRINTED_PROPERTIES if title else ""
+            start = SHEET_START.format(
+                header_row=header_row, first_row=header_row + 1, cols=cols, sheet_properties=properties
+            )
+            sheet.write((start + top + f'<row r="{header_row}">{cells}</row>').encode())
             batch: list[str] = []
-            for number, row in enumerate(rows, start=2):
+            for number, row in enumerate(chain(first_batch, rows), start=header_row + 1):
                 cells = "".join(_cell(f"{letters[i]}{number}", value) for i, value in enumerate(row))
                 batch.append(f'<row r="{number}">{cells}</row>')
                 if len(batch) == BATCH_ROWS:
@@ -163,5 +199,5 @@ def stream_xlsx(sheet_name: str, header: Iterable, rows: Iterable[Iterable]) -> 
                     batch.clear()
                     if outbox.parts:  # zlib holds small inputs back until it has a block to send
                         yield outbox.take()
-            sheet.write(("".join(batch) + SHEET_END).encode())
+            sheet.write(("".join(batch) + SHEET_END.format(page_setup=PRINTED_SETUP if title else "")).encode())
     yield outbox.take()
