@@ -153,16 +153,18 @@ def table_rows(data: dict):
         yield title, [header for header, _read, _total in columns], rows, totals
 
 
-def comment_line(data: dict) -> list:
-    return [_("Weekly comment") + ": " + data["comment"]] if data.get("comment") else []
+def comment_rows(data: dict) -> list[list]:
+    """The 周点评, one row per line (a spreadsheet shows one line of a cell), the first line labelled."""
+    if not data.get("comment"):
+        return []
+    first, *more = data["comment"].split("\n")
+    return [[_("Weekly comment: %(text)s", text=first)], *([line] for line in more)]
 
 
 def weekly_xlsx(data: dict) -> bytes:
     """The summary sheet first (title, campaign, status, 周点评, every measure), then one sheet per ranked table:
     its title row, the header (row 2), the rows, the totals in bold."""
-    head = [[report_title(data)], [since_text(data)], [status_text(data)]]
-    if data.get("comment"):
-        head.append(comment_line(data))
+    head = [[report_title(data)], [since_text(data)], [status_text(data)], *comment_rows(data)]
     summary = [*head, [], *summary_rows(data)]
     sheets = [(_("Summary"), summary, {0, len(head) + 1})]
     for title, header, rows, totals in table_rows(data):
@@ -176,9 +178,7 @@ def weekly_csv(data: dict) -> bytes:
     buffer = io.StringIO()
     buffer.write(BOM)
     writer = csv_writer(buffer)
-    writer.writerows([[report_title(data)], [since_text(data)], [status_text(data)]])
-    if data.get("comment"):
-        writer.writerow(comment_line(data))
+    writer.writerows([[report_title(data)], [since_text(data)], [status_text(data)], *comment_rows(data)])
     writer.writerow([])
     writer.writerows(summary_rows(data))
     for title, header, rows, totals in table_rows(data):
