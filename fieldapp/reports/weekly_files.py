@@ -166,6 +166,7 @@ def weekly_xlsx(data: dict) -> bytes:
     its title row, the header (row 2), the rows, the totals in bold."""
     head = [[report_title(data)], [since_text(data)], [status_text(data)], *comment_rows(data)]
     summary = [*head, [], *summary_rows(data)]
+    # Once cells.workbook_bytes takes a 4th element (the header row to freeze): len(head) + 1 here, 1 below.
     sheets = [(_("Summary"), summary, {0, len(head) + 1})]
     for title, header, rows, totals in table_rows(data):
         lines = [[report_title(data)], header, *rows, totals]
