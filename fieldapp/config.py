@@ -81,6 +81,8 @@ class Config:
     IMPORT_JOBS_DIR = os.environ.get("FIELDAPP_IMPORT_JOBS_DIR")
     # Days a visit's raw GPS fix and note are kept; `flask purge-personal-data` clears older ones (run it daily).
     RETENTION_DAYS = int(os.environ.get("FIELDAPP_RETENTION_DAYS", "180"))
+    # The weekday a report week (周报) starts on: monday (default) ... sunday; the week runs seven days from it.
+    WEEK_STARTS = os.environ.get("FIELDAPP_WEEK_STARTS", "monday")
     # Number of reverse proxies in front of us whose X-Forwarded-* headers we trust.
     PROXY_COUNT = int(os.environ.get("FIELDAPP_PROXY_COUNT", "0"))
 

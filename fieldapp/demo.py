@@ -107,11 +107,6 @@ def load_demo(seed: int = 2026, days_of_visits: int = 4) -> dict[str, int]:
             Target(campaign=campaign, area=areas_by_name["临江区"], measure="realname_regs", value=1100),
         ]
     )
-    # Each station's install target handed down evenly to its communities (as targets.hand_down would).
-    for station, parts in (("城关派出所", ("东门社区", "南湖社区")), ("江北派出所", ("滨江社区", "柳岸村"))):
-        whole = 800 if station == "城关派出所" else 700
-        for name, value in zip(parts, split_parts(whole, [1] * len(parts)), strict=True):
-            db.session.add(Target(campaign=campaign, area=areas_by_name[name], measure="app_installs", value=value))
 
     accounts = {}
     for username, display_name, role, area_name in DEMO_ACCOUNTS:
@@ -130,6 +125,11 @@ def load_demo(seed: int = 2026, days_of_visits: int = 4) -> dict[str, int]:
     program_ids = [program.id for program in programs]
     station = areas_by_name["城关派出所"]
     db.session.add(Target(campaign=campaign, area=station, measure=program_measure(program_ids[0]), value=300))
+    # Every station target handed down by resident households to its communities and on to their grids (as
+    # targets.hand_down does, one level at a time): each row of the weekly report has its own % of target.
+    db.session.flush()
+    for station_name in ("城关派出所", "江北派出所"):
+        hand_down_demo_targets(campaign, areas_by_name[station_name])
 
     now = datetime.now(UTC).replace(tzinfo=None)
     team_of_station = {"城关派出所": ["城关一队", "城关二队"], "江北派出所": ["江北一队"]}
@@ -152,6 +152,21 @@ def load_demo(seed: int = 2026, days_of_visits: int = 4) -> dict[str, int]:
     db.session.add(Setting(name=DEMO_SETTING, value=f"seed {seed}"))
     db.session.commit()
     return made
+
+
+def hand_down_demo_targets(campaign: Campaign, area: Area) -> None:
+    """Split each of the area's targets among its parts by resident households, down to the grids."""
+    if area.level == "grid":
+        return
+    own = db.session.query(Target).filter_by(campaign_id=campaign.id, area_id=area.id).all()
+    parts = list(area.children)
+    for target in own:
+        shares = split_parts(target.value, [part.resident_households for part in parts])
+        for part, value in zip(parts, shares, strict=True):
+            db.session.add(Target(campaign=campaign, area=part, measure=target.measure, value=value))
+    db.session.flush()
+    for part in parts:
+        hand_down_demo_targets(campaign, part)
 
 
 def demo_campaign() -> Campaign:

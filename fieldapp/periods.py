@@ -2,12 +2,28 @@
 
 from datetime import date, timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from fieldapp.extensions import db
 from fieldapp.limits import INT32_MAX
 from fieldapp.models import Campaign
 from fieldapp.visits.clock import local_today
+
+#: FIELDAPP_WEEK_STARTS values, in Python's weekday order (Monday is 0).
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def week_starts_on() -> int:
+    """The weekday (0 = Monday) a report week starts on, from FIELDAPP_WEEK_STARTS; Monday when unset or unreadable."""
+    setting = str(current_app.config.get("WEEK_STARTS") or "monday").strip().lower()
+    return WEEKDAYS.index(setting) if setting in WEEKDAYS else 0
+
+
+def week_bounds(day: date) -> tuple[date, date]:
+    """First and last day of the report week holding `day` (Monday to Sunday unless FIELDAPP_WEEK_STARTS says)."""
+    start = day - timedelta(days=(day.weekday() - week_starts_on()) % 7)
+    return start, start + timedelta(days=6)
 
 
 def current_campaign(today: date | None = None) -> Campaign | None:
@@ -53,7 +69,7 @@ def period_days(
     if period == "today":
         return period, today, today
     if period == "week":
-        return period, today - timedelta(days=today.weekday()), today
+        return period, week_bounds(today)[0], today
     if period == "range":
         try:
             first, last = date.fromisoformat(args["from"]), date.fromisoformat(args["to"])

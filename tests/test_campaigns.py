@@ -106,8 +106,8 @@ def test_the_weekly_report_counts_to_date_from_the_campaigns_start(world, browse
     tally(world.a.building, week_start, app_installs=2)
     campaign("冬季行动", week_start - timedelta(days=7), week_start + timedelta(days=60))
     data = build_weekly(world.district, week_start)
-    station = next(row for row in data["tables"][0]["by_coverage"] if row["name"] == "甲派出所")
-    assert station["installs_to_date"] == 6 and station["installs_week"] == 2
+    station = next(row for row in data["tables"][0]["rows"] if row["name"] == "甲派出所")
+    assert station["figures"]["app_installs"]["to_date"] == 6 and station["figures"]["app_installs"]["week"] == 2
     assert data["campaign"] == "冬季行动" and data["since"] == (week_start - timedelta(days=7)).isoformat()
     browser.login("district-admin")
     page = browser.client.get(f"/reports/weekly?week={week_start.isoformat()}").text

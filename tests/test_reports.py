@@ -28,16 +28,16 @@ def this_week(visit):
     return week_bounds(visit.day)[0].isoformat()
 
 
-def test_stations_are_ranked_by_coverage_and_installs_with_totals(world, browser):
+def test_stations_are_ranked_by_coverage_with_totals_equal_on_page_and_file(world, browser):
     talk(world, world.a, 0, 1)
     talk(world, world.b, 0, 3)
     visit = talk(world, world.b, 1, 2)
     data = build_weekly(world.district, week_bounds(visit.day)[0])
-    stations = next(t for t in data["tables"] if t["level"] == "station")
-    assert [r["name"] for r in stations["by_installs"]] == ["乙派出所", "甲派出所"]
-    assert [r["installs_week"] for r in stations["by_installs"]] == [5, 1]
-    assert [r["coverage"] for r in stations["by_coverage"]] == [50.0, 25.0]
-    assert stations["totals"]["installs_week"] == 6 and stations["totals"]["coverage"] == 37.5
+    stations = next(t for t in data["tables"] if t["kind"] == "station")
+    assert [r["name"] for r in stations["rows"]] == ["乙派出所", "甲派出所"]
+    assert [r["coverage"] for r in stations["rows"]] == [50.0, 25.0]
+    assert [r["figures"]["app_installs"]["week"] for r in stations["rows"]] == [5, 1]
+    assert stations["totals"]["figures"]["app_installs"]["week"] == 6 and stations["totals"]["coverage"] == 37.5
 
     browser.login("district-admin")
     page = browser.client.get(f"/reports/weekly?week={this_week(visit)}").text
@@ -49,7 +49,7 @@ def test_stations_are_ranked_by_coverage_and_installs_with_totals(world, browser
     assert header[:3] == ["排名", "名称", "所属"]
     totals = [cell.value for cell in sheet[sheet.max_row]]
     assert totals[0] == "合计"
-    assert totals[header.index("本周安装")] == 6  # equals the page's total
+    assert totals[header.index("APP 安装本周")] == 6  # equals the page's total
     assert totals[header.index("入户率 %")] == 37.5  # the page shows 37.5%
     csv = browser.client.get(f"/reports/weekly.csv?week={this_week(visit)}").data
     assert csv.startswith("\ufeff".encode()) and "乙派出所".encode() in csv

@@ -10,13 +10,13 @@ from sqlalchemy import select
 from fieldapp.access import visible_area_or_404
 from fieldapp.audit import audit_download
 from fieldapp.extensions import db
-from fieldapp.forms import ConfirmForm, save_or_flash
+from fieldapp.forms import save_or_flash
 from fieldapp.models import WeeklyReport
 from fieldapp.permissions import may_publish, may_read_reports, requires
-from fieldapp.reports import bp
+from fieldapp.reports import bp, weekly_files
 from fieldapp.reports.exports import download, visit_export_rows, visit_export_xlsx
+from fieldapp.reports.forms import PublishForm
 from fieldapp.reports.weekly import build_weekly, publish_weekly, week_bounds, weekly_csv, weekly_xlsx
-from fieldapp.targets import measure_labels
 from fieldapp.visits.clock import local_today
 
 
@@ -34,42 +34,49 @@ def published(area_id: int, week_start: date) -> WeeklyReport | None:
     )
 
 
-@bp.get("/weekly")
-@login_required
-@requires(may_read_reports)
-def weekly():
-    """周报: stations, communities and grids ranked by coverage and by installs, with the change from last week."""
-    area = visible_area_or_404(request.args.get("area", current_user.area_id, type=int))
-    week_start = requested_week()
+def weekly_page(area, week_start: date, form: PublishForm, status: int = 200):
     report = published(area.id, week_start)
     data = report.data if report else build_weekly(area, week_start)
+    week_end = week_bounds(week_start)[1]
     return render_template(
         "reports/weekly.html",
         area=area,
         data=data,
         report=report,
         week_start=week_start,
+        week_over=week_end < local_today(),
+        week_started=week_start <= local_today(),
         previous_week=week_start - timedelta(days=7),
         next_week=week_start + timedelta(days=7),
-        publish_form=ConfirmForm(),
-        measures=measure_labels(),
-    )
+        publish_form=form,
+        files=weekly_files,
+    ), status
+
+
+@bp.get("/weekly")
+@login_required
+@requires(may_read_reports)
+def weekly():
+    """周报: the week stated, every measure with the change from last week, and the ranked tables."""
+    area = visible_area_or_404(request.args.get("area", current_user.area_id, type=int))
+    return weekly_page(area, requested_week(), PublishForm())
 
 
 @bp.post("/weekly/publish")
 @login_required
 @requires(may_publish)
 def publish():
-    """Freeze the week's report as it stands now."""
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    """Freeze the week's report as it stands now, with the 周点评 typed on the form."""
     area = visible_area_or_404(request.form.get("area", type=int) or 0)
     try:
         week_start = week_bounds(date.fromisoformat(request.form.get("week", "")))[0]
     except ValueError:
         abort(400)
+    form = PublishForm()
+    if not form.validate_on_submit():
+        return weekly_page(area, week_start, form, 422)  # the typed comment comes back with what to change
     published_now = _("Published. Later corrections will not change this report.")
-    save_or_flash(lambda: publish_weekly(current_user, area, week_start), published_now)
+    save_or_flash(lambda: publish_weekly(current_user, area, week_start, form.comment.data), published_now)
     return redirect(url_for("reports.weekly", area=area.id, week=week_start.isoformat()), code=303)
 
 
@@ -77,7 +84,8 @@ def publish():
 @login_required
 @requires(may_read_reports)
 def weekly_file(kind: str):
-    """The week as XLSX or CSV: the stored bytes once published, else built now."""
+    """The week as XLSX or CSV: the stored bytes once published (in the language they were published in), else
+    built now in the reader's language."""
     area = visible_area_or_404(request.args.get("area", current_user.area_id, type=int))
     week_start = requested_week()
     report = published(area.id, week_start)
