@@ -19,6 +19,8 @@ MAX_RESIDENTS = 99
 #: A door's unit (单元) and room (室 / 门牌), as the columns hold them.
 UNIT_MAX = 20
 ROOM_MAX = 40
+#: A householder's name (户主) as a roster gives it: the column is 40 characters wide.
+HOUSEHOLDER_MAX = 40
 #: Floors from the deepest basement to the tallest tower, as (lowest, highest).
 FLOOR_RANGE = (-9, 300)
 #: A station's, community's, grid's or building's name.

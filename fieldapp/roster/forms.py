@@ -7,9 +7,8 @@ from wtforms import BooleanField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 from fieldapp import labels
-from fieldapp.limits import FLOOR_RANGE, MAX_RESIDENTS, ROOM_MAX, UNIT_MAX
+from fieldapp.limits import FLOOR_RANGE, HOUSEHOLDER_MAX, MAX_RESIDENTS, ROOM_MAX, UNIT_MAX
 from fieldapp.models.sites import mask_phone
-from fieldapp.roster.imports import HOUSEHOLDER_MAX
 from fieldapp.roster.services import SiteInput
 
 FLOOR_MESSAGE = _l("Enter a floor from %(low)d to %(high)d.", low=FLOOR_RANGE[0], high=FLOOR_RANGE[1])

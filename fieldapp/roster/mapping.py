@@ -14,7 +14,8 @@ from fieldapp.extensions import db
 from fieldapp.models import Area, ImportMapping, User, mask_name
 from fieldapp.models.sites import mask_phone
 from fieldapp.refusals import Refused
-from fieldapp.roster.files import FIELDS, TOTALS, RosterFile, read_sheets
+from fieldapp.roster.files import FIELDS, TOTALS, RosterFile
+from fieldapp.roster.sheets import read_sheets
 
 FIELD_KEYS = {key for key, _zh, _en in FIELDS}
 #: A header key longer than the column holds is not remembered (the file still imports with it).

@@ -8,7 +8,16 @@ import unicodedata
 
 from flask_babel import lazy_gettext as _l
 
-from fieldapp.limits import AREA_NAME_MAX, FLOOR_RANGE, LAT_RANGE, LON_RANGE, MAX_RESIDENTS, ROOM_MAX, UNIT_MAX
+from fieldapp.limits import (
+    AREA_NAME_MAX,
+    FLOOR_RANGE,
+    HOUSEHOLDER_MAX,
+    LAT_RANGE,
+    LON_RANGE,
+    MAX_RESIDENTS,
+    ROOM_MAX,
+    UNIT_MAX,
+)
 from fieldapp.roster.sheets import FIELDS, REQUIRED
 
 DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -18,7 +27,6 @@ FORMAL = str.maketrans("壹贰叁肆伍陆柒捌玖拾佰仟", "一二三四五�
 SPACES = re.compile(r"\s+")
 COUNT = re.compile(r"-?\d+(?:\.0+)?")
 #: A householder's name as the column holds it (sites.householder).
-HOUSEHOLDER_MAX = 40
 
 
 def normalise(text: str | None) -> str:
