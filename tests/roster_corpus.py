@@ -279,8 +279,9 @@ def counts_and_phones() -> CorpusFile:
         workbook(("Sheet1", rows, [])),
         "counts in words, phones",
         rows=6,
-        adds=2,
-        errors={"4": "文本", "5": "三四", "6": "-1", "7": "仓库"},
+        adds=1,
+        # A masked phone on a door not stored yet cannot be kept: refused, asking for the full number.
+        errors={"2": "隐去部分", "4": "文本", "5": "三四", "6": "-1", "7": "仓库"},
     )
 
 

@@ -137,7 +137,8 @@ def test_every_row_is_accounted_for_title_blank_totals_and_merged_cells(world, b
     page = upload(browser, out.getvalue().encode("utf-8"), "merged.csv")
     accounted = page.text.split('id="accounted"')[1].split("</section>")[0]
     assert "3 行是住户：新增 2，更新 0，不变 0，有错 1。" in accounted
-    assert "跳过 1 行" in accounted and "略过 1 个空行" in accounted
+    assert "跳过 3 行" in accounted and "略过 1 个空行" in accounted  # the title, the 填表人 line, the totals
+    assert "第 1 行" in accounted and "表格上方的标题或说明" in accounted
     assert "2 行的派出所/社区沿用了上一行（合并单元格）" in accounted
     assert "第 8 行" in accounted  # the totals row, by its line in the file
     errors = page.text.split('id="errors"')[1].split("</section>")[0]
