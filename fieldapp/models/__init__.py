@@ -4,6 +4,19 @@ from fieldapp.models.areas import LEVEL_RANK, LEVELS, Area, archived_along, in_u
 from fieldapp.models.audit import AuditEvent
 from fieldapp.models.campaigns import TARGET_MEASURES, Campaign, MiniProgram, Target, program_measure
 from fieldapp.models.imports import ImportMapping
+from fieldapp.models.outreach import (
+    EVENT_COUNTS,
+    EVENT_KINDS,
+    STEP_RESULTS,
+    WARNING_STEPS,
+    AreaDailyEventTally,
+    BackCheck,
+    FraudWarning,
+    KeyGroup,
+    OutreachEvent,
+    SiteKeyGroup,
+    WarningStep,
+)
 from fieldapp.models.people import ROLES, TEAM_ROLES, ApiToken, MemberAssignment, Team, TeamMembership, User, team_areas
 from fieldapp.models.reports import WeeklyReport
 from fieldapp.models.settings import Setting
@@ -31,6 +44,8 @@ from fieldapp.models.visits import (
 
 __all__ = [
     "DISPUTED_STATUSES",
+    "EVENT_COUNTS",
+    "EVENT_KINDS",
     "LEVELS",
     "LEVEL_RANK",
     "OUTCOMES",
@@ -38,21 +53,29 @@ __all__ = [
     "ROLES",
     "SITE_KINDS",
     "SITE_STATUSES",
+    "STEP_RESULTS",
     "TALLY_FIELDS",
     "TARGET_MEASURES",
     "TEAM_ROLES",
     "VISIT_COUNTS",
+    "WARNING_STEPS",
     "ApiToken",
     "Area",
+    "AreaDailyEventTally",
     "AuditEvent",
+    "BackCheck",
     "Campaign",
     "DailyTally",
+    "FraudWarning",
     "ImportMapping",
+    "KeyGroup",
     "MemberAssignment",
     "MiniProgram",
+    "OutreachEvent",
     "ProgramDailyTally",
     "Setting",
     "Site",
+    "SiteKeyGroup",
     "Tag",
     "Target",
     "Team",
@@ -61,6 +84,7 @@ __all__ = [
     "UserDailyTally",
     "Visit",
     "VisitProgramRegs",
+    "WarningStep",
     "WeeklyReport",
     "archived_along",
     "door_label",
