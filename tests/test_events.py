@@ -217,3 +217,22 @@ def test_a_file_that_is_not_a_picture_is_refused_with_a_sentence(world, browser,
     assert "不是可以读取的照片" in response.text
     assert event_count() == 0 and rollup_rows() == 0
     assert not list((tmp_path / "photos").glob("*"))
+
+
+def test_the_weekly_report_shows_events_and_people_reached_per_area_beside_door_to_door(world, browser):
+    from fieldapp.periods import week_bounds
+    from fieldapp.reports.weekly import build_weekly
+    from fieldapp.visits.clock import local_today
+
+    browser.login("a-supervisor")
+    browser.post("/events/new", event_form(world.a.community.id, held_at=local_now_text(1)))
+    data = build_weekly(world.district, week_bounds(local_today())[0])
+    rows = {row["name"]: row for row in data["events"]}
+    assert rows["测试区"]["own"] and rows["测试区"]["week"]["people_reached"] == 300
+    assert rows["甲派出所"]["week"]["events"] == 1 and rows["甲派出所"]["to_date"]["people_reached"] == 300
+    assert rows["乙派出所"]["to_date"]["events"] == 0
+    assert data["summary"]["coverage"] is None or data["summary"]["coverage"] == 0  # no household from the talk
+    browser.client.post("/logout", data={"csrf_token": browser.csrf()})
+    browser.login("district-admin")
+    page = browser.client.get("/reports/weekly").text
+    assert 'id="weekly-events"' in page and "本周受教育人次" in page
