@@ -6,10 +6,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateTimeLocalField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from fieldapp.events.services import EVENT_COUNT_MAX, EVENT_NOTE_MAX, EVENT_TITLE_MAX, EventInput
-from fieldapp.models import EVENT_COUNTS
+from fieldapp.models import EVENT_COUNTS, EVENT_KINDS
 
 #: What the interface calls each kind (models.EVENT_KINDS), in the order the form offers them.
 KIND_LABELS = {
@@ -60,7 +60,12 @@ def count_field(name):
 
 class EventForm(FlaskForm):
     client_uuid = HiddenField(validators=[valid_uuid])
-    kind = RadioField(_l("Kind of event"), choices=list(KIND_LABELS.items()), validate_choice=False)
+    kind = RadioField(
+        _l("Kind of event"),
+        choices=list(KIND_LABELS.items()),
+        validate_choice=False,
+        validators=[AnyOf(EVENT_KINDS, message=_l("Pick the kind of event."))],
+    )
     title = StringField(
         _l("Title (optional)"),
         validators=[Length(max=EVENT_TITLE_MAX)],
