@@ -143,6 +143,7 @@ def register_blueprints(app: Flask) -> None:
     from fieldapp.auth import bp as auth_bp
     from fieldapp.campaigns import bp as campaigns_bp
     from fieldapp.core import bp as core_bp
+    from fieldapp.events import bp as events_bp
     from fieldapp.offline import bp as offline_bp
     from fieldapp.programs import bp as programs_bp
     from fieldapp.reports import bp as reports_bp
@@ -168,6 +169,7 @@ def register_blueprints(app: Flask) -> None:
         admin_bp,
         api_bp,
         offline_bp,
+        events_bp,
     ):
         app.register_blueprint(blueprint)
 

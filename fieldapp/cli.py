@@ -129,7 +129,7 @@ def create_user_command(username: str, display_name: str, role: str, area_id: in
 
 @click.command("verify-tallies")
 def verify_tallies() -> None:
-    """Recount every tally from the raw visits and print each difference (none expected)."""
+    """Recount every tally from the raw visits and events and print each difference (none expected)."""
     from fieldapp.site_counts import recount_site_differences
     from fieldapp.tallies import recount_differences
 

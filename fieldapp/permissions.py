@@ -208,6 +208,29 @@ def may_review_visit(user: User, visit: Visit) -> bool:
     return may_review(user) and visit.undone_at is None and user.can_see(visit.building)
 
 
+def may_record_events(user: User) -> bool:
+    """Record a 宣讲 (lecture, stall, school or enterprise talk...) in one's area: supervisors and admins, who
+    organise them, and team leaders (民警/辅警 leading a "1+2+N" team), who hold them with their team."""
+    if user.role in _SUPERVISORS:
+        return True
+    if user.team_id is None:
+        return False
+    leads = select(TeamMembership.id).where(
+        TeamMembership.team_id == user.team_id,
+        TeamMembership.user_id == user.id,
+        TeamMembership.role == "leader",
+        TeamMembership.ended_at.is_(None),
+    )
+    return db.session.scalar(leads) is not None
+
+
+def may_withdraw_event(user: User, event) -> bool:
+    """Take back an event recorded by mistake (audited): whoever recorded it, or a supervisor of its area."""
+    if event.withdrawn_at is not None or not user.can_see(event.area):
+        return False
+    return event.recorded_by_id == user.id or user.role in _SUPERVISORS
+
+
 def requires(predicate):
     """Refuse (403) a logged-in user for whom `predicate(user)` is false. Put under @login_required."""
 

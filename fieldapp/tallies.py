@@ -147,7 +147,9 @@ def _sums_statement(since: bool, until: bool):
 
 
 def recount_differences() -> list[str]:
-    """Recount every rollup from raw visits and list where they disagree (none expected)."""
+    """Recount every rollup from raw visits (and events) and list where they disagree (none expected)."""
+    from fieldapp.events.counting import event_differences  # here: the events package loads its pages
+
     by_building: dict[tuple, dict[str, int]] = {}
     by_user: dict[tuple, dict[str, int]] = {}
 
@@ -204,7 +206,7 @@ def recount_differences() -> list[str]:
                     problems.append(
                         f"{label} {key}: {name} is {actual[name]} in the rollup, {expected[name]} by recount"
                     )
-    return problems + _program_differences(ancestors)
+    return problems + _program_differences(ancestors) + event_differences(ancestors)
 
 
 def _program_differences(ancestors: dict[int, list[int]]) -> list[str]:

@@ -30,6 +30,7 @@ QUERY_NAMES = [
     "limit",
     "next",
     "campaign",
+    "kind",
 ]
 #: Answers that serve files or the app shell, with no database behind their parameters.
 SKIPPED = {"static"}
@@ -49,6 +50,7 @@ def valid_values(world) -> dict[str, object]:
         "team_id": world.a.team.id,
         "program_id": 1,
         "visit_id": 1,
+        "event_id": 1,
         "job_id": "0" * 32,
         "size": 192,
         "code": "en",

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from fieldapp.audit import audit
+from fieldapp.events.summary import weekly_event_rows
 from fieldapp.extensions import db
 from fieldapp.models import Area, MiniProgram, ProgramDailyTally, Target, User, WeeklyReport, program_measure
 from fieldapp.periods import campaign_days, current_campaign, week_bounds, week_starts_on
@@ -92,6 +93,7 @@ def build_weekly(area: Area, week_start: date) -> dict:
         "tables": [*area_tables(area, keys, week), *people_tables(area, week)],
         # Issue 16 adds here: outreach events (宣讲, people reached at them) and warnings (预警劝阻, followed up on
         # time / all), a summary line each and the stations ranked by on-time follow-up rate.
+        "events": weekly_event_rows(area, week_start, week.end, since),
         "comment": None,
         "published": None,
     }
