@@ -151,6 +151,7 @@ def register_blueprints(app: Flask) -> None:
     from fieldapp.sites import bp as sites_bp
     from fieldapp.tags import bp as tags_bp
     from fieldapp.teams import bp as teams_bp
+    from fieldapp.warnings import bp as warnings_bp
 
     for blueprint in (
         core_bp,
@@ -168,6 +169,7 @@ def register_blueprints(app: Flask) -> None:
         admin_bp,
         api_bp,
         offline_bp,
+        warnings_bp,
     ):
         app.register_blueprint(blueprint)
 
