@@ -152,6 +152,7 @@ def register_blueprints(app: Flask) -> None:
     from fieldapp.sites import bp as sites_bp
     from fieldapp.tags import bp as tags_bp
     from fieldapp.teams import bp as teams_bp
+    from fieldapp.warnings import bp as warnings_bp
 
     for blueprint in (
         core_bp,
@@ -170,6 +171,7 @@ def register_blueprints(app: Flask) -> None:
         api_bp,
         offline_bp,
         events_bp,
+        warnings_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -83,6 +83,10 @@ class Config:
     RETENTION_DAYS = int(os.environ.get("FIELDAPP_RETENTION_DAYS", "180"))
     # The weekday a report week (周报) starts on: monday (default) ... sunday; the week runs seven days from it.
     WEEK_STARTS = os.environ.get("FIELDAPP_WEEK_STARTS", "monday")
+    # 预警劝阻 deadlines, fixed on each warning when it arrives: the call "at once" (minutes), the face-to-face
+    # visit (hours).
+    WARNING_CALL_MINUTES = int(os.environ.get("FIELDAPP_WARNING_CALL_MINUTES", "10"))
+    WARNING_VISIT_HOURS = int(os.environ.get("FIELDAPP_WARNING_VISIT_HOURS", "8"))
     # Number of reverse proxies in front of us whose X-Forwarded-* headers we trust.
     PROXY_COUNT = int(os.environ.get("FIELDAPP_PROXY_COUNT", "0"))
 

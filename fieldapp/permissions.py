@@ -231,6 +231,16 @@ def may_withdraw_event(user: User, event) -> bool:
     return event.recorded_by_id == user.id or user.role in _SUPERVISORS
 
 
+def may_manage_warnings(user: User) -> bool:
+    """Enter and import 预警 (fraud warnings), route them to an area and a person, and list every one of the area."""
+    return user.role in _SUPERVISORS
+
+
+def may_follow_up_warning(user: User, warning) -> bool:
+    """Record a warning's call or face-to-face step: the person it is assigned to, or who manages its area's."""
+    return warning.assigned_to_id == user.id or (may_manage_warnings(user) and user.can_see(warning.area))
+
+
 def requires(predicate):
     """Refuse (403) a logged-in user for whom `predicate(user)` is false. Put under @login_required."""
 

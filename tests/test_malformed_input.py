@@ -51,6 +51,7 @@ def valid_values(world) -> dict[str, object]:
         "program_id": 1,
         "visit_id": 1,
         "event_id": 1,
+        "warning_id": 1,
         "job_id": "0" * 32,
         "size": 192,
         "code": "en",

@@ -30,6 +30,7 @@ RULEBOOK = {
     "may_manage_mini_programs": {"admin"},
     "may_manage_campaigns": {"admin"},
     "may_set_targets": {"supervisor", "admin"},
+    "may_manage_warnings": {"supervisor", "admin"},
     "records_visits": {"volunteer"},  # and anyone in a team: see below
     "may_record_events": {"supervisor", "admin"},  # and team leaders: tests/test_events.py
 }

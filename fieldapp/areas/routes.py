@@ -28,6 +28,8 @@ from fieldapp.tallies import child_totals_for, daily_series, people_totals
 from fieldapp.targets import measure_labels
 from fieldapp.visits.clock import local_today
 from fieldapp.visits.queries import last_outcomes
+from fieldapp.warnings.deadlines import warning_figures
+from fieldapp.warnings.queries import today_items
 
 #: The daily chart shows this many days up to the end of the period.
 CHART_DAYS = 30
@@ -51,6 +53,7 @@ def today():
     reviews = [(visit, door_url(visit.site)) for visit in reviews_to_see(current_user)]
     return render_template(
         "areas/today.html",
+        my_warnings=today_items(current_user),
         reviews=reviews,
         seen_form=ConfirmForm(),
         mine=mine,
@@ -109,6 +112,7 @@ def show(area_id: int):
         campaigns=all_campaigns(),
         measures=measures,
         target_measures=[m for m in measures if any(m in t.targets for t in totals.values())],
+        warnings=warning_figures(area, children, first_day, last_day),
     )
 
 

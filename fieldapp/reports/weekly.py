@@ -29,6 +29,7 @@ from fieldapp.reports.weekly_rankings import (
     people_tables,
 )
 from fieldapp.visits.clock import deployment_zone, local_today
+from fieldapp.warnings.queries import weekly_warnings
 
 __all__ = ["AlreadyPublished", "build_weekly", "publish_weekly", "week_bounds", "weekly_csv", "weekly_xlsx"]
 
@@ -94,6 +95,7 @@ def build_weekly(area: Area, week_start: date) -> dict:
         # Issue 16 adds here: outreach events (宣讲, people reached at them) and warnings (预警劝阻, followed up on
         # time / all), a summary line each and the stations ranked by on-time follow-up rate.
         "events": weekly_event_rows(area, week_start, week.end, since),
+        "warnings": weekly_warnings(area, week_start, week.end),
         "comment": None,
         "published": None,
     }

@@ -1,0 +1,128 @@
+"""Importing warnings from a CSV or XLSX file, all or nothing: every row is checked first; one bad row and
+nothing is written, each problem listed with its row number. A warning already stored (same number) is skipped."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from flask_babel import lazy_gettext as _l
+
+from fieldapp.models import Area, User
+from fieldapp.refusals import Refused
+from fieldapp.roster.sheets import cell_text, header_field, read_table
+from fieldapp.visits.clock import deployment_zone
+from fieldapp.warnings.services import WarningInput, create_warning, stored_warning, warning_problems
+
+#: (field, Chinese header, English header); other common names in ALIASES.
+COLUMNS = (
+    ("external_id", "预警编号", "warning number"),
+    ("received_at", "预警时间", "received"),
+    ("phone", "电话", "phone"),
+    ("address", "地址", "address"),
+    ("category", "类别", "category"),
+    ("source", "来源", "source"),
+)
+ALIASES = {
+    "编号": "external_id",
+    "id": "external_id",
+    "external_id": "external_id",
+    "接警时间": "received_at",
+    "下发时间": "received_at",
+    "时间": "received_at",
+    "received_at": "received_at",
+    "手机号": "phone",
+    "手机号码": "phone",
+    "联系电话": "phone",
+    "受害人电话": "phone",
+    "住址": "address",
+    "诈骗类型": "category",
+    "类型": "category",
+}
+#: A header row is looked for among the first rows (a title may stand above it).
+HEADER_SEARCH_ROWS = 10
+#: More rows than this are refused: warnings come tens a week, a bigger file is the wrong file.
+MAX_ROWS = 2000
+TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y%m%d %H:%M")
+
+
+def parse_local_time(text: str) -> datetime | None:
+    """A local date and time as typed or as Excel gives it, as naive UTC; None when it cannot be read."""
+    text = " ".join(text.replace("T", " ").split())
+    for pattern in TIME_FORMATS:
+        try:
+            moment = datetime.strptime(text, pattern)
+        except ValueError:
+            continue
+        return moment.replace(tzinfo=deployment_zone()).astimezone(UTC).replace(tzinfo=None)
+    return None
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    already: int = 0
+    to_households: int = 0
+    #: (row number, message) for each refused row; when any, nothing was written.
+    problems: list[tuple[int, str]] = field(default_factory=list)
+
+
+def file_rows(data: bytes, filename: str) -> Iterator[tuple[int, dict[str, str]]]:
+    """(row number as the spreadsheet shows it, {field: text}) for each row below the header row."""
+    rows = read_table(data, filename)
+    header = None
+    for number, row in enumerate(rows, start=1):
+        if header is None:
+            fields = [header_field(cell, COLUMNS, ALIASES) for cell in row]
+            if "external_id" in fields and "received_at" in fields:
+                header = fields
+            elif number >= HEADER_SEARCH_ROWS:
+                break
+            continue
+        values = {name: cell_text(cell).strip() for name, cell in zip(header, row, strict=False) if name}
+        if any(values.values()):
+            yield number, values
+    if header is None:
+        raise Refused(_l("No header row found: the file needs the columns 预警编号 and 预警时间."), "file")
+
+
+def import_warnings(data: bytes, filename: str, area: Area, by: User) -> ImportResult:
+    """Check every row, then store them all (the caller commits) or none (problems listed, nothing added)."""
+    result = ImportResult()
+    inputs = []
+    seen = set()
+    for number, values in file_rows(data, filename):
+        if len(inputs) + len(result.problems) >= MAX_ROWS:
+            raise Refused(_l("At most %(n)d warnings in one file.", n=MAX_ROWS), "file")
+        received_text = values.get("received_at", "")
+        item = WarningInput(
+            external_id=values.get("external_id", ""),
+            received_at=parse_local_time(received_text),
+            phone=values.get("phone", ""),
+            address=values.get("address", ""),
+            category=values.get("category", ""),
+            source=values.get("source", "") or "import",
+            area=area,
+        )
+        problems = warning_problems(item, by)
+        if received_text and item.received_at is None:
+            problems["received_at"] = _l(
+                "Cannot read the time %(text)s: write it as 2026-03-04 09:00.", text=received_text[:40]
+            )
+        for message in problems.values():
+            result.problems.append((number, str(message)))
+        if problems:
+            continue
+        if item.external_id in seen or stored_warning(item.external_id) is not None:
+            result.already += 1
+            continue
+        seen.add(item.external_id)
+        inputs.append(item)
+    if result.problems or not (inputs or result.already):
+        if not result.problems:
+            raise Refused(_l("The file has no warnings below its header row."), "file")
+        return result
+    for item in inputs:
+        warning, created = create_warning(item, by)
+        result.created += created
+        result.to_households += created and warning.site_id is not None
+    return result

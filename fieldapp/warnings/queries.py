@@ -1,0 +1,72 @@
+"""Lists of warnings: a person's open ones for Today, an area's for its supervisor, the weekly report's figures."""
+
+from datetime import date
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
+
+from fieldapp.extensions import db
+from fieldapp.models import Area, User
+from fieldapp.models.outreach import FraudWarning
+from fieldapp.warnings.deadlines import is_overdue, minutes_left, next_due, next_step, now, warning_figures
+
+#: The supervisor's list shows this many warnings at most (the newest).
+LIST_LIMIT = 300
+
+
+def is_open():
+    return or_(FraudWarning.called_at.is_(None), FraudWarning.visited_at.is_(None))
+
+
+def my_open_warnings(user: User) -> list[FraudWarning]:
+    """The open warnings assigned to `user`, the nearest deadline first (overdue ones thus on top)."""
+    rows = db.session.scalars(
+        select(FraudWarning)
+        .where(FraudWarning.assigned_to_id == user.id, is_open())
+        .options(joinedload(FraudWarning.area))
+    ).all()
+    return sorted(rows, key=next_due)
+
+
+def area_warnings(area: Area, show: str) -> list[FraudWarning]:
+    """The warnings inside `area`: "open", "overdue" (open and past a deadline), "done", or "all"; newest first."""
+    query = (
+        select(FraudWarning)
+        .join(Area, Area.id == FraudWarning.area_id)
+        .where(Area.within(area))
+        .options(joinedload(FraudWarning.area), joinedload(FraudWarning.assigned_to))
+        .order_by(FraudWarning.received_at.desc(), FraudWarning.id.desc())
+    )
+    if show in ("open", "overdue"):
+        query = query.where(is_open())
+    elif show == "done":
+        query = query.where(FraudWarning.called_at.is_not(None), FraudWarning.visited_at.is_not(None))
+    rows = db.session.scalars(query.limit(LIST_LIMIT)).all()
+    if show == "overdue":
+        moment = now()
+        rows = [warning for warning in rows if is_overdue(warning, moment)]
+    return rows
+
+
+def weekly_warnings(area: Area, first_day: date, last_day: date) -> dict:
+    """The weekly report's warnings: received, on time, late and the rate for `area`, and its parts ranked by
+    on-time rate (plain values: a published report keeps them as they were)."""
+    parts = [child for child in area.children if not child.is_archived]
+    total, ranked = warning_figures(area, parts, first_day, last_day)
+
+    def figures(f) -> dict:
+        return {"received": f.received, "on_time": f.on_time, "late": f.late, "pending": f.pending, "rate": f.rate}
+
+    return {
+        **figures(total),
+        "rows": [{"rank": rank, "name": row.area.name, **figures(row.figures)} for rank, row in enumerate(ranked, 1)],
+    }
+
+
+def today_items(user: User) -> list[dict]:
+    """Today's list: each open warning of mine with its next step and the minutes left (negative: overdue)."""
+    moment = now()
+    return [
+        {"warning": warning, "step": next_step(warning), "minutes": minutes_left(warning, moment)}
+        for warning in my_open_warnings(user)
+    ]
