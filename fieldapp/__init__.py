@@ -141,6 +141,7 @@ def register_blueprints(app: Flask) -> None:
     from fieldapp.areas import bp as areas_bp
     from fieldapp.assignments import bp as assignments_bp
     from fieldapp.auth import bp as auth_bp
+    from fieldapp.backchecks import bp as backchecks_bp
     from fieldapp.campaigns import bp as campaigns_bp
     from fieldapp.core import bp as core_bp
     from fieldapp.offline import bp as offline_bp
@@ -168,6 +169,7 @@ def register_blueprints(app: Flask) -> None:
         admin_bp,
         api_bp,
         offline_bp,
+        backchecks_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -208,6 +208,12 @@ def may_review_visit(user: User, visit: Visit) -> bool:
     return may_review(user) and visit.undone_at is None and user.can_see(visit.building)
 
 
+def may_back_check(user: User) -> bool:
+    """倒查: search households of one's area after a fraud case, read their whole record, download the case file and
+    record the conclusion."""
+    return user.role in _SUPERVISORS
+
+
 def requires(predicate):
     """Refuse (403) a logged-in user for whom `predicate(user)` is false. Put under @login_required."""
 

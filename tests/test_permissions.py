@@ -31,6 +31,7 @@ RULEBOOK = {
     "may_manage_campaigns": {"admin"},
     "may_set_targets": {"supervisor", "admin"},
     "records_visits": {"volunteer"},  # and anyone in a team: see below
+    "may_back_check": {"supervisor", "admin"},
 }
 
 
