@@ -11,7 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import func, literal_column, or_, select
 from sqlalchemy.orm import joinedload
 
 from fieldapp.extensions import db
@@ -23,6 +23,8 @@ from fieldapp.roster.values import chinese_number
 RESULT_LIMIT = 50
 #: An address naming so many buildings is too broad to list doors for (the user adds a building or community).
 BUILDING_LIMIT = 3000
+#: Places a word may name ("东门" in several communities' names); more is not a place but a common word.
+PLACE_LIMIT = 200
 
 CHINESE = "一二三四五六七八九十百零〇两"
 BUILDING_TOKEN = re.compile(rf"^(?P<words>.*?)(?P<number>[0-9A-Za-z]+|[{CHINESE}]+)(?:号楼|栋|幢|座|号院)$")
@@ -73,8 +75,7 @@ def parse(text: str) -> Query:
     tokens = [unicodedata.normalize("NFKC", token) for token in (text or "").split()]
     tokens = [token for token in tokens if token]
     if len(tokens) == 1 and LAST_FOUR.match(tokens[0]):
-        query.last_four = tokens[0]
-        query.room = tokens[0]  # a four-digit room (1502) is also a door to find, ranked after the phones
+        query.last_four = tokens[0]  # a four-digit room (1502) is found with its building: "3号楼 1502"
         return query
     for token in tokens:
         if DOOR_CODE.match(token.upper()) and any(ch.isalpha() for ch in token):
@@ -131,21 +132,30 @@ def _building_number(name: str) -> str | None:
 
 
 def _buildings(scope: Area, query: Query) -> list[int] | None:
-    """Ids of the buildings in scope the address names (None: it names none in particular, any building)."""
+    """Ids of the buildings in scope the address names (None: it names none in particular, any building).
+
+    The places the words name come first (a few rows of the area table), then only the buildings below them whose
+    name ends with the number and a building suffix: a handful of rows, not every building with a 3 in its name."""
     if not query.building and not query.words:
         return None
-    buildings = select(Area.id, Area.name, Area.path).where(Area.level == "building", Area.within(scope))
-    if query.building:
-        # The building number appears in the name: narrows the small area table before Python reads the number.
-        buildings = buildings.where(Area.name.contains(query.building, autoescape=True))
-    rows = db.session.execute(buildings).all()
-    if query.building:
-        rows = [row for row in rows if _building_number(row.name) == query.building]
-    for word in query.words:
-        places = db.session.scalars(
-            select(Area.path).where(Area.within(scope), Area.name.contains(word, autoescape=True))
+    places_by_word = [
+        db.session.scalars(
+            select(Area.path).where(Area.within(scope), Area.name.contains(word, autoescape=True)).limit(PLACE_LIMIT)
         ).all()
-        # A word names the building itself ("幸福里小区3栋") or a community, grid or station above it.
+        for word in query.words
+    ]
+    if any(not places for places in places_by_word):
+        return []
+    buildings = select(Area.id, Area.name, Area.path).where(Area.level == "building", Area.within(scope))
+    if places_by_word:
+        buildings = buildings.where(or_(*[Area.path.startswith(path) for path in places_by_word[0]]))
+    if query.building:
+        endings = [f"{query.building}{suffix}" for suffix in BUILDING_SUFFIXES]
+        buildings = buildings.where(or_(*[Area.name.endswith(ending, autoescape=True) for ending in endings]))
+    rows = db.session.execute(buildings).all()
+    if query.building:  # "13号楼" ends with "3号楼" too
+        rows = [row for row in rows if _building_number(row.name) == query.building]
+    for places in places_by_word[1:]:  # every word names a place on the building's path
         rows = [row for row in rows if any(row.path.startswith(path) for path in places)]
     return [row.id for row in rows]
 
@@ -173,23 +183,19 @@ def search(scope: Area, text: str) -> tuple[list[Hit], bool]:
     too_broad = False
     if query.is_address:
         building_ids = _buildings(scope, query)
-        if building_ids is not None and len(building_ids) > BUILDING_LIMIT:
-            too_broad = True
-        elif building_ids is None and not query.room:
-            pass  # nothing to look for
+        if building_ids is None or len(building_ids) > BUILDING_LIMIT:
+            too_broad = True  # a room or unit alone would read every door of the area: the building is asked for
         elif building_ids == [] and query.words and not (query.building or query.room or query.unit):
             # Words that name no place: perhaps a householder, as the roster writes them.
             add(select(Site).where(Site.householder.in_(query.words)), 2, "householder")
         elif building_ids != []:
-            doors = select(Site)
-            if building_ids is not None:
-                doors = doors.where(Site.building_id.in_(building_ids))
+            doors = select(Site).where(Site.building_id.in_(building_ids))
             if query.unit:
                 doors = doors.where(Site.unit == query.unit)
             if query.room:
                 doors = doors.where(Site.room == query.room)
-            exact = bool(query.room and (query.unit or building_ids is not None))
-            add(doors, 1 if exact and not query.last_four else 3, "door" if exact else "address")
+            exact = bool(query.room)
+            add(doors, 1 if exact else 3, "door" if exact else "address")
     ordered = sorted(hits.values(), key=lambda hit: (hit.rank, hit.site.building_id, hit.site.unit, hit.site.room))
     return ordered[:RESULT_LIMIT], too_broad
 
