@@ -141,6 +141,7 @@ def register_blueprints(app: Flask) -> None:
     from fieldapp.areas import bp as areas_bp
     from fieldapp.assignments import bp as assignments_bp
     from fieldapp.auth import bp as auth_bp
+    from fieldapp.backchecks import bp as backchecks_bp
     from fieldapp.campaigns import bp as campaigns_bp
     from fieldapp.core import bp as core_bp
     from fieldapp.events import bp as events_bp
@@ -172,6 +173,7 @@ def register_blueprints(app: Flask) -> None:
         offline_bp,
         events_bp,
         warnings_bp,
+        backchecks_bp,
     ):
         app.register_blueprint(blueprint)
 

@@ -241,6 +241,12 @@ def may_follow_up_warning(user: User, warning) -> bool:
     return warning.assigned_to_id == user.id or (may_manage_warnings(user) and user.can_see(warning.area))
 
 
+def may_back_check(user: User) -> bool:
+    """倒查: search households of one's area after a fraud case, read their whole record, download the case file and
+    record the conclusion."""
+    return user.role in _SUPERVISORS
+
+
 def requires(predicate):
     """Refuse (403) a logged-in user for whom `predicate(user)` is false. Put under @login_required."""
 
