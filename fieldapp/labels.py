@@ -29,6 +29,24 @@ SITE_STATUSES = {
     "moved_out": _l("Moved out"),
     "new": _l("Newly moved in"),
 }
+#: Outreach events (宣讲) by kind (models.EVENT_KINDS), in the order the form offers them.
+EVENT_KINDS = {
+    "lecture": _l("Lecture"),
+    "stall": _l("Outdoor stall"),
+    "school": _l("School talk"),
+    "enterprise": _l("Enterprise talk"),
+    "training": _l("Training"),
+    "wechat": _l("WeChat group broadcast"),
+}
+#: A warning's follow-up steps (models.WARNING_STEPS) and their results (models.STEP_RESULTS).
+WARNING_STEPS = {"call": _l("Call"), "visit": _l("Face-to-face visit")}
+STEP_RESULTS = {
+    "reached": _l("Reached"),
+    "not_reached": _l("Not reached"),
+    "done": _l("Met face to face"),
+    "refused": _l("Refused"),
+    "not_found": _l("Not found"),
+}
 #: A full-width space per level keeps a list of areas readable as a tree (a browser keeps it in an <option>).
 LEVEL_INDENT = "\u3000"
 

@@ -21,9 +21,8 @@ GPS_FLAGS = {"missing": _l("No GPS"), "far": _l("Far from the door"), "inaccurat
 
 
 def label(table: str, key: str) -> str:
-    """A word from labels.py's `table` (EVENT_KINDS, WARNING_STEPS, STEP_RESULTS come with the events and warnings
-    work); the stored key itself until that table exists."""
-    return str(getattr(labels, table, {}).get(key, key))
+    """A word from labels.py's `table` (EVENT_KINDS, WARNING_STEPS, STEP_RESULTS), in the reader's language."""
+    return str(getattr(labels, table)[key])
 
 
 @dataclass

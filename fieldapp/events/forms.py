@@ -8,18 +8,12 @@ from flask_wtf.file import FileField
 from wtforms import DateTimeLocalField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Optional, ValidationError
 
+from fieldapp import labels
 from fieldapp.events.services import EVENT_COUNT_MAX, EVENT_NOTE_MAX, EVENT_TITLE_MAX, EventInput
 from fieldapp.models import EVENT_COUNTS, EVENT_KINDS
 
-#: What the interface calls each kind (models.EVENT_KINDS), in the order the form offers them.
-KIND_LABELS = {
-    "lecture": _l("Lecture"),
-    "stall": _l("Outdoor stall"),
-    "school": _l("School talk"),
-    "enterprise": _l("Enterprise talk"),
-    "training": _l("Training"),
-    "wechat": _l("WeChat group broadcast"),
-}
+#: What the interface calls each kind: one table, in labels.py.
+KIND_LABELS = labels.EVENT_KINDS
 #: The figures of an event, as the form and the list name them.
 COUNT_LABELS = {
     "people_reached": _l("People reached (人次)"),

@@ -9,6 +9,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from fieldapp import labels
 from fieldapp.limits import ACCURACY_RANGE, INT32_MAX, LAT_RANGE, LON_RANGE, NOTE_MAX
 from fieldapp.sites.forms import gps_field, valid_uuid
 from fieldapp.visits.clock import deployment_zone
@@ -52,8 +53,8 @@ class RouteForm(RoutingFields):
     pass
 
 
-CALL_RESULTS = [("reached", _l("Reached")), ("not_reached", _l("Not reached"))]
-VISIT_RESULTS = [("done", _l("Met face to face")), ("refused", _l("Refused")), ("not_found", _l("Not found"))]
+CALL_RESULTS = [(key, labels.STEP_RESULTS[key]) for key in ("reached", "not_reached")]
+VISIT_RESULTS = [(key, labels.STEP_RESULTS[key]) for key in ("done", "refused", "not_found")]
 
 
 class StepForm(FlaskForm):
