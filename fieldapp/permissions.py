@@ -208,6 +208,11 @@ def may_review_visit(user: User, visit: Visit) -> bool:
     return may_review(user) and visit.undone_at is None and user.can_see(visit.building)
 
 
+def may_manage_key_groups(user: User) -> bool:
+    """Keep the district's key groups (重点人群): add, rename, set their revisit interval, archive."""
+    return user.role == "admin"
+
+
 def requires(predicate):
     """Refuse (403) a logged-in user for whom `predicate(user)` is false. Put under @login_required."""
 

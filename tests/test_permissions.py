@@ -30,6 +30,7 @@ RULEBOOK = {
     "may_manage_mini_programs": {"admin"},
     "may_manage_campaigns": {"admin"},
     "may_set_targets": {"supervisor", "admin"},
+    "may_manage_key_groups": {"admin"},
     "records_visits": {"volunteer"},  # and anyone in a team: see below
 }
 
