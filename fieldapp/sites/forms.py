@@ -10,15 +10,13 @@ from wtforms import BooleanField, FloatField, HiddenField, IntegerField, RadioFi
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from fieldapp import labels
-from fieldapp.limits import ACCURACY_RANGE, LAT_RANGE, LON_RANGE, MAX_COUNT, NOTE_MAX, SITE_COUNT_MAX
+from fieldapp.limits import ACCURACY_RANGE, LAT_RANGE, LON_RANGE, MAX_COUNT, NOTE_MAX
 from fieldapp.models import MiniProgram
 from fieldapp.visits.rules import VisitInput, program_field
 
 OUTCOME_CHOICES = list(labels.OUTCOMES.items())
 
 COUNT_MESSAGE = _l("Enter a whole number from 0 to %(max)d.", max=MAX_COUNT)
-#: The form takes up to what a school or shop may count; visits/rules.py holds each door to its own maximum.
-SITE_COUNT_MESSAGE = _l("Enter a whole number from 0 to %(max)d.", max=SITE_COUNT_MAX)
 
 
 def finite(_form, field):
@@ -38,7 +36,8 @@ def count_field(label, default=0):
     return IntegerField(
         label,
         default=default,
-        validators=[InputRequired(message=COUNT_MESSAGE), NumberRange(0, SITE_COUNT_MAX, message=SITE_COUNT_MESSAGE)],
+        # The range is checked by visits/rules.py, which knows the door: a school may count more than a household.
+        validators=[InputRequired(message=COUNT_MESSAGE)],
         render_kw={"inputmode": "numeric", "min": 0, "max": MAX_COUNT},
     )
 
