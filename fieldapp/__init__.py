@@ -145,6 +145,7 @@ def register_blueprints(app: Flask) -> None:
     from fieldapp.campaigns import bp as campaigns_bp
     from fieldapp.core import bp as core_bp
     from fieldapp.events import bp as events_bp
+    from fieldapp.keygroups import bp as keygroups_bp
     from fieldapp.offline import bp as offline_bp
     from fieldapp.programs import bp as programs_bp
     from fieldapp.reports import bp as reports_bp
@@ -167,6 +168,7 @@ def register_blueprints(app: Flask) -> None:
         teams_bp,
         assignments_bp,
         programs_bp,
+        keygroups_bp,
         campaigns_bp,
         admin_bp,
         api_bp,

@@ -22,6 +22,7 @@ from fieldapp.admin.services import create_user
 from fieldapp.areas.services import add_area
 from fieldapp.config import is_embedded_database
 from fieldapp.extensions import db
+from fieldapp.keygroups.demo import seed_demo_key_groups
 from fieldapp.models import Area, Campaign, MiniProgram, Setting, Site, Target, Team, User, program_measure
 from fieldapp.tags.services import mint_tag
 from fieldapp.targets import split_parts
@@ -112,8 +113,7 @@ def load_demo(seed: int = 2026, days_of_visits: int = 4) -> dict[str, int]:
     for username, display_name, role, area_name in DEMO_ACCOUNTS:
         team = teams["城关一队"] if role == "volunteer" else None
         accounts[username] = create_user(username, DEMO_PASSWORD, display_name, role, areas_by_name[area_name], team)
-    # Team members who recorded the demo's past visits.
-    walkers = {}
+    walkers = {}  # team members who recorded the demo's past visits
     for number, (team_name, team) in enumerate(teams.items(), start=1):
         walkers[team_name] = [
             # "1+2+N": the first is the team's leader, the next two its grid workers; volunteers join below.
@@ -125,8 +125,7 @@ def load_demo(seed: int = 2026, days_of_visits: int = 4) -> dict[str, int]:
     program_ids = [program.id for program in programs]
     station = areas_by_name["城关派出所"]
     db.session.add(Target(campaign=campaign, area=station, measure=program_measure(program_ids[0]), value=300))
-    # Every station target handed down by resident households to its communities and on to their grids (as
-    # targets.hand_down does, one level at a time): each row of the weekly report has its own % of target.
+    # Station targets handed down by households to the grids (as targets.hand_down does): each weekly row has its %.
     db.session.flush()
     for station_name in ("城关派出所", "江北派出所"):
         hand_down_demo_targets(campaign, areas_by_name[station_name])
@@ -147,6 +146,7 @@ def load_demo(seed: int = 2026, days_of_visits: int = 4) -> dict[str, int]:
                 )
                 visit.server_time = moment  # as if it had reached the server then, not all at load time
                 made["visits"] += 1
+    made["key_group_marks"] = seed_demo_key_groups(rng)
     made["sites"] = db.session.query(Site).count()
     made["areas"] = db.session.query(Area).count()
     db.session.add(Setting(name=DEMO_SETTING, value=f"seed {seed}"))

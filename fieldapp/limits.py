@@ -92,3 +92,11 @@ CAMPAIGN_NAME_MAX = 100
 #: A target (任务数) for one area and one figure: a district's households or installs are some hundred thousands;
 #: more than this is a typing mistake.
 TARGET_MAX = 10_000_000
+
+#: A key group's name (key_groups.name), e.g. 独居老人.
+KEY_GROUP_NAME_MAX = 40
+#: A key group's revisit interval in days: a year at most (more is a typing mistake).
+REVISIT_DAYS_MAX = 365
+#: Counts of one talk at a shop, enterprise or school (a class, a canteen): not capped by residents, but more
+#: than this at one door is a typing mistake (an event of hundreds is recorded as a 宣讲 event).
+SITE_COUNT_MAX = 999

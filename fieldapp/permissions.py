@@ -247,6 +247,11 @@ def may_back_check(user: User) -> bool:
     return user.role in _SUPERVISORS
 
 
+def may_manage_key_groups(user: User) -> bool:
+    """Keep the district's key groups (重点人群): add, rename, set their revisit interval, archive."""
+    return user.role == "admin"
+
+
 def requires(predicate):
     """Refuse (403) a logged-in user for whom `predicate(user)` is false. Put under @login_required."""
 

@@ -18,6 +18,7 @@ from fieldapp.limits import (
     LON_RANGE,
     MAX_COUNT,
     NOTE_MAX,
+    SITE_COUNT_MAX,
     TAG_MAX,
     WALK_LIST_DEFAULT,
     WALK_LIST_LIMIT,
@@ -31,7 +32,10 @@ def test_the_document_takes_every_limit_from_fieldapp_limits():
     fields = visit["properties"]
     assert visit["additionalProperties"] is False
     assert set(visit["required"]) == {"client_uuid", "tag", "outcome"}
-    assert (fields["people_reached"]["maximum"], fields["miniprogram_regs"]["maximum"]) == (MAX_COUNT, MAX_COUNT)
+    # The schema allows what a shop, enterprise or school may count; a household's MAX_COUNT is a rule (422).
+    most = (SITE_COUNT_MAX, SITE_COUNT_MAX)
+    assert (fields["people_reached"]["maximum"], fields["miniprogram_regs"]["maximum"]) == most
+    assert str(MAX_COUNT) in fields["people_reached"]["description"]
     assert fields["note"]["maxLength"] == NOTE_MAX and fields["tag"]["maxLength"] == TAG_MAX
     for name, (low, high) in {"lat": LAT_RANGE, "lon": LON_RANGE, "accuracy_m": ACCURACY_RANGE}.items():
         number = next(choice for choice in fields[name]["anyOf"] if choice["type"] == "number")

@@ -49,6 +49,7 @@ def valid_values(world) -> dict[str, object]:
         "user_id": world.a.volunteer.id,
         "team_id": world.a.team.id,
         "program_id": 1,
+        "group_id": 1,
         "visit_id": 1,
         "event_id": 1,
         "warning_id": 1,

@@ -36,6 +36,7 @@ from fieldapp.limits import (
     MAX_COUNT,
     NOTE_MAX,
     PROGRAMS_PER_VISIT_MAX,
+    SITE_COUNT_MAX,
     TAG_MAX,
     WALK_LIST_DEFAULT,
     WALK_LIST_LIMIT,
@@ -91,9 +92,10 @@ def whole_number(value: Any) -> int:
     raise ValueError("not a whole number")
 
 
-COUNT_SAYS = Says(_l("Enter a whole number from 0 to %(max)d.", max=MAX_COUNT))
+COUNT_SAYS = Says(_l("Enter a whole number from 0 to %(max)d.", max=SITE_COUNT_MAX))
 # JSON Schema calls 68.0 an integer, so it is taken as 68 (found by schemathesis); 68.5, true and "68" are not.
-Count = Annotated[StrictInt, Field(ge=0, le=MAX_COUNT), BeforeValidator(integral), COUNT_SAYS]
+# The schema allows what a school or shop may count; a household is held to MAX_COUNT by the rules (422).
+Count = Annotated[StrictInt, Field(ge=0, le=SITE_COUNT_MAX), BeforeValidator(integral), COUNT_SAYS]
 Flag = Annotated[StrictBool, Says(_l("Must be true or false."))]
 WHERE = Says(_l("The location is outside the valid range."))
 # Python's own ISO reader, as before, so a resent visit hashes as it did when first stored.
@@ -160,8 +162,9 @@ class VisitIn(Request):
     people_reached: Annotated[
         Count,
         Field(
-            description="Only a talk (outcome `talked`) may count people; at most the door's residents "
-            f"plus {EXTRA_PEOPLE_ALLOWED}."
+            description="Only a talk (outcome `talked`) may count people; at a household at most "
+            f"{MAX_COUNT} and its residents plus {EXTRA_PEOPLE_ALLOWED}; at a shop, enterprise or school "
+            f"at most {SITE_COUNT_MAX}."
         ),
     ] = 0
     app_installs: Annotated[Count, Field(description="Only a talk; at most `people_reached`.")] = 0
@@ -179,7 +182,9 @@ class VisitIn(Request):
             # Pydantic describes the keys with patternProperties alone, which lets any other key through.
             json_schema_extra={"additionalProperties": False},
         ),
-        Says(_l("Registrations per mini-program, by its id, each a whole number from 0 to %(max)d.", max=MAX_COUNT)),
+        Says(
+            _l("Registrations per mini-program, by its id, each a whole number from 0 to %(max)d.", max=SITE_COUNT_MAX)
+        ),
     ] = {}
     notice_signed: Flag = False
     receipt_collected: Flag = False

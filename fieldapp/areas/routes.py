@@ -19,6 +19,8 @@ from fieldapp.areas.walk import walk_lists
 from fieldapp.assignments.queries import unassigned_count
 from fieldapp.extensions import db
 from fieldapp.forms import REFUSED, ConfirmForm, form_page, save, save_or_flash
+from fieldapp.keygroups.coverage import area_outreach
+from fieldapp.keygroups.revisits import due_revisits
 from fieldapp.models import Area, Site, Visit, archived_along
 from fieldapp.periods import all_campaigns, current_campaign, deadlines, period_days, picked_campaign
 from fieldapp.permissions import may_assign_areas, may_edit_areas, requires
@@ -51,9 +53,13 @@ def today():
     parents = {area.id: area for area in db.session.scalars(select(Area).where(Area.id.in_(parent_ids)))}
     campaign = current_campaign()
     reviews = [(visit, door_url(visit.site)) for visit in reviews_to_see(current_user)]
+    # 重点人群 due for a revisit: in the buildings of my walk list, or (none assigned) anywhere in my area.
+    walk_ids = [building.id for building, _totals in [*mine, *walk]]
+    due = due_revisits(building_ids=walk_ids or None, area=current_user.area, today=local_today())
     return render_template(
         "areas/today.html",
         my_warnings=today_items(current_user),
+        revisits=[(entry, door_url(entry.site)) for entry in due],
         reviews=reviews,
         seen_form=ConfirmForm(),
         mine=mine,
@@ -113,6 +119,7 @@ def show(area_id: int):
         measures=measures,
         target_measures=[m for m in measures if any(m in t.targets for t in totals.values())],
         warnings=warning_figures(area, children, first_day, last_day),
+        **area_outreach(area, campaign),
     )
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldapp.database import utcnow
 from fieldapp.extensions import db
+from fieldapp.limits import MAX_COUNT, SITE_COUNT_MAX
 from fieldapp.models.areas import Area
 
 SITE_KINDS = ("household", "shop", "enterprise", "school")
@@ -141,6 +142,12 @@ class Site(db.Model):
     def is_resident_household(self) -> bool:
         """Counts in the denominator of coverage (应入户数)."""
         return self.kind == "household" and self.status in RESIDENT_STATUSES
+
+    @property
+    def count_max(self) -> int:
+        """The most one talk here may count (people, installs...): a household's few, a school's class or a
+        shop's customers more."""
+        return MAX_COUNT if self.kind == "household" else SITE_COUNT_MAX
 
     @property
     def needs_visit(self) -> bool:

@@ -3,8 +3,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from fieldapp import labels
 from fieldapp.limits import FLOOR_RANGE, HOUSEHOLDER_MAX, MAX_RESIDENTS, ROOM_MAX, UNIT_MAX
@@ -50,6 +51,21 @@ class SiteForm(FlaskForm):
         render_kw={"inputmode": "tel", "autocomplete": "off"},
     )
     remove_phone = BooleanField(_l("Remove the stored number"))
+    #: 重点人群: one checkbox per active key group (see `offer_key_groups`); stored by keygroups.services.
+    key_groups = SelectMultipleField(
+        _l("Key groups"),
+        coerce=int,
+        choices=[],
+        validate_choice=False,  # the service refuses a group archived meanwhile, with a message
+        widget=ListWidget(prefix_label=False),
+        option_widget=CheckboxInput(),
+    )
+
+    def offer_key_groups(self, groups, marked: set[int], tick: bool) -> None:
+        """The active key groups as checkboxes; `tick`: as the household is marked (else as the POST sent them)."""
+        self.key_groups.choices = [(group.id, group.name) for group in groups]
+        if tick:
+            self.key_groups.data = sorted(marked)
 
     def masked_phone(self, stored: str | None) -> None:
         """Show a stored number masked (138****1234) as the field's hint, never in the field itself."""

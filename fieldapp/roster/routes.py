@@ -13,6 +13,7 @@ from fieldapp.access import visible_area_or_404, visible_site_or_404
 from fieldapp.audit import audit_download
 from fieldapp.extensions import db
 from fieldapp.forms import REFUSED, ConfirmForm, form_page, save
+from fieldapp.keygroups.services import active_key_groups, marked_group_ids, marks_of_sites, set_site_key_groups
 from fieldapp.models import Site
 from fieldapp.navigation import safe_next
 from fieldapp.permissions import may_edit_roster, may_handle_personal_data, may_see_phone, requires
@@ -50,6 +51,7 @@ def show(building_id: int):
         building=building,
         sites=listed,
         visits=visits,
+        marks=marks_of_sites([site.id for site in listed]),
         shown=shown,
         counts={"all": len(sites), "unvisited": len(unvisited), "revisit": len(revisit)},
         can_edit=may_edit_roster(current_user),
@@ -76,11 +78,15 @@ def edit_site(site_id: int):
     """Correct a door's facts: unit, floor, room, residents, status, phone."""
     site = visible_site_or_404(site_id)
     form = SiteForm(obj=site if request.method == "GET" else None)
+    form.offer_key_groups(active_key_groups(), marked_group_ids(site), tick=request.method == "GET")
     stored = site.contact_phone
-    if (
-        form.validate_on_submit()
-        and (changed := save(form, lambda: update_site(site, form.to_input(stored_phone=stored)))) is not REFUSED
-    ):
+
+    def write() -> bool:
+        facts = update_site(site, form.to_input(stored_phone=stored))
+        marks = set_site_key_groups(site, form.key_groups.data or [], current_user)
+        return facts or marks
+
+    if form.validate_on_submit() and (changed := save(form, write)) is not REFUSED:
         flash(_("Saved %(door)s.", door=site.door_label) if changed else _("Nothing changed."), "success")
         back = safe_next(request.args.get("next"), url_for("roster.show", building_id=site.building_id))
         return redirect(back, code=303)
@@ -99,6 +105,7 @@ def show_phone(site_id: int):
     phone = reveal_phone(site)
     db.session.commit()
     form = SiteForm(formdata=None, obj=site)  # the door's facts, not this POST's (it carries no fields)
+    form.offer_key_groups(active_key_groups(), marked_group_ids(site), tick=True)
     form.masked_phone(site.contact_phone)
     page = render_template("roster/site_form.html", form=form, building=site.building, site=site, revealed=phone)
     return no_store(page)

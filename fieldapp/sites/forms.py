@@ -36,7 +36,8 @@ def count_field(label, default=0):
     return IntegerField(
         label,
         default=default,
-        validators=[InputRequired(message=COUNT_MESSAGE), NumberRange(0, MAX_COUNT, message=COUNT_MESSAGE)],
+        # The range is checked by visits/rules.py, which knows the door: a school may count more than a household.
+        validators=[InputRequired(message=COUNT_MESSAGE)],
         render_kw={"inputmode": "numeric", "min": 0, "max": MAX_COUNT},
     )
 

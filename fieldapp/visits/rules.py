@@ -12,7 +12,6 @@ from fieldapp.limits import (
     EXTRA_PEOPLE_ALLOWED,
     LAT_RANGE,
     LON_RANGE,
-    MAX_COUNT,
     UNDO_WINDOW,  # noqa: F401  (how long a volunteer may take back a visit; shared)
 )
 from fieldapp.models import OUTCOMES, VISIT_COUNTS, Site, Visit, archived_along
@@ -114,16 +113,18 @@ def visit_problems(site: Site, data: VisitInput, programs: frozenset[int] = froz
         }
     if data.outcome not in OUTCOMES:
         problems["outcome"] = _l("Choose what happened at the door.")
+    # A shop, enterprise or school may count more than a household (its people are not its residents).
+    most = site.count_max
     for name in VISIT_COUNTS:
-        if not 0 <= getattr(data, name) <= MAX_COUNT:
-            problems[name] = _l("Enter a whole number from 0 to %(max)d.", max=MAX_COUNT)
+        if not 0 <= getattr(data, name) <= most:
+            problems[name] = _l("Enter a whole number from 0 to %(max)d.", max=most)
     for program_id, regs in data.program_regs.items():
         if program_id not in programs:
             problems[program_field(program_id)] = _l(
                 "Mini-program %(id)s is not on the list, or was retired.", id=program_id
             )
-        elif not 0 <= regs <= MAX_COUNT:
-            problems[program_field(program_id)] = _l("Enter a whole number from 0 to %(max)d.", max=MAX_COUNT)
+        elif not 0 <= regs <= most:
+            problems[program_field(program_id)] = _l("Enter a whole number from 0 to %(max)d.", max=most)
     if problems:
         return problems
     if data.outcome != "talked":
@@ -131,7 +132,7 @@ def visit_problems(site: Site, data: VisitInput, programs: frozenset[int] = froz
             if getattr(data, name):
                 problems[name] = _l("Only a talk can reach people or install the app; choose “Talked”.")
         return problems
-    if data.people_reached > site.residents + EXTRA_PEOPLE_ALLOWED:
+    if site.kind == "household" and data.people_reached > site.residents + EXTRA_PEOPLE_ALLOWED:
         problems["people_reached"] = _l(
             "More people than this household's %(residents)d residents plus %(extra)d.",
             residents=site.residents,

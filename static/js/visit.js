@@ -9,7 +9,9 @@
 
   function step(form, button) {
     var input = document.getElementById(button.getAttribute("data-for"));
-    var next = Math.max(0, Math.min(99, value(input) + parseInt(button.getAttribute("data-step"), 10)));
+    // The field's max says how many this door may count (a school more than a household).
+    var most = parseInt(input.getAttribute("max"), 10) || 99;
+    var next = Math.max(0, Math.min(most, value(input) + parseInt(button.getAttribute("data-step"), 10)));
     input.value = next;
     // Installs and registrations are of people reached: keep "people" at least as large.
     var people = field(form, "people_reached");
