@@ -17,9 +17,10 @@ from tests.browser.conftest import PHONE, log_in, phone_context
 
 pytestmark = pytest.mark.browser
 
+# A checkbox is tapped through its label (label.check is 44 px tall): the label is what is measured.
 SMALL_TARGETS = """() => [...document.querySelectorAll(
     'main a, main button, main select, main input:not([type=hidden])')]
-  .filter(e => e.offsetParent && e.getBoundingClientRect().height < 44)
+  .filter(e => e.offsetParent && (e.closest('label.check') || e).getBoundingClientRect().height < 44)
   .map(e => (e.textContent || e.name).trim().slice(0, 20))"""
 
 
