@@ -103,6 +103,23 @@ def commit_keeping_loaded() -> None:
         session.expire_on_commit = True
 
 
+def add_once(row) -> bool:
+    """Insert `row` in a savepoint; False when its unique key (a client id sent twice by two racing requests)
+    is stored already. The row is then out of the session, and the caller answers with the stored one."""
+    from sqlalchemy.exc import IntegrityError
+
+    from fieldapp.extensions import db
+
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        if row in db.session:
+            db.session.expunge(row)
+        return False
+    return True
+
+
 def holds_write_lock(connection) -> bool:
     """True when `connection`'s SQLite transaction has taken the write lock (for tests and the bench)."""
     return connection.info.get(_STATE) == "write"

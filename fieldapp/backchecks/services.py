@@ -3,9 +3,9 @@
 from datetime import UTC, datetime, time
 
 from sqlalchemy import case, func, select
-from sqlalchemy.exc import IntegrityError
 
 from fieldapp.audit import audit
+from fieldapp.database import add_once
 from fieldapp.extensions import db
 from fieldapp.models import Area, BackCheck, Site, User
 from fieldapp.periods import week_bounds
@@ -28,10 +28,7 @@ def record_back_check(site: Site, user: User, data: dict) -> tuple[BackCheck, bo
         missed=data["missed"].strip(),
         action=data["action"].strip(),
     )
-    try:
-        with db.session.begin_nested():  # two sends racing: the second finds the first's row
-            db.session.add(check)
-    except IntegrityError:
+    if not add_once(check):  # two sends racing: the second finds the first's row
         existing = db.session.scalar(select(BackCheck).where(BackCheck.client_uuid == data["client_uuid"]))
         return existing, False
     audit(

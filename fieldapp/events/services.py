@@ -5,10 +5,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from fieldapp.audit import audit
-from fieldapp.database import utcnow
+from fieldapp.database import add_once, utcnow
 from fieldapp.events.counting import bump_event_tallies
 from fieldapp.events.photos import delete_photo, save_photo
 from fieldapp.extensions import db
@@ -120,13 +119,7 @@ def record_event(user: User, data: EventInput, client_uuid: str, photo=None) -> 
         photo=photo_name,
         **{name: data.counts.get(name, 0) for name in EVENT_COUNTS},
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(event)
-    except IntegrityError:
-        # Another request stored the same client_uuid between our check and our insert.
-        if event in db.session:
-            db.session.expunge(event)
+    if not add_once(event):  # another request stored the same client_uuid between our check and our insert
         delete_photo(photo_name)
         return stored_event(client_uuid), False
     bump_event_tallies(event)

@@ -2,10 +2,9 @@
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from fieldapp.audit import audit
-from fieldapp.database import utcnow
+from fieldapp.database import add_once, utcnow
 from fieldapp.extensions import db
 from fieldapp.models import MiniProgram, Site, User, Visit, VisitProgramRegs
 from fieldapp.permissions import may_correct_visit, may_undo_visit
@@ -85,13 +84,7 @@ def record_visit(user: User, site: Site, data: VisitInput, client_uuid: str) -> 
     )
     set_program_regs(visit, data.program_regs)  # attached before counting: count_visit moves them too
     check_gps(visit, site)
-    try:
-        with db.session.begin_nested():
-            db.session.add(visit)
-    except IntegrityError:
-        # Another worker stored the same client_uuid between our check and our insert.
-        if visit in db.session:
-            db.session.expunge(visit)
+    if not add_once(visit):  # another worker stored the same client_uuid between our check and our insert
         return stored_visit(client_uuid, content_hash), False
     count_visit(visit, site)
     return visit, True

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from fieldapp.audit import audit
+from fieldapp.database import add_once
 from fieldapp.extensions import db
 from fieldapp.limits import INT32_MAX, NOTE_MAX
 from fieldapp.models import Area, User
@@ -101,12 +101,7 @@ def create_warning(data: WarningInput, by: User) -> tuple[FraudWarning, bool]:
         visit_due_at=visit_due,
         created_by_id=by.id,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(warning)
-    except IntegrityError:  # the same external id stored by another request meanwhile
-        if warning in db.session:
-            db.session.expunge(warning)
+    if not add_once(warning):  # the same external id stored by another request meanwhile
         return stored_warning(data.external_id), False
     audit(
         "warning.create", warning, after={"external_id": warning.external_id, "area": area.id, "site": warning.site_id}
@@ -168,12 +163,7 @@ def record_step(user: User, warning: FraudWarning, data: StepInput, client_uuid:
         accuracy_m=data.accuracy_m,
         done_at=moment,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(step)
-    except IntegrityError:
-        if step in db.session:
-            db.session.expunge(step)
+    if not add_once(step):
         return db.session.scalar(select(WarningStep).where(WarningStep.client_uuid == client_uuid)), False
     if data.step == "call" and warning.called_at is None:
         warning.called_at = moment
