@@ -152,6 +152,10 @@ class FraudWarning(db.Model):
     amount_stopped: Mapped[int | None] = mapped_column(Integer)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Withdrawn by a supervisor (entered twice, or not a warning): kept for the audit, counted nowhere.
+    withdrawn_at: Mapped[datetime | None]
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    withdrawn_reason: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     site: Mapped[Site | None] = relationship()
     area: Mapped[Area] = relationship()

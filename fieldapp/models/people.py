@@ -149,7 +149,7 @@ class ApiToken(db.Model):
     """
 
     __tablename__ = "api_tokens"
-    __table_args__ = (CheckConstraint("scope IN ('read', 'visits')", name="scope"),)
+    __table_args__ = (CheckConstraint("scope IN ('read', 'visits', 'warnings')", name="scope"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
@@ -164,7 +164,8 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None]
     #: After this the key opens nothing (NULL only for keys issued before keys expired).
     expires_at: Mapped[datetime | None]
-    #: What the key may do: "read" (walk list, tallies) or "visits" (read, and record visits).
+    #: What the key may do: "read" (walk list, tallies), "visits" (read, and record visits) or "warnings" (read,
+    #: and post warnings: the platform's feed).
     scope: Mapped[str] = mapped_column(String(16), default="visits", server_default="visits")
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
