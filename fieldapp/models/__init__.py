@@ -30,6 +30,7 @@ from fieldapp.models.sites import (
     mask_name,
     mask_phone,
 )
+from fieldapp.models.trust import SPOT_CHECK_METHODS, SPOT_CHECK_RESULTS, SpotCheck, SpotCheckRound, VisitSignal
 from fieldapp.models.visits import (
     DISPUTED_STATUSES,
     OUTCOMES,
@@ -53,6 +54,8 @@ __all__ = [
     "ROLES",
     "SITE_KINDS",
     "SITE_STATUSES",
+    "SPOT_CHECK_METHODS",
+    "SPOT_CHECK_RESULTS",
     "STEP_RESULTS",
     "TALLY_FIELDS",
     "TARGET_MEASURES",
@@ -76,6 +79,8 @@ __all__ = [
     "Setting",
     "Site",
     "SiteKeyGroup",
+    "SpotCheck",
+    "SpotCheckRound",
     "Tag",
     "Target",
     "Team",
@@ -84,6 +89,7 @@ __all__ = [
     "UserDailyTally",
     "Visit",
     "VisitProgramRegs",
+    "VisitSignal",
     "WarningStep",
     "WeeklyReport",
     "archived_along",

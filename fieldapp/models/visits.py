@@ -124,6 +124,9 @@ class Visit(db.Model):
     review_seen_at: Mapped[datetime | None]
     #: The supervisor who recorded this visit from a volunteer's saved outbox file (NULL: sent by the phone).
     imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: 100 when nothing looks wrong; each signal found (visit_signals) takes its weight off. The review queue
+    #: shows the lowest first.
+    trust_score: Mapped[int] = mapped_column(Integer, default=100, server_default="100")
 
     site: Mapped[Site] = relationship(foreign_keys=[site_id])
     building: Mapped[Area] = relationship()
