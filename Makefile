@@ -101,8 +101,9 @@ pgtools:
 	fi
 
 # The bench's smoke mode (tiny sizes, no timing asserted) runs with the tests so its scripts never rot.
+# One worker per core (each with its own databases and live server); a file stays on one worker, in order.
 test: install-dev browser wrk pgtools lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 	BENCH_SMOKE=1 $(BIN)/python bench/run_all.py
 
 # Measurements: writes bench/results.json and the generated table in bench/README.md (~25 minutes).
