@@ -22,6 +22,7 @@ SITE_FIELDS = {
     "householder": _l("Householder"),
     "lat": _l("Latitude"),
     "lon": _l("Longitude"),
+    "key_groups": _l("Key groups"),
 }
 SITE_STATUSES = {
     "occupied": _l("Occupied"),

@@ -306,7 +306,7 @@ def test_templates_download_with_chinese_headers(world, browser):
     assert rows[0] == HEADER_ZH
     assert HEADER_ZH == [
         "派出所", "社区", "网格", "楼栋", "单元", "楼层", "房号",
-        "户主", "联系电话", "人数", "类型", "状态", "纬度", "经度",
+        "户主", "联系电话", "人数", "类型", "状态", "重点人群", "纬度", "经度",
     ]  # fmt: skip
     assert all(cell not in (None, "") for cell in rows[1])  # the first example fills every column
     assert len(rows) == 3  # two example rows to copy

@@ -2,7 +2,8 @@
 
 Both have the template's columns (COLUMNS, in order). The export shows the phone and the householder masked
 (138****1234, 张某) and re-imports unchanged: a masked cell keeps what is stored (imports.py MASKED), kinds
-and statuses are written as the import reads them, in Chinese or, for an English reader, in English.
+and statuses are written as the import reads them, in Chinese or, for an English reader, in English; key groups
+(重点人群) by name, joined with "、" (an empty cell keeps the marks on import, so a door without marks stays so).
 """
 
 from flask_babel import force_locale, get_locale
@@ -10,6 +11,8 @@ from sqlalchemy import select
 
 from fieldapp import labels
 from fieldapp.extensions import db
+from fieldapp.keygroups.names import joined_names
+from fieldapp.keygroups.services import marks_within
 from fieldapp.models import Area, Site, in_use, mask_name
 from fieldapp.models.sites import mask_phone
 from fieldapp.roster.files import COLUMNS
@@ -19,8 +22,8 @@ from fieldapp.roster.files import COLUMNS
 #: leading 0 or show a long phone as 1.38E+10).
 TEMPLATE_EXAMPLES = (
     ["城关派出所", "东门社区", "东门一网格", "3号楼", "1", 5, "502", "张三", "13800138000", 3, "住户", "有人居住",
-     30.2741, 120.1551],
-    ["城关派出所", "东门社区", "东门一网格", "临街商铺", "", 1, "12号", "", "", 2, "商户", "", None, None],
+     "独居老人", 30.2741, 120.1551],
+    ["城关派出所", "东门社区", "东门一网格", "临街商铺", "", 1, "12号", "", "", 2, "商户", "", "", None, None],
 )  # fmt: skip
 
 
@@ -44,6 +47,7 @@ def roster_rows(area: Area) -> list[list]:
     found = db.session.execute(
         select(Site, Area.path).join(Area, Area.id == Site.building_id).where(Area.within(area), in_use())
     ).all()
+    marks = marks_within(area)
     ancestor_ids = {int(part) for _site, path in found for part in path.strip("/").split("/") if part}
     names = {
         row.id: (row.level, row.name)
@@ -69,6 +73,7 @@ def roster_rows(area: Area) -> list[list]:
                 site.residents,
                 str(labels.SITE_KINDS[site.kind]),
                 str(labels.SITE_STATUSES[site.status]),
+                joined_names(marks.get(site.id, ())),
                 site.lat,
                 site.lon,
             ]

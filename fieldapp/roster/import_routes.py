@@ -13,6 +13,8 @@ from fieldapp.extensions import db
 from fieldapp.forms import ConfirmForm
 from fieldapp.htmx import render
 from fieldapp.inputs import upload_limit
+from fieldapp.keygroups.names import joined_names
+from fieldapp.keygroups.services import active_key_groups
 from fieldapp.limits import ROSTER_UPLOAD_MAX
 from fieldapp.models import Area, mask_name, mask_phone
 from fieldapp.permissions import may_edit_roster, requires
@@ -52,7 +54,8 @@ def imports():
 def import_page(form: ImportForm, status: int = 200):
     in_english = english()
     columns = (", " if in_english else "、").join(en if in_english else zh for _key, zh, en in COLUMNS)
-    return render_template("roster/import.html", form=form, columns=columns), status
+    key_groups = joined_names(active_key_groups())
+    return render_template("roster/import.html", form=form, columns=columns, key_groups=key_groups), status
 
 
 @bp.get("/imports/template.<any(csv, xlsx):fmt>")

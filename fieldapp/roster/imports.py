@@ -12,6 +12,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from fieldapp.extensions import db
+from fieldapp.keygroups.names import GroupNames
+from fieldapp.keygroups.services import active_key_groups, current_marks
 from fieldapp.models import Area, Site, User, mask_name
 from fieldapp.models.sites import mask_phone
 from fieldapp.roster.files import RosterFile, read_roster
@@ -20,6 +22,9 @@ from fieldapp.roster.values import normalise, site_values
 
 #: Fields an import may change on a site already stored. An empty cell keeps what is stored.
 UPDATABLE = ("floor", "residents", "kind", "status", "contact_phone", "householder", "lat", "lon")
+#: A site's key-group marks (重点人群) in a plan: the ids of active groups. A non-empty cell replaces the marks
+#: (the sheet is the roster); an empty one keeps them; "无" removes them. Marks of archived groups stay as they are.
+KEY_GROUPS = "key_groups"
 #: Personal cells an exported roster shows masked (138****1234; 张某 or 欧阳某: a surname and 某): such a cell
 #: keeps what is stored.
 MASKED = (("phone", "contact_phone", mask_phone), ("householder", "householder", mask_name))
@@ -32,7 +37,8 @@ class ImportPlan:
     rows: int = 0
     #: New sites: column values plus "building" (an Area id, or a tuple of names for an area to create).
     adds: list[dict] = field(default_factory=list)
-    #: (site id, {field: new value}, {field: old value}, where)
+    #: (site id, {field: new value}, {field: old value}, where); KEY_GROUPS, when the marks change, holds the
+    #: sorted tuple of group ids after and before.
     updates: list[tuple[int, dict, dict, str]] = field(default_factory=list)
     unchanged: int = 0
     #: (where, reason): rows refused; `where` is the line, or "sheet · line" in a file of several sheets.
@@ -49,6 +55,16 @@ class ImportPlan:
     chosen: dict[str, str] = field(default_factory=dict)
     #: The fields no column gives, filled from the importer's own area: {"station": "甲派出所", ...}.
     defaults: dict[str, str] = field(default_factory=dict)
+    #: {id: name} of the key groups a cell may name (the active ones), for the preview and the audit trail.
+    key_group_names: dict[int, str] = field(default_factory=dict)
+
+    def marks_named(self, group_ids) -> str:
+        """Key groups by name, as the roster writes them: "独居老人、学生"."""
+        return "、".join(self.key_group_names[i] for i in sorted(group_ids))
+
+    def marks_changed(self, before, after) -> tuple[str, str]:
+        """(marks added, marks removed) by name, for the preview's change summary."""
+        return self.marks_named(set(after) - set(before)), self.marks_named(set(before) - set(after))
 
     @property
     def missing(self) -> list[str]:
@@ -141,6 +157,8 @@ def plan_import(
     plan.defaults = defaults_used(plan.file)
     if plan.missing:
         return plan  # nothing to check row by row until every required field has a column
+    names = GroupNames(active_key_groups())
+    plan.key_group_names = {group.id: group.name for group in names.groups}
     parsed, seen = [], {}
     for row in plan.file.rows():
         line, values = row.where, dict(row.values)
@@ -150,6 +168,11 @@ def plan_import(
         masked = masked_cells(values)
         site, problems = site_values(values)
         problems = row.problems + problems
+        named = names.read(values.get(KEY_GROUPS))
+        if named.unknown:
+            problems.append(names.unknown_message(named.unknown))
+        elif named.given:
+            site[KEY_GROUPS] = tuple(sorted(named.ids))
         building = None
         if all(values.get(key) for key in ("station", "community", "building")):
             try:
@@ -177,6 +200,10 @@ def plan_import(
 
     plan.new_areas = list(index.planned)
     stored = existing_sites({building for _line, building, *_rest in parsed if isinstance(building, int)})
+    marked = [
+        stored.get((building, site["unit"], site["room"])) for _l, building, site, *_r in parsed if KEY_GROUPS in site
+    ]
+    marks = current_marks([current.id for current in marked if current is not None], plan.key_group_names)
     for line, building, site, building_name, masked in parsed:
         current = stored.get((building, site["unit"], site["room"])) if isinstance(building, int) else None
         if refused := masked_problem(masked, current):
@@ -186,8 +213,11 @@ def plan_import(
             plan.adds.append({"building": building, "line": line, **site})
             continue
         changes = {key: site[key] for key in UPDATABLE if key in site and site[key] != getattr(current, key)}
+        before = {key: getattr(current, key) for key in changes}
+        marked = tuple(sorted(marks.get(current.id, ())))
+        if KEY_GROUPS in site and site[KEY_GROUPS] != marked:
+            changes[KEY_GROUPS], before[KEY_GROUPS] = site[KEY_GROUPS], marked
         if changes:
-            before = {key: getattr(current, key) for key in changes}
             plan.updates.append((current.id, changes, before, line))
             door = f"{site['unit']}-{site['room']}" if site["unit"] else site["room"]
             plan.doors[line] = f"{building_name} {door}"

@@ -10,10 +10,11 @@ from sqlalchemy import insert, select
 from fieldapp.areas.services import add_area
 from fieldapp.audit import audit
 from fieldapp.extensions import db
+from fieldapp.keygroups.services import mark_new_sites, replace_marks
 from fieldapp.models import Area, Site, User, Visit, mask_name
 from fieldapp.models.sites import mask_phone
 from fieldapp.refusals import Refused
-from fieldapp.roster.imports import ImportPlan, plan_import
+from fieldapp.roster.imports import KEY_GROUPS, ImportPlan, plan_import
 from fieldapp.roster.mapping import remember_mapping
 from fieldapp.site_counts import count_inserted_sites
 
@@ -195,24 +196,40 @@ def apply_import(
     if plan.errors:
         raise ValueError("a plan with errors is never applied")
     created = create_planned_areas(plan, root)
-    total, done = len(plan.adds) + len(plan.updates), 0
+    total, done, marks = len(plan.adds) + len(plan.updates), 0, 0
     for start in range(0, len(plan.adds), CHUNK):
-        rows = [site_row(row, created) for row in plan.adds[start : start + CHUNK]]
-        db.session.execute(insert(Site), rows)
+        chunk = plan.adds[start : start + CHUNK]
+        rows = [site_row(row, created) for row in chunk]
+        if any(row.get(KEY_GROUPS) for row in chunk):  # the new sites' ids, in the rows' order, to mark them
+            ids = db.session.scalars(insert(Site).returning(Site.id, sort_by_parameter_order=True), rows).all()
+            new_marks = {
+                site_id: row[KEY_GROUPS] for site_id, row in zip(ids, chunk, strict=True) if row.get(KEY_GROUPS)
+            }
+            marks += mark_new_sites(new_marks, user)
+        else:
+            db.session.execute(insert(Site), rows)
         count_inserted_sites(rows)  # a bulk insert passes by the ORM hook that keeps area counts
         done += len(rows)
         if progress:
             progress(done, total)
     for site_id, changes, before, _line in plan.updates:
         site = db.session.get(Site, site_id)
+        changes, before = dict(changes), dict(before)
+        if KEY_GROUPS in changes:
+            wanted, current = set(changes.pop(KEY_GROUPS)), set(before.pop(KEY_GROUPS))
+            stamp(replace_marks(site, current, wanted, plan.key_group_names, user), user)
+            marks += len(wanted ^ current)
         for name, value in changes.items():
             setattr(site, name, value)
-        stamp(audit("site.update", site, before=masked(before), after=masked(changes)), user)
+        if changes:
+            stamp(audit("site.update", site, before=masked(before), after=masked(changes)), user)
         done += 1
         if progress and done % CHUNK == 0:
             progress(done, total)
     db.session.flush()
     summary = {"file": filename, "added": len(plan.adds), "updated": len(plan.updates), "areas_added": len(created)}
+    if marks:
+        summary["key_group_marks"] = marks  # marks set or removed
     stamp(audit("sites.import", root, after=summary), user)
     # The result page links each new building to its door list and its tag sheet.
     summary["new_buildings"] = [{"id": area_id, "path": " › ".join(path)} for path, area_id in created.items()]

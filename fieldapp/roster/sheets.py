@@ -30,6 +30,7 @@ COLUMNS = (
     ("residents", "人数", "residents"),
     ("kind", "类型", "kind"),
     ("status", "状态", "status"),
+    ("key_groups", "重点人群", "key groups"),
     ("lat", "纬度", "lat"),
     ("lon", "经度", "lon"),
 )
@@ -69,6 +70,10 @@ HEADER_ALIASES = {
     "居住状态": "status", "入住情况": "status", "居住情况": "status", "入住状态": "status", "房屋状态": "status",
     "住址": "address", "详细地址": "address", "家庭住址": "address", "门牌地址": "address", "现住址": "address",
     "居住地址": "address", "房屋地址": "address", "住户地址": "address",
+    "重点人员": "key_groups", "人群类别": "key_groups", "人员类别": "key_groups", "标签": "key_groups",
+    "重点人群类别": "key_groups", "重点人群类型": "key_groups", "人员标签": "key_groups", "重点对象": "key_groups",
+    "特殊人群": "key_groups", "人群分类": "key_groups", "人员分类": "key_groups", "重点人口": "key_groups",
+    "keygroup": "key_groups", "keygroups": "key_groups",
     "latitude": "lat", "longitude": "lon", "lng": "lon",
     "policestation": "station", "village": "community", "buildingno": "building", "bldg": "building",
     "unitno": "unit", "roomno": "room", "door": "room", "flat": "room", "apartment": "room",
