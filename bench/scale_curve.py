@@ -3,8 +3,10 @@
 For each database and each size (10k, 100k, 1M sites with 5 visits a site; smoke: 1k, 5k) a fresh
 district is generated (bench/generate.py) and the pages are fetched in-process through the Flask
 test client, logged in with a real POST /login and CSRF token: the district, a station and a
-building page as the admin, the Today walk list as a volunteer, and the supervisors' daily log
-(GET /log) when the app has it. The baseline, measured at each size in the same run, is /healthz
+building page as the admin, the Today walk list as a volunteer, the supervisors' daily log
+(GET /log) when the app has it, and the 倒查 search box (GET /backchecks?q=) as the admin, with queries taken
+from the data: a door's whole address, the same without its community, a phone's last four digits, a door code
+(goal: < 300 ms at 1M sites). The baseline, measured at each size in the same run, is /healthz
 (one SELECT 1 through the same app): its time does not depend on the data.
 """
 
@@ -12,6 +14,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -57,6 +60,30 @@ def logged_in(app, username: str):
     return client
 
 
+def search_queries(db) -> dict[str, str]:
+    """Back-check queries drawn from the generated data, from its last rows (a scan from the start would find
+    the first rows quickly and flatter the search)."""
+    from sqlalchemy import text
+
+    door = db.session.execute(
+        text(
+            "SELECT s.room, s.unit, b.name AS building, c.name AS community FROM sites s"
+            " JOIN areas b ON b.id = s.building_id JOIN areas g ON g.id = b.parent_id"
+            " JOIN areas c ON c.id = g.parent_id WHERE s.unit <> '' ORDER BY s.id DESC LIMIT 1"
+        )
+    ).one()
+    phone = db.session.scalar(
+        text("SELECT contact_phone FROM sites WHERE contact_phone IS NOT NULL ORDER BY id DESC LIMIT 1")
+    )
+    code = db.session.scalar(text("SELECT short_code FROM tags ORDER BY id DESC LIMIT 1"))
+    return {
+        "back-check: whole address": f"{door.community} {door.building} {door.unit}单元 {door.room}",
+        "back-check: no community": f"{door.building} {door.unit}单元 {door.room}",
+        "back-check: 4 phone digits": phone[-4:],
+        "back-check: door code": code,
+    }
+
+
 def measure(database_url: str, made: dict) -> dict:
     from fieldapp import create_app
     from fieldapp.extensions import db
@@ -70,11 +97,18 @@ def measure(database_url: str, made: dict) -> dict:
         "building": (admin, f"/areas/{made['building_id']}"),
         "today (volunteer)": (logged_in(app, made["volunteers"][0]), "/today"),
     }
+    with app.app_context():
+        for name, query in search_queries(db).items():
+            pages[name] = (admin, "/backchecks?q=" + quote(query))
     rules = {rule.rule for rule in app.url_map.iter_rules()}
     for name, (url, role) in OPTIONAL_PAGES.items():
         if url in rules:
             pages[name] = (logged_in(app, made[role]), url)
     results = {name: time_page(client, url) for name, (client, url) in pages.items()}
+    for name, (client, url) in pages.items():
+        # A search that finds nothing would be fast for the wrong reason.
+        if name.startswith("back-check") and 'href="/backchecks/sites/' not in client.get(url).text:
+            raise SystemExit(f"{name}: {url} found nothing")
     with app.app_context():
         db.engine.dispose()
     return results
