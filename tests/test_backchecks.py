@@ -82,6 +82,63 @@ def test_the_query_is_read_into_building_unit_and_room():
     assert parse("三号楼 二单元").building == "3"
 
 
+SPELLINGS = [
+    # (typed, building, unit, room): however the number is written, the same door
+    ("三号楼", "3", "", ""),
+    ("3号楼", "3", "", ""),
+    ("3栋", "3", "", ""),
+    ("3幢", "3", "", ""),
+    ("3#楼", "3", "", ""),
+    ("第三栋", "3", "", ""),
+    ("十三号楼", "13", "", ""),
+    ("二单元", "", "2", ""),
+    ("2单元", "", "2", ""),
+    ("502室", "", "", "502"),
+    ("502", "", "", "502"),
+    ("502号", "", "", "502"),
+    ("五〇二", "", "", "502"),
+    ("五零二室", "", "", "502"),
+    ("３号楼 ２单元 ５０２", "3", "2", "502"),
+    ("三号楼二单元五〇二室", "3", "2", "502"),
+    ("3幢2单元", "3", "2", ""),
+    ("二单元502室", "", "2", "502"),
+    ("3栋2-502", "3", "2", "502"),
+    ("3号 2单元 502", "3", "2", "502"),
+    ("3号楼 1502", "3", "", "1502"),
+]
+
+
+@pytest.mark.parametrize(("typed", "building", "unit", "room"), SPELLINGS)
+def test_every_common_spelling_of_a_number_reads_as_digits(typed, building, unit, room):
+    query = parse(typed)
+    assert (query.building, query.unit, query.room, query.words) == (building, unit, room, [])
+
+
+def test_place_words_stay_words_and_odd_numerals_are_not_guessed():
+    assert parse("东门3号楼2单元502室").words == ["东门"]
+    assert parse("东门 三栋 二单元 五〇二").words == ["东门"]
+    assert parse("三四十号楼").building == ""  # not one number: searched as a word, never read as 30 or 340
+    assert parse("张三丰").words == ["张三丰"]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["东门 三号楼 二单元 502室", "东门 3栋 2单元 502", "东门 3幢 二单元 五〇二", "东门三号楼二单元502", "东门 3#楼 2-502"],
+)
+def test_the_door_is_found_first_however_its_numbers_are_written(client, world, case, typed):
+    login(client, world.a.supervisor)
+    found = result_ids(client.get("/backchecks", query_string={"q": typed}).text)
+    assert found[:1] == [case.id]
+
+
+def test_a_building_named_in_chinese_numerals_is_found_by_digits(client, world, case):
+    written = household(world.a.area, "南门社区", "十二号楼", "1", "101")
+    db.session.commit()
+    login(client, world.a.supervisor)
+    for typed in ("南门 12号楼 1单元 101", "南门 十二栋 一单元 101"):
+        assert result_ids(client.get("/backchecks", query_string={"q": typed}).text) == [written.id], typed
+
+
 def test_household_is_found_first_by_phone_digits_and_by_address_fragments(client, world, case):
     login(client, world.a.supervisor)
     for text in ("5678", "东门 3号楼 2单元 502", "东门社区3栋2单元502室", "东门 3栋 2-502", case.active_tag.short_code):
