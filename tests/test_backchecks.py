@@ -123,7 +123,13 @@ def test_place_words_stay_words_and_odd_numerals_are_not_guessed():
 
 @pytest.mark.parametrize(
     "typed",
-    ["东门 三号楼 二单元 502室", "东门 3栋 2单元 502", "东门 3幢 二单元 五〇二", "东门三号楼二单元502", "东门 3#楼 2-502"],
+    [
+        "东门 三号楼 二单元 502室",
+        "东门 3栋 2单元 502",
+        "东门 3幢 二单元 五〇二",
+        "东门三号楼二单元502",
+        "东门 3#楼 2-502",
+    ],
 )
 def test_the_door_is_found_first_however_its_numbers_are_written(client, world, case, typed):
     login(client, world.a.supervisor)
