@@ -270,3 +270,39 @@ def test_an_overlong_or_unmatched_search_answers_with_a_sentence(client, world, 
     assert long_answer.status_code == 200 and "Type at most 100 characters." in long_answer.text
     nothing = client.get("/backchecks", query_string={"q": "南门 9号楼 9单元 909"})
     assert nothing.status_code == 200 and "No household in your area matches" in nothing.text
+
+
+def test_the_print_view_holds_the_whole_record_with_who_printed_it_and_is_audited(client, world, case):
+    login(client, world.a.supervisor)
+    household_page = client.get(f"/backchecks/sites/{case.id}").text
+    # A plain link: the print view opens without JavaScript; print.js only adds the print dialog.
+    assert f'href="/backchecks/sites/{case.id}/print#print"' in household_page
+    page = client.get(f"/backchecks/sites/{case.id}/print")
+    assert page.status_code == 200 and page.headers["Cache-Control"].startswith("no-store")
+    text = page.text
+    assert "东门社区 · 3号楼 · Unit 2 · 502" in text and world.a.area.name in text
+    rows = re.findall(
+        r"<tr>\s*<td class=\"when\">(\d{4}-\d\d-\d\d \d\d:\d\d)</td>\s*<td>([^<]+)</td>\s*<td>([^<]+)</td>", text
+    )
+    visits = [row for row in rows if row[1] == "Visit"]
+    assert [row[2] for row in visits] == [world.a.volunteer.display_name] * 2
+    assert [row for row in rows if row[1] == "Event"][0][2] == world.a.supervisor.display_name
+    assert [row[0] for row in rows] == sorted(row[0] for row in rows)  # oldest first
+    assert "楼道反诈讲座" in text and "Notice signed Yes" in text and "No GPS" in text
+    assert f"Printed by {world.a.supervisor.display_name}" in text
+    assert "139****5678" in text and "13900005678" not in text and "张三丰" not in text
+    assert "data-print hidden" in text and "/static/js/print.js" in text
+    audited = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "backcheck.case_file")).all()
+    assert [(event.object_id, event.after["format"]) for event in audited] == [(case.id, "print")]
+
+
+def test_the_print_view_is_in_the_readers_language_and_guarded_like_the_xlsx(client, world, case):
+    login(client, world.a.supervisor, lang="zh")
+    text = client.get(f"/backchecks/sites/{case.id}/print").text
+    assert "打印 / 存为 PDF" in text and "倒查" in text and "走访" in text and "打印于" in text
+    other = db.session.scalar(select(Site).where(Site.contact_phone == "13700005678"))
+    assert client.get(f"/backchecks/sites/{other.id}/print").status_code == 404
+    client.post("/logout", data={"csrf_token": csrf_from(text)})
+    login(client, world.a.volunteer)
+    assert client.get(f"/backchecks/sites/{case.id}/print").status_code == 403
+    assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "backcheck.case_file")) == 1
