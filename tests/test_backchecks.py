@@ -286,7 +286,7 @@ def test_the_print_view_holds_the_whole_record_with_who_printed_it_and_is_audite
     )
     visits = [row for row in rows if row[1] == "Visit"]
     assert [row[2] for row in visits] == [world.a.volunteer.display_name] * 2
-    assert [row for row in rows if row[1] == "Event"][0][2] == world.a.supervisor.display_name
+    assert [row[2] for row in rows if row[1] == "Event"] == [world.a.supervisor.display_name]
     assert [row[0] for row in rows] == sorted(row[0] for row in rows)  # oldest first
     assert "楼道反诈讲座" in text and "Notice signed Yes" in text and "No GPS" in text
     assert f"Printed by {world.a.supervisor.display_name}" in text
