@@ -31,22 +31,32 @@ INDEXES = (
 def sample_queries(db) -> dict[str, str]:
     from sqlalchemy import text
 
+    from fieldapp.backchecks.search import chinese_numerals
+
+    # Doors from the middle and later of the table (500,000 and on at 1M sites), whatever its size.
+    last = db.session.scalar(text("SELECT max(id) FROM sites"))
     door = db.session.execute(
         text(
             "SELECT s.room, s.unit, b.name AS building, c.name AS community FROM sites s"
             " JOIN areas b ON b.id = s.building_id JOIN areas g ON g.id = b.parent_id"
             " JOIN areas c ON c.id = g.parent_id"
-            " WHERE s.unit <> '' AND s.id > 500000 ORDER BY s.id LIMIT 1"
-        )
+            " WHERE s.unit <> '' AND s.id > :after ORDER BY s.id LIMIT 1"
+        ),
+        {"after": last // 2},
     ).one()
     phone = db.session.scalar(
-        text("SELECT contact_phone FROM sites WHERE contact_phone IS NOT NULL AND id > 600000 LIMIT 1")
+        text("SELECT contact_phone FROM sites WHERE contact_phone IS NOT NULL AND id > :after LIMIT 1"),
+        {"after": last * 6 // 10},
     )
-    code = db.session.scalar(text("SELECT short_code FROM tags WHERE site_id > 700000 LIMIT 1"))
+    code = db.session.scalar(
+        text("SELECT short_code FROM tags WHERE site_id > :after LIMIT 1"), {"after": last * 7 // 10}
+    )
+    unit = chinese_numerals(door.unit) or door.unit
     return {
         "community + building + unit + room": f"{door.community} {door.building} {door.unit}单元 {door.room}",
         "whole address in one cell": f"{door.community}{door.building}{door.unit}单元{door.room}室",
         "building + unit + room (no community)": f"{door.building} {door.unit}单元 {door.room}",
+        "unit in Chinese numerals (二单元)": f"{door.community} {door.building} {unit}单元 {door.room}",
         "last four phone digits": phone[-4:],
         "door code": code,
         "householder (no place of that name)": "张三丰",

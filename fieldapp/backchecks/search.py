@@ -161,7 +161,7 @@ def _building_number(name: str) -> str | None:
         return None
 
 
-def _in_chinese(number: str) -> str:
+def chinese_numerals(number: str) -> str:
     """ "3" -> "三", "13" -> "十三", "21" -> "二十一": how a building named in words writes its number (up to 99)."""
     if not number.isdigit() or not 0 < int(number) < 100:
         return ""
@@ -189,7 +189,7 @@ def _buildings(scope: Area, query: Query) -> list[int] | None:
     if places_by_word:
         buildings = buildings.where(or_(*[Area.path.startswith(path) for path in places_by_word[0]]))
     if query.building:
-        numbers = {query.building, _in_chinese(query.building)} - {""}
+        numbers = {query.building, chinese_numerals(query.building)} - {""}
         endings = [f"{number}{suffix}" for number in numbers for suffix in BUILDING_SUFFIXES]
         buildings = buildings.where(or_(*[Area.name.endswith(ending, autoescape=True) for ending in endings]))
     rows = db.session.execute(buildings).all()

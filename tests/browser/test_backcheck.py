@@ -52,7 +52,7 @@ def visited_household(app) -> dict:
         volunteer = db.session.scalar(select(User).where(User.username == "volunteer"))
         supervisor = db.session.scalar(select(User).where(User.username == "supervisor"))
         first, _ = record_visit(volunteer, site, VisitInput("not_home"), str(uuid.uuid4()))
-        first.server_time -= timedelta(days=2)
+        first.server_time = first.recorded_at = first.happened_at - timedelta(days=2)  # two days before the talk
         record_visit(volunteer, site, VisitInput("talked", 2, 1, notice_signed=True), str(uuid.uuid4()))
         yesterday = datetime.now(deployment_zone()).replace(tzinfo=None, second=0, microsecond=0) - timedelta(days=1)
         lecture = EventInput(
