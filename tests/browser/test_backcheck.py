@@ -136,6 +136,9 @@ def test_a_supervisor_back_checks_a_household_from_the_phone(live_server, chromi
     page.emulate_media(media="screen")
 
     page.locator(".print-tools a.crumb").tap()
+    question = page.locator("#back-checks legend")  # yes / no mean nothing unless the question shows
+    expect(question).to_contain_text("此前是否走访过该户")
+    assert question.bounding_box()["height"] > 10
     page.fill("#case_ref", "临江2026-0117")
     page.fill("#missed", "未安装国家反诈中心APP")
     page.fill("#action", "已补装并签告知书")
