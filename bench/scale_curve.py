@@ -65,6 +65,8 @@ def search_queries(db) -> dict[str, str]:
     the first rows quickly and flatter the search)."""
     from sqlalchemy import text
 
+    from fieldapp.backchecks.search import chinese_numerals
+
     door = db.session.execute(
         text(
             "SELECT s.room, s.unit, b.name AS building, c.name AS community FROM sites s"
@@ -79,6 +81,7 @@ def search_queries(db) -> dict[str, str]:
     return {
         "back-check: whole address": f"{door.community} {door.building} {door.unit}单元 {door.room}",
         "back-check: no community": f"{door.building} {door.unit}单元 {door.room}",
+        "back-check: Chinese numerals": f"{door.building} {chinese_numerals(door.unit) or door.unit}单元 {door.room}室",
         "back-check: 4 phone digits": phone[-4:],
         "back-check: door code": code,
     }

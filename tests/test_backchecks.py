@@ -82,6 +82,69 @@ def test_the_query_is_read_into_building_unit_and_room():
     assert parse("三号楼 二单元").building == "3"
 
 
+SPELLINGS = [
+    # (typed, building, unit, room): however the number is written, the same door
+    ("三号楼", "3", "", ""),
+    ("3号楼", "3", "", ""),
+    ("3栋", "3", "", ""),
+    ("3幢", "3", "", ""),
+    ("3#楼", "3", "", ""),
+    ("第三栋", "3", "", ""),
+    ("十三号楼", "13", "", ""),
+    ("二单元", "", "2", ""),
+    ("2单元", "", "2", ""),
+    ("502室", "", "", "502"),
+    ("502", "", "", "502"),
+    ("502号", "", "", "502"),
+    ("五〇二", "", "", "502"),
+    ("五零二室", "", "", "502"),
+    ("３号楼 ２单元 ５０２", "3", "2", "502"),
+    ("三号楼二单元五〇二室", "3", "2", "502"),
+    ("3幢2单元", "3", "2", ""),
+    ("二单元502室", "", "2", "502"),
+    ("3栋2-502", "3", "2", "502"),
+    ("3号 2单元 502", "3", "2", "502"),
+    ("3号楼 1502", "3", "", "1502"),
+]
+
+
+@pytest.mark.parametrize(("typed", "building", "unit", "room"), SPELLINGS)
+def test_every_common_spelling_of_a_number_reads_as_digits(typed, building, unit, room):
+    query = parse(typed)
+    assert (query.building, query.unit, query.room, query.words) == (building, unit, room, [])
+
+
+def test_place_words_stay_words_and_odd_numerals_are_not_guessed():
+    assert parse("东门3号楼2单元502室").words == ["东门"]
+    assert parse("东门 三栋 二单元 五〇二").words == ["东门"]
+    assert parse("三四十号楼").building == ""  # not one number: searched as a word, never read as 30 or 340
+    assert parse("张三丰").words == ["张三丰"]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "东门 三号楼 二单元 502室",
+        "东门 3栋 2单元 502",
+        "东门 3幢 二单元 五〇二",
+        "东门三号楼二单元502",
+        "东门 3#楼 2-502",
+    ],
+)
+def test_the_door_is_found_first_however_its_numbers_are_written(client, world, case, typed):
+    login(client, world.a.supervisor)
+    found = result_ids(client.get("/backchecks", query_string={"q": typed}).text)
+    assert found[:1] == [case.id]
+
+
+def test_a_building_named_in_chinese_numerals_is_found_by_digits(client, world, case):
+    written = household(world.a.area, "南门社区", "十二号楼", "1", "101")
+    db.session.commit()
+    login(client, world.a.supervisor)
+    for typed in ("南门 12号楼 1单元 101", "南门 十二栋 一单元 101"):
+        assert result_ids(client.get("/backchecks", query_string={"q": typed}).text) == [written.id], typed
+
+
 def test_household_is_found_first_by_phone_digits_and_by_address_fragments(client, world, case):
     login(client, world.a.supervisor)
     for text in ("5678", "东门 3号楼 2单元 502", "东门社区3栋2单元502室", "东门 3栋 2-502", case.active_tag.short_code):
@@ -207,3 +270,39 @@ def test_an_overlong_or_unmatched_search_answers_with_a_sentence(client, world, 
     assert long_answer.status_code == 200 and "Type at most 100 characters." in long_answer.text
     nothing = client.get("/backchecks", query_string={"q": "南门 9号楼 9单元 909"})
     assert nothing.status_code == 200 and "No household in your area matches" in nothing.text
+
+
+def test_the_print_view_holds_the_whole_record_with_who_printed_it_and_is_audited(client, world, case):
+    login(client, world.a.supervisor)
+    household_page = client.get(f"/backchecks/sites/{case.id}").text
+    # A plain link: the print view opens without JavaScript; print.js only adds the print dialog.
+    assert f'href="/backchecks/sites/{case.id}/print#print"' in household_page
+    page = client.get(f"/backchecks/sites/{case.id}/print")
+    assert page.status_code == 200 and page.headers["Cache-Control"].startswith("no-store")
+    text = page.text
+    assert "东门社区 · 3号楼 · Unit 2 · 502" in text and world.a.area.name in text
+    rows = re.findall(
+        r"<tr>\s*<td class=\"when\">(\d{4}-\d\d-\d\d \d\d:\d\d)</td>\s*<td>([^<]+)</td>\s*<td>([^<]+)</td>", text
+    )
+    visits = [row for row in rows if row[1] == "Visit"]
+    assert [row[2] for row in visits] == [world.a.volunteer.display_name] * 2
+    assert [row[2] for row in rows if row[1] == "Event"] == [world.a.supervisor.display_name]
+    assert [row[0] for row in rows] == sorted(row[0] for row in rows)  # oldest first
+    assert "楼道反诈讲座" in text and "Notice signed Yes" in text and "No GPS" in text
+    assert f"Printed by {world.a.supervisor.display_name}" in text
+    assert "139****5678" in text and "13900005678" not in text and "张三丰" not in text
+    assert "data-print hidden" in text and "/static/js/print.js" in text
+    audited = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "backcheck.case_file")).all()
+    assert [(event.object_id, event.after["format"]) for event in audited] == [(case.id, "print")]
+
+
+def test_the_print_view_is_in_the_readers_language_and_guarded_like_the_xlsx(client, world, case):
+    login(client, world.a.supervisor, lang="zh")
+    text = client.get(f"/backchecks/sites/{case.id}/print").text
+    assert "打印 / 存为 PDF" in text and "倒查" in text and "走访" in text and "打印于" in text
+    other = db.session.scalar(select(Site).where(Site.contact_phone == "13700005678"))
+    assert client.get(f"/backchecks/sites/{other.id}/print").status_code == 404
+    client.post("/logout", data={"csrf_token": csrf_from(text)})
+    login(client, world.a.volunteer)
+    assert client.get(f"/backchecks/sites/{case.id}/print").status_code == 403
+    assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "backcheck.case_file")) == 1

@@ -190,6 +190,33 @@ def history_header() -> list[str]:
     ]
 
 
+#: The columns of a history row (history_header) that the printed case file shows together as "figures".
+FIGURE_COLUMNS = range(4, 9)
+
+
+@dataclass
+class Entry:
+    """One line of the printed case file: the XLSX's row, so paper and spreadsheet cannot tell different stories."""
+
+    what: str
+    when: str
+    who: str
+    outcome: str
+    figures: list[tuple[str, object]]  # (column name, value), only the ones the row has
+    gps: str
+    review: str
+    note: str
+
+
+def history_entries(case: CaseFile) -> list[Entry]:
+    header = history_header()
+    entries = []
+    for row in history_rows(case):
+        figures = [(header[column], row[column]) for column in FIGURE_COLUMNS if row[column] not in ("", None)]
+        entries.append(Entry(*row[:4], figures=figures, gps=row[9], review=row[10], note=row[11] or ""))
+    return entries
+
+
 def case_xlsx(case: CaseFile, reader_name: str) -> bytes:
     """The case file: the household, then its history; one sheet, its header row named for the freeze."""
     site = case.site

@@ -9,10 +9,20 @@ from flask_login import current_user, login_required
 from fieldapp.access import visible_site_or_404
 from fieldapp.audit import audit_download
 from fieldapp.backchecks import bp
-from fieldapp.backchecks.casefile import GPS_FLAGS, case_file, case_xlsx, gps_evidence, label, local
+from fieldapp.backchecks.casefile import (
+    GPS_FLAGS,
+    case_file,
+    case_xlsx,
+    gps_evidence,
+    history_entries,
+    label,
+    local,
+    yes_no,
+)
 from fieldapp.backchecks.forms import BackCheckForm
 from fieldapp.backchecks.search import address_parts, full_address, load_for_results, search
 from fieldapp.backchecks.services import back_check_counts, record_back_check
+from fieldapp.database import utcnow
 from fieldapp.extensions import db
 from fieldapp.permissions import may_back_check, requires
 
@@ -115,3 +125,23 @@ def case_download(site_id: int):
     )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/backchecks/sites/<int:site_id>/print")
+@login_required
+@requires(may_back_check)
+def case_print(site_id: int):
+    """The case file as an A4 page to print or save as PDF (the browser's own print); audited like the XLSX."""
+    site = visible_site_or_404(site_id)
+    case = case_file(site)
+    page = render_template(
+        "backchecks/print.html",
+        case=case,
+        entries=history_entries(case),
+        local=local,
+        yes_no=yes_no,
+        printed_by=current_user.display_name,
+        printed_at=local(utcnow()),
+    )
+    audit_download("backcheck.case_file", site, after={"format": "print", "visits": len(case.visits)})
+    return page

@@ -27,15 +27,27 @@ BUILDING_LIMIT = 3000
 PLACE_LIMIT = 200
 
 CHINESE = "一二三四五六七八九十百零〇两"
-BUILDING_TOKEN = re.compile(rf"^(?P<words>.*?)(?P<number>[0-9A-Za-z]+|[{CHINESE}]+)(?:号楼|栋|幢|座|号院)$")
-UNIT_TOKEN = re.compile(rf"^(?P<unit>[0-9A-Za-z]{{1,3}}|[{CHINESE}]{{1,3}})单元$")
-ROOM_TOKEN = re.compile(r"^(?P<room>[0-9A-Za-z]*[0-9][0-9A-Za-z]*)(?:室|号|户|号房|房)?$")
-UNIT_ROOM_TOKEN = re.compile(r"^(?P<unit>[0-9]{1,2})-(?P<room>[0-9A-Za-z]{3,})(?:室|号)?$")
+#: How a building's number is followed: 3号楼, 3栋, 3幢, 3座, 3号院, and 3#楼 / 3# as rosters and notebooks write it.
+BUILDING_MARKS = "号楼|栋|幢|座|号院|#楼|#"
+NUMBER = rf"[0-9A-Za-z]{{1,3}}|[{CHINESE}]{{1,4}}"
+#: A room: letters and digits with at least one digit (502, B102), or Chinese numerals (五〇二, 五百零二).
+ROOM = rf"[0-9A-Za-z]*[0-9][0-9A-Za-z]*|[{CHINESE}]{{1,6}}"
+ROOM_MARKS = "室|号房|号|户|房"
+#: A building name or a typed building: "3号楼", "三栋", "幸福里小区3栋", "第三幢".
+BUILDING_TOKEN = re.compile(rf"^(?P<words>.*?)第?(?P<number>{NUMBER})(?:{BUILDING_MARKS})$")
+#: Any run of building, unit and room typed as one token, each optional but in this order: "三号楼二单元五〇二室",
+#: "3幢2单元", "2单元502", "二单元", "502室", "3栋2-502", "12号502室" (a bare 号 marks a building only when a
+#: unit or room follows). Place words may only come before a building ("东门3号楼").
+ADDRESS_TOKEN = re.compile(
+    rf"^(?:(?P<words>.*?)第?(?P<building>{NUMBER})(?:{BUILDING_MARKS}|号(?=.)))?"
+    rf"(?:(?P<unit>{NUMBER})单元|(?P<dash_unit>[0-9]{{1,2}})-(?=[0-9A-Za-z]{{3,}}))?"
+    rf"(?:(?P<room>{ROOM})(?P<room_mark>{ROOM_MARKS})?)?$"
+)
 DOOR_CODE = re.compile(r"^[2-9A-HJKMNP-Z]{8}$")
 MOBILE = re.compile(r"^1[0-9]{10}$")
 LAST_FOUR = re.compile(r"^[0-9]{4}$")
-#: What the names of buildings end with: "3号楼", "3栋", "幸福里小区3栋".
-BUILDING_SUFFIXES = ("号楼", "栋", "幢", "座", "号院", "号")
+#: What the names of buildings end with: "3号楼", "3栋", "幸福里小区3栋", "3#楼".
+BUILDING_SUFFIXES = ("号楼", "栋", "幢", "座", "号院", "号", "#楼", "#")
 
 #: The last four characters of the phone, written so that an expression index on exactly this text serves it
 #: (SQLite and PostgreSQL both; a bound parameter instead of the literal 3 would not match the index).
@@ -60,36 +72,48 @@ class Query:
 
 
 def _number(text: str) -> str:
-    return text if text.isascii() else str(chinese_number(text))
+    """ "3", "三", "十三", "五〇二" as digits; letters as written, in capitals."""
+    return text.upper() if text.isascii() else str(chinese_number(text))
 
 
-def _take_building(query: Query, found: re.Match) -> None:
-    query.building = _number(found["number"]).upper()
-    if found["words"]:
-        query.words.append(found["words"])
+def _take_parts(query: Query, found: re.Match) -> None:
+    """What ADDRESS_TOKEN found, each part only if present (a later token may add what this one lacks)."""
+    if found["building"]:
+        query.building = _number(found["building"])
+        if found["words"]:
+            query.words.append(found["words"])
+    if found["unit"] or found["dash_unit"]:
+        query.unit = _number(found["unit"] or found["dash_unit"])
+    if found["room"]:
+        query.room = _number(found["room"])
 
 
 def parse(text: str) -> Query:
-    """The box's text as a Query: tokens split on spaces, each read as a code, phone, building, unit, room or word."""
+    """The box's text as a Query: tokens split on spaces, each read as a code, phone, building, unit, room or word.
+
+    Numbers are kept as digits whichever way they are typed: 三号楼, 3号楼, 3栋, 3幢 and 3#楼 are building "3";
+    二单元 and 2单元 unit "2"; 502室, 502 and 五〇二 room "502"."""
     query = Query()
     tokens = [unicodedata.normalize("NFKC", token) for token in (text or "").split()]
     tokens = [token for token in tokens if token]
     if len(tokens) == 1 and LAST_FOUR.match(tokens[0]):
         query.last_four = tokens[0]  # a four-digit room (1502) is found with its building: "3号楼 1502"
         return query
-    for token in tokens:
+    for position, token in enumerate(tokens):
+        found = ADDRESS_TOKEN.match(token)
         if DOOR_CODE.match(token.upper()) and any(ch.isalpha() for ch in token):
             query.door_code = token.upper()
         elif MOBILE.match(token):
             query.phone = token
-        elif found := UNIT_TOKEN.match(token):
-            query.unit = _number(found["unit"]).upper()
-        elif found := BUILDING_TOKEN.match(token):
-            _take_building(query, found)
-        elif found := UNIT_ROOM_TOKEN.match(token):
-            query.unit, query.room = found["unit"], found["room"].upper()
-        elif found := ROOM_TOKEN.match(token):
-            query.room = found["room"].upper()
+        elif found and any(found[part] for part in ("building", "unit", "dash_unit", "room")):
+            followed = position + 1 < len(tokens)
+            try:
+                if found["room_mark"] == "号" and not found["building"] and not query.building and followed:
+                    query.building = _number(found["room"])  # "3号 2单元 502": a bare 号 before more is the building
+                else:
+                    _take_parts(query, found)
+            except ValueError:  # not one numeral ("三四十"): a word, as any other text
+                query.words.append(token)
         else:
             _whole_address(query, token)
     return query
@@ -103,8 +127,14 @@ def _whole_address(query: Query, token: str) -> None:
         query.words.append(token)
         return
     found = BUILDING_TOKEN.match(parts["building"])
+    try:
+        building = _number(found["number"]) if found else ""
+    except ValueError:
+        found = None
     if found:
-        _take_building(query, found)
+        query.building = building
+        if found["words"]:
+            query.words.append(found["words"])
     elif parts["building"].isdigit():  # "3-2-502"
         query.building = parts["building"]
     else:
@@ -131,6 +161,15 @@ def _building_number(name: str) -> str | None:
         return None
 
 
+def chinese_numerals(number: str) -> str:
+    """ "3" -> "三", "13" -> "十三", "21" -> "二十一": how a building named in words writes its number (up to 99)."""
+    if not number.isdigit() or not 0 < int(number) < 100:
+        return ""
+    tens, ones = divmod(int(number), 10)
+    words = "零一二三四五六七八九"
+    return (words[tens] if tens > 1 else "") + ("十" if tens else "") + (words[ones] if ones else "")
+
+
 def _buildings(scope: Area, query: Query) -> list[int] | None:
     """Ids of the buildings in scope the address names (None: it names none in particular, any building).
 
@@ -150,7 +189,8 @@ def _buildings(scope: Area, query: Query) -> list[int] | None:
     if places_by_word:
         buildings = buildings.where(or_(*[Area.path.startswith(path) for path in places_by_word[0]]))
     if query.building:
-        endings = [f"{query.building}{suffix}" for suffix in BUILDING_SUFFIXES]
+        numbers = {query.building, chinese_numerals(query.building)} - {""}
+        endings = [f"{number}{suffix}" for number in numbers for suffix in BUILDING_SUFFIXES]
         buildings = buildings.where(or_(*[Area.name.endswith(ending, autoescape=True) for ending in endings]))
     rows = db.session.execute(buildings).all()
     if query.building:  # "13号楼" ends with "3号楼" too
