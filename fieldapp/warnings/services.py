@@ -121,6 +121,8 @@ def create_warning(data: WarningInput, by: User) -> tuple[FraudWarning, bool]:
 
 def route_warning(warning: FraudWarning, area: Area, assignee: User | None, by: User) -> None:
     """A supervisor routes a warning: to an area inside theirs, and a person of that area (or nobody)."""
+    if warning.withdrawn_at is not None:
+        raise Refused(_l("This warning was withdrawn: nothing more to record."))
     if not by.can_see(area):
         raise Refused(_l("Choose an area inside yours."), "area")
     if assignee is not None and not (assignee.is_active and assignee.can_see(area) and by.can_see(assignee.area)):
