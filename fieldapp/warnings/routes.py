@@ -280,8 +280,6 @@ def correct(warning_id: int):
         changed = save(form, lambda: correct_warning(warning, *fields, current_user))
         if changed is not REFUSED:
             flash(_("Warning corrected.") if changed else _("Nothing was changed."), "success")
-            if not current_user.can_see(warning.area):  # routed to a household outside my area
-                return redirect(url_for("warnings.index"), code=303)
             return redirect(url_for("warnings.show", warning_id=warning.id), code=303)
     return show_page(warning, correct_form=form, status=422)
 
