@@ -13,7 +13,7 @@ from fieldapp.extensions import db
 from fieldapp.limits import BATCH_LIMIT
 from fieldapp.models import ApiToken, MemberAssignment
 from fieldapp.models.outreach import FraudWarning
-from tests.conftest import Browser, csrf_from
+from tests.conftest import Browser, app_config, csrf_from
 
 
 def bearer(user, world, scope="warnings") -> dict:
@@ -176,3 +176,26 @@ def test_a_volunteers_session_cannot_post_warnings_and_a_supervisors_needs_the_c
     token = supervisor.client.get("/api/v1/session").get_json()["csrf_token"]
     posted = supervisor.client.post("/api/v1/warnings", json=a_warning(), headers={"X-CSRFToken": token})
     assert posted.status_code == 201 and stored() == 1
+
+
+@pytest.fixture
+def limited_api(world, database_uri):
+    from fieldapp import create_app
+
+    app = create_app({**app_config(database_uri), "RATELIMIT_ENABLED": True, "API_RATE_LIMIT": "2 per minute"})
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_the_feed_is_rate_limited_per_key_and_a_body_too_large_is_refused(world, limited_api):
+    headers = bearer(world.a.supervisor, world)
+    client = limited_api.test_client()
+    codes = [client.post("/api/v1/warnings", json=a_warning(f"YJ-{n}"), headers=headers).status_code for n in range(3)]
+    assert codes == [201, 201, 429]
+    assert stored() == 2
+    other = client.post(
+        "/api/v1/warnings", json=a_warning("YJ-X", address="东" * 100_000), headers=bearer(world.a.supervisor, world)
+    )
+    assert other.status_code == 413 and other.is_json
+    assert stored() == 2
