@@ -100,3 +100,7 @@ REVISIT_DAYS_MAX = 365
 #: Counts of one talk at a shop, enterprise or school (a class, a canteen): not capped by residents, but more
 #: than this at one door is a typing mistake (an event of hundreds is recorded as a 宣讲 event).
 SITE_COUNT_MAX = 999
+#: A 预警's text fields, as fraud_warnings holds them (the forms, the import and the API's feed).
+WARNING_FIELD_MAX = {"external_id": 64, "address": 200, "category": 40, "source": 40}
+#: A warning's phone: 7 to 20 digits (the API's feed sends digits only, an optional + first).
+WARNING_PHONE_DIGITS = (7, 20)

@@ -241,6 +241,12 @@ def may_follow_up_warning(user: User, warning) -> bool:
     return warning.assigned_to_id == user.id or (may_manage_warnings(user) and user.can_see(warning.area))
 
 
+def may_correct_warning(user: User, warning) -> bool:
+    """Withdraw a warning (retracted by the platform, entered twice) or correct its phone, address and category:
+    a supervisor or admin of its area, while it is not withdrawn."""
+    return warning.withdrawn_at is None and may_manage_warnings(user) and user.can_see(warning.area)
+
+
 def may_back_check(user: User) -> bool:
     """倒查: search households of one's area after a fraud case, read their whole record, download the case file and
     record the conclusion."""

@@ -11,7 +11,7 @@ from fieldapp.access import users_within, visible_api_token_or_404, visible_user
 from fieldapp.admin import bp
 from fieldapp.admin.forms import ApiTokenForm, UserForm, offer_areas_and_teams
 from fieldapp.admin.services import create_user
-from fieldapp.api.tokens import SCOPES, expires_at, is_expired, issue_token, revoke_token
+from fieldapp.api.tokens import SCOPES, expires_at, is_expired, issue_token, revoke_token, scopes_for
 from fieldapp.extensions import db
 from fieldapp.forms import REFUSED, form_page, save
 from fieldapp.models import ApiToken, Area, User, mask_phone
@@ -62,6 +62,7 @@ def tokens(user_id: int):
     user = visible_user_or_404(user_id)
     may_issue = may_issue_key_for(current_user, user)
     form = ApiTokenForm()
+    form.scope.choices = list(scopes_for(user).items())  # the warnings feed only for who may enter warnings
     issued = None
     if form.is_submitted() and not may_issue:
         abort(403)

@@ -95,6 +95,36 @@ PATHS = {
             },
         }
     },
+    "/warnings": {
+        "post": {
+            "operationId": "postWarnings",
+            "summary": f"Receive the platform's warnings (预警): one WarningIn, or a list of 1 to {BATCH_LIMIT}.",
+            "description": "All or nothing: one refused warning and none is stored (422, each problem on its field, "
+            "`2.phone` for the third of a list). Each is stored once per `external_id` and routed as an imported "
+            "warning is. Needs a key with the `warnings` scope (or a supervisor's or admin's session); a "
+            "volunteer's or lead's answers 403.",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "oneOf": [
+                                ref(rq.WarningIn),
+                                {"type": "array", "items": ref(rq.WarningIn), "minItems": 1, "maxItems": BATCH_LIMIT},
+                            ]
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "201": answer("Stored now (some or all), routed and assigned.", rs.WarningsStored),
+                "200": answer("Every one was stored before under its external_id: nothing changed.", rs.WarningsStored),
+                "403": answer("This key's scope, or the user's role, does not receive warnings.", rs.Error),
+                **NOT_VALID,
+                **WRITE,
+            },
+        }
+    },
     "/walk-list": {
         "get": {
             "operationId": "getWalkList",
@@ -128,8 +158,18 @@ PATHS = {
 }
 
 #: Bodies the API reads, and bodies it answers with: each becomes a component schema.
-READ = (rq.VisitIn, rq.VisitBatchIn)
-ANSWERED = (rs.Error, rs.Invalid, rs.Recorded, rs.Conflict, rs.BatchResults, rs.Session, rs.AreaTallies, rs.WalkList)
+READ = (rq.VisitIn, rq.VisitBatchIn, rq.WarningIn)
+ANSWERED = (
+    rs.Error,
+    rs.Invalid,
+    rs.Recorded,
+    rs.Conflict,
+    rs.BatchResults,
+    rs.Session,
+    rs.AreaTallies,
+    rs.WalkList,
+    rs.WarningsStored,
+)
 
 
 @cache
@@ -144,7 +184,8 @@ def openapi_document() -> dict:
         "info": {
             "title": "fieldapp API",
             "version": "1",
-            "description": "Record door visits (idempotent by client_uuid), read the walk list and area tallies. "
+            "description": "Record door visits (idempotent by client_uuid), receive the platform's warnings "
+            "(idempotent by external_id), read the walk list and area tallies. "
             "Sign in with the session cookie (writes then need X-CSRFToken from GET /session) or with "
             "`Authorization: Bearer <token>` issued by an admin.",
         },

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema, create_model
 
 from fieldapp.models import OUTCOMES, TALLY_FIELDS, Area, Visit
+from fieldapp.models.sites import mask_phone
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -189,3 +190,48 @@ class WalkBuilding(Response):
 class WalkList(Response):
     generated_at: Moment
     buildings: list[WalkBuilding]
+
+
+class WarningOut(Response):
+    """A stored 预警 as the feed's answer shows it: where it went, to whom, its deadlines; the phone masked."""
+
+    id: int
+    external_id: str
+    created: bool = Field(description="Stored by this request (false: stored before under this external_id).")
+    received_at: Moment
+    phone: str | None = Field(description="Masked, e.g. 138****1234: the full number is never answered.")
+    address: str
+    category: str
+    source: str
+    site_id: int | None = Field(description="The household it was routed to, when one was found.")
+    area: AreaOut
+    assigned_to_id: int | None
+    call_due_at: Moment
+    visit_due_at: Moment
+    withdrawn: bool
+
+    @classmethod
+    def of(cls, warning, created: bool) -> "WarningOut":
+        return cls(
+            id=warning.id,
+            external_id=warning.external_id,
+            created=created,
+            received_at=warning.received_at,
+            phone=mask_phone(warning.phone) or None,
+            address=warning.address,
+            category=warning.category,
+            source=warning.source,
+            site_id=warning.site_id,
+            area=AreaOut.of(warning.area),
+            assigned_to_id=warning.assigned_to_id,
+            call_due_at=warning.call_due_at,
+            visit_due_at=warning.visit_due_at,
+            withdrawn=warning.withdrawn_at is not None,
+        )
+
+
+class WarningsStored(Response):
+    """The warnings of a request, in the order sent (one, for a body of one)."""
+
+    created: int = Field(description="How many were stored by this request.")
+    warnings: list[WarningOut]

@@ -1,4 +1,5 @@
-"""The JSON API: record visits (one or a batch, idempotent by client_uuid), the walk list, an area's tallies.
+"""The JSON API: record visits (one or a batch, idempotent by client_uuid), receive the platform's warnings
+(idempotent by external_id), the walk list, an area's tallies.
 
 Signed in by the session cookie (the phone's outbox; writes then need the X-CSRFToken header)
 or by `Authorization: Bearer <token>` (other clients; no CSRF, as no browser sends it by itself).
@@ -14,15 +15,18 @@ from sqlalchemy.orm import selectinload
 
 from fieldapp.api import bp
 from fieldapp.api import responses as rs
+from fieldapp.api.feed import receive_warnings
 from fieldapp.api.openapi import openapi_document
 from fieldapp.api.requests import TalliesQuery, VisitBatchIn, WalkListQuery, problems
 from fieldapp.api.submit import submit
+from fieldapp.api.tokens import SCOPE_WRITES
 from fieldapp.areas.walk import walk_list
 from fieldapp.database import utcnow
 from fieldapp.extensions import csrf, db, limiter
 from fieldapp.limits import BATCH_LIMIT, INT32_MAX
 from fieldapp.models import Area, Site
 from fieldapp.periods import campaign_days, current_campaign
+from fieldapp.permissions import may_manage_warnings
 from fieldapp.programs.services import active_programs
 from fieldapp.tallies import Totals, child_totals_for
 from fieldapp.visits.queries import last_outcomes
@@ -84,8 +88,11 @@ def signed_in_only():
     if unknown:
         return not_valid({name[:64]: _("Unknown parameter.") for name in sorted(unknown)[:10]})
     token = g.get("api_token")
-    if token is not None and token.scope == "read" and request.method not in READ_ONLY_METHODS:
-        return api_error(403, "forbidden", _("This API key may only read."))
+    if token is not None and request.method not in READ_ONLY_METHODS:
+        if token.scope == "read":
+            return api_error(403, "forbidden", _("This API key may only read."))
+        if request.endpoint is not None and request.endpoint not in SCOPE_WRITES.get(token.scope, ()):
+            return api_error(403, "forbidden", _("This API key's scope does not allow this."))
     if token is None and request.method not in READ_ONLY_METHODS:
         csrf.protect()  # the session cookie alone must not be enough to write
     if token is not None and request.method not in READ_ONLY_METHODS:
@@ -143,6 +150,15 @@ def post_visits():
         # A BatchResult: the visit's place, then what POST /visits would have answered for it alone.
         results.append({"index": index, "client_uuid": item.get("client_uuid"), "status": status, **body})
     return jsonify({"results": results})
+
+
+@bp.post("/warnings")
+def post_warnings():
+    """Receive the platform's warnings (预警), one or a list, all or nothing: 201 stored, 200 stored before, 422."""
+    if not may_manage_warnings(current_user):
+        return api_error(403, "forbidden", _("Only supervisors and admins receive warnings."))
+    status, body = receive_warnings(request.get_json(silent=True), current_user)
+    return jsonify(body), status
 
 
 @bp.get("/walk-list")

@@ -12,6 +12,7 @@ from fieldapp.database import utcnow
 from fieldapp.extensions import db
 from fieldapp.limits import KEY_DAYS_DEFAULT
 from fieldapp.models import ApiToken, User
+from fieldapp.permissions import may_manage_warnings
 
 #: Every token starts with this, so a leaked one is easy to recognise in logs and code.
 TOKEN_PREFIX = "fa_"  # noqa: S105 (a prefix, not a secret)
@@ -21,11 +22,24 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-#: What a key may do (api_tokens.scope): "read" answers GETs only; "visits" also records visits.
+#: What a key may do (api_tokens.scope): "read" answers GETs only; "visits" also records visits; "warnings" (the
+#: platform's feed, for a supervisor or admin) also posts warnings.
 SCOPES = {
     "read": _l("Read: walk list and tallies"),
     "visits": _l("Visits: read, and record visits"),
+    "warnings": _l("Warnings feed: read, and post warnings (预警)"),
 }
+#: The API endpoints each scope may write to; every other write answers 403.
+SCOPE_WRITES = {
+    "read": frozenset(),
+    "visits": frozenset({"api.post_visit", "api.post_visits"}),
+    "warnings": frozenset({"api.post_warnings"}),
+}
+
+
+def scopes_for(holder: User) -> dict:
+    """The scopes a key for `holder` may carry: the warnings feed only for someone who may enter warnings."""
+    return {scope: label for scope, label in SCOPES.items() if scope != "warnings" or may_manage_warnings(holder)}
 
 
 def issue_token(
@@ -33,8 +47,8 @@ def issue_token(
 ) -> tuple[ApiToken, str]:
     """A new token for `user`, valid `days` days; the plain text is returned once and never stored.
     The caller commits (and has asked permissions.may_issue_key_for)."""
-    if scope not in SCOPES:
-        raise ValueError(f"unknown scope {scope!r}")
+    if scope not in scopes_for(user):
+        raise ValueError(f"scope {scope!r} is not for {user.role}")
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id,

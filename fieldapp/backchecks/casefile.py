@@ -15,6 +15,7 @@ from fieldapp.database import utcnow
 from fieldapp.extensions import db
 from fieldapp.models import BackCheck, FraudWarning, OutreachEvent, Site, Visit, WarningStep
 from fieldapp.reports.cells import workbook_bytes
+from fieldapp.warnings.deadlines import counted
 
 #: The GPS checks a visit failed, worded as the daily log's filter words them.
 GPS_FLAGS = {"missing": _l("No GPS"), "far": _l("Far from the door"), "inaccurate": _l("Imprecise location")}
@@ -53,7 +54,9 @@ def case_file(site: Site) -> CaseFile:
         .order_by(Visit.server_time)
     ).all()
     warnings = db.session.scalars(
-        select(FraudWarning).where(FraudWarning.site_id == site.id).order_by(FraudWarning.received_at)
+        select(FraudWarning)
+        .where(FraudWarning.site_id == site.id, counted())  # a withdrawn warning was never one
+        .order_by(FraudWarning.received_at)
     ).all()
     steps = db.session.scalars(
         select(WarningStep)

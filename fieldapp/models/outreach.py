@@ -160,6 +160,7 @@ class FraudWarning(db.Model):
     site: Mapped[Site | None] = relationship()
     area: Mapped[Area] = relationship()
     assigned_to: Mapped[User | None] = relationship(foreign_keys=[assigned_to_id])
+    withdrawn_by: Mapped[User | None] = relationship(foreign_keys=[withdrawn_by_id])
 
 
 class WarningStep(db.Model):

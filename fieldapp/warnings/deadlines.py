@@ -16,7 +16,7 @@ from fieldapp.models.outreach import FraudWarning
 from fieldapp.visits.clock import deployment_zone
 
 #: The supervisor's list filters.
-FILTERS = ("open", "overdue", "done", "all")
+FILTERS = ("open", "overdue", "done", "withdrawn", "all")
 
 
 def now() -> datetime:
@@ -36,6 +36,11 @@ def deadlines(received_at: datetime) -> tuple[datetime, datetime]:
 def local_day(moment: datetime) -> date:
     """The local day of a naive-UTC moment: the day a warning counts for."""
     return moment.replace(tzinfo=UTC).astimezone(deployment_zone()).date()
+
+
+def counted():
+    """SQL: the warning counts (received, on time, late, on Today): it was not withdrawn."""
+    return FraudWarning.withdrawn_at.is_(None)
 
 
 def is_done(warning: FraudWarning) -> bool:
@@ -118,7 +123,9 @@ class AreaWarnings:
 def warning_figures(area: Area, parts: list[Area], first_day: date | None, last_day: date | None):
     """(figures of `area`, [AreaWarnings of each part, best on-time rate first]) for warnings received between
     the two days (either open). Warnings are few (tens a week per station): read once, counted here."""
-    query = select(FraudWarning, Area.path).join(Area, Area.id == FraudWarning.area_id).where(Area.within(area))
+    query = (
+        select(FraudWarning, Area.path).join(Area, Area.id == FraudWarning.area_id).where(Area.within(area), counted())
+    )
     if first_day is not None:
         query = query.where(FraudWarning.day >= first_day)
     if last_day is not None:

@@ -10,10 +10,11 @@ from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringFi
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from fieldapp import labels
-from fieldapp.limits import ACCURACY_RANGE, INT32_MAX, LAT_RANGE, LON_RANGE, NOTE_MAX
+from fieldapp.limits import ACCURACY_RANGE, INT32_MAX, LAT_RANGE, LON_RANGE, NOTE_MAX, WARNING_FIELD_MAX
 from fieldapp.sites.forms import gps_field, valid_uuid
 from fieldapp.visits.clock import deployment_zone
 from fieldapp.warnings.deadlines import now
+from fieldapp.warnings.services import REASON_MAX
 
 AREA_MESSAGE = _l("Choose an area inside yours.")
 
@@ -51,6 +52,37 @@ class ImportWarningsForm(FlaskForm):
 
 class RouteForm(RoutingFields):
     pass
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class WithdrawForm(FlaskForm):
+    reason = StringField(
+        _l("Why is it withdrawn?"),
+        validators=[
+            InputRequired(message=_l("Say why the warning is withdrawn.")),
+            Length(max=REASON_MAX, message=_l("At most %(max)d characters.", max=REASON_MAX)),
+        ],
+        render_kw={"placeholder": _l("e.g. retracted by the platform, entered twice")},
+    )
+
+
+class CorrectForm(FlaskForm):
+    """The facts the platform may have got wrong. The phone is never shown in full: blank keeps it."""
+
+    phone = StringField(
+        _l("Phone"),
+        validators=[Optional(), Length(max=30)],
+        render_kw={"inputmode": "tel", "autocomplete": "off", "placeholder": _l("Leave empty to keep the number")},
+    )
+    address = StringField(
+        _l("Address"), validators=[Optional(), Length(max=WARNING_FIELD_MAX["address"])], filters=[strip]
+    )
+    category = StringField(
+        _l("Category"), validators=[Optional(), Length(max=WARNING_FIELD_MAX["category"])], filters=[strip]
+    )
 
 
 CALL_RESULTS = [(key, labels.STEP_RESULTS[key]) for key in ("reached", "not_reached")]

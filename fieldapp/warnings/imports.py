@@ -8,10 +8,11 @@ from datetime import UTC, datetime
 from flask_babel import lazy_gettext as _l
 
 from fieldapp.models import Area, User
+from fieldapp.models.outreach import FraudWarning
 from fieldapp.refusals import Refused
 from fieldapp.roster.sheets import cell_text, header_field, read_table
 from fieldapp.visits.clock import deployment_zone
-from fieldapp.warnings.services import WarningInput, create_warning, stored_warning, warning_problems
+from fieldapp.warnings.services import WarningInput, create_warning, warning_problems
 
 #: (field, Chinese header, English header); other common names in ALIASES.
 COLUMNS = (
@@ -85,13 +86,38 @@ def file_rows(data: bytes, filename: str) -> Iterator[tuple[int, dict[str, str]]
         raise Refused(_l("No header row found: the file needs the columns 预警编号 and 预警时间."), "file")
 
 
+def problems_of(items: list[WarningInput], by: User, known: dict[int, dict] | None = None) -> dict[int, dict]:
+    """{position: {field: message}} for every warning that may not be stored, with the problems the reader found
+    itself (`known`, by position)."""
+    problems = {}
+    for position, item in enumerate(items):
+        found = {**warning_problems(item, by), **(known or {}).get(position, {})}
+        if found:
+            problems[position] = found
+    return problems
+
+
+def store_warnings(
+    items: list[WarningInput], by: User, known: dict[int, dict] | None = None
+) -> tuple[list[tuple[FraudWarning, bool]], dict[int, dict]]:
+    """All or nothing, for a file's rows and the API's feed alike: check every warning, then store them all
+    through create_warning, which routes each and answers a number stored before (even earlier in the same
+    batch) with the stored warning.
+
+    Returns ([(warning, created)] in order, {}) or ([], {position: {field: message}}) with nothing written.
+    The caller commits."""
+    problems = problems_of(items, by, known)
+    if problems:
+        return [], problems
+    return [create_warning(item, by) for item in items], {}
+
+
 def import_warnings(data: bytes, filename: str, area: Area, by: User) -> ImportResult:
     """Check every row, then store them all (the caller commits) or none (problems listed, nothing added)."""
     result = ImportResult()
-    inputs = []
-    seen = set()
+    numbers, items, known = [], [], {}
     for number, values in file_rows(data, filename):
-        if len(inputs) + len(result.problems) >= MAX_ROWS:
+        if len(items) >= MAX_ROWS:
             raise Refused(_l("At most %(n)d warnings in one file.", n=MAX_ROWS), "file")
         received_text = values.get("received_at", "")
         item = WarningInput(
@@ -103,26 +129,21 @@ def import_warnings(data: bytes, filename: str, area: Area, by: User) -> ImportR
             source=values.get("source", "") or "import",
             area=area,
         )
-        problems = warning_problems(item, by)
         if received_text and item.received_at is None:
-            problems["received_at"] = _l(
-                "Cannot read the time %(text)s: write it as 2026-03-04 09:00.", text=received_text[:40]
-            )
-        for message in problems.values():
-            result.problems.append((number, str(message)))
-        if problems:
-            continue
-        if item.external_id in seen or stored_warning(item.external_id) is not None:
-            result.already += 1
-            continue
-        seen.add(item.external_id)
-        inputs.append(item)
-    if result.problems or not (inputs or result.already):
-        if not result.problems:
-            raise Refused(_l("The file has no warnings below its header row."), "file")
-        return result
-    for item in inputs:
-        warning, created = create_warning(item, by)
+            known[len(items)] = {
+                "received_at": _l(
+                    "Cannot read the time %(text)s: write it as 2026-03-04 09:00.", text=received_text[:40]
+                )
+            }
+        numbers.append(number)
+        items.append(item)
+    if not items:
+        raise Refused(_l("The file has no warnings below its header row."), "file")
+    stored, problems = store_warnings(items, by, known)
+    for position, found in problems.items():
+        result.problems.extend((numbers[position], str(message)) for message in found.values())
+    for warning, created in stored:
         result.created += created
+        result.already += not created
         result.to_households += created and warning.site_id is not None
     return result

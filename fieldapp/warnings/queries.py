@@ -2,20 +2,21 @@
 
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
 
 from fieldapp.extensions import db
 from fieldapp.models import Area, User
 from fieldapp.models.outreach import FraudWarning
-from fieldapp.warnings.deadlines import is_overdue, minutes_left, next_due, next_step, now, warning_figures
+from fieldapp.warnings.deadlines import counted, is_overdue, minutes_left, next_due, next_step, now, warning_figures
 
 #: The supervisor's list shows this many warnings at most (the newest).
 LIST_LIMIT = 300
 
 
 def is_open():
-    return or_(FraudWarning.called_at.is_(None), FraudWarning.visited_at.is_(None))
+    """SQL: a step is still to do, and the warning was not withdrawn."""
+    return and_(counted(), or_(FraudWarning.called_at.is_(None), FraudWarning.visited_at.is_(None)))
 
 
 def my_open_warnings(user: User) -> list[FraudWarning]:
@@ -29,7 +30,8 @@ def my_open_warnings(user: User) -> list[FraudWarning]:
 
 
 def area_warnings(area: Area, show: str) -> list[FraudWarning]:
-    """The warnings inside `area`: "open", "overdue" (open and past a deadline), "done", or "all"; newest first."""
+    """The warnings inside `area`: "open", "overdue" (open and past a deadline), "done",
+    "withdrawn", or "all" (withdrawn ones included, shown struck); newest first."""
     query = (
         select(FraudWarning)
         .join(Area, Area.id == FraudWarning.area_id)
@@ -40,7 +42,9 @@ def area_warnings(area: Area, show: str) -> list[FraudWarning]:
     if show in ("open", "overdue"):
         query = query.where(is_open())
     elif show == "done":
-        query = query.where(FraudWarning.called_at.is_not(None), FraudWarning.visited_at.is_not(None))
+        query = query.where(counted(), FraudWarning.called_at.is_not(None), FraudWarning.visited_at.is_not(None))
+    elif show == "withdrawn":
+        query = query.where(FraudWarning.withdrawn_at.is_not(None))
     rows = db.session.scalars(query.limit(LIST_LIMIT)).all()
     if show == "overdue":
         moment = now()

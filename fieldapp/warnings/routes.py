@@ -12,20 +12,31 @@ from fieldapp.forms import REFUSED, form_page, save
 from fieldapp.models import Area, User
 from fieldapp.models.outreach import FraudWarning
 from fieldapp.models.sites import mask_phone
-from fieldapp.permissions import may_follow_up_warning, may_manage_warnings, requires
+from fieldapp.permissions import may_correct_warning, may_follow_up_warning, may_manage_warnings, requires
 from fieldapp.refusals import Refused
 from fieldapp.warnings import bp
 from fieldapp.warnings.deadlines import FILTERS, is_overdue, minutes_left, next_step, now, overdue_steps, timeliness
-from fieldapp.warnings.forms import CALL_RESULTS, VISIT_RESULTS, ImportWarningsForm, RouteForm, StepForm, WarningForm
+from fieldapp.warnings.forms import (
+    CALL_RESULTS,
+    VISIT_RESULTS,
+    CorrectForm,
+    ImportWarningsForm,
+    RouteForm,
+    StepForm,
+    WarningForm,
+    WithdrawForm,
+)
 from fieldapp.warnings.imports import import_warnings, parse_local_time
 from fieldapp.warnings.queries import area_warnings
 from fieldapp.warnings.services import (
     StepInput,
     WarningInput,
+    correct_warning,
     create_warning,
     record_step,
     route_warning,
     warning_steps,
+    withdraw_warning,
 )
 
 #: Areas a warning may be routed to: down to grids (a building's warning goes to its grid).
@@ -146,14 +157,27 @@ def import_file():
 
 
 def show_page(
-    warning: FraudWarning, step_form: StepForm | None = None, route_form: RouteForm | None = None, status=200
+    warning: FraudWarning,
+    step_form: StepForm | None = None,
+    route_form: RouteForm | None = None,
+    withdraw_form: WithdrawForm | None = None,
+    correct_form: CorrectForm | None = None,
+    status=200,
 ):
     step = request.args.get("step") if request.args.get("step") in ("call", "visit") else next_step(warning) or "visit"
-    if step_form is None and may_follow_up_warning(current_user, warning):
+    withdrawn = warning.withdrawn_at is not None  # a withdrawn warning is read-only: shown struck, with why
+    if withdrawn:
+        step_form = route_form = None
+    if step_form is None and not withdrawn and may_follow_up_warning(current_user, warning):
         step_form = StepForm(step=step)
-    if route_form is None and may_manage_warnings(current_user):
+    if route_form is None and not withdrawn and may_manage_warnings(current_user):
         route_form = RouteForm(area_id=warning.area_id, assigned_to_id=warning.assigned_to_id or 0)
         routing_choices(route_form)
+    if may_correct_warning(current_user, warning):
+        withdraw_form = withdraw_form or WithdrawForm(formdata=None)
+        correct_form = correct_form or CorrectForm(formdata=None, address=warning.address, category=warning.category)
+    else:
+        withdraw_form = correct_form = None
     moment = now()
     return render_template(
         "warnings/show.html",
@@ -161,6 +185,8 @@ def show_page(
         steps=warning_steps(warning),
         step_form=step_form,
         route_form=route_form,
+        withdraw_form=withdraw_form,
+        correct_form=correct_form,
         minutes=minutes_left(warning, moment),
         overdue=overdue_steps(warning, moment),
         timeliness=timeliness(warning, moment),
@@ -220,6 +246,42 @@ def route(warning_id: int):
             flash(_("Warning routed."), "success")
             return redirect(url_for("warnings.show", warning_id=warning.id), code=303)
     return show_page(warning, route_form=form, status=422)
+
+
+@bp.post("/warnings/<int:warning_id>/withdraw")
+@login_required
+@requires(may_manage_warnings)
+def withdraw(warning_id: int):
+    """Withdraw a warning the platform retracted (or entered twice), with the reason: it leaves every count."""
+    warning = visible_warning_or_404(warning_id)
+    form = WithdrawForm()
+    if warning.withdrawn_at is None and form.validate_on_submit():
+        if save(form, lambda: withdraw_warning(warning, form.reason.data, current_user)) is not REFUSED:
+            flash(_("Warning withdrawn: it no longer counts anywhere."), "success")
+            return redirect(url_for("warnings.show", warning_id=warning.id), code=303)
+    elif warning.withdrawn_at is not None:
+        flash(_("This warning was already withdrawn."), "error")
+        return redirect(url_for("warnings.show", warning_id=warning.id), code=303)
+    return show_page(warning, withdraw_form=form, status=422)
+
+
+@bp.post("/warnings/<int:warning_id>/correct")
+@login_required
+@requires(may_manage_warnings)
+def correct(warning_id: int):
+    """Correct a warning's phone, address or category; a changed household routes it again."""
+    warning = visible_warning_or_404(warning_id)
+    if warning.withdrawn_at is not None:
+        flash(_("A withdrawn warning cannot be corrected."), "error")
+        return redirect(url_for("warnings.show", warning_id=warning.id), code=303)
+    form = CorrectForm()
+    if form.validate_on_submit():
+        fields = (form.phone.data or "", form.address.data or "", form.category.data or "")
+        changed = save(form, lambda: correct_warning(warning, *fields, current_user))
+        if changed is not REFUSED:
+            flash(_("Warning corrected.") if changed else _("Nothing was changed."), "success")
+            return redirect(url_for("warnings.show", warning_id=warning.id), code=303)
+    return show_page(warning, correct_form=form, status=422)
 
 
 @bp.app_template_filter("mask_phone")

@@ -4,14 +4,17 @@ responsible for its building (包户到人); else the area the importer picked, 
 from sqlalchemy import select
 
 from fieldapp.extensions import db
-from fieldapp.models import Area, MemberAssignment, Site, User
+from fieldapp.models import Area, MemberAssignment, Site, Tag, User
 from fieldapp.roster.addresses import split_address
 from fieldapp.roster.values import normalise
+from fieldapp.sites.scan import normalise_code
 
 
 def phone_digits(phone: str | None) -> str:
-    """The phone as digits only ("138 1234-1234" -> "13812341234"), the way households' phones are stored."""
-    return "".join(ch for ch in normalise(phone or "") if ch.isdigit())
+    """The phone as digits only ("138 1234-1234" -> "13812341234"), the way households' phones are stored; a
+    mobile number with China's country code (+86 138...) without it, so that it finds its household."""
+    digits = "".join(ch for ch in normalise(phone or "") if ch.isdigit())
+    return digits[2:] if len(digits) == 13 and digits.startswith("861") else digits
 
 
 def household_by_phone(area: Area, phone: str) -> Site | None:
@@ -69,6 +72,25 @@ def find_household(area: Area, phone: str | None, address: str) -> Site | None:
     if site is None and address.strip():
         site = household_by_address(area, address)
     return site
+
+
+def door_household(by: User, code: str) -> Site | None:
+    """The household behind a door tag's short code (as printed or typed), if it lies in `by`'s area."""
+    tag = db.session.scalar(select(Tag).where(Tag.short_code == normalise_code(code)))
+    if tag is None or tag.site is None or not by.can_see(tag.site.building):
+        return None
+    return tag.site
+
+
+def household_route(site: Site | None, area: Area, assignee: User | None) -> tuple[Area, User | None]:
+    """(area, person) a warning goes to: a found household's grid and the person responsible for its building,
+    unless the person chosen can see that grid; without a household, the area and person given."""
+    if site is None:
+        return area, assignee
+    grid = site.building.parent
+    if assignee is None or not assignee.can_see(grid):
+        assignee = responsible_person(site.building)
+    return grid, assignee
 
 
 def responsible_person(building: Area) -> User | None:

@@ -10,13 +10,14 @@ from sqlalchemy import select
 from fieldapp.audit import audit
 from fieldapp.database import add_once
 from fieldapp.extensions import db
-from fieldapp.limits import INT32_MAX, NOTE_MAX
+from fieldapp.limits import INT32_MAX, NOTE_MAX, WARNING_FIELD_MAX, WARNING_PHONE_DIGITS
 from fieldapp.models import Area, User
 from fieldapp.models.outreach import STEP_RESULTS, FraudWarning, WarningStep
+from fieldapp.models.sites import mask_phone
 from fieldapp.permissions import may_follow_up_warning
 from fieldapp.refusals import Refused
 from fieldapp.warnings.deadlines import deadlines, local_day, now
-from fieldapp.warnings.routing import find_household, phone_digits, responsible_person
+from fieldapp.warnings.routing import door_household, find_household, household_route, phone_digits
 
 #: The results each step may have: a call reaches the person or not; a face-to-face visit is done, refused, or
 #: the person is not found.
@@ -24,8 +25,7 @@ RESULTS = {"call": ("reached", "not_reached"), "visit": ("done", "refused", "not
 assert set(RESULTS["call"] + RESULTS["visit"]) == set(STEP_RESULTS)
 #: A warning received this far in the future is a typo (or a clock set wrong), not a warning.
 MAX_AHEAD = timedelta(minutes=10)
-#: Column sizes of fraud_warnings.
-FIELD_MAX = {"external_id": 64, "address": 200, "category": 40, "source": 40}
+FIELD_MAX = WARNING_FIELD_MAX
 
 
 @dataclass
@@ -41,23 +41,36 @@ class WarningInput:
     source: str = ""
     area: Area | None = None
     assigned_to: User | None = None
+    #: The door tag's short code, when the sender knows the household (the feed may).
+    door_code: str = ""
+
+
+def detail_problems(phone: str, address: str, category: str) -> dict[str, str]:
+    """What is wrong with the facts a supervisor may correct later: the phone, the address, the category."""
+    problems = {}
+    for name, value in (("address", address), ("category", category)):
+        if len(value or "") > FIELD_MAX[name]:
+            problems[name] = _l("At most %(max)d characters.", max=FIELD_MAX[name])
+    shortest, longest = WARNING_PHONE_DIGITS
+    if phone.strip() and not shortest <= len(phone_digits(phone)) <= longest:
+        problems["phone"] = _l("Enter a phone number of 7 to 20 digits, or leave it empty.")
+    return problems
 
 
 def warning_problems(data: WarningInput, by: User) -> dict[str, str]:
     """What is wrong with a warning before anything is written: {field: message in the user's language}."""
-    problems = {}
+    problems = detail_problems(data.phone, data.address, data.category)
     if not data.external_id.strip():
         problems["external_id"] = _l("Enter the warning's number.")
-    for name, limit in FIELD_MAX.items():
-        if len(getattr(data, name) or "") > limit:
-            problems[name] = _l("At most %(max)d characters.", max=limit)
+    for name in ("external_id", "source"):
+        if len(getattr(data, name) or "") > FIELD_MAX[name]:
+            problems[name] = _l("At most %(max)d characters.", max=FIELD_MAX[name])
     if data.received_at is None:
         problems["received_at"] = _l("Enter when the warning was received, e.g. 2026-03-04 09:00.")
     elif data.received_at > now() + MAX_AHEAD:
         problems["received_at"] = _l("The time received is in the future.")
-    digits = phone_digits(data.phone)
-    if data.phone.strip() and not 7 <= len(digits) <= 20:
-        problems["phone"] = _l("Enter a phone number of 7 to 20 digits, or leave it empty.")
+    if data.door_code and door_household(by, data.door_code) is None:
+        problems["door_code"] = _l("No door tag has this code, or it is not in your area.")
     if data.area is None or not by.can_see(data.area):
         problems["area"] = _l("Choose an area inside yours.")
     elif data.assigned_to is not None and not data.assigned_to.can_see(data.area):
@@ -79,12 +92,9 @@ def create_warning(data: WarningInput, by: User) -> tuple[FraudWarning, bool]:
     if problems:
         raise Refused(problems)
     phone = phone_digits(data.phone) or None
-    site = find_household(by.area, phone, data.address.strip())
-    area, assignee = data.area, data.assigned_to
-    if site is not None:
-        area = site.building.parent  # the household's grid
-        if assignee is None or not assignee.can_see(area):
-            assignee = responsible_person(site.building)
+    site = door_household(by, data.door_code) if data.door_code else None
+    site = site or find_household(by.area, phone, data.address.strip())
+    area, assignee = household_route(site, data.area, data.assigned_to)
     call_due, visit_due = deadlines(data.received_at)
     warning = FraudWarning(
         external_id=data.external_id.strip(),
@@ -111,6 +121,8 @@ def create_warning(data: WarningInput, by: User) -> tuple[FraudWarning, bool]:
 
 def route_warning(warning: FraudWarning, area: Area, assignee: User | None, by: User) -> None:
     """A supervisor routes a warning: to an area inside theirs, and a person of that area (or nobody)."""
+    if warning.withdrawn_at is not None:
+        raise Refused(_l("This warning was withdrawn: nothing more to record."))
     if not by.can_see(area):
         raise Refused(_l("Choose an area inside yours."), "area")
     if assignee is not None and not (assignee.is_active and assignee.can_see(area) and by.can_see(assignee.area)):
@@ -140,6 +152,8 @@ def record_step(user: User, warning: FraudWarning, data: StepInput, client_uuid:
         if existing.warning_id != warning.id:
             raise Refused(_l("This form is damaged. Reload the page and record the step again."))
         return existing, False
+    if warning.withdrawn_at is not None:
+        raise Refused(_l("This warning was withdrawn: nothing more to record."))
     if not may_follow_up_warning(user, warning):
         raise Refused(_l("This warning is assigned to someone else."))
     if data.result not in RESULTS.get(data.step, ()):
@@ -180,3 +194,64 @@ def warning_steps(warning: FraudWarning) -> list[WarningStep]:
     return list(
         db.session.scalars(select(WarningStep).where(WarningStep.warning_id == warning.id).order_by(WarningStep.id))
     )
+
+
+#: A withdrawal's reason fits fraud_warnings.withdrawn_reason.
+REASON_MAX = 200
+
+
+def withdraw_warning(warning: FraudWarning, reason: str, by: User) -> None:
+    """The platform retracted it, or it was entered twice: it leaves Today and every count (received, on time,
+    late), and stays, struck, with the reason, for the audit. Warnings are counted from their rows (never
+    tallied), so nothing else moves. The caller commits."""
+    reason = reason.strip()
+    if warning.withdrawn_at is not None:
+        raise Refused(_l("This warning was already withdrawn."))
+    if not reason:
+        raise Refused(_l("Say why the warning is withdrawn."), "reason")
+    if len(reason) > REASON_MAX:
+        raise Refused(_l("At most %(max)d characters.", max=REASON_MAX), "reason")
+    warning.withdrawn_at, warning.withdrawn_by_id, warning.withdrawn_reason = now(), by.id, reason
+    audit("warning.withdraw", warning, after={"reason": reason})
+
+
+def correct_warning(warning: FraudWarning, phone: str, address: str, category: str, by: User) -> bool:
+    """Correct what the platform got wrong: the phone (blank keeps it), the address, the category. When the
+    household they find changes, the warning goes where a new warning would (that household's grid and its
+    responsible person); when they find none, it stays where it is, for a supervisor to route. Audited with
+    phones masked. Returns whether anything changed. The caller commits."""
+    if warning.withdrawn_at is not None:
+        raise Refused(_l("A withdrawn warning cannot be corrected."))
+    problems = detail_problems(phone, address, category)
+    if problems:
+        raise Refused(problems)
+    new_phone = phone_digits(phone) or warning.phone
+    before = {
+        "phone": mask_phone(warning.phone),
+        "address": warning.address,
+        "category": warning.category,
+        "site": warning.site_id,
+        "area": warning.area_id,
+        "assigned_to": warning.assigned_to_id,
+    }
+    where_changed = (new_phone, address.strip()) != (warning.phone, warning.address)
+    warning.phone, warning.address, warning.category = new_phone, address.strip(), category.strip()
+    # Only a changed phone or address looks again: a household found by its door code stays found.
+    site = find_household(by.area, new_phone, warning.address) if where_changed else warning.site
+    if site is not None and site.id != warning.site_id:
+        area, assignee = household_route(site, warning.area, None)
+        warning.site_id, warning.area_id, warning.assigned_to_id = site.id, area.id, assignee and assignee.id
+    elif site is None:
+        warning.site_id = None  # the old household was found by what was wrong
+    after = {
+        "phone": mask_phone(warning.phone),
+        "address": warning.address,
+        "category": warning.category,
+        "site": warning.site_id,
+        "area": warning.area_id,
+        "assigned_to": warning.assigned_to_id,
+    }
+    if after == before:
+        return False
+    audit("warning.correct", warning, before=before, after=after)
+    return True
