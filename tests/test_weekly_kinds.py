@@ -22,6 +22,7 @@ from fieldapp.visits.services import record_visit
 from fieldapp.warnings.deadlines import now
 from fieldapp.warnings.services import WarningInput, create_warning
 from tests.test_events import local_now_text
+from tests.test_exports import csv_rows, records, xlsx_sheet
 
 
 def held_an_event(user, area, people: int, **counts):
@@ -251,3 +252,16 @@ def test_the_files_and_the_page_give_the_same_numbers(world, outreach, browser):
     assert [[float(c) if c else None for c in line[3:]] for line in in_csv[1:]] == [
         [as_number(v) for v in row[3:]] for row in rows[2:]
     ]
+
+
+def test_the_visit_export_names_each_doors_kind(world, browser):
+    world.a.sites[2].kind = "shop"
+    db.session.commit()
+    talk(world.a.volunteer, world.a.sites[2], people=150)
+    talk(world.a.volunteer, world.a.sites[0], people=2)
+    browser.login("a-supervisor")
+    rows = records(xlsx_sheet(browser.client.get("/reports/visits.xlsx")))
+    shown = [(row["门户"], row["类型"], row["宣传人数"]) for row in rows]
+    assert shown == [("1单元 301", "商户", 150), ("1单元 101", "住户", 2)]
+    lines = csv_rows(browser.client.get("/reports/visits.csv"))
+    assert [line[lines[0].index("类型")] for line in lines[1:]] == ["商户", "住户"]
