@@ -265,3 +265,17 @@ def test_the_visit_export_names_each_doors_kind(world, browser):
     assert shown == [("1单元 301", "商户", 150), ("1单元 101", "住户", 2)]
     lines = csv_rows(browser.client.get("/reports/visits.csv"))
     assert [line[lines[0].index("类型")] for line in lines[1:]] == ["商户", "住户"]
+
+
+def test_the_area_page_counts_households_shops_and_schools_each_apart(world, browser):
+    world.a.sites[2].kind = "shop"
+    world.a.sites[3].kind = "school"
+    db.session.commit()
+    talk(world.a.volunteer, world.a.sites[2], people=150)
+    talk(world.a.volunteer, world.a.sites[0], people=2)
+    browser.login("a-supervisor")
+    html = browser.client.get(f"/areas/{world.a.area.id}").text
+    table = html[html.index('id="key-group-coverage"') :]
+    assert re.search(r'kind-household"><td>住户</td><td class="num">1/2</td><td class="num">50.0%', table)
+    assert re.search(r'kind-shop"><td>商户</td><td class="num">1/1</td><td class="num">100.0%', table)
+    assert re.search(r'kind-school"><td>学校</td><td class="num">0/1</td>', table)
