@@ -53,9 +53,10 @@ def _local_naive(moment: datetime) -> datetime:
 def add_demo_outreach(seed: int, accounts: dict[str, User], walkers: list[User]) -> dict[str, int]:
     """Add the places, talks at some of them, the events and the warnings. `walkers`: 江北's team members, who
     visit the 江北 sites and follow the warnings up. Returns what was made."""
-    rng = random.Random(seed + 1)
+    rng = random.Random(seed + 1)  # noqa: S311 (demo data, not secrets)
     now = datetime.now(UTC).replace(tzinfo=None)
-    areas = {area.name: area for area in db.session.query(Area).filter(Area.level.in_(("station", "community", "grid")))}
+    levels = ("station", "community", "grid")
+    areas = {area.name: area for area in db.session.query(Area).filter(Area.level.in_(levels))}
     made = {"other_sites": 0, "other_visits": 0, "events": 0, "warnings": 0}
     for grid_name, building_name, kind, count, staff, site_name in PLACES:
         grid = areas[grid_name]

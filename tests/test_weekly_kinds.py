@@ -90,12 +90,12 @@ def test_an_event_of_300_people_counts_300_at_its_area_and_above_and_no_househol
     held_an_event(world.admin, world.a.community, 300, leaflets=350, app_installs=25)
     data = build_weekly(world.district, week_bounds(local_today())[0])
     assert data["events"][0]["week"]["people_reached"] == 300 and data["events"][0]["to_date"]["leaflets"] == 350
-    rows = {level: {r["name"]: r for r in table(data, "event_tables", level)["rows"]} for level in ("station", "grid")}
+    rows = {level: {r["name"]: r for r in table(data, "event_tables", level)["rows"]} for level in ("station",)}
     assert rows["station"]["甲派出所"]["to_date"]["people_reached"] == 300
     assert rows["station"]["甲派出所"]["week"]["events"] == 1
     assert rows["station"]["甲派出所"]["week"]["app_installs"] == 25
     assert rows["station"]["乙派出所"]["to_date"]["people_reached"] == 0
-    assert rows["grid"]["甲派出所一网格"]["to_date"]["events"] == 0  # below the event's place: not there
+    assert {t["kind"] for t in data["outreach"]["event_tables"]} == {"station", "community"}  # none at a grid
     assert data["summary"]["figures"]["households_covered"]["to_date"] == 0
     assert data["summary"]["figures"]["people_reached"]["to_date"] == 0  # door-to-door 人次 stay door-to-door
     assert data["outreach"]["sites"]["summary"]["all"]["to_date"] == 0

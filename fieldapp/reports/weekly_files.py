@@ -36,7 +36,7 @@ WARNING_LABELS = {
     "rate": _l("On-time rate (%)"),
 }
 #: The kinds of site counted apart from households, and all of them together.
-KIND_LABELS = {**{kind: labels.SITE_KINDS[kind] for kind in OTHER_KINDS}, "all": _l("Shops, enterprises and schools")}
+KIND_LABELS = {**{kind: labels.SITE_KINDS[kind] for kind in OTHER_KINDS}, "all": _l("All three kinds")}
 
 
 def measure_name(item: dict) -> str:

@@ -32,15 +32,19 @@ def _sum_periods(rows: list[dict], names) -> dict:
 
 
 def event_tables(area: Area, week: Week) -> list[dict]:
-    """Per ranked level: each area's events and their figures (people reached, materials, installs and
-    registrations on the spot) this week and to date, ranked by people reached to date (人次), ties by name."""
+    """Per ranked level that counted an event to date: each area's events and their figures (people reached,
+    materials, installs and registrations on the spot) this week and to date, ranked by people reached to date
+    (人次), ties by name."""
     tables = []
     for level, areas, parents in ranked_levels(area):
         sums = week_and_to_date([a.id for a in areas], week.start, week.end, week.since)
         rows = [{"name": a.name, "parent": parents.get(a.parent_id, ""), **sums[a.id]} for a in areas]
+        totals = _sum_periods(rows, EVENT_SUMS)
+        if not totals["to_date"]["events"]:
+            continue  # e.g. the grids, when every event was held at a community: a table of noughts says nothing
         rank_rows(rows, lambda r: r["to_date"]["people_reached"], "rank")
         rows.sort(key=lambda r: r["rank"])
-        tables.append({"kind": level, "rows": rows, "totals": _sum_periods(rows, EVENT_SUMS)})
+        tables.append({"kind": level, "rows": rows, "totals": totals})
     return tables
 
 
