@@ -31,12 +31,12 @@ def _sum_periods(rows: list[dict], names) -> dict:
 # Events (宣讲) ---------------------------------------------------------------------------------------------------
 
 
-def event_tables(area: Area, week: Week) -> list[dict]:
+def event_tables(levels: list, week: Week) -> list[dict]:
     """Per ranked level that counted an event to date: each area's events and their figures (people reached,
     materials, installs and registrations on the spot) this week and to date, ranked by people reached to date
     (人次), ties by name."""
     tables = []
-    for level, areas, parents in ranked_levels(area):
+    for level, areas, parents in levels:
         sums = week_and_to_date([a.id for a in areas], week.start, week.end, week.since)
         rows = [{"name": a.name, "parent": parents.get(a.parent_id, ""), **sums[a.id]} for a in areas]
         totals = _sum_periods(rows, EVENT_SUMS)
@@ -70,11 +70,11 @@ def warning_summary(area: Area, week: Week) -> dict:
     }
 
 
-def warning_tables(area: Area, week: Week) -> list[dict]:
+def warning_tables(area: Area, levels: list, week: Week) -> list[dict]:
     """Per ranked level: the areas that received warnings (this week or to date), ranked by this week's on-time
     follow-up rate as stations are judged (ties by name; none decided this week: no rank, listed last)."""
     tables = []
-    for level, areas, parents in ranked_levels(area):
+    for level, areas, parents in levels:
         found = {}
         for period, first_day in (("week", week.start), ("to_date", week.since)):
             for row in warning_figures(area, areas, first_day, week.end)[1]:
@@ -113,15 +113,15 @@ def _kind_cells(counts: dict[str, dict[str, int]]) -> dict:
     return cells
 
 
-def site_kinds(area: Area, week: Week) -> dict:
+def site_kinds(area: Area, levels: list, week: Week) -> dict:
     """The area's shops, enterprises and schools (how many, talked to this week, to date) and, per ranked level,
     the areas that have any, ranked by the share of them talked to (ties by name). Households are never here:
     their coverage is the door-to-door tables'."""
     periods = {"week": (week.start, week.end), "to_date": (week.since, week.end)}
-    every_area = [area, *(a for _level, areas, _parents in ranked_levels(area) for a in areas)]
+    every_area = [area, *(a for _level, areas, _parents in levels for a in areas)]
     counts = kind_counts(area, every_area, periods)
     tables = []
-    for level, areas, parents in ranked_levels(area):
+    for level, areas, parents in levels:
         rows = [
             {"name": a.name, "parent": parents.get(a.parent_id, ""), "kinds": _kind_cells(counts[a.id])}
             for a in areas
@@ -143,9 +143,10 @@ def site_kinds(area: Area, week: Week) -> dict:
 
 def weekly_outreach(area: Area, week: Week) -> dict:
     """What build_weekly adds beside door-to-door: the area's own events are data["events"][0]."""
+    levels = list(ranked_levels(area))  # (level, its areas, their parents' names), read once for every table
     return {
-        "event_tables": event_tables(area, week),
+        "event_tables": event_tables(levels, week),
         "warnings": warning_summary(area, week),
-        "warning_tables": warning_tables(area, week),
-        "sites": site_kinds(area, week),
+        "warning_tables": warning_tables(area, levels, week),
+        "sites": site_kinds(area, levels, week),
     }
