@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from fieldapp.admin.services import create_user
 from fieldapp.areas.services import add_area
 from fieldapp.config import is_embedded_database
+from fieldapp.demo_outreach import add_demo_outreach
 from fieldapp.extensions import db
 from fieldapp.keygroups.demo import seed_demo_key_groups
 from fieldapp.models import Area, Campaign, MiniProgram, Setting, Site, Target, Team, User, program_measure
@@ -147,6 +148,7 @@ def load_demo(seed: int = 2026, days_of_visits: int = 4) -> dict[str, int]:
                 visit.server_time = moment  # as if it had reached the server then, not all at load time
                 made["visits"] += 1
     made["key_group_marks"] = seed_demo_key_groups(rng)
+    made.update(add_demo_outreach(seed, accounts, walkers["江北一队"]))
     made["sites"] = db.session.query(Site).count()
     made["areas"] = db.session.query(Area).count()
     db.session.add(Setting(name=DEMO_SETTING, value=f"seed {seed}"))

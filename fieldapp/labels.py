@@ -39,6 +39,16 @@ EVENT_KINDS = {
     "training": _l("Training"),
     "wechat": _l("WeChat group broadcast"),
 }
+#: An event's figures (models.EVENT_COUNTS), as the form, the list and the weekly report name them.
+EVENT_COUNTS = {
+    "people_reached": _l("People reached (人次)"),
+    "leaflets": _l("Leaflets"),
+    "posters": _l("Posters"),
+    "letters": _l("Letters to residents"),
+    "app_installs": _l("App installs"),
+    "realname_regs": _l("Real-name registrations"),
+    "miniprogram_regs": _l("Mini-program registrations"),
+}
 #: A warning's follow-up steps (models.WARNING_STEPS) and their results (models.STEP_RESULTS).
 WARNING_STEPS = {"call": _l("Call"), "visit": _l("Face-to-face visit")}
 STEP_RESULTS = {

@@ -53,7 +53,7 @@ def test_the_visit_export_is_in_chinese_unless_the_user_picked_english(world, br
     assert [row["入户情况"] for row in rows] == ["已宣传", "不在家"]  # words, not talked / not_home
     assert {row["审核状态"] for row in rows} == {"未审核"}
     lines = csv_rows(browser.client.get("/reports/visits.csv"))
-    assert lines[0][:3] == ["登记编号", "日期", "时间（北京时间）"] and lines[1][10] == "已宣传"
+    assert lines[0][:3] == ["登记编号", "日期", "时间（北京时间）"] and lines[1][11] == "已宣传"
 
     browser.client.get("/lang/en")
     rows = records(xlsx_sheet(browser.client.get("/reports/visits.xlsx")))
@@ -63,7 +63,7 @@ def test_the_visit_export_is_in_chinese_unless_the_user_picked_english(world, br
         ("Not home", "Not reviewed"),
     ]
     lines = csv_rows(browser.client.get("/reports/visits.csv"))
-    assert lines[0][10] == "Outcome" and [line[10] for line in lines[1:]] == ["Talked", "Not home"]
+    assert lines[0][11] == "Outcome" and [line[11] for line in lines[1:]] == ["Talked", "Not home"]
 
 
 def test_a_visit_at_half_past_eleven_utc_is_the_next_morning_in_beijing(world, browser, monkeypatch):

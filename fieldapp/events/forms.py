@@ -14,16 +14,8 @@ from fieldapp.models import EVENT_COUNTS, EVENT_KINDS
 
 #: What the interface calls each kind: one table, in labels.py.
 KIND_LABELS = labels.EVENT_KINDS
-#: The figures of an event, as the form and the list name them.
-COUNT_LABELS = {
-    "people_reached": _l("People reached (人次)"),
-    "leaflets": _l("Leaflets"),
-    "posters": _l("Posters"),
-    "letters": _l("Letters to residents"),
-    "app_installs": _l("App installs"),
-    "realname_regs": _l("Real-name registrations"),
-    "miniprogram_regs": _l("Mini-program registrations"),
-}
+#: The figures of an event, as the form and the list name them: one table, in labels.py.
+COUNT_LABELS = labels.EVENT_COUNTS
 COUNT_MESSAGE = _l("Enter a number from 0 to %(max)s.", max=f"{EVENT_COUNT_MAX:,}")
 
 

@@ -51,18 +51,35 @@ def key_group_coverage(area: Area, first_day: date | None, last_day: date | None
     return [Coverage(group.name, *counts.get(group.id, (0, 0))) for group in groups]
 
 
+def kind_counts(root: Area, areas: list[Area], periods: dict[str, tuple]) -> dict[int, dict[str, dict[str, int]]]:
+    """{area id: {kind: {"total": sites, period: talked to in that period's (first, last) days}}} for the shops,
+    enterprises and schools (not moved out) in `root`, for each of `areas` (inside `root`); a kind with none is
+    left out. One query grouped by building (a few such sites per building), added up the tree here."""
+    talked = [func.sum(case((talked_between(*days), 1), else_=0)) for days in periods.values()]
+    rows = db.session.execute(
+        select(Area.path, Site.kind, func.count(Site.id), *talked)
+        .join(Area, Area.id == Site.building_id)
+        .where(Site.kind.in_(OTHER_KINDS), Site.status != "moved_out", Area.within(root), in_use(Area))
+        .group_by(Area.path, Site.kind)
+    ).all()
+    wanted = {area.id for area in areas}
+    counts: dict[int, dict[str, dict[str, int]]] = {area.id: {} for area in areas}
+    for path, kind, total, *done in rows:
+        for area_id in (int(part) for part in path.strip("/").split("/") if part):
+            if area_id not in wanted:
+                continue
+            cell = counts[area_id].setdefault(kind, dict.fromkeys(("total", *periods), 0))
+            cell["total"] += total
+            for name, value in zip(periods, done, strict=True):
+                cell[name] += int(value or 0)
+    return counts
+
+
 def kind_coverage(area: Area, first_day: date | None, last_day: date | None) -> dict[str, Coverage]:
     """{kind: sites of that kind in `area` not moved out, and how many were talked to}, for shops, enterprises
     and schools; a kind with none is left out."""
-    visited = func.sum(case((talked_between(first_day, last_day), 1), else_=0))
-    rows = db.session.execute(
-        select(Site.kind, func.count(Site.id), visited)
-        .join(Area, Area.id == Site.building_id)
-        .where(Site.kind.in_(OTHER_KINDS), Site.status != "moved_out", Area.within(area), in_use(Area))
-        .group_by(Site.kind)
-    ).all()
-    found = {kind: Coverage(kind, total, int(done or 0)) for kind, total, done in rows}
-    return {kind: found[kind] for kind in OTHER_KINDS if kind in found}
+    found = kind_counts(area, [area], {"visited": (first_day, last_day)})[area.id]
+    return {kind: Coverage(kind, found[kind]["total"], found[kind]["visited"]) for kind in OTHER_KINDS if kind in found}
 
 
 def area_outreach(area: Area, campaign: Campaign | None) -> dict:

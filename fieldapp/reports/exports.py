@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 
 from fieldapp.extensions import db
-from fieldapp.labels import LEVELS, MEASURES, OUTCOMES, REVIEW_STATUSES
+from fieldapp.labels import LEVELS, MEASURES, OUTCOMES, REVIEW_STATUSES, SITE_FIELDS, SITE_KINDS
 from fieldapp.models import Area, Site, Team, User, Visit, door_label
 from fieldapp.reports.cells import BOM, csv_writer
 from fieldapp.reports.xlsx import stream_xlsx
@@ -33,6 +33,7 @@ VISIT_EXPORT_COLUMNS = (
     "grid",
     "building",
     "door",
+    "kind",
     "volunteer",
     "team",
     "outcome",
@@ -51,6 +52,7 @@ COLUMN_LABELS = {
     "id": _l("Visit no."),
     "day": _l("Day"),
     "door": _l("Door"),
+    "kind": SITE_FIELDS["kind"],
     "volunteer": _l("Volunteer"),
     "team": _l("Team"),
     "outcome": _l("Outcome"),
@@ -112,6 +114,7 @@ def visit_export_records(area: Area, first_day: date, last_day: date):
     local time: the same clock as its day.
     """
     outcomes = {code: str(label) for code, label in OUTCOMES.items()}
+    kinds = {code: str(label) for code, label in SITE_KINDS.items()}
     reviews = {code: str(label) for code, label in REVIEW_STATUSES.items()} | {"undone": _("undone")}
     missing_word, inaccurate_word, far_word = (str(GPS_FLAGS[flag]) for flag in ("missing", "inaccurate", "far"))
     zone = deployment_zone()
@@ -126,6 +129,7 @@ def visit_export_records(area: Area, first_day: date, last_day: date):
             building.name,
             Site.unit,
             Site.room,
+            Site.kind,
             User.display_name,
             Team.name,
             Visit.outcome,
@@ -152,8 +156,8 @@ def visit_export_records(area: Area, first_day: date, last_day: date):
         .execution_options(yield_per=EXPORT_BATCH)
     )
     for row in db.session.execute(query):
-        (visit_id, day, moment, path, building_name, unit, room, volunteer, team, outcome, *counts) = row[:16]
-        distance, accuracy, missing, inaccurate, far, review_status, undone_at = row[16:]
+        (visit_id, day, moment, path, building_name, unit, room, kind, volunteer, team, outcome, *counts) = row[:17]
+        distance, accuracy, missing, inaccurate, far, review_status, undone_at = row[17:]
         flags = [
             word for word, raised in ((missing_word, missing), (inaccurate_word, inaccurate), (far_word, far)) if raised
         ]
@@ -164,6 +168,7 @@ def visit_export_records(area: Area, first_day: date, last_day: date):
             *names_above(path),
             building_name,
             door_label(unit, room),
+            kinds.get(kind, kind),
             volunteer,
             team or "",
             outcomes.get(outcome, outcome),

@@ -20,6 +20,7 @@ from fieldapp.models import Area, MiniProgram, ProgramDailyTally, Target, User, 
 from fieldapp.periods import campaign_days, current_campaign, week_bounds, week_starts_on
 from fieldapp.refusals import Refused
 from fieldapp.reports.weekly_files import weekly_csv, weekly_xlsx
+from fieldapp.reports.weekly_outreach import weekly_outreach
 from fieldapp.reports.weekly_rankings import (
     FIXED_MEASURES,
     LAST_MEASURES,
@@ -33,8 +34,9 @@ from fieldapp.warnings.queries import weekly_warnings
 
 __all__ = ["AlreadyPublished", "build_weekly", "publish_weekly", "week_bounds", "weekly_csv", "weekly_xlsx"]
 
-#: The shape of `data`; reports published before it (no "version") show their stored files only.
-DATA_VERSION = 2
+#: The shape of `data`; reports published before it (no "version") show their stored files only. 3 added
+#: "outreach" (events and warnings ranked per level, shops / enterprises / schools); 2's pages still show.
+DATA_VERSION = 3
 #: The 周点评's longest length: a paragraph or two, as the level above reads it.
 COMMENT_MAX = 2000
 
@@ -92,10 +94,11 @@ def build_weekly(area: Area, week_start: date) -> dict:
         "measures": measures,
         "summary": area_figures([area], keys, week)[area.id],
         "tables": [*area_tables(area, keys, week), *people_tables(area, week)],
-        # Issue 16 adds here: outreach events (宣讲, people reached at them) and warnings (预警劝阻, followed up on
-        # time / all), a summary line each and the stations ranked by on-time follow-up rate.
+        # Beyond the door (issue 16): the area's and its parts' events (宣讲) and this week's warnings (预警劝阻) as
+        # version 2 had them, then "outreach": both ranked per level, to date too, and shops / enterprises / schools.
         "events": weekly_event_rows(area, week_start, week.end, since),
         "warnings": weekly_warnings(area, week_start, week.end),
+        "outreach": weekly_outreach(area, week),
         "comment": None,
         "published": None,
     }

@@ -1,6 +1,7 @@
 """The weekly report as files, in the language of the request that builds them (Chinese unless the user chose
 English): a summary sheet (the week, where "to date" counts from, who published it, the 周点评 and every measure),
-then one sheet per ranked table. Numbers stay numbers; every cell goes through reports/cells.py."""
+then one sheet per ranked table: door-to-door, then outreach events (宣讲), warnings (预警劝阻) and shops, enterprises
+and schools (扫街 / 扫企) per level. Numbers stay numbers; every cell goes through reports/cells.py."""
 
 import io
 import re
@@ -12,6 +13,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from fieldapp import labels
+from fieldapp.events.counting import EVENT_SUMS
+from fieldapp.keygroups.coverage import OTHER_KINDS
 from fieldapp.reports.cells import BOM, csv_writer, workbook_bytes
 
 #: What the report calls the figures it shows beyond the targets' measures (labels.MEASURES).
@@ -22,6 +25,18 @@ MEASURE_LABELS = {
 }
 #: The tables of people, beside labels.LEVELS for the areas.
 PEOPLE_KINDS = {"team": _l("Teams"), "volunteer": _l("Volunteers")}
+#: An event rollup's sums (events.counting.EVENT_SUMS) as the report names them.
+EVENT_LABELS = {"events": _l("Events held"), **labels.EVENT_COUNTS}
+#: A warnings cell (reports/weekly_outreach.py), as the report names its figures.
+WARNING_LABELS = {
+    "received": _l("Warnings received"),
+    "on_time": _l("Followed up on time"),
+    "late": _l("Followed up late"),
+    "pending": _l("Not yet due"),
+    "rate": _l("On-time rate (%)"),
+}
+#: The kinds of site counted apart from households, and all of them together.
+KIND_LABELS = {**{kind: labels.SITE_KINDS[kind] for kind in OTHER_KINDS}, "all": _l("All three kinds")}
 
 
 def measure_name(item: dict) -> str:
@@ -101,6 +116,25 @@ def summary_rows(data: dict) -> list[list]:
     return rows
 
 
+def outreach_summary_rows(data: dict) -> list[list]:
+    """The area's own events, warnings and other kinds of site, each a block under its header row (in bold)."""
+    if "outreach" not in data:
+        return []
+    outreach, own = data["outreach"], data["events"][0]
+    rows = [[_("Outreach events"), _("This week"), _("To date")]]
+    rows += [[str(EVENT_LABELS[name]), own["week"][name], own["to_date"][name]] for name in EVENT_SUMS]
+    rows += [[], [_("Warnings followed up"), _("This week"), _("To date")]]
+    warnings = outreach["warnings"]
+    rows += [[str(label), warnings["week"][name], warnings["to_date"][name]] for name, label in WARNING_LABELS.items()]
+    header = [_("Kind of site"), _("Sites"), _("Talked to this week"), _("Talked to to date"), _("Share talked to")]
+    rows += [[], header]
+    summary = outreach["sites"]["summary"]
+    for kind, label in KIND_LABELS.items():
+        cell = summary[kind]
+        rows.append([str(label), cell["total"], cell["week"], cell["to_date"], cell["percent"]])
+    return rows
+
+
 def table_columns(data: dict, table: dict) -> list[tuple]:
     """(header, how to read a row, whether the totals row shows it) for one ranked table, in file order."""
     kind = table["kind"]
@@ -153,6 +187,73 @@ def table_rows(data: dict):
         yield title, [header for header, _read, _total in columns], rows, totals
 
 
+def _period_columns(names: dict, read) -> list[tuple]:
+    """A column "this week" and one "to date" per figure; `read(row, period, name)` gives a cell."""
+    return [
+        (label(name=str(title)), lambda r, p=period, n=name: read(r, p, n), True)
+        for name, title in names.items()
+        for period, label in (
+            ("week", lambda name: _("%(measure)s this week", measure=name)),
+            ("to_date", lambda name: _("%(measure)s to date", measure=name)),
+        )
+    ]
+
+
+def outreach_columns(section: str) -> list[tuple]:
+    """(header, how to read a row, whether the totals row shows it) for a table of data["outreach"]."""
+    columns = [
+        (_("Rank"), lambda r: r.get("rank"), False),
+        (_("Area name"), lambda r: r["name"], False),
+        (_("Belongs to"), lambda r: r["parent"], False),
+    ]
+    if section == "event_tables":
+        return columns + _period_columns(EVENT_LABELS, lambda r, period, name: r[period][name])
+    if section == "warning_tables":
+        return columns + _period_columns(WARNING_LABELS, lambda r, period, name: r[period][name])
+    for kind, label in KIND_LABELS.items():
+        columns += [
+            (_("%(kind)s: sites", kind=label), lambda r, k=kind: r["kinds"][k]["total"], True),
+            (_("%(kind)s: talked to this week", kind=label), lambda r, k=kind: r["kinds"][k]["week"], True),
+            (_("%(kind)s: talked to to date", kind=label), lambda r, k=kind: r["kinds"][k]["to_date"], True),
+            (_("%(kind)s: share talked to (%%)", kind=label), lambda r, k=kind: r["kinds"][k]["percent"], True),
+        ]
+    return columns
+
+
+#: Each table of data["outreach"] and how it is ranked, in file order.
+OUTREACH_TABLES = {
+    "event_tables": _l("outreach events, by people reached"),
+    "warning_tables": _l("warnings, by on-time rate this week"),
+    "site_tables": _l("shops, enterprises and schools, by coverage"),
+}
+
+
+def outreach_table_rows(data: dict):
+    """(sheet title, header, rows, totals row) per table of data["outreach"], as `table_rows`."""
+    outreach = data.get("outreach")
+    if not outreach:
+        return
+    found = {
+        "event_tables": outreach["event_tables"],
+        "warning_tables": outreach["warning_tables"],
+        "site_tables": outreach["sites"]["tables"],
+    }
+    for section, ranking in OUTREACH_TABLES.items():
+        columns = outreach_columns(section)
+        for table in found[section]:
+            rows = [[read(row) for _header, read, _total in columns] for row in table["rows"]]
+            totals = [read(table["totals"]) if total else None for _header, read, total in columns]
+            totals[0] = _("Total")
+            title = f"{kind_name(table['kind'])} {ranking}"
+            yield title, [header for header, _read, _total in columns], rows, totals
+
+
+def ranked_tables(data: dict):
+    """Every ranked table of the report, in file order."""
+    yield from table_rows(data)
+    yield from outreach_table_rows(data)
+
+
 def comment_rows(data: dict) -> list[list]:
     """The 周点评, one row per line (a spreadsheet shows one line of a cell), the first line labelled."""
     if not data.get("comment"):
@@ -165,10 +266,14 @@ def weekly_xlsx(data: dict) -> bytes:
     """The summary sheet first (title, campaign, status, 周点评, every measure), then one sheet per ranked table:
     its title row, the header (row 2), the rows, the totals in bold."""
     head = [[report_title(data)], [since_text(data)], [status_text(data)], *comment_rows(data)]
-    summary = [*head, [], *summary_rows(data)]
+    measures, outreach = summary_rows(data), outreach_summary_rows(data)
+    summary = [*head, [], *measures, *([[], *outreach] if outreach else [])]
+    # Each block's header row in bold: the measures', then those of the events, warnings and kinds of site.
+    first_outreach = len(head) + 1 + len(measures) + 1
+    bold = {0, len(head) + 1} | {first_outreach + i for i, row in enumerate(outreach) if i == 0 or not outreach[i - 1]}
     # The 4th element is the header row: it stays in view, and the columns are sized from it down.
-    sheets = [(_("Summary"), summary, {0, len(head) + 1}, len(head) + 1)]
-    for title, header, rows, totals in table_rows(data):
+    sheets = [(_("Summary"), summary, bold, len(head) + 1)]
+    for title, header, rows, totals in ranked_tables(data):
         lines = [[report_title(data)], header, *rows, totals]
         name = re.sub(r"[\\/?*\[\]:]", "·", title)[:31]  # Excel forbids these in sheet names
         sheets.append((name, lines, {1, len(lines) - 1}, 1))
@@ -182,7 +287,11 @@ def weekly_csv(data: dict) -> bytes:
     writer.writerows([[report_title(data)], [since_text(data)], [status_text(data)], *comment_rows(data)])
     writer.writerow([])
     writer.writerows(summary_rows(data))
-    for title, header, rows, totals in table_rows(data):
+    outreach = outreach_summary_rows(data)
+    if outreach:
+        writer.writerow([])
+        writer.writerows(outreach)
+    for title, header, rows, totals in ranked_tables(data):
         writer.writerow([])
         writer.writerow([title])
         writer.writerow(header)

@@ -93,7 +93,7 @@ def area_figures(areas: list[Area], measures: list[str], week: Week) -> dict[int
     }
 
 
-def _rank(rows: list[dict], key, field: str) -> None:
+def rank_rows(rows: list[dict], key, field: str) -> None:
     """Number the rows 1, 2, 3... in the order of `key` (highest first, ties by name); rows without a value get
     no rank."""
     ranked = [row for row in rows if key(row) is not None]
@@ -120,9 +120,9 @@ def _totals(rows: list[dict], measures: list[str]) -> dict:
     return totals
 
 
-def area_tables(area: Area, measures: list[str], week: Week) -> list[dict]:
-    """One table per level below `area`, sorted by coverage, with a second rank by % of the install target."""
-    tables = []
+def ranked_levels(area: Area):
+    """(level, its areas below `area` in path order, {parent id: name}) for each ranked level that has areas: the
+    rows of every ranked table (door-to-door, events, warnings, kinds of site)."""
     for level in RANKED_LEVELS:
         if LEVEL_RANK[level] <= LEVEL_RANK[area.level]:
             continue
@@ -134,10 +134,17 @@ def area_tables(area: Area, measures: list[str], week: Week) -> list[dict]:
             .tuples()
             .all()
         )
+        yield level, areas, parents
+
+
+def area_tables(area: Area, measures: list[str], week: Week) -> list[dict]:
+    """One table per level below `area`, sorted by coverage, with a second rank by % of the install target."""
+    tables = []
+    for level, areas, parents in ranked_levels(area):
         figures = area_figures(areas, measures, week)
         rows = [{"name": a.name, "parent": parents.get(a.parent_id, ""), **figures[a.id]} for a in areas]
-        _rank(rows, lambda r: r["coverage"], "rank")
-        _rank(rows, lambda r: r["figures"][RANKED_TARGET].get("percent"), "target_rank")
+        rank_rows(rows, lambda r: r["coverage"], "rank")
+        rank_rows(rows, lambda r: r["figures"][RANKED_TARGET].get("percent"), "target_rank")
         rows.sort(key=lambda r: (r.get("rank") or len(rows) + 1, r["name"]))
         tables.append(
             {
@@ -184,7 +191,7 @@ def _people_table(kind: str, named: dict[int, tuple[str, str]], sums: dict) -> d
             continue
         name, belongs_to = named[key]
         rows.append({"name": name, "parent": belongs_to, "figures": _figures(PEOPLE_MEASURES, now, this, last)})
-    _rank(rows, lambda r: r["figures"]["households_covered"]["week"], "rank")
+    rank_rows(rows, lambda r: r["figures"]["households_covered"]["week"], "rank")
     rows.sort(key=lambda r: r["rank"])
     measures = list(PEOPLE_MEASURES)
     return {"kind": kind, "measures": measures, "rows": rows, "totals": _totals(rows, measures), "target_measures": []}
