@@ -106,6 +106,9 @@ class Config:
     TRUST_AREA_MARGIN_M = float(os.environ.get("FIELDAPP_TRUST_AREA_MARGIN_M", "300"))
     # late_sync: the visit reached the server this many hours after it happened (sent from the outbox).
     TRUST_LATE_SYNC_HOURS = float(os.environ.get("FIELDAPP_TRUST_LATE_SYNC_HOURS", "12"))
+    # The daily log shows, after what looks wrong, this percentage of the other visits drawn at random (the same
+    # draw all day for one area), so calm-looking visits are reviewed too.
+    TRUST_SAMPLE_PERCENT = int(os.environ.get("FIELDAPP_TRUST_SAMPLE_PERCENT", "10"))
     # What each signal takes off the score, e.g. FIELDAPP_TRUST_WEIGHTS="burst=30,late_sync=0" (others keep theirs).
     TRUST_WEIGHTS = os.environ.get("FIELDAPP_TRUST_WEIGHTS", "")
     # Number of reverse proxies in front of us whose X-Forwarded-* headers we trust.
