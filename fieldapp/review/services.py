@@ -126,9 +126,7 @@ def day_log(area: Area, day: date, team_id=None, user_id=None, outcome=None, fla
     # What looks wrong (as looks_wrong() below, in SQL) and what a supervisor already disputed.
     calm = case(
         (
-            or_(
-                Visit.trust_score < FULL_TRUST, Visit.has_flags, rapid, Visit.review_status.in_(DISPUTED_STATUSES)
-            ),
+            or_(Visit.trust_score < FULL_TRUST, Visit.has_flags, rapid, Visit.review_status.in_(DISPUTED_STATUSES)),
             0,
         ),
         else_=1,
