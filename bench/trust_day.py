@@ -241,11 +241,6 @@ def main() -> None:
             }
         result = verdict(station, planted)
         result["record_visit_cost"] = cost
-        result["median_honest_score"] = statistics.median(
-            db.session.scalars(
-                db.select(Visit.trust_score).where(Visit.id.in_([v for v, f in planted.items() if not f]))
-            )
-        )
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "trust_day.json").write_text(json.dumps(result, indent=2) + "\n")
