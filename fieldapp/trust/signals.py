@@ -216,3 +216,17 @@ def signals_of(visit_ids: list[int]) -> dict[int, list[VisitSignal]]:
         for row in db.session.scalars(query.order_by(VisitSignal.weight.desc(), VisitSignal.signal)):
             found[row.visit_id].append(row)
     return found
+
+
+def rescore_day(area: Area, day) -> tuple[int, int]:
+    """Find the record-time signals again for every visit of `day` under `area` (visits recorded before these
+    checks existed, or after a threshold changed); returns (visits checked, signals found). Idempotent: each
+    visit is measured against the raw visits before it, never against signals. The caller commits."""
+    buildings = select(Area.id).where(Area.level == "building", Area.within(area))
+    visits = db.session.scalars(
+        select(Visit)
+        .where(Visit.building_id.in_(buildings), Visit.day == day, Visit.undone_at.is_(None))
+        .order_by(Visit.id)
+    ).all()
+    found = sum(len(recheck_visit(visit)) for visit in visits)
+    return len(visits), found
