@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bench.trust_day import DAY, START, generate_day, server_clock
+from fieldapp.database import utcnow
 from fieldapp.extensions import db
 from fieldapp.models import Visit, VisitSignal
 from fieldapp.review.services import day_log
@@ -26,9 +27,9 @@ class Walk:
     Each fix lies `north`/`east` metres from the building (30.0, 120.0); the server receives each visit 3 s after
     the phone made it (unless `sent_after` says otherwise), so the signals are those found on arrival."""
 
-    def __init__(self, world, user=None):
+    def __init__(self, world, user=None, start=START):
         self.world, self.user = world, user or world.a.volunteer
-        self.at = START
+        self.at = start
 
     def visit(self, door=0, after=180, north=8.0, east=0.0, accuracy=12.0, outcome="talked", installs=1, **kw):
         self.at += timedelta(seconds=after)
@@ -219,3 +220,57 @@ def test_a_generated_station_day_scores_every_planted_fake_below_every_honest_vi
     # The office's fix is on every planted visit: filtering by it finds exactly them.
     only_outside, counted = day_log(station, DAY, signal="outside_area")
     assert counted == len(fakes) and {visit.id for visit, _s in only_outside} == set(fakes)
+
+
+def faked_and_honest_today(world) -> tuple[list, list]:
+    """Four honest doors and four doors "visited" from an office 2 km away, twenty seconds apart, this morning."""
+    walk = Walk(world, start=utcnow() - timedelta(minutes=30))
+    honest = [walk.visit(door=n, after=240, north=5 + 3 * n, installs=n % 3) for n in range(4)]
+    walk.at += timedelta(minutes=5)
+    faked = [walk.visit(door=n, after=20, north=2000, east=300, accuracy=15) for n in range(4)]
+    return honest, faked
+
+
+def test_the_daily_log_shows_scores_and_reasons_and_filters_by_signal(world, browser):
+    honest, faked = faked_and_honest_today(world)
+    browser.login("a-supervisor")
+    page = browser.client.get(f"/log?day={honest[0].day.isoformat()}").text
+    assert page.index(f'id="visit-{faked[-1].id}"') < min(page.index(f'id="visit-{v.id}"') for v in honest)
+    assert "信任分 100" in page and f"信任分 {faked[-1].trust_score}" in page
+    assert "今天 3 户的定位相同（相差不到 1 米）" in page  # the third door from the office's one fix
+    assert "在本辖区楼栋范围外" in page
+    only_same = browser.client.get(f"/log?day={honest[0].day.isoformat()}&signal=same_fix").text
+    shown = [v.id for v in honest + faked if f'id="visit-{v.id}"' in only_same]
+    assert shown == [v.id for v in faked[2:]]
+    bad = browser.client.get(f"/log?day={honest[0].day.isoformat()}&signal=nonsense")
+    assert bad.status_code == 200  # an unknown signal is ignored, as the other filters are
+
+
+def test_the_door_history_explains_a_score_to_the_supervisor_but_not_to_the_volunteer(world, browser):
+    _honest, faked = faked_and_honest_today(world)
+    door = f"/h/{world.a.sites[3].active_tag.token}"
+    browser.login("a-supervisor")
+    supervisor_page = browser.client.get(door).text
+    assert f"信任分 {faked[3].trust_score}" in supervisor_page and "异常原因" in supervisor_page
+    browser.post("/logout", {})
+    browser.login("a-volunteer")
+    volunteer_page = browser.client.get(door).text
+    assert "异常原因" not in volunteer_page and "信任分" not in volunteer_page
+
+
+def test_the_station_page_shows_each_volunteers_trust_this_week(world, browser):
+    honest, faked = faked_and_honest_today(world)
+    honest_b = Walk(world, user=world.a.supervisor, start=utcnow() - timedelta(minutes=50)).visit(door=0)
+    browser.login("a-supervisor")
+    page = browser.client.get(f"/areas/{world.a.area.id}").text
+    section = page[page.index('id="trust-week"') :]
+    mean = round(sum(v.trust_score for v in honest + faked) / 8, 1)
+    assert f"<td class=\"num\">{mean:.0f}</td>" in section
+    assert "4 / 8" in section  # the four office visits looked wrong
+    assert "在辖区范围外 × 4" in section and "多户定位相同 × 2" in section
+    # Lowest mean first: the volunteer with faked visits above the supervisor's one honest visit.
+    assert section.index(world.a.volunteer.display_name) < section.index(world.a.supervisor.display_name)
+    assert honest_b.trust_score == 100
+    browser.post("/logout", {})
+    browser.login("a-volunteer")
+    assert 'id="trust-week"' not in browser.client.get(f"/areas/{world.a.area.id}").text
