@@ -265,7 +265,7 @@ def test_the_station_page_shows_each_volunteers_trust_this_week(world, browser):
     page = browser.client.get(f"/areas/{world.a.area.id}").text
     section = page[page.index('id="trust-week"') :]
     mean = round(sum(v.trust_score for v in honest + faked) / 8, 1)
-    assert f"<td class=\"num\">{mean:.0f}</td>" in section
+    assert f'<td class="num">{mean:.0f}</td>' in section
     assert "4 / 8" in section  # the four office visits looked wrong
     assert "在辖区范围外 × 4" in section and "多户定位相同 × 2" in section
     # Lowest mean first: the volunteer with faked visits above the supervisor's one honest visit.
