@@ -7,7 +7,7 @@ to the next building goes at 3-5 km/h; each fix lies 5-20 m from the building (G
 accuracy; installs vary from door to door. The faker sits in an office 2 km outside the station and records
 "talks" in bursts of 15, 20 s apart, every one from the same fix and with exactly one install.
 
-    .venv/bin/python bench/trust_day.py        # writes bench/results/trust_day.json
+    .venv/bin/python bench/trust_day.py        # SQLite; writes bench/results/trust_day.json
 
 tests/test_trust_signals.py records the same day and asserts what this script reports.
 """
@@ -241,6 +241,15 @@ def main() -> None:
             }
         result = verdict(station, planted)
         result["record_visit_cost"] = cost
+        # The review queue's first page for the day: ordering by score and drawing the sample happen in SQL.
+        from fieldapp.review.services import day_log
+
+        runs = []
+        for _run in range(5):
+            started = time.process_time()  # CPU of this process (SQLite runs in it); the machine is shared
+            day_log(station, DAY)
+            runs.append((time.process_time() - started) * 1000)
+        result["first_page_cpu_ms_median"] = round(sorted(runs)[2], 1)
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "trust_day.json").write_text(json.dumps(result, indent=2) + "\n")

@@ -96,7 +96,7 @@ TRUST_SIGNALS = {
     "too_fast": _l("%(kmh)d km/h from the previous door"),
     "same_fix": _l("The same location (to the metre) on %(doors)d doors today"),
     "burst": _l("%(visits)d visits in %(minutes)d minutes"),
-    "uniform_installs": _l("%(visits)d talks today, every one with exactly %(installs)d installs"),
+    "uniform_installs": _l("%(visits)d talks today, all with the same number of installs: %(installs)d"),
     "outside_area": _l("Recorded %(m)d m outside the area's buildings"),
     "clock": _l("Phone clock off by %(minutes)d min"),
     "late_sync": _l("Sent %(hours)d hours after it was recorded"),
