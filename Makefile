@@ -112,6 +112,7 @@ bench: install-dev browser wrk
 	$(BIN)/python bench/scale_tallies.py
 	$(BIN)/python bench/import_and_labels.py
 	$(BIN)/python bench/roster_preview.py
+	$(BIN)/python bench/trust_day.py
 
 bench-smoke: install-dev browser wrk
 	BENCH_SMOKE=1 $(BIN)/python bench/run_all.py

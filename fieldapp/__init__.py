@@ -203,6 +203,7 @@ def register_template_helpers(app: Flask) -> None:
 
     from fieldapp import labels, limits
     from fieldapp.permissions import TEMPLATE_PREDICATES
+    from fieldapp.trust.signals import reason as trust_reason
 
     def percent(value: float | None) -> str:
         """ "87.5%" (or an en dash when there is nothing to divide by)."""
@@ -217,7 +218,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["time"] = lambda value: format_time(value, "HH:mm") if value else ""
 
     # Templates ask the same rulebook as routes (`may_review(current_user)`) and read the same limits.
-    app.jinja_env.globals.update(TEMPLATE_PREDICATES, labels=labels, limits=limits)
+    app.jinja_env.globals.update(TEMPLATE_PREDICATES, labels=labels, limits=limits, trust_reason=trust_reason)
 
     @app.context_processor
     def inject_locale():

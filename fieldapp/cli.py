@@ -21,6 +21,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(purge_personal_data_command)
+    app.cli.add_command(rescore_command)
 
 
 def names_list(values: tuple[str, ...]) -> list[str]:
@@ -221,3 +222,23 @@ def purge_personal_data_command(dry_run: bool, days: int | None) -> None:
         f"{verb} the GPS fix of {visits(purged.gps)} and the note of {visits(purged.notes)}"
         f" received before {purged.before:%Y-%m-%d %H:%M} UTC ({days} days)."
     )
+
+
+@click.command("rescore")
+@click.option("--day", "day", required=True, type=click.DateTime(formats=["%Y-%m-%d"]), help="The working day.")
+@click.option("--area-id", type=int, help="An area (a station, usually); default: every area.")
+def rescore_command(day, area_id: int | None) -> None:
+    """Find the trust signals of a day's visits again (recorded before the checks existed, or with other
+    thresholds) and set their scores; running it twice changes nothing. Spot-check signals are kept."""
+    from fieldapp.trust.signals import rescore_day
+
+    if area_id is None:
+        areas = db.session.scalars(select(Area).where(Area.parent_id.is_(None)).order_by(Area.id)).all()
+    else:
+        areas = [area] if (area := db.session.get(Area, area_id)) is not None else []
+    if not areas:
+        raise click.ClickException("No such area.")
+    for area in areas:
+        visits, signals = rescore_day(area, day.date())
+        db.session.commit()
+        click.echo(f"{area.name} {day.date().isoformat()}: {visits} visits checked, {signals} signals found.")

@@ -87,6 +87,30 @@ class Config:
     # visit (hours).
     WARNING_CALL_MINUTES = int(os.environ.get("FIELDAPP_WARNING_CALL_MINUTES", "10"))
     WARNING_VISIT_HOURS = int(os.environ.get("FIELDAPP_WARNING_VISIT_HOURS", "8"))
+    # Trust signals (信任信号), checked when a visit is recorded (fieldapp/trust/signals.py). Each signal takes its
+    # weight off the visit's trust score of 100; the daily log shows the lowest scores first.
+    # too_fast: the volunteer's previous fix is farther than walking or cycling allows (km/h), counting only the
+    # distance beyond both fixes' accuracy, and at least TRUST_FAST_MIN_M of it (GPS noise is not speed).
+    TRUST_MAX_KMH = float(os.environ.get("FIELDAPP_TRUST_MAX_KMH", "25"))
+    TRUST_FAST_MIN_M = float(os.environ.get("FIELDAPP_TRUST_FAST_MIN_M", "100"))
+    # same_fix: this many doors (this one included) of one volunteer's day share a fix to within TRUST_SAME_FIX_M.
+    # Three, not two: a phone standing in a stairwell may hand two neighbouring doors the same cached fix.
+    TRUST_SAME_FIX_M = float(os.environ.get("FIELDAPP_TRUST_SAME_FIX_M", "1"))
+    TRUST_SAME_FIX_DOORS = int(os.environ.get("FIELDAPP_TRUST_SAME_FIX_DOORS", "3"))
+    # burst: this many visits (this one included) by one volunteer within TRUST_BURST_MINUTES.
+    TRUST_BURST_VISITS = int(os.environ.get("FIELDAPP_TRUST_BURST_VISITS", "12"))
+    TRUST_BURST_MINUTES = int(os.environ.get("FIELDAPP_TRUST_BURST_MINUTES", "10"))
+    # uniform_installs: this many talks in a volunteer's day, every one with the same number (≥ 1) of installs.
+    TRUST_UNIFORM_AFTER = int(os.environ.get("FIELDAPP_TRUST_UNIFORM_AFTER", "8"))
+    # outside_area: the fix lies farther than this outside the box around the station's buildings.
+    TRUST_AREA_MARGIN_M = float(os.environ.get("FIELDAPP_TRUST_AREA_MARGIN_M", "300"))
+    # late_sync: the visit reached the server this many hours after it happened (sent from the outbox).
+    TRUST_LATE_SYNC_HOURS = float(os.environ.get("FIELDAPP_TRUST_LATE_SYNC_HOURS", "12"))
+    # The daily log shows, after what looks wrong, this percentage of the other visits drawn at random (the same
+    # draw all day for one area), so calm-looking visits are reviewed too.
+    TRUST_SAMPLE_PERCENT = int(os.environ.get("FIELDAPP_TRUST_SAMPLE_PERCENT", "10"))
+    # What each signal takes off the score, e.g. FIELDAPP_TRUST_WEIGHTS="burst=30,late_sync=0" (others keep theirs).
+    TRUST_WEIGHTS = os.environ.get("FIELDAPP_TRUST_WEIGHTS", "")
     # Number of reverse proxies in front of us whose X-Forwarded-* headers we trust.
     PROXY_COUNT = int(os.environ.get("FIELDAPP_PROXY_COUNT", "0"))
 

@@ -100,3 +100,26 @@ DEADLINES = {
     "complete": _l("Full coverage by"),
     "end": _l("Campaign ends"),
 }
+#: Why a visit looks wrong, in plain words, formatted with the facts its signal measured (trust.signals.reason);
+#: the codes are models.trust signals (trust.signals.SIGNALS).
+TRUST_SIGNALS = {
+    "too_fast": _l("%(kmh)d km/h from the previous door"),
+    "same_fix": _l("The same location (to the metre) on %(doors)d doors today"),
+    "burst": _l("%(visits)d visits in %(minutes)d minutes"),
+    "uniform_installs": _l("%(visits)d talks today, all with the same number of installs: %(installs)d"),
+    "outside_area": _l("Recorded %(m)d m outside the area's buildings"),
+    "clock": _l("Phone clock off by %(minutes)d min"),
+    "late_sync": _l("Sent %(hours)d hours after it was recorded"),
+    "failed_spot_check": _l("A spot check of this volunteer's visits failed"),
+}
+#: The same signals named short, for the daily log's filter.
+TRUST_SIGNAL_NAMES = {
+    "too_fast": _l("Faster than walking"),
+    "same_fix": _l("Same location on many doors"),
+    "burst": _l("Many visits in minutes"),
+    "uniform_installs": _l("Same installs at every door"),
+    "outside_area": _l("Outside the area"),
+    "clock": _l("Phone clock off"),
+    "late_sync": _l("Sent late"),
+    "failed_spot_check": _l("Failed spot check"),
+}

@@ -22,12 +22,13 @@ from fieldapp.forms import REFUSED, ConfirmForm, form_page, save, save_or_flash
 from fieldapp.keygroups.coverage import area_outreach
 from fieldapp.keygroups.revisits import due_revisits
 from fieldapp.models import Area, Site, Visit, archived_along
-from fieldapp.periods import all_campaigns, current_campaign, deadlines, period_days, picked_campaign
-from fieldapp.permissions import may_assign_areas, may_edit_areas, requires
+from fieldapp.periods import all_campaigns, current_campaign, deadlines, period_days, picked_campaign, week_bounds
+from fieldapp.permissions import may_assign_areas, may_edit_areas, may_review, requires
 from fieldapp.review.services import mark_reviews_seen, reviews_to_see
 from fieldapp.sites.walk import door_url
 from fieldapp.tallies import child_totals_for, daily_series, people_totals
 from fieldapp.targets import measure_labels
+from fieldapp.trust.weekly import volunteer_weeks
 from fieldapp.visits.clock import local_today
 from fieldapp.visits.queries import last_outcomes
 from fieldapp.warnings.deadlines import warning_figures
@@ -119,8 +120,18 @@ def show(area_id: int):
         measures=measures,
         target_measures=[m for m in measures if any(m in t.targets for t in totals.values())],
         warnings=warning_figures(area, children, first_day, last_day),
+        trust_week=trust_week(area, last_day),
         **area_outreach(area, campaign),
     )
+
+
+def trust_week(area: Area, last_day):
+    """(first day, last day, rows) of the volunteers' trust in the week the page's period ends in, for those
+    who review visits on a station's or district's page; None elsewhere."""
+    if area.level not in ("district", "station") or not may_review(current_user):
+        return None
+    first, last = week_bounds(last_day or local_today())
+    return first, last, volunteer_weeks(area, first, last)
 
 
 @bp.get("/areas/<int:area_id>/unvisited")

@@ -34,6 +34,9 @@ class LogFilterForm(FlaskForm):
         ],
         validators=[Optional()],
     )
+    signal = SelectField(
+        _l("Trust signal"), choices=[("", _l("All")), *list(labels.TRUST_SIGNAL_NAMES.items())], validators=[Optional()]
+    )
 
 
 class ReviewForm(FlaskForm):

@@ -16,6 +16,7 @@ from fieldapp.refusals import Refused
 from fieldapp.review import bp
 from fieldapp.review.forms import LogFilterForm, ReviewForm
 from fieldapp.review.services import LOG_PAGE_SIZE, approve_visits, day_log, is_rapid, looks_wrong, review_visit
+from fieldapp.trust.signals import signals_of
 from fieldapp.visits.clock import local_today
 
 
@@ -55,6 +56,7 @@ def log():
         outcome=form.outcome.data or None if not form.outcome.errors else None,
         flag=form.flag.data or None if not form.flag.errors else None,
         page=page,
+        signal=form.signal.data or None if not form.signal.errors else None,
     )
     return render_template(
         "review/log.html",
@@ -70,6 +72,7 @@ def log():
         bulk_form=ConfirmForm(),
         is_rapid=is_rapid,
         looks_wrong=looks_wrong,
+        signals=signals_of([visit.id for visit, _seconds in rows]),
     )
 
 
@@ -107,6 +110,7 @@ def review(visit_id: int):
             review_form=ReviewForm(formdata=None),
             is_rapid=is_rapid,
             looks_wrong=looks_wrong,
+            signals=signals_of([visit.id]),
         )
     flash(error or _("Review saved."), "error" if error else "success")
     return back_to_log()

@@ -1,16 +1,19 @@
 """Reviewing visits: approve, mark as having issues, or reject (a rejected visit leaves every tally)."""
 
+import zlib
 from datetime import date, timedelta
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import BigInteger, and_, case, cast, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from fieldapp.audit import audit
 from fieldapp.database import utcnow
 from fieldapp.extensions import db
-from fieldapp.models import DISPUTED_STATUSES, Area, Site, User, Visit
+from fieldapp.models import DISPUTED_STATUSES, Area, Site, User, Visit, VisitSignal
 from fieldapp.permissions import may_review_visit
+from fieldapp.trust.score import FULL_TRUST
 from fieldapp.visits.counting import count_visit, lock_site, uncount_visit
 from fieldapp.visits.rules import VisitLocked, VisitRefused
 
@@ -22,6 +25,10 @@ RAPID_GAP = timedelta(seconds=60)
 LOG_PAGE_SIZE = 50
 #: Today lists at most this many reviews to see (the newest): a volunteer marks them seen a screenful at a time.
 SEEN_LIST_SIZE = 20
+#: The review sample's hash of a visit id: (id × a large odd multiplier + the day's seed) modulo a prime below 2³²,
+#: small enough for 64-bit integers in SQLite and PostgreSQL alike.
+SAMPLE_MULTIPLIER = 2_654_435_761
+SAMPLE_MODULUS = 4_294_967_291
 
 
 def review_visit(user: User, visit: Visit, status: str, comment: str = "") -> None:
@@ -89,9 +96,12 @@ def approve_visits(user: User, visit_ids: list[int]) -> int:
     return approved
 
 
-def day_log(area: Area, day: date, team_id=None, user_id=None, outcome=None, flag=None, page: int = 1):
-    """(rows, total): one page of the visits of one day under `area`, what looks wrong first.
+def day_log(area: Area, day: date, team_id=None, user_id=None, outcome=None, flag=None, page: int = 1, signal=None):
+    """(rows, total): one page of the visits of one day under `area`, in the order a supervisor reviews them.
 
+    First what looks wrong (a trust signal, a GPS or clock flag, a visit under a minute after the previous one, or
+    a verdict disputing it), lowest trust score first; then a random sample of the rest (TRUST_SAMPLE_PERCENT of
+    them, drawn the same way all day for this area and day), then the rest by time.
     Each row is (visit, seconds since the same volunteer's previous visit that day, or None).
     Filtering, ordering and paging all happen in the database: a station's busy day is thousands of
     visits, and only a page of them is loaded.
@@ -113,8 +123,14 @@ def day_log(area: Area, day: date, team_id=None, user_id=None, outcome=None, fla
     )
     previous = in_area.c.previous
     rapid = and_(previous.is_not(None), seconds_between(happened, previous) < RAPID_GAP.total_seconds())
-    # First what looks wrong (as looks_wrong() below, in SQL) and what a supervisor already disputed.
-    attention_first = case((or_(Visit.has_flags, rapid, Visit.review_status.in_(DISPUTED_STATUSES)), 0), else_=1)
+    # What looks wrong (as looks_wrong() below, in SQL) and what a supervisor already disputed.
+    calm = case(
+        (
+            or_(Visit.trust_score < FULL_TRUST, Visit.has_flags, rapid, Visit.review_status.in_(DISPUTED_STATUSES)),
+            0,
+        ),
+        else_=1,
+    )
     conditions = []
     if team_id:
         conditions.append(Visit.team_id == team_id)
@@ -122,6 +138,8 @@ def day_log(area: Area, day: date, team_id=None, user_id=None, outcome=None, fla
         conditions.append(Visit.user_id == user_id)
     if outcome:
         conditions.append(Visit.outcome == outcome)
+    if signal:  # by index ix_visit_signals_signal_visit
+        conditions.append(Visit.id.in_(select(VisitSignal.visit_id).where(VisitSignal.signal == signal)))
     conditions += {
         "far": [Visit.gps_far.is_(True)],
         "inaccurate": [Visit.gps_inaccurate.is_(True)],
@@ -139,11 +157,27 @@ def day_log(area: Area, day: date, team_id=None, user_id=None, outcome=None, fla
             .where(Visit.building_id.in_(buildings), Visit.day == day, Visit.undone_at.is_(None))
         )
     total = db.session.scalar(counted.where(*conditions))
-    query = (
-        select(Visit, previous)
+    # The sample: the calm visits ranked by a hash of their id seeded by the day and area, the first
+    # TRUST_SAMPLE_PERCENT of them (rounded down) drawn. Pure integer SQL, so both databases draw alike.
+    draw_key = (cast(Visit.id, BigInteger) * SAMPLE_MULTIPLIER + sample_seed(area, day)) % SAMPLE_MODULUS
+    ranked = (
+        select(
+            Visit.id.label("id"),
+            previous.label("previous"),
+            calm.label("calm"),
+            func.row_number().over(partition_by=calm, order_by=(draw_key, Visit.id)).label("draw"),
+            func.count().over(partition_by=calm).label("of"),
+        )
         .join(in_area, in_area.c.id == Visit.id)
         .where(*conditions)
-        .order_by(attention_first, happened, Visit.id)
+        .subquery()
+    )
+    percent = int(current_app.config["TRUST_SAMPLE_PERCENT"])
+    place = case((ranked.c.calm == 0, 0), (ranked.c.draw * 100 <= ranked.c.of * percent, 1), else_=2)
+    query = (
+        select(Visit, ranked.c.previous)
+        .join(ranked, ranked.c.id == Visit.id)
+        .order_by(place, Visit.trust_score, case((place == 1, ranked.c.draw), else_=0), happened, Visit.id)
         .limit(LOG_PAGE_SIZE)
         .offset((page - 1) * LOG_PAGE_SIZE)
         # Each row shows its door, tag, volunteer, team and building: load them with the rows, not one by one.
@@ -161,6 +195,11 @@ def day_log(area: Area, day: date, team_id=None, user_id=None, outcome=None, fla
     return rows, total
 
 
+def sample_seed(area: Area, day: date) -> int:
+    """The seed of a day's review sample: the same all day for one area, another the next day."""
+    return zlib.crc32(f"{day.isoformat()}/{area.id}".encode()) & 0x7FFFFFFF
+
+
 def seconds_between(later, earlier):
     """SQL for the seconds from `earlier` to `later` (two timestamp columns), on either database."""
     if db.session.get_bind().dialect.name == "sqlite":
@@ -173,5 +212,6 @@ def is_rapid(seconds) -> bool:
 
 
 def looks_wrong(visit: Visit, seconds) -> bool:
-    """The evidence of this visit looks wrong: GPS or clock flags, or too soon after the volunteer's previous."""
-    return visit.has_flags or is_rapid(seconds)
+    """The evidence of this visit looks wrong: a trust signal, GPS or clock flags, or too soon after the
+    volunteer's previous."""
+    return visit.trust_score < FULL_TRUST or visit.has_flags or is_rapid(seconds)

@@ -16,7 +16,7 @@ from fieldapp.extensions import db
 from fieldapp.forms import REFUSED, form_page, save, save_or_flash
 from fieldapp.htmx import is_htmx, render
 from fieldapp.models import Area, MiniProgram, Site, Tag, Visit
-from fieldapp.permissions import may_correct_visit
+from fieldapp.permissions import may_correct_visit, may_review
 from fieldapp.programs.services import active_programs
 from fieldapp.refusals import Refused, show_on_form
 from fieldapp.sites import bp
@@ -24,6 +24,7 @@ from fieldapp.sites.forms import CorrectionForm, VisitForm
 from fieldapp.sites.walk import door_url, next_door
 from fieldapp.tags.services import note_scan
 from fieldapp.tallies import area_totals
+from fieldapp.trust.signals import signals_of
 from fieldapp.visits.rules import VisitConflict
 from fieldapp.visits.services import correct_visit, record_visit, undo_visit
 
@@ -38,7 +39,10 @@ def household_context(site: Site, tag: Tag | None, form: VisitForm | None = None
         .limit(RECENT_VISITS)
         .options(joinedload(Visit.user))  # each line names its volunteer
     ).all()
-    return {"site": site, "tag": tag, "form": form, "visits": recent, "action": record_url(site, tag)}
+    # Why a visit looks wrong is for those who review it; a volunteer's door page reads nothing more.
+    signals = signals_of([visit.id for visit in recent]) if may_review(current_user) else {}
+    action = record_url(site, tag)
+    return {"site": site, "tag": tag, "form": form, "visits": recent, "signals": signals, "action": action}
 
 
 def door_form() -> VisitForm:

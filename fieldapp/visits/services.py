@@ -8,6 +8,7 @@ from fieldapp.database import add_once, utcnow
 from fieldapp.extensions import db
 from fieldapp.models import MiniProgram, Site, User, Visit, VisitProgramRegs
 from fieldapp.permissions import may_correct_visit, may_undo_visit
+from fieldapp.trust.signals import check_visit
 from fieldapp.visits.clock import MAX_CLOCK_SKEW, clamp_seconds, clock_offset, recorded_moment, working_day
 from fieldapp.visits.counting import count_visit, lock_site, uncount_visit
 from fieldapp.visits.gps import check_gps
@@ -87,6 +88,7 @@ def record_visit(user: User, site: Site, data: VisitInput, client_uuid: str) -> 
     if not add_once(visit):  # another worker stored the same client_uuid between our check and our insert
         return stored_visit(client_uuid, content_hash), False
     count_visit(visit, site)
+    check_visit(visit)  # trust signals, in the same transaction: a retry returned above and adds none
     return visit, True
 
 
