@@ -90,3 +90,13 @@ DEADLINES = {
     "complete": _l("Full coverage by"),
     "end": _l("Campaign ends"),
 }
+
+#: What a spot check (督察回访) found (models.SPOT_CHECK_RESULTS).
+SPOT_CHECK_RESULTS = {
+    "confirmed": _l("Confirmed: visited"),
+    "not_visited": _l("Not visited"),
+    "no_app": _l("Visited, but no app"),
+    "unreachable": _l("Unreachable"),
+}
+#: How the household was asked (models.SPOT_CHECK_METHODS).
+SPOT_CHECK_METHODS = {"phone": _l("By phone"), "in_person": _l("In person")}
