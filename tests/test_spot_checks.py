@@ -19,9 +19,6 @@ from fieldapp.visits.services import record_visit
 from tests.conftest import Browser
 from tests.factories import PASSWORD
 
-EN = {"Accept-Language": "en"}
-
-
 def add_households(station, count: int, first_floor: int) -> list[Site]:
     sites = [
         Site(building_id=station.building.id, unit="2", floor=floor, room=f"{floor}02", contact_phone="13900001111")
@@ -131,7 +128,7 @@ def test_other_team_mode_gives_each_visit_to_another_teams_member(world):
 def answer(app, check, result, client_uuid=None, method="phone"):
     browser = logged_in(app, check.assigned_to.username)
     data = {"method": method, "result": result, "note": "回访", "client_uuid": client_uuid or str(uuid.uuid4())}
-    return browser.post(f"/spot-checks/{check.id}", data, headers=EN)
+    return browser.post(f"/spot-checks/{check.id}", data)
 
 
 def scores(visits) -> list[int]:
@@ -160,7 +157,7 @@ def test_a_failed_answer_lowers_the_checked_visit_and_the_volunteers_week(app, w
     answer(app, second, "no_app")
     assert db.session.get(Visit, second.visit_id).trust_score == 100 - app.config["SPOT_CHECK_FAILED_WEIGHT"]
     # Shown on the station page: the failure rate and 张's lower trust score.
-    page = logged_in(app, "a-supervisor").client.get(f"/areas/{world.a.area.id}", headers=EN).text
+    page = logged_in(app, "a-supervisor").client.get(f"/areas/{world.a.area.id}").text
     assert re.search(r'id="spot-checks-failure"[^>]*>66.7%<', page), "2 failed of 3 answered"
     assert re.search(r'id="spot-checks-coverage"[^>]*>60.0%<', page), "3 answered of 5 drawn"
 
@@ -172,7 +169,7 @@ def test_an_answer_is_stored_once_and_audited(app, world):
     assert answer(app, check, "not_visited", client_uuid=form_id).status_code == 303
     assert answer(app, check, "not_visited", client_uuid=form_id).status_code == 303  # a retry: the same answer
     again = answer(app, check, "confirmed")  # another form, after it was answered: refused, nothing changes
-    assert again.status_code == 422 and "answered already" in again.text
+    assert again.status_code == 422 and "这条回访已经记录过结果。" in again.text
     assert db.session.get(SpotCheck, check.id).result == "not_visited"
     events = db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "spot_check.answer"))
     assert events == 1
@@ -183,6 +180,8 @@ def test_bad_answers_are_refused_in_the_users_language_and_change_nothing(app, w
     check = draw(world).checks[0]
     browser = logged_in(app, check.assigned_to.username)
     response = browser.post(f"/spot-checks/{check.id}", {"method": "fax", "result": "maybe", "client_uuid": "x"})
+    assert response.status_code == 422
+    response = browser.post(f"/spot-checks/{check.id}", {"client_uuid": str(uuid.uuid4())})
     assert response.status_code == 422
     assert "请选择询问方式。" in response.text and "请选择住户的回答。" in response.text  # zh, the default language
     assert db.session.get(SpotCheck, check.id).answered_at is None
@@ -232,8 +231,8 @@ def test_a_second_draw_of_the_week_is_refused_visibly_and_writes_nothing(app, wo
     first = supervisor.post(f"/areas/{world.a.area.id}/spot-checks", form)
     assert first.status_code == 303 and "/spot-checks/rounds/" in first.headers["Location"]
     checks = db.session.scalar(select(func.count(SpotCheck.id)))
-    second = supervisor.post(f"/areas/{world.a.area.id}/spot-checks", form, headers=EN, follow_redirects=True)
-    assert "already drawn for this station and week" in second.text
+    second = supervisor.post(f"/areas/{world.a.area.id}/spot-checks", form, follow_redirects=True)
+    assert "本所这一周已经抽取过，不能重复抽取。" in second.text
     assert db.session.scalar(select(func.count(SpotCheckRound.id))) == 1
     assert db.session.scalar(select(func.count(SpotCheck.id))) == checks == 4
 
@@ -241,11 +240,11 @@ def test_a_second_draw_of_the_week_is_refused_visibly_and_writes_nothing(app, wo
 def test_a_draw_with_bad_input_or_nothing_to_draw_is_refused_visibly(app, world):
     supervisor = logged_in(app, "a-supervisor")
     bad = {"week": local_today().isoformat(), "per_volunteer": "0", "assign": "me"}
-    page = supervisor.post(f"/areas/{world.a.area.id}/spot-checks", bad, headers=EN, follow_redirects=True)
-    assert "Draw 1 to 20 households per volunteer." in page.text
+    page = supervisor.post(f"/areas/{world.a.area.id}/spot-checks", bad, follow_redirects=True)
+    assert "每名志愿者抽取 1 至 20 户。" in page.text
     empty = {**bad, "per_volunteer": "3"}  # nobody covered a household this week
-    page = supervisor.post(f"/areas/{world.a.area.id}/spot-checks", empty, headers=EN, follow_redirects=True)
-    assert "nothing to draw" in page.text
+    page = supervisor.post(f"/areas/{world.a.area.id}/spot-checks", empty, follow_redirects=True)
+    assert "这一周本所没有入户记录，无可抽取。" in page.text
     assert db.session.scalar(select(func.count(SpotCheckRound.id))) == 0
 
 

@@ -213,7 +213,7 @@ def reassign_check(check: SpotCheck, person: User, by: User) -> None:
     if not (may_draw_spot_checks(by) and by.can_see(area)):
         raise Refused(_l("Only a supervisor of this station reassigns its spot checks."))
     if check.answered_at is not None:
-        raise Refused(_l("This spot check is answered already."))
+        raise Refused(_l("This spot check was answered already."))
     if person.id == check.volunteer_id:
         raise Refused(_l("A volunteer never checks their own visits."), "assigned_to_id")
     if not (person.is_active and area.contains(person.area)):
