@@ -19,6 +19,7 @@ from fieldapp.visits.services import record_visit
 from tests.conftest import Browser
 from tests.factories import PASSWORD
 
+
 def add_households(station, count: int, first_floor: int) -> list[Site]:
     sites = [
         Site(building_id=station.building.id, unit="2", floor=floor, room=f"{floor}02", contact_phone="13900001111")
@@ -209,10 +210,10 @@ def test_assignees_see_only_their_checks_and_volunteers_never_their_own(app, wor
     zhang = logged_in(app, "a-volunteer")
     today = zhang.client.get("/today").text
     mine = [c for c in round_.checks if c.assigned_to_id == people["zhang"].id]
-    assert mine and all(f"/spot-checks/{c.id}\"" in today for c in mine)
+    assert mine and all(f'/spot-checks/{c.id}"' in today for c in mine)
     for check in round_.checks:
         if check.volunteer_id == people["zhang"].id:
-            assert f"/spot-checks/{check.id}\"" not in today
+            assert f'/spot-checks/{check.id}"' not in today
             assert zhang.client.get(f"/spot-checks/{check.id}").status_code == 404
     assert zhang.client.get(f"/spot-checks/rounds/{round_.id}").status_code == 403
     assert zhang.post(f"/areas/{world.a.area.id}/spot-checks", {"week": "2026-01-01"}).status_code == 403
