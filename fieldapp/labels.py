@@ -93,9 +93,9 @@ DEADLINES = {
 
 #: What a spot check (督察回访) found (models.SPOT_CHECK_RESULTS).
 SPOT_CHECK_RESULTS = {
-    "confirmed": _l("Confirmed: visited"),
-    "not_visited": _l("Not visited"),
-    "no_app": _l("Visited, but no app"),
+    "confirmed": _l("Yes, visited"),
+    "not_visited": _l("Nobody came"),
+    "no_app": _l("Came, no app"),
     "unreachable": _l("Unreachable"),
 }
 #: How the household was asked (models.SPOT_CHECK_METHODS).

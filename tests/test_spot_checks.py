@@ -161,6 +161,10 @@ def test_a_failed_answer_lowers_the_checked_visit_and_the_volunteers_week(app, w
     page = logged_in(app, "a-supervisor").client.get(f"/areas/{world.a.area.id}").text
     assert re.search(r'id="spot-checks-failure"[^>]*>66.7%<', page), "2 failed of 3 answered"
     assert re.search(r'id="spot-checks-coverage"[^>]*>60.0%<', page), "3 answered of 5 drawn"
+    week = db.session.scalars(select(Visit.trust_score).where(Visit.user_id == people["zhang"].id)).all()
+    mean = round(sum(week) / len(week))
+    assert mean < 100
+    assert f'{people["zhang"].display_name}<br><small class="muted">可信分 <span class="trust">{mean}</span>' in page
 
 
 def test_an_answer_is_stored_once_and_audited(app, world):
