@@ -176,8 +176,8 @@ def test_an_answer_is_stored_once_and_audited(app, world):
     again = answer(app, check, "confirmed")  # another form, after it was answered: refused, nothing changes
     assert again.status_code == 422 and "这条回访已经记录过结果。" in again.text
     assert db.session.get(SpotCheck, check.id).result == "not_visited"
-    events = db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "spot_check.answer"))
-    assert events == 1
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "spot_check.answer")).all()
+    assert len(events) == 1 and events[0].area_id == world.a.area.id  # on the station's audit trail
 
 
 def test_bad_answers_are_refused_in_the_users_language_and_change_nothing(app, world):
@@ -265,3 +265,20 @@ def test_the_weekly_command_draws_each_station_once(app, world):
     rounds = db.session.scalars(select(SpotCheckRound)).all()
     assert len(rounds) == 1 and rounds[0].seed == 5 and rounds[0].created_by_id is None
     assert all(check.assigned_to_id not in (None, check.volunteer_id) for check in rounds[0].checks)
+
+
+def test_a_supervisor_reassigns_an_open_check_but_never_to_its_volunteer(app, world):
+    people = crew(world)
+    check = next(c for c in draw(world, mode="me").checks if c.volunteer_id == people["zhang"].id)
+    supervisor = logged_in(app, "a-supervisor")
+    refused = supervisor.post(f"/spot-checks/{check.id}/assign", {"assigned_to_id": people["zhang"].id})
+    assert refused.status_code == 303
+    assert db.session.get(SpotCheck, check.id).assigned_to_id == world.a.supervisor.id
+    assert "志愿者不能回访自己的入户。" in supervisor.client.get(refused.headers["Location"]).text
+    supervisor.post(f"/spot-checks/{check.id}/assign", {"assigned_to_id": people["li"].id})
+    assert db.session.get(SpotCheck, check.id).assigned_to_id == people["li"].id
+    moved = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "spot_check.assign"))
+    assert moved.before == {"assigned_to": world.a.supervisor.id} and moved.after == {"assigned_to": people["li"].id}
+    # Now it is 李's to answer, and no longer the supervisor's.
+    assert f'/spot-checks/{check.id}"' in logged_in(app, "a-li").client.get("/today").text
+    assert supervisor.client.get(f"/spot-checks/{check.id}").status_code == 404

@@ -191,7 +191,7 @@ def draw_round(
             )
         )
     db.session.flush()
-    audit(
+    event = audit(
         "spot_check_round.draw",
         round_,
         after={
@@ -204,6 +204,7 @@ def draw_round(
             "volunteers": len(strata),
         },
     )
+    event.area_id = area.id  # filed under the station: its audit trail lists the draw
     return round_
 
 
@@ -220,7 +221,8 @@ def reassign_check(check: SpotCheck, person: User, by: User) -> None:
         raise Refused(_l("Choose a person of this station."), "assigned_to_id")
     before = {"assigned_to": check.assigned_to_id}
     check.assigned_to_id = person.id
-    audit("spot_check.assign", check, before=before, after={"assigned_to": person.id})
+    event = audit("spot_check.assign", check, before=before, after={"assigned_to": person.id})
+    event.area_id = area.id
 
 
 def raise_signal(visit: Visit, weight: int, detail: dict) -> None:
@@ -302,9 +304,10 @@ def answer_check(
     check.was_visited, check.app_installed = ANSWERS[result]
     db.session.flush()
     flagged = flag_volunteer(check) if result in FAILED_RESULTS else 0
-    audit(
+    event = audit(
         "spot_check.answer",
         check,
         after={"result": result, "method": method, "visit": check.visit_id, "flagged_visits": flagged},
     )
+    event.area_id = check.round.area_id
     return check, True
