@@ -176,6 +176,8 @@ def test_an_answer_is_stored_once_and_audited(app, world):
     again = answer(app, check, "confirmed")  # another form, after it was answered: refused, nothing changes
     assert again.status_code == 422 and "这条回访已经记录过结果。" in again.text
     assert db.session.get(SpotCheck, check.id).result == "not_visited"
+    page = logged_in(app, check.assigned_to.username).client.get(f"/spot-checks/{check.id}").text
+    assert 'id="spot-check-result"' in page and "没人来过" in page and 'name="result"' not in page
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "spot_check.answer")).all()
     assert len(events) == 1 and events[0].area_id == world.a.area.id  # on the station's audit trail
 
