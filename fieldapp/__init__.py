@@ -152,6 +152,7 @@ def register_blueprints(app: Flask) -> None:
     from fieldapp.review import bp as review_bp
     from fieldapp.roster import bp as roster_bp
     from fieldapp.sites import bp as sites_bp
+    from fieldapp.spotchecks import bp as spotchecks_bp
     from fieldapp.tags import bp as tags_bp
     from fieldapp.teams import bp as teams_bp
     from fieldapp.warnings import bp as warnings_bp
@@ -176,6 +177,7 @@ def register_blueprints(app: Flask) -> None:
         events_bp,
         warnings_bp,
         backchecks_bp,
+        spotchecks_bp,
     ):
         app.register_blueprint(blueprint)
 

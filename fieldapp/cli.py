@@ -10,6 +10,7 @@ from sqlalchemy import select
 from fieldapp.extensions import db
 from fieldapp.models import ROLES, Area, Site, User
 from fieldapp.roster.cli import import_sites
+from fieldapp.spotchecks.cli import draw_spot_checks
 
 
 def register_commands(app: Flask) -> None:
@@ -22,6 +23,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(restore_command)
     app.cli.add_command(purge_personal_data_command)
     app.cli.add_command(rescore_command)
+
+    app.cli.add_command(draw_spot_checks)
 
 
 def names_list(values: tuple[str, ...]) -> list[str]:

@@ -111,6 +111,14 @@ class Config:
     TRUST_SAMPLE_PERCENT = int(os.environ.get("FIELDAPP_TRUST_SAMPLE_PERCENT", "10"))
     # What each signal takes off the score, e.g. FIELDAPP_TRUST_WEIGHTS="burst=30,late_sync=0" (others keep theirs).
     TRUST_WEIGHTS = os.environ.get("FIELDAPP_TRUST_WEIGHTS", "")
+
+    # 督察回访: households drawn per volunteer each week, how they are asked by default ("phone" or "in_person"),
+    # and what a failed answer takes off the trust score of the checked visit and of the volunteer's other visits
+    # of that week (less: they are suspect, not disproved).
+    SPOT_CHECK_PER_VOLUNTEER = int(os.environ.get("FIELDAPP_SPOT_CHECK_PER_VOLUNTEER", "3"))
+    SPOT_CHECK_METHOD = os.environ.get("FIELDAPP_SPOT_CHECK_METHOD", "phone")
+    SPOT_CHECK_FAILED_WEIGHT = int(os.environ.get("FIELDAPP_SPOT_CHECK_FAILED_WEIGHT", "60"))
+    SPOT_CHECK_WEEK_WEIGHT = int(os.environ.get("FIELDAPP_SPOT_CHECK_WEEK_WEIGHT", "30"))
     # Number of reverse proxies in front of us whose X-Forwarded-* headers we trust.
     PROXY_COUNT = int(os.environ.get("FIELDAPP_PROXY_COUNT", "0"))
 

@@ -123,3 +123,14 @@ TRUST_SIGNAL_NAMES = {
     "late_sync": _l("Sent late"),
     "failed_spot_check": _l("Failed spot check"),
 }
+
+
+#: What a spot check (督察回访) found (models.SPOT_CHECK_RESULTS).
+SPOT_CHECK_RESULTS = {
+    "confirmed": _l("Yes, visited"),
+    "not_visited": _l("Nobody came"),
+    "no_app": _l("Came, no app"),
+    "unreachable": _l("Unreachable"),
+}
+#: How the household was asked (models.SPOT_CHECK_METHODS).
+SPOT_CHECK_METHODS = {"phone": _l("By phone"), "in_person": _l("In person")}

@@ -258,6 +258,16 @@ def may_manage_key_groups(user: User) -> bool:
     return user.role == "admin"
 
 
+def may_draw_spot_checks(user: User) -> bool:
+    """督察回访: draw a station's weekly sample of households to verify, read its rounds and reassign its checks."""
+    return user.role in _SUPERVISORS
+
+
+def may_answer_spot_check(user: User, check) -> bool:
+    """Record what a household said: the person the check is assigned to, never the volunteer it checks."""
+    return check.assigned_to_id == user.id and check.volunteer_id != user.id
+
+
 def requires(predicate):
     """Refuse (403) a logged-in user for whom `predicate(user)` is false. Put under @login_required."""
 

@@ -53,6 +53,8 @@ def valid_values(world) -> dict[str, object]:
         "visit_id": 1,
         "event_id": 1,
         "warning_id": 1,
+        "check_id": 1,
+        "round_id": 1,
         "job_id": "0" * 32,
         "size": 192,
         "code": "en",

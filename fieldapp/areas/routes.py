@@ -23,9 +23,11 @@ from fieldapp.keygroups.coverage import area_outreach
 from fieldapp.keygroups.revisits import due_revisits
 from fieldapp.models import Area, Site, Visit, archived_along
 from fieldapp.periods import all_campaigns, current_campaign, deadlines, period_days, picked_campaign, week_bounds
-from fieldapp.permissions import may_assign_areas, may_edit_areas, may_review, requires
+from fieldapp.permissions import may_assign_areas, may_draw_spot_checks, may_edit_areas, may_review, requires
 from fieldapp.review.services import mark_reviews_seen, reviews_to_see
 from fieldapp.sites.walk import door_url
+from fieldapp.spotchecks.queries import addresses, my_open_checks
+from fieldapp.spotchecks.routes import station_section
 from fieldapp.tallies import child_totals_for, daily_series, people_totals
 from fieldapp.targets import measure_labels
 from fieldapp.trust.weekly import volunteer_weeks
@@ -57,9 +59,12 @@ def today():
     # 重点人群 due for a revisit: in the buildings of my walk list, or (none assigned) anywhere in my area.
     walk_ids = [building.id for building, _totals in [*mine, *walk]]
     due = due_revisits(building_ids=walk_ids or None, area=current_user.area, today=local_today())
+    spot_checks = my_open_checks(current_user)
     return render_template(
         "areas/today.html",
         my_warnings=today_items(current_user),
+        spot_checks=spot_checks,
+        spot_check_addresses=addresses(spot_checks),
         revisits=[(entry, door_url(entry.site)) for entry in due],
         reviews=reviews,
         seen_form=ConfirmForm(),
@@ -121,6 +126,7 @@ def show(area_id: int):
         target_measures=[m for m in measures if any(m in t.targets for t in totals.values())],
         warnings=warning_figures(area, children, first_day, last_day),
         trust_week=trust_week(area, last_day),
+        spot_checks=station_section(area) if area.level == "station" and may_draw_spot_checks(current_user) else None,
         **area_outreach(area, campaign),
     )
 
