@@ -90,3 +90,14 @@ DEADLINES = {
     "complete": _l("Full coverage by"),
     "end": _l("Campaign ends"),
 }
+#: Why a visit's trust score is lower, one plain reason per signal (models VisitSignal.signal).
+TRUST_SIGNALS = {
+    "too_fast": _l("Moved between doors faster than anyone walks"),
+    "same_fix": _l("Same GPS fix as other doors"),
+    "burst": _l("Many visits in a few minutes"),
+    "uniform_installs": _l("Every visit of the day has the same installs"),
+    "outside_area": _l("Recorded outside the area"),
+    "clock": _l("Phone clock was off"),
+    "late_sync": _l("Sent late from the phone's outbox"),
+    "failed_spot_check": _l("A spot check of this volunteer failed"),
+}
