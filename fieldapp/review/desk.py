@@ -90,7 +90,7 @@ def desk_page(area: Area, desk: DeskFilter, page: int = 1) -> tuple[list[Visit],
             joinedload(Visit.site).selectinload(Site.tags),
             joinedload(Visit.user),
             joinedload(Visit.team),
-            joinedload(Visit.building),
+            joinedload(Visit.building).joinedload(Area.parent),
         )
     )
     visits = list(db.session.scalars(query).unique())

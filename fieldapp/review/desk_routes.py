@@ -33,6 +33,14 @@ from fieldapp.visits.clock import local_today
 VIEW_ARGS = ("area", "day", "span", "signal", "team", "volunteer", "below", "status", "sort")
 
 
+def desk_days() -> tuple[Area, DeskFilter]:
+    """The area and the days shown, without the rest of the filter: all a verdict's tallies need."""
+    area = visible_area_or_404(request.args.get("area", current_user.area_id, type=int))
+    form = DeskFilterForm(request.args)
+    day = form.day.data if form.day.validate(form) else None
+    return area, DeskFilter(day=day or local_today(), week=form.span.data == "week")
+
+
 def desk_view() -> tuple[Area, DeskFilterForm, DeskFilter]:
     """The area, the filter form (with its errors, for a value that cannot be read) and the filter it gives."""
     area = visible_area_or_404(request.args.get("area", current_user.area_id, type=int))
@@ -112,7 +120,7 @@ def back_to_desk(area: Area):
 @requires(may_review)
 def desk_review(visit_id: int):
     """One verdict from the desk. htmx swaps the row in place and the tallies follow; a plain form comes back."""
-    area, _form, desk_filter = desk_view()
+    area, desk_filter = desk_days()
     visit = visible_visit_or_404(visit_id)
     form = ReviewForm()
     error = None

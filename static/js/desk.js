@@ -3,8 +3,7 @@
 // tallies); this file only presses its buttons, so the page does the same without JavaScript.
 (function () {
   "use strict";
-  var table = document.getElementById("desk-table");
-  if (!table) return;
+  var table = document.getElementById("desk-table") || document.createElement("table"); // none: no visit matches
   var help = document.getElementById("desk-help");
   var current = null; // the id of the row the cursor is on: rows are replaced after each verdict
 
@@ -14,7 +13,7 @@
   function mark() {
     rows().forEach(function (r) { r.classList.toggle("current", r.dataset.id === current); });
     var r = row();
-    if (r) r.scrollIntoView({ block: "nearest" });
+    if (r) r.scrollIntoView({ block: "nearest", inline: "nearest" });
   }
 
   function move(step) {
