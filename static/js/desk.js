@@ -73,8 +73,8 @@
     event.preventDefault();
   });
 
-  // A swapped row comes back without the cursor's mark.
-  document.body.addEventListener("htmx:afterSwap", mark);
+  // A swapped row comes back without the cursor's mark (htmx:load fires on the new row; the old one is gone).
+  document.body.addEventListener("htmx:load", mark);
 
   // Select all on this page: a box that only makes sense with JavaScript, so it shows only then.
   var all = document.getElementById("desk-select-page");
