@@ -64,6 +64,12 @@ def may_review(user: User) -> bool:
     return user.role in _SUPERVISORS
 
 
+def may_read_audit(user: User) -> bool:
+    """Read the audit trail of one's area (who changed, downloaded or revealed what); admins also read the events
+    that belong to no area."""
+    return user.role in _SUPERVISORS
+
+
 def may_read_reports(user: User) -> bool:
     """Read the weekly report and download it, and export every visit of an area."""
     return user.role in _SUPERVISORS

@@ -164,7 +164,7 @@ def test_a_failed_answer_lowers_the_checked_visit_and_the_volunteers_week(app, w
     week = db.session.scalars(select(Visit.trust_score).where(Visit.user_id == people["zhang"].id)).all()
     mean = round(sum(week) / len(week))
     assert mean < 100
-    assert f'{people["zhang"].display_name}<br><small class="muted">可信分 <span class="trust">{mean}</span>' in page
+    assert f'{people["zhang"].display_name}<br><small class="muted">信任分 <span class="trust">{mean}</span>' in page
 
 
 def test_an_answer_is_stored_once_and_audited(app, world):

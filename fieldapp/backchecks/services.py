@@ -1,7 +1,5 @@
 """Recording a back-check (once per client id, audited) and counting them per area."""
 
-from datetime import UTC, datetime, time
-
 from sqlalchemy import case, func, select
 
 from fieldapp.audit import audit
@@ -9,7 +7,7 @@ from fieldapp.database import add_once
 from fieldapp.extensions import db
 from fieldapp.models import Area, BackCheck, Site, User
 from fieldapp.periods import week_bounds
-from fieldapp.visits.clock import deployment_zone, local_today
+from fieldapp.visits.clock import local_day_start, local_today
 
 
 def record_back_check(site: Site, user: User, data: dict) -> tuple[BackCheck, bool]:
@@ -45,14 +43,9 @@ def record_back_check(site: Site, user: User, data: dict) -> tuple[BackCheck, bo
     return check, True
 
 
-def _utc_start_of(day) -> datetime:
-    """Midnight of a local day, as the naive UTC the columns store."""
-    return datetime.combine(day, time(), tzinfo=deployment_zone()).astimezone(UTC).replace(tzinfo=None)
-
-
 def back_check_counts(area: Area) -> dict:
     """Back-checks of households at or below `area`: this report week, to date, and the share visited before."""
-    week_start = _utc_start_of(week_bounds(local_today())[0])
+    week_start = local_day_start(week_bounds(local_today())[0])
     row = db.session.execute(
         select(
             func.count(BackCheck.id),

@@ -2,8 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, SelectField, StringField
-from wtforms.validators import Length, Optional
+from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField
+from wtforms.validators import Length, NumberRange, Optional
 
 from fieldapp import labels
 from fieldapp.limits import NOTE_MAX
@@ -42,3 +42,52 @@ class LogFilterForm(FlaskForm):
 class ReviewForm(FlaskForm):
     status = HiddenField()
     comment = StringField(_l("Comment"), validators=[Length(max=NOTE_MAX)])
+
+
+class DeskFilterForm(FlaskForm):
+    """The review desk's GET filters and sort: no CSRF needed, nothing changes."""
+
+    class Meta:
+        csrf = False
+
+    day = DateField(_l("Day"), validators=[Optional()])
+    span = SelectField(_l("Show"), choices=[("day", _l("The day")), ("week", _l("Its week"))], validators=[Optional()])
+    signal = SelectField(
+        _l("Signal"), choices=[("", _l("All")), *list(labels.TRUST_SIGNAL_NAMES.items())], validators=[Optional()]
+    )
+    team = SelectField(_l("Team"), coerce=int, validators=[Optional()])
+    volunteer = SelectField(_l("Volunteer"), coerce=int, validators=[Optional()])
+    below = IntegerField(_l("Score below"), validators=[Optional(), NumberRange(min=1, max=101)])
+    status = SelectField(
+        _l("Review"), choices=[("", _l("All")), *list(labels.REVIEW_STATUSES.items())], validators=[Optional()]
+    )
+    sort = SelectField(
+        _l("Sort by"),
+        choices=[("score", _l("Score, lowest first")), ("time", _l("Time")), ("volunteer", _l("Volunteer"))],
+        validators=[Optional()],
+    )
+
+
+class TrailFilterForm(FlaskForm):
+    """The audit viewer's GET filters: who, what, when."""
+
+    class Meta:
+        csrf = False
+
+    who = SelectField(_l("Who"), coerce=int, validators=[Optional()])
+    what = SelectField(_l("What"), validators=[Optional()])
+    first = DateField(_l("From"), validators=[Optional()])
+    last = DateField(_l("To"), validators=[Optional()])
+
+
+class ChangesFilterForm(FlaskForm):
+    """The household changes' GET filters: which days, and only those not acknowledged yet."""
+
+    class Meta:
+        csrf = False
+
+    first = DateField(_l("From"), validators=[Optional()])
+    last = DateField(_l("To"), validators=[Optional()])
+    open = SelectField(
+        _l("Show"), choices=[("", _l("All")), ("1", _l("Not acknowledged yet"))], validators=[Optional()]
+    )

@@ -1,6 +1,6 @@
 """Clocks: when a visit happened, by a phone whose clock may be wrong, and the working day it counts for."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -51,3 +51,8 @@ def working_day(device_time: datetime | None, server_time: datetime, offset: tim
     """The local day a visit counts for: the day it happened, in the deployment's time zone."""
     moment = recorded_moment(device_time, server_time, offset)
     return moment.replace(tzinfo=UTC).astimezone(deployment_zone()).date()
+
+
+def local_day_start(day: date) -> datetime:
+    """Midnight of a local day, as the naive UTC the columns store."""
+    return datetime.combine(day, time(), tzinfo=deployment_zone()).astimezone(UTC).replace(tzinfo=None)

@@ -1,0 +1,121 @@
+"""The review desk (office PC): a day's or a week's visits of an area as a dense table, sorted and filtered in the
+database, a page at a time; the set a filter matches, for approving all of it at once; and its review tallies.
+
+Verdicts themselves go through services.review_visit / approve_visits: the one place for the rule."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from fieldapp.extensions import db
+from fieldapp.labels import TRUST_SIGNALS
+from fieldapp.models import Area, Site, User, Visit, VisitSignal
+from fieldapp.periods import week_bounds
+from fieldapp.review.services import REVIEW_STATUSES
+
+#: Rows per page: about 30 px each, so a page is a few screens of an office PC, and a station's 400 a day is 4 pages.
+DESK_PAGE_SIZE = 100
+#: The sort orders the desk offers: the least trusted first, in time order, by volunteer.
+DESK_SORTS = ("score", "time", "volunteer")
+#: Review statuses the status filter offers ("pending" included).
+DESK_STATUSES = ("pending", *REVIEW_STATUSES)
+
+
+@dataclass
+class DeskFilter:
+    """What the desk shows; every field comes from the GET query, so a filtered page is a link."""
+
+    day: date
+    week: bool = False
+    signal: str | None = None
+    team_id: int | None = None
+    user_id: int | None = None
+    score_below: int | None = None
+    status: str | None = None
+    sort: str = "score"
+
+    @property
+    def days(self) -> tuple[date, date]:
+        return week_bounds(self.day) if self.week else (self.day, self.day)
+
+
+def happened():
+    """When each visit happened, not when it arrived: an outbox sends a morning's visits in one second."""
+    return func.coalesce(Visit.recorded_at, Visit.server_time)
+
+
+def visits_of(area: Area, first: date, last: date) -> list:
+    """The WHERE of the visits of `area` from `first` to `last`, not taken back."""
+    # By building and day (index ix_visits_building_day): a station's days, not the district's, are read.
+    buildings = select(Area.id).where(Area.level == "building", Area.within(area))
+    return [Visit.building_id.in_(buildings), Visit.day.between(first, last), Visit.undone_at.is_(None)]
+
+
+def desk_conditions(area: Area, desk: DeskFilter) -> list:
+    """The WHERE of the desk: visits of `area`'s buildings in the days shown, not taken back, and each filter."""
+    conditions = visits_of(area, *desk.days)
+    if desk.signal in TRUST_SIGNALS:
+        # By the index (signal, visit_id).
+        conditions.append(Visit.id.in_(select(VisitSignal.visit_id).where(VisitSignal.signal == desk.signal)))
+    if desk.team_id:
+        conditions.append(Visit.team_id == desk.team_id)
+    if desk.user_id:
+        conditions.append(Visit.user_id == desk.user_id)
+    if desk.score_below is not None:
+        conditions.append(Visit.trust_score < desk.score_below)
+    if desk.status in DESK_STATUSES:
+        conditions.append(Visit.review_status == desk.status)
+    return conditions
+
+
+def desk_page(area: Area, desk: DeskFilter, page: int = 1) -> tuple[list[Visit], int]:
+    """(visits, total): one page of what the filter matches, in the chosen order, with what each row shows loaded."""
+    conditions = desk_conditions(area, desk)
+    total = db.session.scalar(select(func.count()).select_from(Visit).where(*conditions))
+    order = {
+        "score": (Visit.trust_score, happened(), Visit.id),
+        "time": (happened(), Visit.id),
+        "volunteer": (User.display_name, User.id, happened(), Visit.id),
+    }[desk.sort if desk.sort in DESK_SORTS else "score"]
+    query = (
+        select(Visit)
+        .join(User, User.id == Visit.user_id)
+        .where(*conditions)
+        .order_by(*order)
+        .limit(DESK_PAGE_SIZE)
+        .offset((page - 1) * DESK_PAGE_SIZE)
+        .options(
+            joinedload(Visit.site).selectinload(Site.tags),
+            joinedload(Visit.user),
+            joinedload(Visit.team),
+            joinedload(Visit.building).joinedload(Area.parent),
+        )
+    )
+    visits = list(db.session.scalars(query).unique())
+    return visits, total
+
+
+def signals_of(visits: list[Visit]) -> dict[int, list[VisitSignal]]:
+    """{visit id: its signals, heaviest first} for one page, in one query."""
+    found: dict[int, list[VisitSignal]] = {visit.id: [] for visit in visits}
+    if found:
+        query = select(VisitSignal).where(VisitSignal.visit_id.in_(found)).order_by(VisitSignal.weight.desc())
+        for signal in db.session.scalars(query):
+            found[signal.visit_id].append(signal)
+    return found
+
+
+def matching_ids(area: Area, desk: DeskFilter) -> list[int]:
+    """Every visit id the filter matches, across all pages: what "select all N matching" acts on."""
+    return list(db.session.scalars(select(Visit.id).where(*desk_conditions(area, desk)).order_by(Visit.id)))
+
+
+def review_tally(area: Area, first: date, last: date | None = None) -> dict[str, int]:
+    """{review status: visits} of `area` over the days (taken-back visits left out): the desk's and the station
+    page's tallies, so both read the same figures."""
+    conditions = visits_of(area, first, last or first)
+    query = select(Visit.review_status, func.count()).where(*conditions).group_by(Visit.review_status)
+    counts = dict(db.session.execute(query).all())
+    return {status: counts.get(status, 0) for status in DESK_STATUSES}
