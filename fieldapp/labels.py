@@ -90,3 +90,22 @@ DEADLINES = {
     "complete": _l("Full coverage by"),
     "end": _l("Campaign ends"),
 }
+#: What the evidence of a visit showed when it was recorded (the daily log's flags, the map's): GPS far from the
+#: door, imprecise or missing, and the phone's clock far off (models.Visit.gps_flags, clock_skewed).
+VISIT_FLAGS = {
+    "far": _l("Far from the door"),
+    "inaccurate": _l("Imprecise location"),
+    "missing": _l("No location"),
+    "clock": _l("Phone clock off by more than 10 minutes"),
+}
+#: Why a trust signal (models.VisitSignal.signal) lowered a visit's score, in plain words.
+TRUST_SIGNALS = {
+    "too_fast": _l("Faster than anyone walks from the volunteer's previous visit"),
+    "same_fix": _l("The same position, to the metre, as visits at other doors"),
+    "burst": _l("Many visits in a few minutes"),
+    "uniform_installs": _l("The same number of installs at every door that day"),
+    "outside_area": _l("Recorded outside the area"),
+    "clock": _l("The phone's clock was far off"),
+    "late_sync": _l("Sent late from the phone's outbox"),
+    "failed_spot_check": _l("A spot check found the household was not visited as recorded"),
+}
