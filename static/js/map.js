@@ -46,6 +46,7 @@
     return L.divIcon({ className: className, iconSize: [size, size] });
   }
 
+  // Stacked as they matter: visits that look wrong on top, then buildings, then the visits at their doors.
   function draw(data) {
     var points = [];
     var buildings = {};
@@ -56,6 +57,7 @@
       L.marker([b.lat, b.lon], {
         icon: icon("map-building cov-" + (b.bucket === null ? "none" : b.bucket), 24),
         title: b.name + " · " + b.summary,
+        zIndexOffset: 10000,
       }).bindPopup(popup([[b.name, b.url], b.place, b.summary])).addTo(map);
     });
     (data.visits || []).forEach(function (v) {
@@ -67,9 +69,9 @@
       }
       var labels = v.flags.concat(v.signals).map(function (item) { return item.label; });
       L.marker([v.lat, v.lon], {
-        icon: icon("map-visit" + (v.looks_wrong ? " flagged" : ""), 16),
+        icon: icon("map-visit" + (v.looks_wrong ? " flagged" : ""), v.looks_wrong ? 16 : 12),
         title: v.time + " " + v.door,
-        zIndexOffset: v.looks_wrong ? 1000 : 500,
+        zIndexOffset: v.looks_wrong ? 20000 : 0,
       }).bindPopup(popup([v.time + " · " + v.outcome, v.door, v.score_text, v.review, [box.dataset.logText, v.log_url]], labels)).addTo(map);
     });
     if (!points.length) {
