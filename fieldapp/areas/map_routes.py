@@ -54,7 +54,7 @@ def coverage_map(area_id: int):
         buildings=sorted(buildings, key=lambda row: (row.totals.coverage is None, row.totals.coverage or 0)),
         building_total=building_total,
         unplaced=sum(1 for row in buildings if row.building.lat is None or row.building.lon is None),
-        visits=visits,
+        visits=sorted(visits, key=lambda row: not row.looks_wrong),  # stable: by time within each
         visit_total=visit_total,
         max_buildings=MAX_BUILDINGS,
         max_visits=MAX_VISITS,

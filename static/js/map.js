@@ -15,7 +15,7 @@
     return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
   }
 
-  // A popup of plain text lines (names come from users: never parsed as HTML); a line may be [text, href].
+  // A popup of plain text lines, built when it opens (a station's day is hundreds of markers) (names come from users: never parsed as HTML); a line may be [text, href].
   function popup(lines, badges) {
     var root = document.createElement("div");
     root.className = "map-popup";
@@ -58,7 +58,7 @@
         icon: icon("map-building cov-" + (b.bucket === null ? "none" : b.bucket), 24),
         title: b.name + " · " + b.summary,
         zIndexOffset: 10000,
-      }).bindPopup(popup([[b.name, b.url], b.place, b.summary])).addTo(map);
+      }).bindPopup(function () { return popup([[b.name, b.url], b.place, b.summary]); }).addTo(map);
     });
     (data.visits || []).forEach(function (v) {
       if (v.lat === null || v.lon === null) return;
@@ -72,7 +72,9 @@
         icon: icon("map-visit" + (v.looks_wrong ? " flagged" : ""), v.looks_wrong ? 16 : 12),
         title: v.time + " " + v.door,
         zIndexOffset: v.looks_wrong ? 20000 : 0,
-      }).bindPopup(popup([v.time + " · " + v.outcome, v.door, v.score_text, v.review, [box.dataset.logText, v.log_url]], labels)).addTo(map);
+      }).bindPopup(function () {
+        return popup([v.time + " · " + v.outcome, v.door, v.score_text, v.review, [box.dataset.logText, v.log_url]], labels);
+      }).addTo(map);
     });
     if (!points.length) {
       box.hidden = true;
