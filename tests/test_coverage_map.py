@@ -73,8 +73,8 @@ def test_the_page_lists_the_same_without_javascript(client, world):
     assert f'id="visit-{far.id}" class="flagged"' in html
     assert "Far from the door" in html
     assert "The same position, to the metre, as visits at other doors" in html
-    # The map itself waits for JavaScript; Leaflet is loaded by this page.
-    assert '<div id="map" class="map" hidden' in html
+    # The map itself needs JavaScript (without it, its box goes); Leaflet is loaded by this page.
+    assert "css/map-nojs.css" in html.split("<noscript>")[1].split("</noscript>")[0]
     assert "vendor/leaflet/leaflet.js" in html
 
 

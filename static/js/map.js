@@ -49,42 +49,44 @@
   // Stacked as they matter: visits that look wrong on top, then buildings, then the visits at their doors.
   function draw(data) {
     var points = [];
+    var layers = [];
     var buildings = {};
     data.buildings.forEach(function (b) {
       if (b.lat === null || b.lon === null) return;
       buildings[b.id] = [b.lat, b.lon];
       points.push([b.lat, b.lon]);
-      L.marker([b.lat, b.lon], {
+      layers.push(L.marker([b.lat, b.lon], {
         icon: icon("map-building cov-" + (b.bucket === null ? "none" : b.bucket), 24),
         title: b.name + " · " + b.summary,
         zIndexOffset: 10000,
-      }).bindPopup(function () { return popup([[b.name, b.url], b.place, b.summary]); }).addTo(map);
+      }).bindPopup(function () { return popup([[b.name, b.url], b.place, b.summary]); }));
     });
     (data.visits || []).forEach(function (v) {
       if (v.lat === null || v.lon === null) return;
       points.push([v.lat, v.lon]);
       var far = v.flags.some(function (flag) { return flag.code === "far"; });
       if (far && buildings[v.building_id]) {
-        L.polyline([[v.lat, v.lon], buildings[v.building_id]], { className: "map-far-line", interactive: false }).addTo(map);
+        layers.push(L.polyline([[v.lat, v.lon], buildings[v.building_id]], { className: "map-far-line", interactive: false }));
       }
       var labels = v.flags.concat(v.signals).map(function (item) { return item.label; });
-      L.marker([v.lat, v.lon], {
+      layers.push(L.marker([v.lat, v.lon], {
         icon: icon("map-visit" + (v.looks_wrong ? " flagged" : ""), v.looks_wrong ? 16 : 12),
         title: v.time + " " + v.door,
         zIndexOffset: v.looks_wrong ? 20000 : 0,
       }).bindPopup(function () {
         return popup([v.time + " · " + v.outcome, v.door, v.score_text, v.review, [box.dataset.logText, v.log_url]], labels);
-      }).addTo(map);
+      }));
     });
     if (!points.length) {
       box.hidden = true;
       note(box.dataset.empty);
       return;
     }
+    // The view first, then every layer at once: each is placed once, at the zoom it will be seen at.
     map.fitBounds(points, { padding: [28, 28], maxZoom: 18 });
+    L.layerGroup(layers).addTo(map);
   }
 
-  box.hidden = false;
   var map = L.map(box, { zoomSnap: 0.5 });
   if (box.dataset.tiles) {
     L.tileLayer(box.dataset.tiles, {
@@ -94,7 +96,6 @@
     }).addTo(map);
   }
   L.control.scale({ imperial: false }).addTo(map);
-  map.setView([35, 105], 4);  // until the data says where: China
   fetch(box.dataset.src, { credentials: "same-origin", headers: { Accept: "application/json" } })
     .then(function (response) { return response.ok ? response.json() : Promise.reject(response.status); })
     .then(draw)
