@@ -70,7 +70,7 @@
       }
       var labels = v.flags.concat(v.signals).map(function (item) { return item.label; });
       layers.push(L.marker([v.lat, v.lon], {
-        icon: icon("map-visit" + (v.looks_wrong ? " flagged" : ""), v.looks_wrong ? 16 : 12),
+        icon: icon("map-visit" + (v.looks_wrong ? " flagged" : ""), 24),
         title: v.time + " " + v.door,
         zIndexOffset: v.looks_wrong ? 20000 : 0,
       }).bindPopup(function () {
