@@ -17,7 +17,7 @@ CATALOGS := $(patsubst %.po,%.mo,$(wildcard fieldapp/translations/*/LC_MESSAGES/
 # test, bench and lint add the development set (requirements-dev.txt, and npm's Lighthouse for the bench).
 # Each set has its own stamp, so going from `make run` to `make test` installs only what is missing,
 # and `make run` after `make test` installs nothing.
-install: $(BIN)/.runtime static/vendor/htmx.min.js static/vendor/jsQR.js $(CATALOGS)
+install: $(BIN)/.runtime static/vendor/htmx.min.js static/vendor/jsQR.js static/vendor/leaflet/leaflet.js $(CATALOGS)
 
 install-dev: install $(BIN)/.dev node_modules/.dev
 
@@ -50,6 +50,11 @@ static/vendor/htmx.min.js: package-lock.json | node_modules/.runtime
 static/vendor/jsQR.js: package-lock.json | node_modules/.runtime
 	mkdir -p static/vendor
 	cp node_modules/jsqr/dist/jsQR.js $@
+
+# Leaflet for the coverage map (its script, stylesheet and control images); loaded only by the map page.
+static/vendor/leaflet/leaflet.js: package-lock.json | node_modules/.runtime
+	mkdir -p static/vendor/leaflet
+	cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css node_modules/leaflet/dist/images static/vendor/leaflet/
 
 %.mo: %.po $(BIN)/.runtime
 	$(BIN)/pybabel compile -i $< -o $@ >/dev/null

@@ -1,4 +1,5 @@
-"""Lighthouse mobile run of the visit page and the volunteer's Today page, with Debian's Chromium.
+"""Lighthouse mobile run of the visit page, the volunteer's Today page and the supervisor's coverage map of a
+station, with Debian's Chromium.
 
 The demo district on a temporary SQLite database is served by a real gunicorn on loopback; the
 demo volunteer logs in over HTTP and Lighthouse (npm `lighthouse`, a devDependency in
@@ -83,6 +84,13 @@ def run() -> dict:
                 log(f"lighthouse: {name}")
                 results["pages"][name] = audit(server.base + path, phone.cookie_header(), Path(scratch), path[1])
                 log(f"  {results['pages'][name].get('scores') or results['pages'][name]}")
+            if not SMOKE:  # the map page (Leaflet, its data) as the supervisor opens it for the demo's station
+                supervisor = Phone(server.base)
+                supervisor.login("supervisor", "fieldapp-demo")
+                url = f"{server.base}/areas/{demo['station_id']}/map"
+                log("lighthouse: coverage map")
+                found = results["pages"]["coverage map"] = audit(url, supervisor.cookie_header(), Path(scratch), "map")
+                log(f"  {found.get('scores') or found}")
     return results
 
 

@@ -59,6 +59,9 @@ def run() -> dict:
             "visit page (/h/<token>)": f"/h/{token}",
             "door list (building)": f"/areas/{building_id}",
             "station": f"/areas/{station_id}",
+            # Leaflet and the map's own CSS and JS load here only; the volunteer's view (buildings, no visits).
+            "coverage map (station)": f"/areas/{station_id}/map",
+            "coverage map data (json)": f"/areas/{station_id}/map.json",
         }
         for name, url in pages.items():
             response = client.get(url)

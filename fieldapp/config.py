@@ -119,6 +119,16 @@ class Config:
     SPOT_CHECK_METHOD = os.environ.get("FIELDAPP_SPOT_CHECK_METHOD", "phone")
     SPOT_CHECK_FAILED_WEIGHT = int(os.environ.get("FIELDAPP_SPOT_CHECK_FAILED_WEIGHT", "60"))
     SPOT_CHECK_WEEK_WEIGHT = int(os.environ.get("FIELDAPP_SPOT_CHECK_WEEK_WEIGHT", "30"))
+
+    # The coverage map's background (areas/map.py): a tile URL template with {z}/{x}/{y} (and {s}), holding the
+    # provider's browser key, e.g. Tianditu's or AMap's; unset, the map draws on a plain background. Its datum:
+    # "wgs84" (Tianditu, as GPS) or "gcj02" (AMap: our WGS-84 points are converted to sit on its streets).
+    MAP_TILES = os.environ.get("FIELDAPP_MAP_TILES", "")
+    MAP_TILES_CRS = os.environ.get("FIELDAPP_MAP_TILES_CRS", "wgs84")
+    #: The letters or digits `{s}` takes in turn (Tianditu: 01234567, AMap: 1234).
+    MAP_TILES_SUBDOMAINS = os.environ.get("FIELDAPP_MAP_TILES_SUBDOMAINS", "")
+    #: What the provider asks to be shown on the map, e.g. "© 天地图" (plain text).
+    MAP_TILES_ATTRIBUTION = os.environ.get("FIELDAPP_MAP_TILES_ATTRIBUTION", "")
     # Number of reverse proxies in front of us whose X-Forwarded-* headers we trust.
     PROXY_COUNT = int(os.environ.get("FIELDAPP_PROXY_COUNT", "0"))
 

@@ -134,3 +134,11 @@ SPOT_CHECK_RESULTS = {
 }
 #: How the household was asked (models.SPOT_CHECK_METHODS).
 SPOT_CHECK_METHODS = {"phone": _l("By phone"), "in_person": _l("In person")}
+#: What the evidence of a visit showed when it was recorded (the daily log's flags, the map's): GPS far from the
+#: door, imprecise or missing, and the phone's clock far off (models.Visit.gps_flags, clock_skewed).
+VISIT_FLAGS = {
+    "far": _l("Far from the door"),
+    "inaccurate": _l("Imprecise location"),
+    "missing": _l("No location"),
+    "clock": _l("Phone clock off by more than 10 minutes"),
+}

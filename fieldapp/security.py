@@ -6,8 +6,9 @@ policy needs no 'unsafe-inline' or 'unsafe-eval': an injected `<script>` or `onc
 """
 
 import os
+from urllib.parse import urlsplit
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask_talisman import Talisman
 
 #: 'self' for everything; nothing may frame us (clickjacking a door form), no plugins, no <base> tricks.
@@ -47,7 +48,37 @@ def secure_cookies() -> bool:
     return os.environ.get("FIELDAPP_SECURE_COOKIES", "1").strip().lower() not in ("0", "false", "no", "off")
 
 
+def allow_images_from(source: str) -> None:
+    """This answer may also show images from `source` (e.g. `https://*.tianditu.gov.cn`): the map page's tiles.
+    The one way a page widens the policy, for itself only; every other answer keeps 'self'."""
+    g.extra_img_src = source
+
+
+def tile_source(url_template: str) -> str | None:
+    """The CSP source of a map tile URL template: its scheme and host, a `{s}` subdomain label as `*`
+    (`https://t{s}.tianditu.gov.cn/...` → `https://*.tianditu.gov.cn`); None for anything but http(s)."""
+    parts = urlsplit(url_template)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    labels = ["*" if "{s}" in label else label for label in parts.netloc.split(".")]
+    return f"{parts.scheme}://{'.'.join(labels)}"
+
+
+def _widen_img_src(response):
+    source = g.get("extra_img_src")
+    policy = response.headers.get("Content-Security-Policy")
+    if source and policy:
+        directives = [part.strip() for part in policy.split(";")]
+        response.headers["Content-Security-Policy"] = "; ".join(
+            f"{part} {source}" if part.split()[:1] == ["img-src"] else part for part in directives
+        )
+    return response
+
+
 def install(app: Flask) -> None:
+    # Registered before Talisman's own hook, so it runs after it (Flask runs after_request hooks in reverse) and
+    # finds the policy Talisman wrote.
+    app.after_request(_widen_img_src)
     talisman.init_app(
         app,
         # TLS ends at the operator's reverse proxy, which redirects http to https; answering plain http here

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FloatField, HiddenField, SelectField, StringField
+from wtforms import DateField, FloatField, HiddenField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from fieldapp import labels
@@ -41,3 +41,12 @@ class MoveAreaForm(FlaskForm):
         top = len(user_area.ancestor_ids)
         indent = lambda area: labels.LEVEL_INDENT * (len(area.ancestor_ids) - top)  # noqa: E731
         self.parent.choices = [(a.id, f"{indent(a)}{a.name}（{labels.LEVELS[a.level]}）") for a in parents]
+
+
+class MapDayForm(FlaskForm):
+    """The coverage map's day of visits (GET: nothing changes, no CSRF)."""
+
+    class Meta:
+        csrf = False
+
+    day = DateField(_l("Day"), validators=[Optional()])
