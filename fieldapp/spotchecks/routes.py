@@ -15,7 +15,7 @@ from fieldapp.models import Site, User
 from fieldapp.models.trust import SpotCheck, SpotCheckRound
 from fieldapp.permissions import may_answer_spot_check, may_draw_spot_checks, requires
 from fieldapp.refusals import Refused
-from fieldapp.roster.services import reveal_phone
+from fieldapp.roster import services as roster_services  # the module: roster.services imports areas, which imports us
 from fieldapp.spotchecks import bp
 from fieldapp.spotchecks.forms import AnswerForm, DrawForm, ReassignForm
 from fieldapp.spotchecks.queries import addresses, current_round, round_summary
@@ -142,7 +142,7 @@ def call(check_id: int):
     check = my_check_or_404(check_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    phone = reveal_phone(check.site)
+    phone = roster_services.reveal_phone(check.site)
     db.session.commit()
     page, status = check_page(check, revealed=phone)
     return page, status, {"Cache-Control": "no-store"}
