@@ -27,6 +27,7 @@ from fieldapp.keygroups.demo import seed_demo_key_groups
 from fieldapp.models import Area, Campaign, MiniProgram, Setting, Site, Target, Team, User, program_measure
 from fieldapp.tags.services import mint_tag
 from fieldapp.targets import split_parts
+from fieldapp.trust.signals import recheck_visit
 from fieldapp.visits.clock import local_today
 from fieldapp.visits.rules import VisitInput
 from fieldapp.visits.services import record_visit
@@ -146,6 +147,7 @@ def load_demo(seed: int = 2026, days_of_visits: int = 4) -> dict[str, int]:
                     walker, site, demo_visit(rng, site, moment, program_ids), str(uuid.UUID(int=rng.getrandbits(128)))
                 )
                 visit.server_time = moment  # as if it had reached the server then, not all at load time
+                recheck_visit(visit)  # so its trust signals are those of a visit sent on time, not days late
                 made["visits"] += 1
     made["key_group_marks"] = seed_demo_key_groups(rng)
     made.update(add_demo_outreach(seed, accounts, walkers["江北一队"]))
