@@ -21,14 +21,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from fieldapp.admin.services import create_user
 from fieldapp.areas.services import add_area
 from fieldapp.config import is_embedded_database
+from fieldapp.demo_campaign import demo_campaign, hand_down_demo_targets
 from fieldapp.demo_outreach import add_demo_outreach
 from fieldapp.extensions import db
 from fieldapp.keygroups.demo import seed_demo_key_groups
-from fieldapp.models import Area, Campaign, MiniProgram, Setting, Site, Target, Team, User, program_measure
+from fieldapp.models import Area, MiniProgram, Setting, Site, Target, Team, User, program_measure
 from fieldapp.tags.services import mint_tag
-from fieldapp.targets import split_parts
 from fieldapp.trust.signals import recheck_visit
-from fieldapp.visits.clock import local_today
 from fieldapp.visits.rules import VisitInput
 from fieldapp.visits.services import record_visit
 
@@ -156,33 +155,6 @@ def load_demo(seed: int = 2026, days_of_visits: int = 4) -> dict[str, int]:
     db.session.add(Setting(name=DEMO_SETTING, value=f"seed {seed}"))
     db.session.commit()
     return made
-
-
-def hand_down_demo_targets(campaign: Campaign, area: Area) -> None:
-    """Split each of the area's targets among its parts by resident households, down to the grids."""
-    if area.level == "grid":
-        return
-    own = db.session.query(Target).filter_by(campaign_id=campaign.id, area_id=area.id).all()
-    parts = list(area.children)
-    for target in own:
-        shares = split_parts(target.value, [part.resident_households for part in parts])
-        for part, value in zip(parts, shares, strict=True):
-            db.session.add(Target(campaign=campaign, area=part, measure=target.measure, value=value))
-    db.session.flush()
-    for part in parts:
-        hand_down_demo_targets(campaign, part)
-
-
-def demo_campaign() -> Campaign:
-    """A campaign running since a week before the demo's first visits, with its two deadlines ahead."""
-    today = local_today()
-    return Campaign(
-        name="冬季反诈入户宣传",
-        starts_on=today - timedelta(days=14),
-        ends_on=today + timedelta(days=76),
-        first_round_by=today + timedelta(days=16),
-        complete_by=today + timedelta(days=46),
-    )
 
 
 def add_households(rng: random.Random, building, is_village: bool) -> None:

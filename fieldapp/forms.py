@@ -1,12 +1,23 @@
 """Forms and form handling that more than one part of the product uses."""
 
 from collections.abc import Callable
+from datetime import date
 
 from flask import flash, render_template
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms.validators import ValidationError
 
 from fieldapp.extensions import db
 from fieldapp.refusals import Refused, show_on_form
+
+
+def within_calendar(_form, field) -> None:
+    """The days a page can be asked about: a typed year 9999 or 0001 is refused on the form, before the date
+    arithmetic of a week or a day's end runs past the calendar (a 500)."""
+    if field.data is not None and not date(2000, 1, 1) <= field.data <= date(2099, 12, 31):
+        raise ValidationError(_l("Give a day from 2000 to 2099."))
+
 
 #: What `save` returns when the service refused: nothing was written.
 REFUSED = object()

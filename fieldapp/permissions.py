@@ -70,6 +70,11 @@ def may_read_audit(user: User) -> bool:
     return user.role in _SUPERVISORS
 
 
+def may_read_unplaced_audit(user: User) -> bool:
+    """Read the audit events that belong to no area (written before events carried one): admins, on their own area."""
+    return user.role == "admin"
+
+
 def may_read_reports(user: User) -> bool:
     """Read the weekly report and download it, and export every visit of an area."""
     return user.role in _SUPERVISORS

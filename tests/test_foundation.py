@@ -29,7 +29,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.mark.parametrize(
     ("phone", "masked"),
-    [("13812341234", "138****1234"), ("02187654321", "021****4321"), ("", ""), (None, ""), ("12345", "*****")],
+    [
+        ("13812341234", "138****1234"),
+        ("02187654321", "021****4321"),
+        ("", ""),
+        (None, ""),
+        ("12345", "*****"),
+        ("8765432", "***5432"),
+        ("12345678", "****5678"),
+    ],
 )
 def test_phone_numbers_are_masked(phone, masked):
     assert mask_phone(phone) == masked

@@ -112,22 +112,68 @@ def test_approve_all_matching_across_pages_acts_on_the_filter(world, browser, mo
     browser.login("a-supervisor")
     page = browser.client.get("/desk?sort=time")
     assert desk_ids(page.text) == [visits[0].id, visits[1].id] and 'rel="next"' in page.text
-    assert 'name="expected" value="4"' in page.text
-    response = browser.post("/desk/approve?sort=time", {"scope": "all", "expected": "4"})
+    expected = shown_key(page.text)
+    assert expected.startswith("4-")
+    response = browser.post("/desk/approve?sort=time", {"scope": "all", "expected": expected})
     assert response.status_code == 303
     assert [db.session.get(Visit, visit.id).review_status for visit in visits] == ["approved"] * 4
+
+
+def shown_key(html: str) -> str:
+    """What the desk's "approve all N matching" button was shown: its number and a digest of the visits."""
+    return re.search(r'name="expected" value="([^"]+)"', html).group(1)
 
 
 def test_approve_all_matching_is_refused_when_the_set_changed_size(world, browser):
     visits = four_visits(world)
     browser.login("a-supervisor")
     page = browser.client.get("/desk?status=pending")
-    assert 'name="expected" value="4"' in page.text
+    expected = shown_key(page.text)
     talk(world, world.a.sites[3], installs=0, seconds_later=900)  # one more arrives meanwhile
-    response = browser.post("/desk/approve?status=pending", {"scope": "all", "expected": "4"}, follow_redirects=True)
+    sent = {"scope": "all", "expected": expected}
+    response = browser.post("/desk/approve?status=pending", sent, follow_redirects=True)
     assert "(5 now, 4 when you chose)" in response.text or "现有 5 条，您选择时为 4 条" in response.text
     assert {db.session.get(Visit, visit.id).review_status for visit in visits} == {"pending"}
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "visit.review")) is None
+
+
+def test_approve_all_matching_is_refused_when_the_set_changed_but_kept_its_size(world, browser):
+    visits = four_visits(world)
+    browser.login("a-supervisor")
+    expected = shown_key(browser.client.get("/desk?status=pending").text)
+    # Meanwhile a colleague rejects one visit and a new one arrives: still four pending, not the four seen.
+    browser.post(f"/desk/visits/{visits[0].id}", {"status": "rejected", "comment": "不实"})
+    arrived = talk(world, world.a.sites[3], installs=0, seconds_later=900)
+    sent = {"scope": "all", "expected": expected}
+    response = browser.post("/desk/approve?status=pending", sent, follow_redirects=True)
+    assert "(4 now, 4 when you chose)" in response.text or "现有 4 条，您选择时为 4 条" in response.text
+    assert db.session.get(Visit, arrived.id).review_status == "pending"  # never approved unseen
+
+
+def test_approving_a_page_keeps_the_verdicts_already_given_on_it(world, browser):
+    visits = four_visits(world)
+    browser.login("a-supervisor")
+    browser.post(f"/desk/visits/{visits[3].id}", {"status": "rejected", "comment": "同一坐标"})
+    browser.post(f"/desk/visits/{visits[1].id}", {"status": "has_issues", "comment": "太快"})
+    browser.post("/desk/approve", {"scope": "page", "page_id": [str(visit.id) for visit in visits]})
+    statuses = [db.session.get(Visit, visit.id).review_status for visit in visits]
+    assert statuses == ["approved", "has_issues", "approved", "rejected"]
+    assert area_totals(world.a.area).visits == 3  # the rejected fake stays out of the tallies
+
+
+def test_days_past_the_calendar_are_refused_on_the_form_not_a_500(world, browser):
+    four_visits(world)
+    browser.login("a-supervisor")
+    for url in (
+        "/desk?day=9999-12-31&span=week",
+        "/audit?last=9999-12-31",
+        "/audit?first=0001-01-01",
+        "/desk/households?last=0001-01-01",
+    ):
+        page = browser.client.get(url)
+        assert page.status_code == 200, url
+        assert 'aria-invalid="true"' in page.text, url
+    assert browser.client.get(f"/areas/{world.a.area.id}/map.json?day=9999-12-31").status_code == 400  # said, not a 500
 
 
 def test_approve_the_ticked_and_this_page(world, browser):

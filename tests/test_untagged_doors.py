@@ -85,8 +85,9 @@ def test_the_review_log_marks_a_visit_at_a_door_without_a_tag(world, browser):
 
     browser.login("a-supervisor")
     log = browser.client.get("/log").text
-    untagged_row = log[log.index(f"{site.door_label}</a>") :].split("</li>")[0]
-    tagged_row = log[log.index(f"{tagged.door_label}</a>") :].split("</li>")[0]
+    # A row runs to the next row (its trust reasons are list items of their own).
+    untagged_row = log[log.index(f"{site.door_label}</a>") :].split('<li class="log-row')[0]
+    tagged_row = log[log.index(f"{tagged.door_label}</a>") :].split('<li class="log-row')[0]
     assert "未贴门牌" in untagged_row and "未贴门牌" not in tagged_row
     assert f'href="/sites/{site.id}/visit"' in log
 

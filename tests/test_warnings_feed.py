@@ -199,3 +199,21 @@ def test_the_feed_is_rate_limited_per_key_and_a_body_too_large_is_refused(world,
     )
     assert other.status_code == 413 and other.is_json
     assert stored() == 2
+
+
+def test_another_stations_warning_number_is_refused_and_nothing_about_it_answered(world, client, feed):
+    theirs = client.post(
+        "/api/v1/warnings", json=a_warning("YJ-B", address="乙地址"), headers=bearer(world.b.supervisor, world)
+    )
+    assert theirs.status_code == 201
+    response = client.post("/api/v1/warnings", json=a_warning("YJ-B"), headers=feed)
+    assert response.status_code == 422
+    assert set(response.get_json()["fields"]) == {"external_id"}
+    assert "乙地址" not in response.text
+    assert stored() == 1
+
+
+def test_a_short_number_is_masked_all_but_its_last_four_digits(world, client, feed):
+    response = client.post("/api/v1/warnings", json=a_warning("YJ-S", phone="8765432"), headers=feed)
+    assert response.status_code == 201
+    assert response.get_json()["warnings"][0]["phone"] == "***5432"

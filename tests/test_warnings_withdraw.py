@@ -63,7 +63,7 @@ def test_a_withdrawn_warning_leaves_today_and_every_count_and_shows_struck_with_
     assert f"/warnings/{late.id}" not in supervisor.client.get("/warnings").text  # not to follow up
     assert "平台撤回：重复推送" in supervisor.client.get("/warnings?show=withdrawn").text
     area_page = supervisor.client.get(f"/areas/{world.a.area.id}").text
-    assert "warnings-received" in area_page
+    assert '<span id="warnings-received">接收 1</span>' in area_page  # 2 received, 1 withdrawn
     volunteer = Browser(app.test_client())
     volunteer.login("a-volunteer")
     today = volunteer.client.get("/today").text

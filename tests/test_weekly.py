@@ -201,7 +201,7 @@ def test_targets_handed_down_show_their_percent_on_community_and_grid_rows(world
 
 def test_the_demo_hands_every_station_target_down_to_its_grids(world, week):
     """The demo's report had no 完成率 for communities and grids: its targets stopped at the stations."""
-    from fieldapp.demo import hand_down_demo_targets
+    from fieldapp.demo_campaign import hand_down_demo_targets
 
     start, program = week
     campaign = current_campaign()

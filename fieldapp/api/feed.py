@@ -4,9 +4,10 @@ external id and routed by the same code as a file's rows (warnings.imports.store
 from flask_babel import gettext as _
 from pydantic import ValidationError
 
-from fieldapp.api.requests import WarningIn, problems
+from fieldapp.api.requests import problems
 from fieldapp.api.responses import WarningOut, WarningsStored
 from fieldapp.api.submit import invalid_body
+from fieldapp.api.warning_requests import WarningIn
 from fieldapp.extensions import db
 from fieldapp.limits import BATCH_LIMIT
 from fieldapp.models import User

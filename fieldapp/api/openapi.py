@@ -12,6 +12,7 @@ from pydantic.json_schema import GenerateJsonSchema, models_json_schema
 
 from fieldapp.api import requests as rq
 from fieldapp.api import responses as rs
+from fieldapp.api import warning_requests
 from fieldapp.limits import BATCH_LIMIT, INT32_MAX
 
 REF = "#/components/schemas/{model}"
@@ -109,8 +110,13 @@ PATHS = {
                     "application/json": {
                         "schema": {
                             "oneOf": [
-                                ref(rq.WarningIn),
-                                {"type": "array", "items": ref(rq.WarningIn), "minItems": 1, "maxItems": BATCH_LIMIT},
+                                ref(warning_requests.WarningIn),
+                                {
+                                    "type": "array",
+                                    "items": ref(warning_requests.WarningIn),
+                                    "minItems": 1,
+                                    "maxItems": BATCH_LIMIT,
+                                },
                             ]
                         }
                     }
@@ -158,7 +164,7 @@ PATHS = {
 }
 
 #: Bodies the API reads, and bodies it answers with: each becomes a component schema.
-READ = (rq.VisitIn, rq.VisitBatchIn, rq.WarningIn)
+READ = (rq.VisitIn, rq.VisitBatchIn, warning_requests.WarningIn)
 ANSWERED = (
     rs.Error,
     rs.Invalid,

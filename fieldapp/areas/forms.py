@@ -6,6 +6,7 @@ from wtforms import DateField, FloatField, HiddenField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from fieldapp import labels
+from fieldapp.forms import within_calendar
 from fieldapp.limits import AREA_NAME_MAX, LAT_RANGE, LON_RANGE
 from fieldapp.models import LEVEL_RANK, LEVELS
 
@@ -49,4 +50,4 @@ class MapDayForm(FlaskForm):
     class Meta:
         csrf = False
 
-    day = DateField(_l("Day"), validators=[Optional()])
+    day = DateField(_l("Day"), validators=[Optional(), within_calendar])

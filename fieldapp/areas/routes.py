@@ -26,8 +26,7 @@ from fieldapp.periods import all_campaigns, current_campaign, deadlines, period_
 from fieldapp.permissions import may_assign_areas, may_draw_spot_checks, may_edit_areas, may_review, requires
 from fieldapp.review.services import mark_reviews_seen, reviews_to_see
 from fieldapp.sites.walk import door_url
-from fieldapp.spotchecks.queries import addresses, my_open_checks
-from fieldapp.spotchecks.routes import station_section
+from fieldapp.spotchecks.queries import addresses, my_open_checks, station_section
 from fieldapp.tallies import child_totals_for, daily_series, people_totals
 from fieldapp.targets import measure_labels
 from fieldapp.trust.weekly import volunteer_weeks

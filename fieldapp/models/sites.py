@@ -48,6 +48,8 @@ def mask_phone(phone: str | None) -> str:
         return ""
     if len(phone) < 7:
         return "*" * len(phone)
+    if len(phone) < 11:  # a landline or a short number: its first digits would leave too few hidden
+        return "*" * (len(phone) - 4) + phone[-4:]
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import joinedload
 from fieldapp.audit import DOWNLOAD_ACTIONS, PERSONAL_DATA_ACTIONS
 from fieldapp.extensions import db
 from fieldapp.models import Area, AuditEvent, User
+from fieldapp.permissions import may_read_unplaced_audit
 from fieldapp.visits.clock import local_day_start
 
 #: Events per page.
@@ -32,7 +33,7 @@ class TrailFilter:
 def trail_scope(user: User, area: Area) -> list:
     """The WHERE of the events `user` may read in `area` (the caller checked `area` is theirs to see)."""
     in_area = AuditEvent.area_id.in_(select(Area.id).where(Area.within(area)))
-    if user.role == "admin" and area.id == user.area_id:
+    if may_read_unplaced_audit(user) and area.id == user.area_id:
         return [or_(in_area, AuditEvent.area_id.is_(None))]
     return [in_area]
 

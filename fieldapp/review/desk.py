@@ -3,16 +3,19 @@ database, a page at a time; the set a filter matches, for approving all of it at
 
 Verdicts themselves go through services.review_visit / approve_visits: the one place for the rule."""
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from fieldapp.access import users_within
 from fieldapp.extensions import db
 from fieldapp.labels import TRUST_SIGNALS
 from fieldapp.models import Area, Site, User, Visit, VisitSignal
 from fieldapp.periods import week_bounds
+from fieldapp.permissions import records_visits
 from fieldapp.review.services import REVIEW_STATUSES
 
 #: Rows per page: about 30 px each, so a page is a few screens of an office PC, and a station's 400 a day is 4 pages.
@@ -97,19 +100,16 @@ def desk_page(area: Area, desk: DeskFilter, page: int = 1) -> tuple[list[Visit],
     return visits, total
 
 
-def signals_of(visits: list[Visit]) -> dict[int, list[VisitSignal]]:
-    """{visit id: its signals, heaviest first} for one page, in one query."""
-    found: dict[int, list[VisitSignal]] = {visit.id: [] for visit in visits}
-    if found:
-        query = select(VisitSignal).where(VisitSignal.visit_id.in_(found)).order_by(VisitSignal.weight.desc())
-        for signal in db.session.scalars(query):
-            found[signal.visit_id].append(signal)
-    return found
-
-
 def matching_ids(area: Area, desk: DeskFilter) -> list[int]:
     """Every visit id the filter matches, across all pages: what "select all N matching" acts on."""
     return list(db.session.scalars(select(Visit.id).where(*desk_conditions(area, desk)).order_by(Visit.id)))
+
+
+def matching_key(ids: list[int]) -> str:
+    """What "approve all N matching" was shown: how many visits and a digest of which, so that a set that changed
+    but kept its size (one visit rejected by a colleague, one new visit arrived) is refused too."""
+    digest = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:16]
+    return f"{len(ids)}-{digest}"
 
 
 def review_tally(area: Area, first: date, last: date | None = None) -> dict[str, int]:
@@ -119,3 +119,12 @@ def review_tally(area: Area, first: date, last: date | None = None) -> dict[str,
     query = select(Visit.review_status, func.count()).where(*conditions).group_by(Visit.review_status)
     counts = dict(db.session.execute(query).all())
     return {status: counts.get(status, 0) for status in DESK_STATUSES}
+
+
+def visit_recorders(area: Area) -> list[User]:
+    """The people the volunteer filter can find: those of the area who record visits, and anyone else of it
+    who has visits there (a supervisor who once knocked); not the desk people with no visit to show."""
+    visited = select(Visit.user_id).join(Area, Area.id == Visit.building_id).where(Area.within(area)).distinct()
+    has_visits = set(db.session.scalars(visited))
+    people = db.session.scalars(users_within(area).order_by(User.display_name)).all()
+    return [person for person in people if records_visits(person) or person.id in has_visits]

@@ -21,12 +21,13 @@ from fieldapp.review.desk import (
     DeskFilter,
     desk_page,
     matching_ids,
+    matching_key,
     review_tally,
-    signals_of,
+    visit_recorders,
 )
 from fieldapp.review.forms import DeskFilterForm, ReviewForm
-from fieldapp.review.routes import visit_recorders
 from fieldapp.review.services import approve_visits, review_visit
+from fieldapp.trust.signals import signals_of
 from fieldapp.visits.clock import local_today
 
 #: The query parameters that make up the desk's view (and come back in every link and form of it).
@@ -99,8 +100,9 @@ def desk():
         form=form,
         desk=desk_filter,
         visits=visits,
-        signals=signals_of(visits),
+        signals=signals_of([visit.id for visit in visits]),
         total=total,
+        all_key=matching_key(matching_ids(area, desk_filter)) if total else "",
         page=page,
         pages=max(1, -(-total // DESK_PAGE_SIZE)),
         tally=review_tally(area, first, last),
@@ -139,7 +141,7 @@ def desk_review(visit_id: int):
         return render_template(
             "review/_desk_swap.html",
             visit=visit,
-            signals=signals_of([visit]),
+            signals=signals_of([visit.id]),
             error=error,
             tally=review_tally(area, first, last),
             query=urlencode(view_args(area)),
@@ -166,13 +168,13 @@ def desk_approve():
     if request.form.get("scope") == "all":
         ids = matching_ids(area, desk_filter)
         seen = request.form.get("expected", "")
-        if not (seen.isascii() and seen.isdigit()) or int(seen) != len(ids):
+        if seen != matching_key(ids):
             flash(
                 _(
                     "The visits matching the filter changed (%(now)d now, %(seen)s when you chose); nothing was "
                     "approved. Look at the list again, then approve.",
                     now=len(ids),
-                    seen=seen[:9] or "?",
+                    seen=seen.partition("-")[0][:9] or "?",
                 ),
                 "error",
             )

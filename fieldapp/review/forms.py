@@ -6,6 +6,7 @@ from wtforms import DateField, HiddenField, IntegerField, SelectField, StringFie
 from wtforms.validators import Length, NumberRange, Optional
 
 from fieldapp import labels
+from fieldapp.forms import within_calendar
 from fieldapp.limits import NOTE_MAX
 
 
@@ -15,7 +16,7 @@ class LogFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    day = DateField(_l("Day"), validators=[Optional()])
+    day = DateField(_l("Day"), validators=[Optional(), within_calendar])
     team = SelectField(_l("Team"), coerce=int, validators=[Optional()])
     volunteer = SelectField(_l("Volunteer"), coerce=int, validators=[Optional()])
     outcome = SelectField(
@@ -50,7 +51,7 @@ class DeskFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    day = DateField(_l("Day"), validators=[Optional()])
+    day = DateField(_l("Day"), validators=[Optional(), within_calendar])
     span = SelectField(_l("Show"), choices=[("day", _l("The day")), ("week", _l("Its week"))], validators=[Optional()])
     signal = SelectField(
         _l("Signal"), choices=[("", _l("All")), *list(labels.TRUST_SIGNAL_NAMES.items())], validators=[Optional()]
@@ -76,8 +77,8 @@ class TrailFilterForm(FlaskForm):
 
     who = SelectField(_l("Who"), coerce=int, validators=[Optional()])
     what = SelectField(_l("What"), validators=[Optional()])
-    first = DateField(_l("From"), validators=[Optional()])
-    last = DateField(_l("To"), validators=[Optional()])
+    first = DateField(_l("From"), validators=[Optional(), within_calendar])
+    last = DateField(_l("To"), validators=[Optional(), within_calendar])
 
 
 class ChangesFilterForm(FlaskForm):
@@ -86,8 +87,8 @@ class ChangesFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    first = DateField(_l("From"), validators=[Optional()])
-    last = DateField(_l("To"), validators=[Optional()])
+    first = DateField(_l("From"), validators=[Optional(), within_calendar])
+    last = DateField(_l("To"), validators=[Optional(), within_calendar])
     open = SelectField(
         _l("Show"), choices=[("", _l("All")), ("1", _l("Not acknowledged yet"))], validators=[Optional()]
     )

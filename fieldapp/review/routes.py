@@ -4,29 +4,20 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
-from fieldapp.access import teams_within, users_within, visible_area_or_404, visible_visit_or_404
+from fieldapp.access import teams_within, visible_area_or_404, visible_visit_or_404
 from fieldapp.extensions import db
 from fieldapp.forms import ConfirmForm
 from fieldapp.htmx import is_htmx, render
-from fieldapp.models import Area, User, Visit
-from fieldapp.permissions import may_review, records_visits, requires
+from fieldapp.models import Area
+from fieldapp.permissions import may_review, requires
 from fieldapp.refusals import Refused
 from fieldapp.review import bp
+from fieldapp.review.desk import visit_recorders
 from fieldapp.review.forms import LogFilterForm, ReviewForm
 from fieldapp.review.services import LOG_PAGE_SIZE, approve_visits, day_log, is_rapid, looks_wrong, review_visit
 from fieldapp.trust.signals import signals_of
 from fieldapp.visits.clock import local_today
-
-
-def visit_recorders(area: Area) -> list[User]:
-    """The people the volunteer filter can find: those of the area who record visits, and anyone else of it
-    who has visits there (a supervisor who once knocked); not the desk people with no visit to show."""
-    visited = select(Visit.user_id).join(Area, Area.id == Visit.building_id).where(Area.within(area)).distinct()
-    has_visits = set(db.session.scalars(visited))
-    people = db.session.scalars(users_within(area).order_by(User.display_name)).all()
-    return [person for person in people if records_visits(person) or person.id in has_visits]
 
 
 def filter_form(area: Area) -> LogFilterForm:

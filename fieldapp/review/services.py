@@ -84,13 +84,15 @@ def mark_reviews_seen(user: User, visit_ids: list[int]) -> int:
 
 
 def approve_visits(user: User, visit_ids: list[int]) -> int:
-    """Approve each of these visits the user may review and that is not approved yet; returns how many.
+    """Approve each of these visits the user may review that still waits for review; returns how many.
 
+    A bulk approval never overturns a verdict: a visit already rejected or marked with issues (say, the fakes at
+    the top of the desk, rejected one by one before "approve this page") keeps it; only its own row changes it.
     Ids of visits outside the user's area (or taken back) are passed over, never changed. The caller commits.
     """
     approved = 0
     for visit in db.session.scalars(select(Visit).where(Visit.id.in_(visit_ids)).order_by(Visit.id)):
-        if may_review_visit(user, visit) and visit.review_status != "approved":
+        if may_review_visit(user, visit) and visit.review_status == "pending":
             review_visit(user, visit, "approved")
             approved += 1
     return approved

@@ -9,6 +9,7 @@ from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectFiel
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from fieldapp import labels
+from fieldapp.forms import within_calendar
 from fieldapp.limits import NOTE_MAX
 from fieldapp.sites.forms import valid_uuid
 from fieldapp.spotchecks.services import PER_VOLUNTEER_MAX
@@ -18,7 +19,8 @@ PER_VOLUNTEER_MESSAGE = _l("Draw 1 to %(max)d households per volunteer.", max=PE
 
 class DrawForm(FlaskForm):
     week = DateField(
-        _l("A day of the week to sample"), validators=[InputRequired(message=_l("Enter a date, e.g. 2026-03-02."))]
+        _l("A day of the week to sample"),
+        validators=[InputRequired(message=_l("Enter a date, e.g. 2026-03-02.")), within_calendar],
     )
     per_volunteer = IntegerField(
         _l("Households per volunteer"),

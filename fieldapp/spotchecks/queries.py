@@ -10,7 +10,9 @@ from fieldapp.backchecks.search import address_parts, full_address
 from fieldapp.extensions import db
 from fieldapp.models import Area, Site, User, Visit
 from fieldapp.models.trust import SpotCheck, SpotCheckRound
+from fieldapp.spotchecks.forms import DrawForm
 from fieldapp.spotchecks.services import FAILED_RESULTS
+from fieldapp.visits.clock import local_today
 
 
 def my_open_checks(user: User) -> list[SpotCheck]:
@@ -105,3 +107,12 @@ def round_summary(round_: SpotCheckRound) -> tuple[Figures, list[VolunteerRow]]:
         rows[user_id].trust = float(score)
     ordered = sorted(rows.values(), key=lambda row: (-row.figures.failed, row.volunteer.display_name))
     return total, ordered
+
+
+def station_section(area) -> dict:
+    """What the station page's spot-check section needs (for supervisors of the station only)."""
+    round_ = current_round(area)
+    total, rows = round_summary(round_) if round_ else (None, [])
+    form = DrawForm()
+    form.week.data = local_today() - timedelta(days=7)  # last week, done: the usual Monday draw
+    return {"round": round_, "total": total, "rows": rows, "form": form}

@@ -1,7 +1,5 @@
 """督察回访 pages: a supervisor draws a station's round and reads it; an assignee answers a check from the phone."""
 
-from datetime import timedelta
-
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -17,10 +15,10 @@ from fieldapp.permissions import may_answer_spot_check, may_draw_spot_checks, re
 from fieldapp.refusals import Refused
 from fieldapp.roster import services as roster_services  # the module: roster.services imports areas, which imports us
 from fieldapp.spotchecks import bp
+from fieldapp.spotchecks.answers import answer_check
 from fieldapp.spotchecks.forms import AnswerForm, DrawForm, ReassignForm
-from fieldapp.spotchecks.queries import addresses, current_round, round_summary
-from fieldapp.spotchecks.services import answer_check, draw_round, reassign_check
-from fieldapp.visits.clock import local_today
+from fieldapp.spotchecks.queries import addresses, round_summary
+from fieldapp.spotchecks.services import draw_round, reassign_check
 
 
 def my_check_or_404(check_id: int) -> SpotCheck:
@@ -163,12 +161,3 @@ def answer(check_id: int):
             return redirect(url_for("areas.today"), code=303)
     db.session.refresh(check)
     return check_page(check, form, status=422)
-
-
-def station_section(area) -> dict:
-    """What the station page's spot-check section needs (for supervisors of the station only)."""
-    round_ = current_round(area)
-    total, rows = round_summary(round_) if round_ else (None, [])
-    form = DrawForm()
-    form.week.data = local_today() - timedelta(days=7)  # last week, done: the usual Monday draw
-    return {"round": round_, "total": total, "rows": rows, "form": form}

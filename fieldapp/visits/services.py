@@ -8,7 +8,7 @@ from fieldapp.database import add_once, utcnow
 from fieldapp.extensions import db
 from fieldapp.models import MiniProgram, Site, User, Visit, VisitProgramRegs
 from fieldapp.permissions import may_correct_visit, may_undo_visit
-from fieldapp.trust.signals import check_visit
+from fieldapp.trust.signals import check_visit, recheck_visit
 from fieldapp.visits.clock import MAX_CLOCK_SKEW, clamp_seconds, clock_offset, recorded_moment, working_day
 from fieldapp.visits.counting import count_visit, lock_site, uncount_visit
 from fieldapp.visits.gps import check_gps
@@ -123,6 +123,7 @@ def correct_visit(user: User, visit: Visit, data: VisitInput, reason: str) -> No
     db.session.flush()
     db.session.refresh(site)
     count_visit(visit, site)
+    recheck_visit(visit)  # its signals from what it now says (e.g. "same installs at every door" after a fix)
     audit("visit.correct", visit, before=before, after={**visit_snapshot(visit), "reason": visit.correction_reason})
 
 

@@ -69,6 +69,9 @@ def warning_problems(data: WarningInput, by: User) -> dict[str, str]:
         problems["received_at"] = _l("Enter when the warning was received, e.g. 2026-03-04 09:00.")
     elif data.received_at > now() + MAX_AHEAD:
         problems["received_at"] = _l("The time received is in the future.")
+    stored = stored_warning(data.external_id) if data.external_id.strip() else None
+    if stored is not None and not by.can_see(stored.area):  # never answer, nor skip, another area's warning
+        problems["external_id"] = _l("This number belongs to a warning outside your area.")
     if data.door_code and door_household(by, data.door_code) is None:
         problems["door_code"] = _l("No door tag has this code, or it is not in your area.")
     if data.area is None or not by.can_see(data.area):
@@ -86,9 +89,9 @@ def create_warning(data: WarningInput, by: User) -> tuple[FraudWarning, bool]:
     """Store a warning once: the same external id again returns the one stored, unchanged. Returns (warning,
     created). Raises Refused with the problems, writing nothing. The caller commits."""
     existing = stored_warning(data.external_id)
-    if existing is not None:
+    if existing is not None and by.can_see(existing.area):
         return existing, False
-    problems = warning_problems(data, by)
+    problems = warning_problems(data, by)  # a number stored outside `by`'s area is refused here
     if problems:
         raise Refused(problems)
     phone = phone_digits(data.phone) or None

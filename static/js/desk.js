@@ -46,7 +46,7 @@
       event.preventDefault();
       current = r.dataset.id;
       input.blur();
-      send(r, input.dataset.status || "rejected");
+      send(r, input.dataset.status || "has_issues");  // typed without r or i: as the form does without JS
     } else if (event.key === "Escape") {
       input.blur();
     }
