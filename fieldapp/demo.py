@@ -27,7 +27,6 @@ from fieldapp.extensions import db
 from fieldapp.keygroups.demo import seed_demo_key_groups
 from fieldapp.models import Area, MiniProgram, Setting, Site, Target, Team, User, program_measure
 from fieldapp.tags.services import mint_tag
-from fieldapp.trust.signals import recheck_visit
 from fieldapp.visits.rules import VisitInput
 from fieldapp.visits.services import record_visit
 
@@ -142,11 +141,9 @@ def load_demo(seed: int = 2026, days_of_visits: int = 4) -> dict[str, int]:
                 if moment > now:
                     moment = now
                 walker = rng.choice(walkers[rng.choice(team_of_station[station_name])])
-                visit, _ = record_visit(
-                    walker, site, demo_visit(rng, site, moment, program_ids), str(uuid.UUID(int=rng.getrandbits(128)))
-                )
-                visit.server_time = moment  # as if it had reached the server then, not all at load time
-                recheck_visit(visit)  # so its trust signals are those of a visit sent on time, not days late
+                uuid_ = str(uuid.UUID(int=rng.getrandbits(128)))
+                # As if it had reached the server then, not all at load time (or every visit is "sent late").
+                record_visit(walker, site, demo_visit(rng, site, moment, program_ids), uuid_, received_at=moment)
                 made["visits"] += 1
     made["key_group_marks"] = seed_demo_key_groups(rng)
     made.update(add_demo_outreach(seed, accounts, walkers["江北一队"]))

@@ -16,7 +16,6 @@ from fieldapp.events.services import EventInput, record_event
 from fieldapp.extensions import db
 from fieldapp.models import Area, Site, User, WarningStep
 from fieldapp.tags.services import mint_tag
-from fieldapp.trust.signals import recheck_visit
 from fieldapp.visits.clock import deployment_zone
 from fieldapp.visits.rules import VisitInput
 from fieldapp.visits.services import record_visit
@@ -90,9 +89,7 @@ def add_demo_outreach(seed: int, accounts: dict[str, User], walkers: list[User])
                 lon=site.lon,
                 accuracy_m=12.0,
             )
-            visit, _ = record_visit(rng.choice(walkers), site, talk, str(uuid.UUID(int=rng.getrandbits(128))))
-            visit.server_time = moment
-            recheck_visit(visit)  # its trust signals as if sent on time (demo.py does the same)
+            record_visit(rng.choice(walkers), site, talk, str(uuid.UUID(int=rng.getrandbits(128))), received_at=moment)
             made["other_visits"] += 1
 
     for area_name, kind, title, days_ago, people, leaflets, posters, letters, installs, realname in EVENTS:
