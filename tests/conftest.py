@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from fieldapp import create_app
 from fieldapp.extensions import db
@@ -92,12 +93,37 @@ def database_uri(request, tmp_path):
         url = request.getfixturevalue("postgres_url")
         yield url
         engine = create_engine(url)
-        with engine.begin() as connection:
-            tables = connection.execute(
-                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename != 'alembic_version'")
-            ).scalars()
-            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        empty_postgres_database(engine)
         engine.dispose()
+
+
+def empty_postgres_database(engine) -> None:
+    """Every table emptied and every id counting from 1 again, for the next test.
+
+    DELETE with foreign keys not enforced (session_replication_role, which needs a superuser, as the test server
+    gives) takes ~15 ms for a test's few rows; TRUNCATE of 31 tables took ~500 ms, whatever they held: a third
+    of the PostgreSQL half of the suite. A server that refuses it gets TRUNCATE.
+    """
+    with engine.begin() as connection:
+        tables = (
+            connection.execute(
+                text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename != 'alembic_version'")
+            )
+            .scalars()
+            .all()
+        )
+        sequences = connection.execute(text("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'"))
+        restart = [f"setval('{name}', 1, false)" for name in sequences.scalars()]
+        try:
+            with connection.begin_nested():
+                connection.execute(text("SET LOCAL session_replication_role = replica"))
+        except DBAPIError:
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            return
+        for table in tables:
+            connection.execute(text(f'DELETE FROM "{table}"'))  # noqa: S608 (names read from pg_tables)
+        if restart:
+            connection.execute(text(f"SELECT {', '.join(restart)}"))
 
 
 class IsolatedClient(FlaskClient):
