@@ -3,7 +3,9 @@
 (function () {
   "use strict";
   var box = document.getElementById("map");
-  if (!box || !window.L || !window.fetch) return;
+  var self = document.currentScript;
+  if (!box || !window.fetch) return;
+  var map;
 
   function note(text) {
     var p = document.getElementById("map-note");
@@ -82,25 +84,56 @@
       note(box.dataset.empty);
       return;
     }
-    // The view first, then every layer at once: each is placed once, at the zoom it will be seen at.
+    // The view first, then the layers: each is placed once, at the zoom it will be seen at, a few dozen per task so
+    // that a station's busy day never holds a cheap phone's main thread for long (a tap stays answered).
     map.fitBounds(points, { padding: [28, 28], maxZoom: 18 });
-    L.layerGroup(layers).addTo(map);
+    var group = L.layerGroup().addTo(map);
+    (function addSome(from) {
+      layers.slice(from, from + 40).forEach(function (layer) { group.addLayer(layer); });
+      if (from + 40 < layers.length) setTimeout(addSome, 0, from + 40);
+    })(0);
   }
 
-  var map = L.map(box, { zoomSnap: 0.5 });
-  if (box.dataset.tiles) {
-    L.tileLayer(box.dataset.tiles, {
-      subdomains: box.dataset.subdomains || "abc",
-      attribution: escapeText(box.dataset.attribution || ""),
-      maxZoom: 18,
-    }).addTo(map);
+  function failed() {
+    box.hidden = true;
+    note(box.dataset.failed);
   }
-  L.control.scale({ imperial: false }).addTo(map);
-  fetch(box.dataset.src, { credentials: "same-origin", headers: { Accept: "application/json" } })
-    .then(function (response) { return response.ok ? response.json() : Promise.reject(response.status); })
-    .then(draw)
-    .catch(function () {
-      box.hidden = true;
-      note(box.dataset.failed);
+
+  function start(data) {
+    map = L.map(box, { zoomSnap: 0.5 });
+    if (box.dataset.tiles) {
+      L.tileLayer(box.dataset.tiles, {
+        subdomains: box.dataset.subdomains || "abc",
+        attribution: escapeText(box.dataset.attribution || ""),
+        maxZoom: 18,
+      }).addTo(map);
+    }
+    L.control.scale({ imperial: false }).addTo(map);
+    draw(data);
+  }
+
+  // Leaflet's stylesheet before ours (ours overrides it), its script, and the data: all three asked for at once.
+  function load(done) {
+    var css = document.createElement("link");
+    css.rel = "stylesheet";
+    css.href = self.dataset.leafletCss;
+    document.head.insertBefore(css, document.getElementById("map-css"));
+    var leaflet = new Promise(function (resolve, reject) {
+      var script = document.createElement("script");
+      script.src = self.dataset.leafletJs;
+      script.onload = resolve;
+      script.onerror = reject;
+      document.head.appendChild(script);
     });
+    var data = fetch(box.dataset.src, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : Promise.reject(response.status); });
+    Promise.all([data, leaflet]).then(function (both) { start(both[0]); }).catch(failed);
+  }
+
+  // The page's words and tables paint first (a phone on a slow link reads them at once); the map follows.
+  function afterPaint() {
+    requestAnimationFrame(function () { setTimeout(load, 0); });
+  }
+  if (document.readyState === "complete") afterPaint();
+  else window.addEventListener("load", afterPaint);
 })();
