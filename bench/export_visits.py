@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import BIN, ROOT, SECRET_KEY, SMOKE, databases, log, scratch_database
 from bench.generate import generate
 
-SITES, VISITS = (2_000, 10_000) if SMOKE else (200_000, 1_000_000)
+SITES, VISITS = (1_000, 5_000) if SMOKE else (200_000, 1_000_000)
 #: The smaller export: the last days holding at least this share of the visits.
 SMALL_SHARE = 0.1
 FORMATS = ("xlsx", "csv")

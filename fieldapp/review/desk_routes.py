@@ -14,7 +14,6 @@ from fieldapp.forms import ConfirmForm
 from fieldapp.htmx import is_htmx
 from fieldapp.models import Area
 from fieldapp.permissions import may_review, requires
-from fieldapp.refusals import Refused
 from fieldapp.review import bp
 from fieldapp.review.desk import (
     DESK_PAGE_SIZE,
@@ -26,7 +25,7 @@ from fieldapp.review.desk import (
     visit_recorders,
 )
 from fieldapp.review.forms import DeskFilterForm, ReviewForm
-from fieldapp.review.services import approve_visits, review_visit
+from fieldapp.review.services import approve_visits, give_verdict
 from fieldapp.trust.signals import signals_of
 from fieldapp.visits.clock import local_today
 
@@ -107,6 +106,7 @@ def desk():
         pages=max(1, -(-total // DESK_PAGE_SIZE)),
         tally=review_tally(area, first, last),
         desk_url=lambda **changes: desk_url(area, **changes),
+        page_url=lambda number: desk_url(area, page=number),
         query=urlencode(view_args(area)),
         bulk_form=ConfirmForm(),
         review_form=ReviewForm(formdata=None),
@@ -124,18 +124,7 @@ def desk_review(visit_id: int):
     """One verdict from the desk. htmx swaps the row in place and the tallies follow; a plain form comes back."""
     area, desk_filter = desk_days()
     visit = visible_visit_or_404(visit_id)
-    form = ReviewForm()
-    error = None
-    if form.validate_on_submit():
-        try:
-            review_visit(current_user, visit, form.status.data, form.comment.data or "")
-        except Refused as refused:
-            db.session.rollback()
-            error = refused.message
-        else:
-            db.session.commit()
-    else:
-        error = _("The request could not be understood. Please go back and try again.")
+    error = give_verdict(current_user, visit, ReviewForm())
     if is_htmx():
         first, last = desk_filter.days
         return render_template(

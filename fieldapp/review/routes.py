@@ -11,11 +11,10 @@ from fieldapp.forms import ConfirmForm
 from fieldapp.htmx import is_htmx, render
 from fieldapp.models import Area
 from fieldapp.permissions import may_review, requires
-from fieldapp.refusals import Refused
 from fieldapp.review import bp
 from fieldapp.review.desk import visit_recorders
 from fieldapp.review.forms import LogFilterForm, ReviewForm
-from fieldapp.review.services import LOG_PAGE_SIZE, approve_visits, day_log, is_rapid, looks_wrong, review_visit
+from fieldapp.review.services import LOG_PAGE_SIZE, approve_visits, day_log, give_verdict, is_rapid, looks_wrong
 from fieldapp.trust.signals import signals_of
 from fieldapp.visits.clock import local_today
 
@@ -78,18 +77,7 @@ def back_to_log():
 def review(visit_id: int):
     """One verdict. htmx swaps the row in place; a plain form goes back to the log."""
     visit = visible_visit_or_404(visit_id)
-    form = ReviewForm()
-    error = None
-    if form.validate_on_submit():
-        try:
-            review_visit(current_user, visit, form.status.data, form.comment.data or "")
-        except Refused as refused:
-            db.session.rollback()
-            error = refused.message
-        else:
-            db.session.commit()
-    else:
-        error = _("The request could not be understood. Please go back and try again.")
+    error = give_verdict(current_user, visit, ReviewForm())
     if is_htmx():
         return render(
             "review/log.html",

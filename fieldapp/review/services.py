@@ -13,6 +13,7 @@ from fieldapp.database import utcnow
 from fieldapp.extensions import db
 from fieldapp.models import DISPUTED_STATUSES, Area, Site, User, Visit, VisitSignal
 from fieldapp.permissions import may_review_visit
+from fieldapp.refusals import Refused
 from fieldapp.trust.score import FULL_TRUST
 from fieldapp.visits.counting import count_visit, lock_site, uncount_visit
 from fieldapp.visits.rules import VisitLocked, VisitRefused
@@ -53,6 +54,19 @@ def review_visit(user: User, visit: Visit, status: str, comment: str = "") -> No
         db.session.refresh(site)
         count_visit(visit, site)
     audit("visit.review", visit, before=before, after={"review_status": status, "review_comment": comment or None})
+
+
+def give_verdict(user: User, visit: Visit, form) -> str | None:
+    """A verdict from the log's or the desk's ReviewForm, committed; or the message why not, nothing changed."""
+    if not form.validate_on_submit():
+        return str(_l("The request could not be understood. Please go back and try again."))
+    try:
+        review_visit(user, visit, form.status.data, form.comment.data or "")
+    except Refused as refused:
+        db.session.rollback()
+        return str(refused.message)
+    db.session.commit()
+    return None
 
 
 def reviews_to_see(user: User) -> list[Visit]:
