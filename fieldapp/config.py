@@ -53,6 +53,8 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = os.environ.get("FIELDAPP_TIMEZONE", "Asia/Shanghai")
     LANGUAGES = {"zh": "简体中文", "en": "English"}
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Several deployments sharing one Redis (a training copy beside the real one) keep their counters apart.
+    RATELIMIT_KEY_PREFIX = os.environ.get("FIELDAPP_RATELIMIT_KEY_PREFIX", "")
     RATELIMIT_HEADERS_ENABLED = True
     # Failed logins only (a team logging in behind one Wi-Fi never reaches them): per client address, and
     # per account whatever the address (guesses spread over many addresses still add up).
