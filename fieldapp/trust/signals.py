@@ -61,6 +61,14 @@ def reason(signal: str, detail: dict | None) -> str:
 def check_visit(visit: Visit) -> list[str]:
     """Run every record-time check on a stored (flushed) visit and add the signals it raises; returns them.
     The caller commits, in the same transaction as the visit."""
+    weight = weights()
+    found = find_signals(visit)
+    return [signal for signal, detail in found.items() if add_signal(visit, signal, weight[signal], detail)]
+
+
+def find_signals(visit: Visit, building: Area | None = None) -> dict[str, dict]:
+    """The record-time signals a visit raises, each with its measured facts; nothing is written. The visit may be
+    not stored yet (no id): recording measures it before its INSERT, so its score goes in with it."""
     config = current_app.config
     found: dict[str, dict] = {}
     earlier = earlier_visits_that_day(visit)
@@ -71,7 +79,7 @@ def check_visit(visit: Visit) -> list[str]:
         doors = doors_sharing_fix(visit, earlier)
         if doors >= config["TRUST_SAME_FIX_DOORS"]:
             found["same_fix"] = {"doors": doors}
-        outside = metres_outside_area(visit)
+        outside = metres_outside_area(visit, building or visit.building)
         if outside is not None and outside > config["TRUST_AREA_MARGIN_M"]:
             found["outside_area"] = {"m": round(outside)}
     window = timedelta(minutes=config["TRUST_BURST_MINUTES"])
@@ -88,8 +96,7 @@ def check_visit(visit: Visit) -> list[str]:
         late = (visit.server_time - visit.recorded_at).total_seconds() / 3600
         if late > config["TRUST_LATE_SYNC_HOURS"]:
             found["late_sync"] = {"hours": round(late)}
-    weight = weights()
-    return [signal for signal, detail in found.items() if add_signal(visit, signal, weight[signal], detail)]
+    return found
 
 
 def recheck_visit(visit: Visit) -> list[str]:
@@ -115,29 +122,37 @@ class Earlier:
         self.outcome, self.app_installs = row.outcome, row.app_installs
 
 
+_EARLIER_COLUMNS = (
+    Visit.id,
+    Visit.site_id,
+    Visit.lat,
+    Visit.lon,
+    Visit.accuracy_m,
+    Visit.recorded_at,
+    Visit.server_time,
+    Visit.outcome,
+    Visit.app_installs,
+)
+
+
 def earlier_visits_that_day(visit: Visit) -> list[Earlier]:
-    """The volunteer's visits of that day that happened before this one, oldest first (undone ones left out)."""
-    rows = db.session.execute(
-        select(
-            Visit.id,
-            Visit.site_id,
-            Visit.lat,
-            Visit.lon,
-            Visit.accuracy_m,
-            Visit.recorded_at,
-            Visit.server_time,
-            Visit.outcome,
-            Visit.app_installs,
-        ).where(
-            Visit.user_id == visit.user_id,
-            Visit.day == visit.day,
-            Visit.id != visit.id,
-            Visit.undone_at.is_(None),
-        )
-    ).all()
-    moment = (visit.happened_at, visit.id)
-    earlier = [(row.recorded_at or row.server_time, row.id, Earlier(row)) for row in rows]
-    return [item for at, row_id, item in sorted(earlier, key=lambda e: e[:2]) if (at, row_id) < moment]
+    """The volunteer's visits of that day that happened before this one, oldest first (undone ones left out).
+
+    A visit not stored yet (no id) comes after every stored visit of the same moment: the id it will get is
+    larger than any id its transaction can see."""
+    query = select(*_EARLIER_COLUMNS).where(
+        Visit.user_id == visit.user_id, Visit.day == visit.day, Visit.undone_at.is_(None)
+    )
+    if visit.id is not None:
+        query = query.where(Visit.id != visit.id)
+    rows = db.session.connection().execute(query).all()  # Core: plain rows, no ORM layer
+    moment = visit.happened_at
+    earlier = [(row.recorded_at or row.server_time, row.id, row) for row in rows]
+    if visit.id is None:
+        chosen = [item for item in earlier if item[0] <= moment]
+    else:
+        chosen = [item for item in earlier if item[:2] < (moment, visit.id)]
+    return [Earlier(row) for _at, _id, row in sorted(chosen, key=lambda e: e[:2])]
 
 
 def speed_from_previous_fix(visit: Visit, earlier: list[Earlier]) -> dict | None:
@@ -197,9 +212,9 @@ def area_bounds(path: str) -> tuple[float, float, float, float] | None:
     return None if south is None else (south, west, north, east)
 
 
-def metres_outside_area(visit: Visit) -> float | None:
+def metres_outside_area(visit: Visit, building: Area) -> float | None:
     """How far the fix lies outside the box around its station's buildings (0 inside; None: no bounds known)."""
-    path = bounds_path(visit.building)
+    path = bounds_path(building)
     bounds = area_bounds(path) if path is not None else None
     if bounds is None:
         return None
