@@ -162,7 +162,7 @@ def main() -> None:
                 print("  " + shorten(statement))
         if profiler:
             stats = pstats.Stats(profiler)
-            stats.sort_stats("cumulative").print_stats(args.profile)
+            stats.sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(args.profile)
             print_by_package(stats, ROUNDS * per_round)
         with app.app_context():
             db.engine.dispose()

@@ -8,12 +8,14 @@ that happened before it, so `flask rescore` finds what recording found when visi
 
 import math
 from datetime import timedelta
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, bindparam, case, delete, func, or_, select
 
 from fieldapp import labels
 from fieldapp.extensions import db
+from fieldapp.limits import INT32_MAX
 from fieldapp.models import Area, Visit, VisitSignal
 from fieldapp.trust.score import add_signal, rescore
 
@@ -68,28 +70,33 @@ def check_visit(visit: Visit) -> list[str]:
 
 def find_signals(visit: Visit, building: Area | None = None) -> dict[str, dict]:
     """The record-time signals a visit raises, each with its measured facts; nothing is written. The visit may be
-    not stored yet (no id): recording measures it before its INSERT, so its score goes in with it."""
+    not stored yet (no id): recording measures it before its INSERT, so its score goes in with it.
+
+    The volunteer's earlier visits that day are asked for what each check needs (a count, the previous fix, the
+    fixes within a metre), never read whole: a day of a thousand visits costs what a day of ten does."""
     config = current_app.config
     found: dict[str, dict] = {}
-    earlier = earlier_visits_that_day(visit)
+    before = earlier_than(visit)
     if visit.lat is not None and visit.lon is not None:
-        fast = speed_from_previous_fix(visit, earlier)
+        fast = speed_from_previous_fix(visit, previous_fix(before))
         if fast is not None:
             found["too_fast"] = fast
-        doors = doors_sharing_fix(visit, earlier)
+        doors = doors_sharing_fix(visit, before)
         if doors >= config["TRUST_SAME_FIX_DOORS"]:
             found["same_fix"] = {"doors": doors}
         outside = metres_outside_area(visit, building or visit.building)
         if outside is not None and outside > config["TRUST_AREA_MARGIN_M"]:
             found["outside_area"] = {"m": round(outside)}
     window = timedelta(minutes=config["TRUST_BURST_MINUTES"])
-    in_window = 1 + sum(1 for row in earlier if visit.happened_at - row.at <= window)
+    counts = db.session.connection().execute(_counts_statement(), {**before, "since": before["moment"] - window})
+    in_window, talks, fewest, most = counts.one()
+    in_window, talks = 1 + int(in_window or 0), 1 + int(talks or 0)  # this visit included
     if in_window >= config["TRUST_BURST_VISITS"]:
         found["burst"] = {"visits": in_window, "minutes": config["TRUST_BURST_MINUTES"]}
     if visit.outcome == "talked" and visit.app_installs >= 1:
-        talks = [row.app_installs for row in earlier if row.outcome == "talked"] + [visit.app_installs]
-        if len(talks) >= config["TRUST_UNIFORM_AFTER"] and len(set(talks)) == 1:
-            found["uniform_installs"] = {"visits": len(talks), "installs": visit.app_installs}
+        same = talks == 1 or fewest == most == visit.app_installs
+        if talks >= config["TRUST_UNIFORM_AFTER"] and same:
+            found["uniform_installs"] = {"visits": talks, "installs": visit.app_installs}
     if visit.clock_skewed:
         found["clock"] = {"minutes": round(abs(visit.clock_offset_s or 0) / 60)}
     if visit.recorded_at is not None:
@@ -111,55 +118,71 @@ def recheck_visit(visit: Visit) -> list[str]:
     return found
 
 
-class Earlier:
-    """What a check needs of one earlier visit by the same volunteer that day."""
-
-    __slots__ = ("accuracy_m", "app_installs", "at", "lat", "lon", "outcome", "site_id")
-
-    def __init__(self, row):
-        self.site_id, self.lat, self.lon, self.accuracy_m = row.site_id, row.lat, row.lon, row.accuracy_m
-        self.at = row.recorded_at or row.server_time
-        self.outcome, self.app_installs = row.outcome, row.app_installs
-
-
-_EARLIER_COLUMNS = (
-    Visit.id,
-    Visit.site_id,
-    Visit.lat,
-    Visit.lon,
-    Visit.accuracy_m,
-    Visit.recorded_at,
-    Visit.server_time,
-    Visit.outcome,
-    Visit.app_installs,
+#: When an earlier visit happened (the phone's moment, else the server's), as SQL.
+_happened = func.coalesce(Visit.recorded_at, Visit.server_time)
+#: The volunteer's visits of that day that happened before this one (undone ones left out). Of two at the
+#: same moment the smaller id came first.
+_earlier = and_(
+    Visit.user_id == bindparam("user_id"),
+    Visit.day == bindparam("day"),
+    Visit.undone_at.is_(None),
+    or_(_happened < bindparam("moment"), and_(_happened == bindparam("moment"), Visit.id < bindparam("before_id"))),
 )
 
 
-def earlier_visits_that_day(visit: Visit) -> list[Earlier]:
-    """The volunteer's visits of that day that happened before this one, oldest first (undone ones left out).
+def earlier_than(visit: Visit) -> dict:
+    """The parameters of _earlier for `visit`. One not stored yet (no id) comes after every stored visit of the
+    same moment: the id it will get is larger than any id its transaction can see."""
+    before_id = visit.id if visit.id is not None else INT32_MAX
+    return {"user_id": visit.user_id, "day": visit.day, "moment": visit.happened_at, "before_id": before_id}
 
-    A visit not stored yet (no id) comes after every stored visit of the same moment: the id it will get is
-    larger than any id its transaction can see."""
-    query = select(*_EARLIER_COLUMNS).where(
-        Visit.user_id == visit.user_id, Visit.day == visit.day, Visit.undone_at.is_(None)
+
+@cache
+def _counts_statement():
+    """Built once, like the two below: building a statement cost as much as running it (profiled)."""
+    talked = Visit.outcome == "talked"
+    return select(
+        func.sum(case((_happened >= bindparam("since"), 1), else_=0)),
+        func.sum(case((talked, 1), else_=0)),
+        func.min(case((talked, Visit.app_installs))),
+        func.max(case((talked, Visit.app_installs))),
+    ).where(_earlier)
+
+
+@cache
+def _previous_fix_statement():
+    has_fix = and_(Visit.lat.is_not(None), Visit.lon.is_not(None))
+    return (
+        select(Visit.lat, Visit.lon, Visit.accuracy_m, _happened.label("at"))
+        .where(_earlier, has_fix)
+        .order_by(_happened.desc(), Visit.id.desc())
+        .limit(1)
     )
-    if visit.id is not None:
-        query = query.where(Visit.id != visit.id)
-    rows = db.session.connection().execute(query).all()  # Core: plain rows, no ORM layer
-    moment = visit.happened_at
-    earlier = [(row.recorded_at or row.server_time, row.id, row) for row in rows]
-    if visit.id is None:
-        chosen = [item for item in earlier if item[0] <= moment]
-    else:
-        chosen = [item for item in earlier if item[:2] < (moment, visit.id)]
-    return [Earlier(row) for _at, _id, row in sorted(chosen, key=lambda e: e[:2])]
 
 
-def speed_from_previous_fix(visit: Visit, earlier: list[Earlier]) -> dict | None:
+@cache
+def _near_fixes_statement():
+    return (
+        select(Visit.site_id, Visit.lat, Visit.lon)
+        .where(
+            _earlier,
+            Visit.site_id != bindparam("site_id"),
+            Visit.lat.between(bindparam("south"), bindparam("north")),
+            Visit.lon.between(bindparam("west"), bindparam("east")),
+        )
+        .group_by(Visit.site_id, Visit.lat, Visit.lon)
+    )
+
+
+def previous_fix(before: dict):
+    """The latest earlier visit of the day with a fix (lat, lon, accuracy_m, at), or None."""
+    return db.session.connection().execute(_previous_fix_statement(), before).first()
+
+
+def speed_from_previous_fix(visit: Visit, previous) -> dict | None:
     """{"kmh", "m"} when the previous fix is farther than TRUST_MAX_KMH allows, counting only the metres beyond
     both fixes' accuracy (two honest fixes at one door may lie 40 m apart)."""
     config = current_app.config
-    previous = next((row for row in reversed(earlier) if row.lat is not None and row.lon is not None), None)
     if previous is None:
         return None
     metres = flat_metres(previous.lat, previous.lon, visit.lat, visit.lon)
@@ -173,15 +196,19 @@ def speed_from_previous_fix(visit: Visit, earlier: list[Earlier]) -> dict | None
     return {"kmh": min(MAX_SHOWN_KMH, round(kmh)), "m": round(metres)}
 
 
-def doors_sharing_fix(visit: Visit, earlier: list[Earlier]) -> int:
-    """How many doors (this one included) of the volunteer's day have a fix within TRUST_SAME_FIX_M of this one."""
+def doors_sharing_fix(visit: Visit, before: dict) -> int:
+    """How many doors (this one included) of the volunteer's day have a fix within TRUST_SAME_FIX_M of this one.
+    The database finds the fixes in a box twice that size; the distance is then measured as everywhere else."""
     limit = current_app.config["TRUST_SAME_FIX_M"]
+    lat_span = 2 * limit / 111_320
+    lon_span = lat_span / max(math.cos(math.radians(min(89.0, abs(visit.lat) + lat_span))), 0.01)
+    box = {"south": visit.lat - lat_span, "north": visit.lat + lat_span}
+    box |= {"west": visit.lon - lon_span, "east": visit.lon + lon_span}
+    rows = db.session.connection().execute(_near_fixes_statement(), {**before, **box, "site_id": visit.site_id})
     doors = {visit.site_id}
-    for row in earlier:
-        if row.site_id in doors or row.lat is None or row.lon is None:
-            continue
-        if flat_metres(row.lat, row.lon, visit.lat, visit.lon) < limit:
-            doors.add(row.site_id)
+    for site_id, lat, lon in rows:
+        if site_id not in doors and flat_metres(lat, lon, visit.lat, visit.lon) < limit:
+            doors.add(site_id)
     return len(doors)
 
 
@@ -199,16 +226,19 @@ def bounds_path(building: Area) -> str | None:
     return f"/{ids[0]}/{ids[1]}/" if len(ids) >= 3 else None
 
 
+@cache
+def _bounds_statement():
+    return select(func.min(Area.lat), func.min(Area.lon), func.max(Area.lat), func.max(Area.lon)).where(
+        Area.path.startswith(bindparam("path")),  # a path of ids and slashes (bounds_path): no LIKE wildcard
+        Area.level == "building",
+        Area.lat.is_not(None),
+        Area.lon.is_not(None),
+    )
+
+
 def area_bounds(path: str) -> tuple[float, float, float, float] | None:
     """(south, west, north, east) of the buildings with a known location under the area at `path`, or None."""
-    south, west, north, east = db.session.execute(
-        select(func.min(Area.lat), func.min(Area.lon), func.max(Area.lat), func.max(Area.lon)).where(
-            Area.path.startswith(path, autoescape=True),
-            Area.level == "building",
-            Area.lat.is_not(None),
-            Area.lon.is_not(None),
-        )
-    ).one()
+    south, west, north, east = db.session.connection().execute(_bounds_statement(), {"path": path}).one()
     return None if south is None else (south, west, north, east)
 
 

@@ -43,13 +43,13 @@ def _insert_signals():
 
 
 def fill_defaults(visit: Visit) -> None:
-    """Give every column left unset its model default (None where it has none), as a flush would."""
+    """Give every column left unset its model default (None where it has none), as a flush would: set, so that
+    the object holds every column and reading one later asks the database nothing."""
     for column in Visit.__table__.columns:
-        if column.key == "id" or getattr(visit, column.key) is not None:
+        if column.key == "id" or visit.__dict__.get(column.key) is not None:
             continue
         default = column.default
-        if default is not None and default.is_scalar:
-            setattr(visit, column.key, default.arg)
+        setattr(visit, column.key, default.arg if default is not None and default.is_scalar else None)
 
 
 def insert_once(visit: Visit, program_regs: dict[int, int]) -> bool:
