@@ -43,10 +43,10 @@ def _insert_signals():
 
 
 def fill_defaults(visit: Visit) -> None:
-    """Give every column left unset its model default (None where it has none), as a flush would: set, so that
-    the object holds every column and reading one later asks the database nothing."""
+    """Give every column never set its model default (None where it has none), as a flush would (a column set to
+    None stays None); set, so that the object holds every column and reading one later asks the database nothing."""
     for column in Visit.__table__.columns:
-        if column.key == "id" or visit.__dict__.get(column.key) is not None:
+        if column.key == "id" or column.key in visit.__dict__:
             continue
         default = column.default
         setattr(visit, column.key, default.arg if default is not None and default.is_scalar else None)
