@@ -161,16 +161,17 @@ def _previous_fix_statement():
 
 
 @cache
-def _near_fixes_statement():
-    return (
-        select(Visit.site_id, Visit.lat, Visit.lon)
-        .where(
-            _earlier,
-            Visit.site_id != bindparam("site_id"),
-            Visit.lat.between(bindparam("south"), bindparam("north")),
-            Visit.lon.between(bindparam("west"), bindparam("east")),
-        )
-        .group_by(Visit.site_id, Visit.lat, Visit.lon)
+def _doors_sharing_statement():
+    """Other doors of the day with a fix within :limit metres of this one, counted by the database: a box first
+    (plain comparisons), then flat_metres' distance with the cosine of this fix's latitude, squared."""
+    north = (Visit.lat - bindparam("lat")) * 111_320
+    east = (Visit.lon - bindparam("lon")) * bindparam("east_m")
+    return select(func.count(Visit.site_id.distinct())).where(
+        _earlier,
+        Visit.site_id != bindparam("site_id"),
+        Visit.lat.between(bindparam("south"), bindparam("north")),
+        Visit.lon.between(bindparam("west"), bindparam("east")),
+        north * north + east * east < bindparam("limit_squared"),
     )
 
 
@@ -197,19 +198,15 @@ def speed_from_previous_fix(visit: Visit, previous) -> dict | None:
 
 
 def doors_sharing_fix(visit: Visit, before: dict) -> int:
-    """How many doors (this one included) of the volunteer's day have a fix within TRUST_SAME_FIX_M of this one.
-    The database finds the fixes in a box twice that size; the distance is then measured as everywhere else."""
+    """How many doors (this one included) of the volunteer's day have a fix within TRUST_SAME_FIX_M of this one."""
     limit = current_app.config["TRUST_SAME_FIX_M"]
-    lat_span = 2 * limit / 111_320
-    lon_span = lat_span / max(math.cos(math.radians(min(89.0, abs(visit.lat) + lat_span))), 0.01)
+    east_m = 111_320 * math.cos(math.radians(visit.lat))  # a metre east, in degrees of longitude, here
+    lat_span, lon_span = 2 * limit / 111_320, 2 * limit / max(east_m, 1.0)
     box = {"south": visit.lat - lat_span, "north": visit.lat + lat_span}
     box |= {"west": visit.lon - lon_span, "east": visit.lon + lon_span}
-    rows = db.session.connection().execute(_near_fixes_statement(), {**before, **box, "site_id": visit.site_id})
-    doors = {visit.site_id}
-    for site_id, lat, lon in rows:
-        if site_id not in doors and flat_metres(lat, lon, visit.lat, visit.lon) < limit:
-            doors.add(site_id)
-    return len(doors)
+    here = {"lat": visit.lat, "lon": visit.lon, "east_m": east_m, "limit_squared": limit * limit}
+    params = {**before, **box, **here, "site_id": visit.site_id}
+    return 1 + db.session.connection().execute(_doors_sharing_statement(), params).scalar_one()
 
 
 def flat_metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
