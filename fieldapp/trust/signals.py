@@ -11,7 +11,7 @@ from datetime import timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import and_, bindparam, case, delete, func, or_, select
+from sqlalchemy import Float, and_, bindparam, case, delete, func, or_, select
 
 from fieldapp import labels
 from fieldapp.extensions import db
@@ -77,20 +77,19 @@ def find_signals(visit: Visit, building: Area | None = None) -> dict[str, dict]:
     config = current_app.config
     found: dict[str, dict] = {}
     before = earlier_than(visit)
+    window = timedelta(minutes=config["TRUST_BURST_MINUTES"])
+    params = {**before, **near_fix(visit), "site_id": visit.site_id, "since": before["moment"] - window}
+    in_window, talks, fewest, most, doors = db.session.connection().execute(_day_statement(), params).one()
+    in_window, talks, doors = 1 + int(in_window or 0), 1 + int(talks or 0), 1 + doors  # this visit included
     if visit.lat is not None and visit.lon is not None:
         fast = speed_from_previous_fix(visit, previous_fix(before))
         if fast is not None:
             found["too_fast"] = fast
-        doors = doors_sharing_fix(visit, before)
         if doors >= config["TRUST_SAME_FIX_DOORS"]:
             found["same_fix"] = {"doors": doors}
         outside = metres_outside_area(visit, building or visit.building)
         if outside is not None and outside > config["TRUST_AREA_MARGIN_M"]:
             found["outside_area"] = {"m": round(outside)}
-    window = timedelta(minutes=config["TRUST_BURST_MINUTES"])
-    counts = db.session.connection().execute(_counts_statement(), {**before, "since": before["moment"] - window})
-    in_window, talks, fewest, most = counts.one()
-    in_window, talks = 1 + int(in_window or 0), 1 + int(talks or 0)  # this visit included
     if in_window >= config["TRUST_BURST_VISITS"]:
         found["burst"] = {"visits": in_window, "minutes": config["TRUST_BURST_MINUTES"]}
     if visit.outcome == "talked" and visit.app_installs >= 1:
@@ -138,14 +137,27 @@ def earlier_than(visit: Visit) -> dict:
 
 
 @cache
-def _counts_statement():
-    """Built once, like the two below: building a statement cost as much as running it (profiled)."""
+def _day_statement():
+    """What the checks count over the volunteer's earlier visits that day, in one statement: visits in the burst
+    window, talks and their fewest and most installs, and the other doors with a fix within :limit metres of this
+    one (a box first, with plain comparisons, then flat_metres' distance with the cosine of this fix's latitude,
+    squared; no fix: all NULL, none counted). Built once, like the statements below: building a statement cost as
+    much as running it (profiled)."""
     talked = Visit.outcome == "talked"
+    north = (Visit.lat - bindparam("lat", type_=Float)) * 111_320
+    east = (Visit.lon - bindparam("lon", type_=Float)) * bindparam("east_m", type_=Float)
+    near = and_(
+        Visit.site_id != bindparam("site_id"),
+        Visit.lat.between(bindparam("south", type_=Float), bindparam("north", type_=Float)),
+        Visit.lon.between(bindparam("west", type_=Float), bindparam("east", type_=Float)),
+        north * north + east * east < bindparam("limit_squared", type_=Float),
+    )
     return select(
         func.sum(case((_happened >= bindparam("since"), 1), else_=0)),
         func.sum(case((talked, 1), else_=0)),
         func.min(case((talked, Visit.app_installs))),
         func.max(case((talked, Visit.app_installs))),
+        func.count(case((near, Visit.site_id)).distinct()),
     ).where(_earlier)
 
 
@@ -157,21 +169,6 @@ def _previous_fix_statement():
         .where(_earlier, has_fix)
         .order_by(_happened.desc(), Visit.id.desc())
         .limit(1)
-    )
-
-
-@cache
-def _doors_sharing_statement():
-    """Other doors of the day with a fix within :limit metres of this one, counted by the database: a box first
-    (plain comparisons), then flat_metres' distance with the cosine of this fix's latitude, squared."""
-    north = (Visit.lat - bindparam("lat")) * 111_320
-    east = (Visit.lon - bindparam("lon")) * bindparam("east_m")
-    return select(func.count(Visit.site_id.distinct())).where(
-        _earlier,
-        Visit.site_id != bindparam("site_id"),
-        Visit.lat.between(bindparam("south"), bindparam("north")),
-        Visit.lon.between(bindparam("west"), bindparam("east")),
-        north * north + east * east < bindparam("limit_squared"),
     )
 
 
@@ -197,16 +194,16 @@ def speed_from_previous_fix(visit: Visit, previous) -> dict | None:
     return {"kmh": min(MAX_SHOWN_KMH, round(kmh)), "m": round(metres)}
 
 
-def doors_sharing_fix(visit: Visit, before: dict) -> int:
-    """How many doors (this one included) of the volunteer's day have a fix within TRUST_SAME_FIX_M of this one."""
+def near_fix(visit: Visit) -> dict:
+    """The parameters of the same-fix count for `visit` (all None without a fix: nothing near it)."""
+    if visit.lat is None or visit.lon is None:
+        return dict.fromkeys(("lat", "lon", "east_m", "south", "north", "west", "east", "limit_squared"))
     limit = current_app.config["TRUST_SAME_FIX_M"]
-    east_m = 111_320 * math.cos(math.radians(visit.lat))  # a metre east, in degrees of longitude, here
+    east_m = 111_320 * math.cos(math.radians(visit.lat))  # metres in a degree of longitude, here
     lat_span, lon_span = 2 * limit / 111_320, 2 * limit / max(east_m, 1.0)
     box = {"south": visit.lat - lat_span, "north": visit.lat + lat_span}
     box |= {"west": visit.lon - lon_span, "east": visit.lon + lon_span}
-    here = {"lat": visit.lat, "lon": visit.lon, "east_m": east_m, "limit_squared": limit * limit}
-    params = {**before, **box, **here, "site_id": visit.site_id}
-    return 1 + db.session.connection().execute(_doors_sharing_statement(), params).scalar_one()
+    return {"lat": visit.lat, "lon": visit.lon, "east_m": east_m, "limit_squared": limit * limit, **box}
 
 
 def flat_metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
