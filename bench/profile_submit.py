@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/profile_submit.py                    # SQLite, 300 submits and 300 baseline requests
     .venv/bin/python bench/profile_submit.py --database postgresql --submits 300
-    .venv/bin/python bench/profile_submit.py --show-sql         # the statements of one submit
+    .venv/bin/python bench/profile_submit.py --show-sql         # the statements of one submit, with their times
     .venv/bin/python bench/profile_submit.py --profile 25       # the 25 costliest functions (cumulative)
 
 The same request the load test sends (POST /h/<token>, htmx, CSRF, logged-in volunteer) goes through
@@ -112,6 +112,17 @@ def main() -> None:
                 statements.append(f"{flags} {statement}")
 
             event.listen(db.engine, "before_cursor_execute", note)
+            started_at: dict[int, float] = {}
+            spent: dict[str, list[float]] = {}  # wall ms in the driver, by statement (--show-sql)
+
+            def start(conn, *_args):
+                started_at[id(conn)] = time.perf_counter()
+
+            def stop(conn, _cursor, statement, *_args):
+                spent.setdefault(shorten(statement), []).append(1000 * (time.perf_counter() - started_at[id(conn)]))
+
+            event.listen(db.engine, "before_cursor_execute", start)
+            event.listen(db.engine, "after_cursor_execute", stop)
             db.session.remove()
         client = app.test_client()
         token = CSRF.search(client.get("/login").text).group(1)
@@ -158,11 +169,13 @@ def main() -> None:
         if args.show_sql:
             statements.clear()
             client.post(f"/h/{doors[1]}", data=submit_form(doors[1], csrf), headers=headers)
+            print("  median ms in the driver (all submits) · statement of one submit")
             for statement in statements:
-                print("  " + shorten(statement))
+                times = spent.get(shorten(statement[3:]), [0.0])
+                print(f"  {statistics.median(times):6.3f}  {shorten(statement)}")
         if profiler:
             stats = pstats.Stats(profiler)
-            stats.sort_stats("cumulative").print_stats(args.profile)
+            stats.sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(args.profile)
             print_by_package(stats, ROUNDS * per_round)
         with app.app_context():
             db.engine.dispose()

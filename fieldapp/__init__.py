@@ -88,13 +88,22 @@ def unchecked_limits(app: Flask) -> bool:
     )
 
 
+@cache
+def user_with_area():
+    """The signed-in user and their area, one query; the statement built once (every request runs it)."""
+    from sqlalchemy import bindparam, select
+    from sqlalchemy.orm import joinedload
+
+    from fieldapp.models import User
+
+    return select(User).where(User.id == bindparam("id")).options(joinedload(User.area))
+
+
 def register_extensions(app: Flask) -> None:
     from flask_babel import get_locale
     from flask_babel import lazy_gettext as _l
-    from sqlalchemy.orm import joinedload
 
     from fieldapp.limits import INT32_MAX
-    from fieldapp.models import User
 
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True)
@@ -125,7 +134,7 @@ def register_extensions(app: Flask) -> None:
         if not (user_key.isdigit() and version.isdigit()) or int(user_key) > INT32_MAX:
             return None  # also a cookie from before sessions carried a version
         # Every request asks the user's area what they may see: one query for both.
-        user = db.session.get(User, int(user_key), options=[joinedload(User.area)])
+        user = db.session.scalar(user_with_area(), {"id": int(user_key)})
         # Deactivating raises the version too; an account switched off any other way still opens nothing.
         current = user is not None and user.session_version == int(version) and user.is_active
         return user if current else None

@@ -1,8 +1,20 @@
 """The area tree that every tally rolls up along: district → station → community → grid → building."""
 
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, String, UniqueConstraint, exists, select
+from sqlalchemy import (
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    bindparam,
+    exists,
+    select,
+)
 from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
@@ -83,8 +95,13 @@ def in_use(area=Area):
     return ~exists().where(archived.archived_at.is_not(None), area.path.startswith(archived.path))
 
 
+@cache
+def _archived_along_statement():
+    """Built once: every visit recorded asks it (building the statement cost more than running it, profiled)."""
+    ids = bindparam("ids", expanding=True)
+    return select(Area).where(Area.id.in_(ids), Area.archived_at.is_not(None)).order_by(Area.path).limit(1)
+
+
 def archived_along(area: Area) -> Area | None:
     """The archived area at or above `area` (the highest one), or None: a door there takes no new visit."""
-    return db.session.scalar(
-        select(Area).where(Area.id.in_(area.ancestor_ids), Area.archived_at.is_not(None)).order_by(Area.path).limit(1)
-    )
+    return db.session.scalar(_archived_along_statement(), {"ids": area.ancestor_ids})

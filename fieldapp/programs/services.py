@@ -3,6 +3,8 @@
 A retired program leaves the door form; the registrations already made in it stay counted and shown.
 """
 
+from functools import cache
+
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
@@ -18,9 +20,15 @@ def all_programs() -> list[MiniProgram]:
     return list(db.session.scalars(select(MiniProgram).order_by(MiniProgram.active.desc(), MiniProgram.name)))
 
 
+@cache
+def _active_statement():
+    """Built once: every door form (and so every visit submit) asks it."""
+    return select(MiniProgram).where(MiniProgram.active).order_by(MiniProgram.id)
+
+
 def active_programs() -> list[MiniProgram]:
     """The programs the door form counts, in the order it shows them."""
-    return list(db.session.scalars(select(MiniProgram).where(MiniProgram.active).order_by(MiniProgram.id)))
+    return list(db.session.scalars(_active_statement()))
 
 
 def _clean_name(name: str, program: MiniProgram | None = None) -> str:

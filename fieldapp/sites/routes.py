@@ -152,6 +152,8 @@ def visit_recorded(site: Site, tag: Tag | None, building: Area, visit: Visit, cr
             visit=visit,
             created=created,
             message=message,
+            # Recorded through a tag on this door now: "no tag yet" is known without reading the door's tags.
+            line_untagged=False if tag is not None and tag.on_door_at(visit.server_time) else visit.untagged,
             notes=gps_notes(visit),
             progress=area_totals(building, targets=False),
             walk=next_door(site),

@@ -2,13 +2,14 @@
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from flask import url_for
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, bindparam, exists, or_, select
 from sqlalchemy.orm import selectinload
 
 from fieldapp.extensions import db
-from fieldapp.models import RESIDENT_STATUSES, Area, Site, Visit, in_use
+from fieldapp.models import RESIDENT_STATUSES, Area, Site, Tag, Visit, in_use
 
 
 def natural(text: str) -> tuple:
@@ -42,37 +43,59 @@ class NextDoor:
         return self.left == 0
 
 
+def _needs_a_knock():
+    """SQL: Site.needs_visit, and no talk counted there yet (a household: not covered)."""
+    talked = exists().where(Visit.site_id == Site.id, Visit.outcome == "talked", Visit.counts_in_tallies)
+    return or_(
+        and_(Site.kind == "household", Site.status.in_(RESIDENT_STATUSES), Site.covered_by_visit_id.is_(None)),
+        and_(Site.kind != "household", ~talked),
+    )
+
+
 def doors_to_cover(building: Area) -> list[Site]:
     """The building's doors someone should still knock on, in walking order (none in an archived area).
 
     A household is covered once a talk counts there (Site.covered_by_visit_id); a shop, enterprise or school,
     which never counts as covered, once a talk there counts at all.
     """
-    talked = exists().where(Visit.site_id == Site.id, Visit.outcome == "talked", Visit.counts_in_tallies)
     query = (
         select(Site)
         .join(Area, Area.id == Site.building_id)
-        .where(
-            Site.building_id == building.id,
-            or_(
-                and_(Site.kind == "household", Site.status.in_(RESIDENT_STATUSES), Site.covered_by_visit_id.is_(None)),
-                and_(Site.kind != "household", ~talked),
-            ),  # Site.needs_visit, in SQL, and no talk counted there yet
-            in_use(Area),
-        )
+        .where(Site.building_id == building.id, _needs_a_knock(), in_use(Area))
         .options(selectinload(Site.tags))
     )
     return sorted(db.session.scalars(query), key=walking_key)
 
 
+@cache
+def _doors_to_cover_keys():
+    """doors_to_cover as plain rows: what the walking order needs, and each door's first tag still on it."""
+    first_tag = (
+        select(Tag.token)
+        .where(Tag.site_id == Site.id, Tag.retired_at.is_(None))
+        .order_by(Tag.id)
+        .limit(1)
+        .correlate(Site)
+        .scalar_subquery()
+    )
+    return (
+        select(Site.id, Site.unit, Site.floor, Site.room, first_tag)
+        .join(Area, Area.id == Site.building_id)
+        .where(Site.building_id == bindparam("building_id"), _needs_a_knock(), in_use(Area))
+    )
+
+
 def next_door(site: Site) -> NextDoor:
-    """The first door after `site` in walking order not covered yet, starting over at the building's first door."""
-    doors = doors_to_cover(site.building)
+    """The first door after `site` in walking order not covered yet, starting over at the building's first door.
+
+    Read as plain rows (every door left in the building would otherwise be loaded as an object after each
+    visit); only the door chosen is loaded."""
+    rows = db.session.execute(_doors_to_cover_keys(), {"building_id": site.building_id}).all()
     here = walking_key(site)
-    others = [door for door in doors if door.id != site.id]
-    ahead = [door for door in others if walking_key(door) > here] + [
-        door for door in others if walking_key(door) < here
-    ]
-    if ahead:
-        return NextDoor(ahead[0], door_url(ahead[0]), len(doors))
-    return NextDoor(None, None, len(doors))
+    keyed = sorted((walking_key(row), row) for row in rows if row.id != site.id)
+    ahead = [row for key, row in keyed if key > here] + [row for key, row in keyed if key < here]
+    if not ahead:
+        return NextDoor(None, None, len(rows))
+    chosen, token = ahead[0], ahead[0][4]
+    url = url_for("sites.household", token=token) if token else url_for("sites.door", site_id=chosen.id)
+    return NextDoor(db.session.get(Site, chosen.id), url, len(rows))

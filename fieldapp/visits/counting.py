@@ -59,14 +59,17 @@ def _upsert_sums(model, keys: list[dict], deltas: dict[str, int]) -> None:
     db.session.execute(_upsert_statement(model), [{**key, **sums} for key in keys])
 
 
+@cache
+def _building_path_statement():
+    return select(Area.path).where(Area.id == bindparam("id")).with_for_update(read=True, key_share=True)
+
+
 def building_and_above(visit: Visit) -> list[int]:
     """The ids of the visit's building and every area above it, as they are now, in id order.
 
     Read under a key-share lock on the building: moving an area locks its subtree for update, so a move
     either committed before (and its new path is read here) or waits for this visit's transaction."""
-    path = db.session.scalar(
-        select(Area.path).where(Area.id == visit.building_id).with_for_update(read=True, key_share=True)
-    )
+    path = db.session.scalar(_building_path_statement(), {"id": visit.building_id})
     return sorted(int(part) for part in path.strip("/").split("/") if part)
 
 
@@ -101,14 +104,18 @@ def bump_program_tallies(visit: Visit, sign: int = 1) -> None:
         db.session.execute(_PROGRAM_UPSERT, rows)
 
 
+@cache
+def _lock_site_statement():
+    """Built once, like the path above: every visit recorded runs them."""
+    return select(Site).where(Site.id == bindparam("id")).with_for_update().execution_options(populate_existing=True)
+
+
 def lock_site(site_id: int) -> Site:
     """The site row, locked until commit, so undo and correction never race a new visit's coverage."""
     locked = locked_rows(db.session(), Site)
     if site_id in locked:  # already ours in this transaction (recording a visit locks it twice): nobody else wrote it
         return db.session.get(Site, site_id)
-    site = db.session.scalar(
-        select(Site).where(Site.id == site_id).with_for_update().execution_options(populate_existing=True)
-    )
+    site = db.session.scalar(_lock_site_statement(), {"id": site_id})
     locked.add(site_id)
     return site
 

@@ -1,7 +1,9 @@
 """The GPS evidence of a visit: where the phone was, measured against where the household is."""
 
+from functools import cache
+
 from geopy.distance import geodesic
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from fieldapp.extensions import db
 from fieldapp.models import Site, Visit
@@ -14,19 +16,23 @@ GPS_NEAR_M = 50
 LEARNING_ACCURACY_M = 30
 
 
+@cache
+def _learned_statement():
+    """Where earlier accurate fixes at a door put it; built once (every visit submit runs it)."""
+    return select(func.avg(Visit.lat), func.avg(Visit.lon)).where(
+        Visit.site_id == bindparam("site_id"),
+        Visit.counts_in_tallies,
+        Visit.lat.is_not(None),
+        Visit.accuracy_m <= LEARNING_ACCURACY_M,
+        Visit.gps_far.is_(False),
+    )
+
+
 def household_location(site: Site) -> tuple[float, float] | None:
     """Where the household is: imported, else learned from earlier accurate fixes, else its building."""
     if site.lat is not None and site.lon is not None:
         return site.lat, site.lon
-    learned = db.session.execute(
-        select(func.avg(Visit.lat), func.avg(Visit.lon)).where(
-            Visit.site_id == site.id,
-            Visit.counts_in_tallies,
-            Visit.lat.is_not(None),
-            Visit.accuracy_m <= LEARNING_ACCURACY_M,
-            Visit.gps_far.is_(False),
-        )
-    ).one()
+    learned = db.session.connection().execute(_learned_statement(), {"site_id": site.id}).one()
     if learned[0] is not None:
         return float(learned[0]), float(learned[1])
     building = site.building
