@@ -43,11 +43,22 @@ self.addEventListener("fetch", function (event) {
   var request = event.request, url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
   if (url.pathname.indexOf("/static/") === 0 || url.pathname.indexOf("/icons/") === 0) {
-    event.respondWith(caches.match(request, { ignoreSearch: true }).then(function (hit) { return hit || fetch(request); }));
+    event.respondWith(kept(request));
   } else if (request.mode === "navigate") {
     event.respondWith(navigate(request, url));
   }
 });
+
+// Static files have their content's hash in the URL (?v=...): the one kept under that exact URL is the
+// right one. Else the network; without it, the same file of another version (a page kept from before an
+// update names the scripts of its day), which beats no script at all.
+function kept(request) {
+  return caches.match(request).then(function (hit) {
+    return hit || fetch(request).catch(function (error) {
+      return caches.match(request, { ignoreSearch: true }).then(function (older) { if (older) return older; throw error; });
+    });
+  });
+}
 
 // The network first, so what a volunteer sees is current; without it, the kept page or the offline page.
 function navigate(request, url) {
