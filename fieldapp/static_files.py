@@ -20,7 +20,6 @@ import mimetypes
 import os
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import brotli
@@ -31,6 +30,14 @@ from werkzeug.security import safe_join
 IMMUTABLE = "public, max-age=31536000, immutable"
 #: A path without its fingerprint (or with one of an earlier version): kept a little, then asked again.
 SHORT = "public, max-age=300"
+DOCUMENT_HEADERS = (
+    "Content-Security-Policy",
+    "Permissions-Policy",
+    "X-Frame-Options",
+    "Referrer-Policy",
+)
+#: Files: the static folder, and the app's icons (drawn by the server, offline/assets.py).
+LEAN_ENDPOINTS = frozenset({"static", "offline.icon"})
 #: Compressed when asked; images, PDF and XLSX are compressed already, and CSV exports stream as they are.
 COMPRESSED_TYPES = (
     "text/html",
@@ -57,7 +64,6 @@ class StaticFile:
     body: bytes
     digest: str
     mimetype: str
-    modified: datetime
     stamp: tuple  # (mtime_ns, size) of the file, and the digests of the files a stylesheet names
 
 
@@ -89,7 +95,6 @@ class StaticFiles:
             body=body,
             digest=hashlib.sha256(body).hexdigest()[:12],
             mimetype=mimetype,
-            modified=datetime.fromtimestamp(stat.st_mtime, UTC),
             stamp=(own, *named),
         )
         self.files[name] = found
@@ -174,11 +179,20 @@ def install(app: Flask) -> None:
         request.static_file = found
         response = Response(found.body, mimetype=found.mimetype)
         response.set_etag(found.digest)
-        response.last_modified = found.modified
         response.headers["Cache-Control"] = IMMUTABLE if request.args.get("v") == found.digest else SHORT
         return response.make_conditional(request)
 
     app.view_functions["static"] = serve
+
+    @app.after_request  # registered before security.install's hooks, so it runs after them
+    def lean_static_headers(response):
+        # The content policy, framing, permissions and referrer headers govern documents; on a script, a
+        # stylesheet or a PNG they are ~480 bytes for nothing, on each of the files a cold page loads. An SVG
+        # can be opened as a document: it keeps them. nosniff stays on every file.
+        if request.endpoint in LEAN_ENDPOINTS and response.mimetype != "image/svg+xml":
+            for header in DOCUMENT_HEADERS:
+                response.headers.pop(header, None)
+        return response
 
 
 def static_files(app: Flask) -> StaticFiles:

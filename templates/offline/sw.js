@@ -6,7 +6,9 @@ var app = self.fieldapp, SHELL_CACHE = app.cache.shell + "{{ version }}", PRECAC
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(SHELL_CACHE).then(function (cache) {
-    return cache.addAll(PRECACHE.map(function (url) { return new Request(url, { cache: "reload" }); }));
+    // A fingerprinted file (?v=<its hash>) in the browser's cache is the very file: taken from there, not
+    // downloaded a second time. The pages are asked anew.
+    return cache.addAll(PRECACHE.map(function (url) { return new Request(url, { cache: url.indexOf("?v=") > 0 ? "default" : "reload" }); }));
   }).then(function () { return self.skipWaiting(); }));
 });
 
