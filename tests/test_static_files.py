@@ -110,3 +110,5 @@ def test_the_service_worker_keeps_the_fingerprinted_urls_and_changes_with_them(a
         script.write("\n// changed\n")
     changed = client.get("/sw.js").text
     assert changed != text and url_for("static", filename="js/outbox.js") in changed
+    version = re.compile(r"version (\w+)\)")
+    assert version.search(changed).group(1) != version.search(text).group(1)  # a new cache: the old one goes
