@@ -24,6 +24,7 @@ from pathlib import Path
 
 import brotli
 from flask import Flask, Response, abort, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_compress import Compress
 from werkzeug.security import safe_join
 
@@ -148,6 +149,17 @@ class CompressedStatic:
         pass  # kept in get(), only for static files
 
 
+class StaticFilesVaryOnlyOnEncoding(SecureCookieSessionInterface):
+    """Flask-Login looks at the session after every answer, so Flask adds `Vary: Cookie` to each, static files
+    included: a phone would then download every file again once its cookies change (logging in again, switching
+    the language), and no shared cache could keep them. A static file is the same whoever asks."""
+
+    def save_session(self, app, session, response):
+        super().save_session(app, session, response)
+        if request.endpoint == "static":
+            response.vary = [name for name in response.vary if name.lower() != "cookie"]
+
+
 def cache_key(req) -> str:
     found = getattr(req, "static_file", None) if req.endpoint == "static" else None
     return f"{req.view_args.get('filename')}@{found.digest}" if found else ""
@@ -181,6 +193,7 @@ def install(app: Flask) -> None:
         return response.make_conditional(request)
 
     app.view_functions["static"] = serve
+    app.session_interface = StaticFilesVaryOnlyOnEncoding()
 
     @app.after_request  # registered before security.install's hooks, so it runs after them
     def lean_static_headers(response):

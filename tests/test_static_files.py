@@ -23,7 +23,7 @@ def test_a_fingerprinted_file_is_kept_a_year_and_comes_compressed_when_asked(app
 
     brotli_answer = client.get(url, headers=PHONE)
     assert brotli_answer.status_code == 200 and brotli_answer.headers["Cache-Control"] == IMMUTABLE
-    assert brotli_answer.headers["Content-Encoding"] == "br" and "Accept-Encoding" in brotli_answer.headers["Vary"]
+    assert brotli_answer.headers["Content-Encoding"] == "br" and brotli_answer.headers["Vary"] == "Accept-Encoding"
     assert brotli.decompress(brotli_answer.data) == raw and len(brotli_answer.data) < len(raw) / 3
 
     gzip_answer = client.get(url, headers=GZIP_ONLY)
