@@ -200,7 +200,8 @@ def install(app: Flask) -> None:
         # The content policy, framing, permissions and referrer headers govern documents; on a script, a
         # stylesheet or a PNG they are ~480 bytes for nothing, on each of the files a cold page loads. An SVG
         # can be opened as a document: it keeps them. nosniff stays on every file.
-        if request.endpoint in LEAN_ENDPOINTS and response.mimetype != "image/svg+xml":
+        is_file = response.status_code in (200, 304) and response.mimetype not in ("image/svg+xml", "text/html")
+        if request.endpoint in LEAN_ENDPOINTS and is_file:  # a 404 is an HTML page: it keeps them
             for header in DOCUMENT_HEADERS:
                 response.headers.pop(header, None)
         return response

@@ -41,7 +41,9 @@ def test_a_fingerprinted_file_is_kept_a_year_and_comes_compressed_when_asked(app
         answer = client.get(other, headers=GZIP_ONLY)
         assert answer.status_code == 200 and gzip.decompress(answer.data) == raw
         assert "immutable" not in answer.headers["Cache-Control"] and "max-age=300" in answer.headers["Cache-Control"]
-    assert client.get("/static/vendor/no-such.js").status_code == 404
+    missing = client.get("/static/vendor/no-such.js")  # the error page is a document: it keeps its policy
+    assert missing.status_code == 404 and "frame-ancestors 'none'" in missing.headers["Content-Security-Policy"]
+    assert "Content-Security-Policy" not in brotli_answer.headers  # a script needs none (~480 bytes saved)
     assert client.get("/static/../wsgi.py").status_code == 404
     assert digest in url
 
