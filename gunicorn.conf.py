@@ -33,3 +33,12 @@ def on_starting(server):
         return
     server.log.critical("Refusing to start: %s", problem)
     raise RuntimeError(f"Refusing to start: {problem}")  # gunicorn prints it and exits with status 1
+
+
+def post_worker_init(worker):
+    """The files every page loads, compressed once as the worker starts, not in a phone's first request."""
+    from fieldapp.offline.assets import SHELL_STATIC
+    from fieldapp.static_files import precompress
+
+    if hasattr(worker.wsgi, "extensions"):  # the Flask app (wsgi:app), not another WSGI callable
+        precompress(worker.wsgi, (*SHELL_STATIC, "favicon.svg"))

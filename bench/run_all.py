@@ -180,6 +180,22 @@ def render(results: dict) -> list[str]:
         for page, figures in weight["pages"].items():
             lines.append(f"| {page} | {figures['raw']:,} | {figures['html_gz']:,} | {figures['total_gz']:,} |")
         lines.append("")
+        wire = weight.get("door_wire") or {}
+        if wire.get("skipped"):
+            lines += [f"Door page over the wire not measured: {wire['skipped']}", ""]
+        elif wire:
+            lines += [
+                "Door page from gunicorn to Chromium (goal: cold ≤ 35 KB on the wire, warm one round trip):",
+                "",
+                "| phone | cold: bytes on the wire (bodies) | cold requests | warm round trips |",
+                "|---|---:|---:|---:|",
+            ]
+            for label, figures in wire.items():
+                lines.append(
+                    f"| {label} | {figures['cold_wire_bytes']:,} ({figures['cold_body_bytes']:,}) "
+                    f"| {figures['cold_requests']} | {figures['warm_round_trips']} |"
+                )
+            lines.append("")
     audit = results.get("lighthouse")
     if audit:
         lines += [f"### Lighthouse {audit.get('lighthouse', '')}, {audit.get('form_factor', '')}", ""]

@@ -6,7 +6,7 @@ from functools import cache
 from flask import Flask, has_request_context, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from fieldapp import database, inputs, security, site_counts
+from fieldapp import database, inputs, security, site_counts, static_files
 from fieldapp.config import INSTANCE_DIR, Config, database_url, engine_options, secret_key
 from fieldapp.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -42,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
     site_counts.install_events()  # areas' resident counters move with every site change
     inputs.install(app)  # before any route: ids, numbers, NUL and JSON depth bounded for every one of them
     register_extensions(app)
+    static_files.install(app)  # fingerprinted static URLs cached for a year; text answers compressed
     security.install(app)  # CSP and the other security headers, no-store on personal data
     register_blueprints(app)
     register_template_helpers(app)

@@ -111,7 +111,7 @@ def test_numbers_are_grouped_as_babel_would_group_them(locale):
 
 def test_browsers_find_a_tab_icon_without_logging_in(client):
     page = client.get("/login").text
-    assert 'rel="icon" href="/static/favicon.svg"' in page
+    assert 'rel="icon" href="/static/favicon.svg?v=' in page
     assert client.get("/static/favicon.svg").data.startswith(b"<svg")
     icon = client.get("/favicon.ico")  # what browsers ask for when a page names none (a 404 costs Lighthouse points)
     assert icon.status_code == 200 and icon.mimetype == "image/vnd.microsoft.icon"

@@ -3,6 +3,7 @@ outbox, API keys issued and revoked by admins, and what the daily log shows of p
 
 import io
 import json
+import re
 import uuid
 from datetime import UTC, timedelta
 
@@ -99,7 +100,8 @@ def test_the_offline_page_holds_nothing_personal(world, browser):
     worker = browser.client.get("/sw.js")
     assert worker.headers["Content-Type"].startswith("text/javascript") and "/offline" in worker.text
     # The names and addresses it shares with the pages come from one script: imported, and kept with the shell.
-    assert 'importScripts("/static/js/common.js")' in worker.text and worker.text.count('"/static/js/common.js"') == 2
+    common = re.search(r'importScripts\("(/static/js/common\.js\?v=\w+)"\)', worker.text).group(1)
+    assert worker.text.count(f'"{common}"') == 2
     manifest = browser.client.get("/manifest.webmanifest").get_json(force=True)
     assert manifest["display"] == "standalone" and {icon["sizes"] for icon in manifest["icons"]} == {
         "192x192",

@@ -42,7 +42,7 @@ def test_the_desk_shows_the_least_trusted_first_with_the_signals_reasons(world, 
     assert str(TRUST_SIGNAL_NAMES["same_fix"]) in page.text
     by_time = browser.client.get("/desk?sort=time")
     assert desk_ids(by_time.text) == [visit.id for visit in visits]
-    assert 'src="/static/js/desk.js"' in page.text
+    assert 'src="/static/js/desk.js?v=' in page.text
     assert "desk.js" not in browser.client.get("/log").text  # the keyboard loads on the desk only
 
 

@@ -50,7 +50,7 @@ def test_the_scan_page_has_the_scanner_and_a_code_form_that_works_without_javasc
     assert 'id="scanner" hidden' in page  # shown by scan.js only
     assert "/static/js/scan.js" in page
     # The decoder is loaded by scan.js only when the browser has no BarcodeDetector, never by the page.
-    assert 'data-jsqr="/static/vendor/jsQR.js"' in page
+    assert 'data-jsqr="/static/vendor/jsQR.js?v=' in page
     assert '<script src="/static/vendor/jsQR.js"' not in page
     assert "这不是本系统的门牌码" in page  # the scanner's messages come translated from the server
 

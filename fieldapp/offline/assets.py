@@ -5,6 +5,7 @@ import io
 from functools import cache
 from pathlib import Path
 
+from flask import current_app
 from PIL import Image, ImageDraw
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,14 +26,24 @@ BRAND = (179, 38, 30)
 
 
 @cache
-def shell_version() -> str:
-    """Changes whenever a cached file or the offline page could have changed: phones then fetch them anew."""
+def templates_digest() -> str:
+    """The templates the offline pages and the worker are made of: read once per process."""
     digest = hashlib.sha256()
-    for name in (*SHELL_STATIC, *SCAN_FALLBACK_STATIC):
-        path = ROOT / "static" / name
-        digest.update(path.read_bytes() if path.exists() else name.encode())
     for template in ("base.html", "offline/shell.html", "offline/sw.js", "sites/_visit_form.html"):
         digest.update((ROOT / "templates" / template).read_bytes())
+    return digest.hexdigest()
+
+
+def shell_version() -> str:
+    """Changes whenever a cached file or the offline page could have changed: phones then fetch them anew.
+    The files are named by their fingerprints (fieldapp/static_files.py), so a file changed on disk changes it
+    at once, as it changes the file's URL."""
+    from fieldapp.static_files import static_files
+
+    files = static_files(current_app)
+    digest = hashlib.sha256(templates_digest().encode())
+    for name in (*SHELL_STATIC, *SCAN_FALLBACK_STATIC):
+        digest.update((files.version(name) or name).encode())
     return digest.hexdigest()[:12]
 
 

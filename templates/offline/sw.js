@@ -6,7 +6,9 @@ var app = self.fieldapp, SHELL_CACHE = app.cache.shell + "{{ version }}", PRECAC
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(SHELL_CACHE).then(function (cache) {
-    return cache.addAll(PRECACHE.map(function (url) { return new Request(url, { cache: "reload" }); }));
+    // A fingerprinted file (?v=<its hash>) in the browser's cache is the very file: taken from there, not
+    // downloaded a second time. The pages are asked anew.
+    return cache.addAll(PRECACHE.map(function (url) { return new Request(url, { cache: url.indexOf("?v=") > 0 ? "default" : "reload" }); }));
   }).then(function () { return self.skipWaiting(); }));
 });
 
@@ -43,11 +45,22 @@ self.addEventListener("fetch", function (event) {
   var request = event.request, url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
   if (url.pathname.indexOf("/static/") === 0 || url.pathname.indexOf("/icons/") === 0) {
-    event.respondWith(caches.match(request, { ignoreSearch: true }).then(function (hit) { return hit || fetch(request); }));
+    event.respondWith(kept(request));
   } else if (request.mode === "navigate") {
     event.respondWith(navigate(request, url));
   }
 });
+
+// Static files have their content's hash in the URL (?v=...): the one kept under that exact URL is the
+// right one. Else the network; without it, the same file of another version (a page kept from before an
+// update names the scripts of its day), which beats no script at all.
+function kept(request) {
+  return caches.match(request).then(function (hit) {
+    return hit || fetch(request).catch(function (error) {
+      return caches.match(request, { ignoreSearch: true }).then(function (older) { if (older) return older; throw error; });
+    });
+  });
+}
 
 // The network first, so what a volunteer sees is current; without it, the kept page or the offline page.
 function navigate(request, url) {
