@@ -18,7 +18,8 @@ from huey import RedisHuey, SqliteHuey
 
 from fieldapp.config import INSTANCE_DIR
 
-QUEUE_NAME = "fieldapp"
+#: The queue's name in its store (FIELDAPP_QUEUE_NAME: two deployments sharing one Redis keep apart).
+QUEUE_NAME = os.environ.get("FIELDAPP_QUEUE_NAME", "fieldapp")
 
 
 def make_huey():
