@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldapp.database import utcnow
 from fieldapp.extensions import db
@@ -48,3 +48,5 @@ class Job(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
     heartbeat_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+
+    area = relationship("Area")
