@@ -3,7 +3,8 @@
 Importing the task modules registers their tasks with the queue; each task builds the app when it runs.
 """
 
-import fieldapp.jobs  # noqa: F401  (run_job, look_after_jobs)
+import fieldapp.jobs
+import fieldapp.schedule  # noqa: F401  (the nightly retention purge and spot-check draw)
 from fieldapp.queue import huey
 
 __all__ = ["huey"]
