@@ -27,9 +27,14 @@ def make_huey():
     immediate = os.environ.get("FIELDAPP_QUEUE_IMMEDIATE") == "1"
     if url:
         return RedisHuey(QUEUE_NAME, url=url, results=False, immediate=immediate)
+    # The worker imports this before any create_app: its files are private too (create_app's umask).
+    os.umask(0o077)
     INSTANCE_DIR.mkdir(exist_ok=True)
     filename = os.environ.get("FIELDAPP_QUEUE_FILE") or str(INSTANCE_DIR / "queue.sqlite")
-    return SqliteHuey(QUEUE_NAME, filename=filename, results=False, immediate=immediate)
+    sqlite_huey = SqliteHuey(QUEUE_NAME, filename=filename, results=False, immediate=immediate)
+    # Creating the tables opened a connection; gunicorn's --preload would hand it to every forked worker.
+    sqlite_huey.storage.close()
+    return sqlite_huey
 
 
 huey = make_huey()

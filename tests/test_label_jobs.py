@@ -13,6 +13,7 @@ from fieldapp import jobs as queue_jobs
 from fieldapp import queue
 from fieldapp.extensions import db
 from fieldapp.models import AuditEvent, Job
+from fieldapp.tags.jobs import run_labels_job
 from tests.test_queue import fresh
 from tests.test_tags import add_doors
 
@@ -39,12 +40,16 @@ def test_a_grids_labels_are_drawn_by_the_worker_while_the_page_shows_progress(ap
     job_url = queued.headers["Location"]
     job_id = job_url.rsplit("/", 1)[1]
     page = browser.client.get(job_url)
-    assert "打印 50 张标签" in page.text and "正在生成标签" in page.text and 'hx-trigger="every 1s"' in page.text
+    assert "打印 50 张标签" in page.text and "排队等候" in page.text and 'hx-trigger="every 1s"' in page.text
     assert printed(a.grid.id) == 0  # nothing handed out yet
     early = browser.client.get(f"{job_url}/door-tags-{a.grid.id}.zip")
     assert early.status_code == 303 and early.headers["Location"] == job_url  # not drawn yet: back to the page
 
-    queue_jobs.run_job.call_local(job_id)  # what the worker does with it
+    assert queue_jobs.claim(job_id)  # what the worker does with it: takes it, then draws page by page
+    queue.beat(job_id, 24, 50)
+    running = browser.client.get(job_url, headers={"HX-Request": "true"})
+    assert "已生成 24 / 50 张标签" in running.text and 'hx-trigger="every 1s"' in running.text
+    run_labels_job(fresh(job_id))
     job = fresh(job_id)
     assert (job.status, job.done, job.total) == ("done", 50, 50)
     assert "labels" not in job.params  # the addresses go once drawn; the file stays for the download

@@ -99,7 +99,7 @@ def test_a_large_import_confirmed_on_the_page_is_done_by_the_worker(app, world, 
     preview = upload(browser, csv_bytes(good_rows(world, buildings=2)), "big.csv")
     page = confirm(browser, preview.text)
     job_id = page.request.path.rsplit("/", 1)[1]
-    assert "正在导入" in page.text and 'hx-trigger="every 1s"' in page.text  # queued: no worker yet
+    assert "排队等候" in page.text and 'hx-trigger="every 1s"' in page.text  # queued: no worker yet
     assert fresh(job_id).status == "queued" and site_count() == before
 
     log = tmp_path / "worker.log"
