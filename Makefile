@@ -115,12 +115,14 @@ pgtools:
 test: install-dev browser wrk pgtools lint
 	$(BIN)/pytest -n auto --dist loadfile
 	BENCH_SMOKE=1 $(BIN)/python bench/run_all.py
+	BENCH_SMOKE=1 $(BIN)/python bench/queue_jobs.py
 
 # Measurements: writes bench/results.json and the generated table in bench/README.md (~25 minutes).
 bench: install-dev browser wrk
 	$(BIN)/python bench/run_all.py
 	$(BIN)/python bench/scale_tallies.py
 	$(BIN)/python bench/import_and_labels.py
+	$(BIN)/python bench/queue_jobs.py
 	$(BIN)/python bench/roster_preview.py
 	$(BIN)/python bench/trust_day.py
 
