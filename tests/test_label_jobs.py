@@ -42,6 +42,8 @@ def test_a_grids_labels_are_drawn_by_the_worker_while_the_page_shows_progress(ap
     page = browser.client.get(job_url)
     assert "打印 50 张标签" in page.text and "排队等候" in page.text and 'hx-trigger="every 1s"' in page.text
     assert printed(a.grid.id) == 0  # nothing handed out yet
+    again = browser.client.get(f"/areas/{a.grid.id}/tags.zip")  # a reload of the link: the same job, not a second
+    assert again.headers["Location"] == job_url and db.session.scalar(select(func.count(Job.id))) == 1
     early = browser.client.get(f"{job_url}/door-tags-{a.grid.id}.zip")
     assert early.status_code == 303 and early.headers["Location"] == job_url  # not drawn yet: back to the page
 
@@ -60,6 +62,8 @@ def test_a_grids_labels_are_drawn_by_the_worker_while_the_page_shows_progress(ap
     assert response.mimetype == "application/zip" and "attachment" in response.headers["Content-Disposition"]
     assert len(zipfile.ZipFile(io.BytesIO(response.data)).namelist()) == 50
     assert printed(a.grid.id) == 1  # the download is the export, audited
+    assert browser.client.get(f"/areas/{a.grid.id}/tags.zip").headers["Location"] == job_url  # still kept
+    assert browser.client.get(f"/areas/{a.grid.id}/tags.pdf").headers["Location"] != job_url  # another sheet
 
     # Only whoever asked for it opens it: not a lead of another station.
     browser.client.post("/logout", data={"csrf_token": browser.csrf()})

@@ -104,3 +104,16 @@ def test_a_live_heartbeat_keeps_a_long_job_from_being_taken_away(app, world):
     assert queue_jobs.requeue_stale() == 0
     assert db.session.get(Job, job_id).status == "running"
     queue.forget(job_id)
+
+
+def test_the_import_page_shows_a_running_jobs_progress_from_the_queue(app, world, browser):
+    job_id = queued_import(world, buildings=1)
+    browser.login("a-lead")
+    url = f"/imports/{job_id}"
+    assert "排队等候" in browser.client.get(url).text
+    assert queue_jobs.claim(job_id)  # a worker took it and reads the file again: no count yet
+    assert "写入前正在重新检查文件各行" in browser.client.get(url).text
+    queue.beat(job_id, 1000, 12000)  # then writes, a thousand rows at a time
+    fragment = browser.client.get(url, headers={"HX-Request": "true"}).text
+    assert "已写入 1,000 / 12,000 户" in fragment and 'hx-trigger="every 1s"' in fragment
+    queue.forget(job_id)

@@ -2,14 +2,18 @@
 each label says, the worker draws the pages and keeps the file in the job's row until it is downloaded or a day
 has passed (labels carry addresses)."""
 
+import hashlib
 import io
+import json
 from dataclasses import asdict
 
 from flask import send_file
 from flask_login import current_user
+from sqlalchemy import select
 
 from fieldapp import jobs as queue_jobs
 from fieldapp import queue
+from fieldapp.extensions import db
 from fieldapp.jobs import JobFailed
 from fieldapp.models import Area, Job
 from fieldapp.tags.sheet import PER_PAGE, FontMissing, Label, draw_pages, label_png, pages_pdf, zip_of
@@ -22,8 +26,19 @@ QUEUE_OVER = PER_PAGE
 
 
 def queue_labels(area: Area, labels: list[Label], what: str, fmt: str, name: str) -> Job:
-    """Queue the drawing of `labels` (already made in the request: their URLs need its address)."""
-    params = {"labels": [asdict(label) for label in labels], "what": what, "format": fmt, "title": area.name}
+    """Queue the drawing of `labels` (already made in the request: their URLs need its address).
+
+    The same sheet asked for again by the same person (a reload, the back button: the link is a GET) while its
+    job is queued, drawing or kept is that job, not a second one.
+    """
+    drawn = [asdict(label) for label in labels]
+    key = hashlib.sha256(json.dumps([drawn, what, fmt], ensure_ascii=False).encode()).hexdigest()
+    for job in db.session.scalars(
+        select(Job).where(Job.kind == KIND, Job.user_id == current_user.id, Job.area_id == area.id)
+    ):
+        if job.params.get("key") == key and job.status != "failed":
+            return job
+    params = {"labels": drawn, "what": what, "format": fmt, "title": area.name, "key": key}
     job = queue_jobs.new_job(KIND, current_user.id, area.id, filename=name, params=params, total=len(labels))
     queue_jobs.enqueue(job)
     return job
