@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
+QUEUE_WORKERS ?= 2
 export FLASK_APP := wsgi
 # The PostgreSQL the integration tests use (a fresh database is created in it per run).
 export FIELDAPP_TEST_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/test
@@ -61,7 +62,9 @@ static/vendor/leaflet/leaflet.js: package-lock.json | node_modules/.runtime
 
 # Plain http on a laptop or a LAN: Secure-only cookies would never come back, so no one could log in. A server
 # behind HTTPS leaves FIELDAPP_SECURE_COOKIES unset (on); `FIELDAPP_SECURE_COOKIES=1 make run` keeps it on here.
-# Threaded workers (gunicorn.conf.py), so that slow clients cannot hold every worker.
+# Threaded workers (gunicorn.conf.py), so that slow clients cannot hold every worker. The queue's worker
+# (huey_consumer: roster imports and label sheets over a page, the minute's look after jobs) runs beside
+# gunicorn and stops with it; its queue is instance/queue.sqlite, or Redis when FIELDAPP_QUEUE_URL is set.
 run: export FIELDAPP_SECURE_COOKIES ?= 0
 # The one start where the demo's accounts are expected: any other start with them warns in the log.
 run: export FIELDAPP_DEMO_RUN = 1
@@ -71,6 +74,8 @@ run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo-data --if-empty
 	$(BIN)/python -m fieldapp.banner --host $(HOST) --port $(PORT)
+	$(BIN)/huey_consumer fieldapp.worker.huey --workers $(QUEUE_WORKERS) --worker-type thread --quiet & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
 	$(BIN)/gunicorn --config gunicorn.conf.py --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - wsgi:app
 
 # Debian's Chromium for the browser tests (never a browser download), a CJK font to render Chinese (pages and
@@ -110,12 +115,14 @@ pgtools:
 test: install-dev browser wrk pgtools lint
 	$(BIN)/pytest -n auto --dist loadfile
 	BENCH_SMOKE=1 $(BIN)/python bench/run_all.py
+	BENCH_SMOKE=1 $(BIN)/python bench/queue_jobs.py
 
 # Measurements: writes bench/results.json and the generated table in bench/README.md (~25 minutes).
 bench: install-dev browser wrk
 	$(BIN)/python bench/run_all.py
 	$(BIN)/python bench/scale_tallies.py
 	$(BIN)/python bench/import_and_labels.py
+	$(BIN)/python bench/queue_jobs.py
 	$(BIN)/python bench/roster_preview.py
 	$(BIN)/python bench/trust_day.py
 

@@ -46,10 +46,10 @@ def roster_csv(rows: int) -> bytes:
                     for room in range(1, 6):
                         if written == rows:
                             return out.getvalue().encode("utf-8-sig")
-                        writer.writerow(
-                            ["城关派出所", "东门社区", f"第{grid}网格", f"{building}号楼", unit, floor,
-                             f"{floor}{room:02d}", 3, "住户", "", ""]
-                        )  # fmt: skip
+                        row = {"station": "城关派出所", "community": "东门社区", "grid": f"第{grid}网格",
+                               "building": f"{building}号楼", "unit": unit, "floor": floor,
+                               "room": f"{floor}{room:02d}", "residents": 3, "kind": "住户"}  # fmt: skip
+                        writer.writerow([row.get(key, "") for key, _zh, _en in COLUMNS])
                         written += 1
     return out.getvalue().encode("utf-8-sig")
 

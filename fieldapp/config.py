@@ -79,8 +79,6 @@ class Config:
     BASE_URL = os.environ.get("FIELDAPP_BASE_URL")
     # Roster files with more rows than this are imported in the background while the page shows progress.
     IMPORT_BACKGROUND_ROWS = int(os.environ.get("FIELDAPP_IMPORT_BACKGROUND_ROWS", "5000"))
-    # Where uploaded roster files wait between preview and import (default: instance/imports).
-    IMPORT_JOBS_DIR = os.environ.get("FIELDAPP_IMPORT_JOBS_DIR")
     # Days a visit's raw GPS fix and note are kept; `flask purge-personal-data` clears older ones (run it daily).
     RETENTION_DAYS = int(os.environ.get("FIELDAPP_RETENTION_DAYS", "180"))
     # The weekday a report week (周报) starts on: monday (default) ... sunday; the week runs seven days from it.

@@ -11,6 +11,10 @@ import re
 import shutil
 import uuid
 
+# Queued jobs run at once in the process that queues them (Huey's immediate mode, in memory), so a test sees
+# their outcome without a worker; tests/test_queue_worker.py starts a real worker where that is the point.
+os.environ.setdefault("FIELDAPP_QUEUE_IMMEDIATE", "1")
+
 import pytest
 from flask import has_app_context
 from flask.testing import FlaskClient
@@ -146,7 +150,7 @@ class IsolatedClient(FlaskClient):
 
 @pytest.fixture
 def app(database_uri, tmp_path):
-    app = create_app({**app_config(database_uri), "IMPORT_JOBS_DIR": str(tmp_path / "imports")})
+    app = create_app(app_config(database_uri))
     app.test_client_class = IsolatedClient
     # A GET request context, not a bare app context: the test's own reads must not take
     # SQLite's write lock (BEGIN IMMEDIATE), or the requests it makes would wait on it.

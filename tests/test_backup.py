@@ -204,11 +204,19 @@ def test_a_new_database_file_and_its_wal_are_private(tmp_path):
         db.engine.dispose()
 
 
-def test_an_uploaded_roster_file_is_private(app, world, browser):
+def test_an_uploaded_roster_file_waits_in_the_database_and_the_queue_file_is_private(app, world, browser, tmp_path):
+    from huey import SqliteHuey
+
+    from fieldapp.models import Job
+
     browser.login("a-lead")
-    upload(browser, csv_bytes(good_rows(world, buildings=1, floors=1, per_floor=2)), "a.csv")
-    (job,) = Path(app.config["IMPORT_JOBS_DIR"]).iterdir()
-    assert private(job / "upload") and private(job)
+    data = csv_bytes(good_rows(world, buildings=1, floors=1, per_floor=2))
+    upload(browser, data, "a.csv")
+    (job,) = db.session.scalars(select(Job)).all()
+    assert job.data == data  # every app server and worker reads it; no file on one host
+    queue_file = tmp_path / "queue.sqlite"  # the embedded queue (instance/queue.sqlite) holds job progress
+    SqliteHuey("fieldapp", filename=str(queue_file)).put("job:x", {"done": 1})
+    assert private(queue_file)
     assert os.umask(0o077) == 0o077  # the process umask create_app set
 
 

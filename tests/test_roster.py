@@ -3,14 +3,15 @@
 import csv
 import io
 import time
-from pathlib import Path
+from datetime import timedelta
 
 import click._termui_impl
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
+from fieldapp.database import utcnow
 from fieldapp.extensions import db
-from fieldapp.models import AuditEvent, Site
+from fieldapp.models import AuditEvent, Job, Site
 from fieldapp.roster import jobs
 from fieldapp.roster.files import COLUMNS
 from fieldapp.roster.imports import plan_import
@@ -171,18 +172,20 @@ def test_a_large_file_imports_in_the_background_and_the_page_shows_progress(app,
         time.sleep(0.1)
     assert "新增 30 户" in fragment.text
     assert site_count() == before + 30
-    job = Path(app.config["IMPORT_JOBS_DIR"]) / page.request.path.rsplit("/", 1)[1]
-    assert (job / "state.json").exists() and not (job / "upload").exists()  # the roster file is not kept
+    job = db.session.get(Job, page.request.path.rsplit("/", 1)[1])
+    assert (job.status, job.attempts, job.done) == ("done", 1, 30)
+    assert job.data is None  # the roster file is not kept
 
 
 def test_uploads_left_at_the_preview_are_deleted_after_a_day(app, world, browser):
     browser.login("a-lead")
     upload(browser, csv_bytes(good_rows(world, buildings=1, floors=1, per_floor=2)), "a.csv")
-    (job,) = Path(app.config["IMPORT_JOBS_DIR"]).iterdir()
-    assert (job / "upload").exists()
-    assert jobs.purge_old_jobs(now=time.time() + 3600) == 0
-    assert jobs.purge_old_jobs(now=time.time() + jobs.JOB_MAX_AGE + 60) == 1
-    assert not job.exists()
+    (job,) = db.session.scalars(select(Job)).all()
+    assert job.status == "preview" and job.data is not None
+    assert jobs.purge_old_jobs(now=utcnow() + timedelta(hours=1)) == 0
+    assert jobs.purge_old_jobs(now=utcnow() + timedelta(seconds=jobs.JOB_MAX_AGE + 60)) == 1
+    db.session.commit()
+    assert db.session.scalars(select(Job)).all() == []
 
 
 def test_a_lead_cannot_import_into_another_community(world, browser):
@@ -351,7 +354,7 @@ def test_unreadable_files_get_a_message_in_chinese_and_write_nothing(world, brow
         assert response.status_code == 422, name
         assert message in response.text, name
     assert site_count() == 10
-    assert not Path(browser.client.application.config["IMPORT_JOBS_DIR"]).exists()  # no upload kept
+    assert db.session.scalars(select(Job)).all() == []  # no upload kept
 
 
 def test_english_headers_upload_and_a_change_is_previewed_in_words(world, browser):

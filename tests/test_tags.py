@@ -2,6 +2,7 @@
 
 import ctypes.util
 import io
+import re
 import shutil
 import subprocess
 import zipfile
@@ -52,7 +53,12 @@ def test_each_label_on_a_printed_sheet_decodes_to_its_households_url(app, world,
     add_doors(a.building, 26)  # 31 doors: a full page of 24 and a second page
     browser.login("a-lead")
     assert browser.post(f"/areas/{a.building.id}/tags/mint", {}).status_code == 303
-    response = browser.client.get(f"/areas/{a.building.id}/tags.pdf")
+    queued = browser.client.get(f"/areas/{a.building.id}/tags.pdf")  # over a page: drawn by the queue's worker
+    assert queued.status_code == 303 and "/tags/jobs/" in queued.headers["Location"]
+    page = browser.client.get(queued.headers["Location"])  # (tests run queued work at once)
+    assert "标签已备好" in page.text and "hx-trigger" not in page.text
+    download = re.search(r'href="(/tags/jobs/[^"]+\.pdf)"', page.text).group(1)
+    response = browser.client.get(download)
     assert response.mimetype == "application/pdf"
     pdf = tmp_path / "tags.pdf"
     pdf.write_bytes(response.data)

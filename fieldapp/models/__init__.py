@@ -4,6 +4,7 @@ from fieldapp.models.areas import LEVEL_RANK, LEVELS, Area, archived_along, in_u
 from fieldapp.models.audit import AuditEvent
 from fieldapp.models.campaigns import TARGET_MEASURES, Campaign, MiniProgram, Target, program_measure
 from fieldapp.models.imports import ImportMapping
+from fieldapp.models.jobs import JOB_KINDS, JOB_STATUSES, Job
 from fieldapp.models.outreach import (
     EVENT_COUNTS,
     EVENT_KINDS,
@@ -47,6 +48,8 @@ __all__ = [
     "DISPUTED_STATUSES",
     "EVENT_COUNTS",
     "EVENT_KINDS",
+    "JOB_KINDS",
+    "JOB_STATUSES",
     "LEVELS",
     "LEVEL_RANK",
     "OUTCOMES",
@@ -71,6 +74,7 @@ __all__ = [
     "DailyTally",
     "FraudWarning",
     "ImportMapping",
+    "Job",
     "KeyGroup",
     "MemberAssignment",
     "MiniProgram",

@@ -153,15 +153,14 @@ def preview_page(plan: ImportPlan, job_id: str | None, filename: str, data: byte
 @login_required
 @requires(may_edit_roster)
 def confirm(job_id: str):
-    """Import the file shown in the preview: all rows or none. Large files continue in the background."""
+    """Import the file shown in the preview: all rows or none. Large files go to the queue's workers."""
     state = own_job_or_404(job_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     if state["status"] != "preview":
         return redirect(url_for("roster.job", job_id=job_id), code=303)
     if jobs.job_data(job_id).count(b"\n") > current_app.config.get("IMPORT_BACKGROUND_ROWS", BACKGROUND_ROWS_DEFAULT):
-        jobs.update_state(job_id, status="queued")
-        jobs.run_in_background(current_app._get_current_object(), job_id)
+        jobs.queue_import(job_id)  # a worker on any host imports it; the page polls the job's row
     elif jobs.run_import(job_id, import_root(), current_user) is None:
         # The roster changed since the preview: nothing was imported; the file must be checked again.
         flash(_("The roster changed since the preview; nothing was imported. Upload the file again."), "error")

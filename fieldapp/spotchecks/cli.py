@@ -35,20 +35,34 @@ def draw_spot_checks(day, station_id: int | None, per_volunteer: int | None, ass
     """Draw each station's spot checks for a week. A station already drawn for that week, or where nobody covered a
     household, is left as it is and said so; each station is drawn whole or not at all."""
     week_day: date = day.date() if day else local_today() - timedelta(days=7)
+    lines = draw_every_station(week_day, station_id, per_volunteer, assign, seed)
+    if lines is None:
+        raise click.ClickException("No such station.")
+    for line in lines:
+        click.echo(line)
+
+
+def draw_every_station(
+    week_day: date, station_id: int | None = None, per_volunteer: int | None = None, assign="other_team", seed=None
+) -> list[str] | None:
+    """The draw of each station (or one) for the week of `week_day`, each committed on its own; a line per station
+    saying how it went, or None for no such station. Also the queue's weekly task (fieldapp/schedule.py)."""
     query = select(Area).where(Area.level == "station", in_use()).order_by(Area.path)
     if station_id is not None:
         query = query.where(Area.id == station_id)
     stations = db.session.scalars(query).all()
     if not stations:
-        raise click.ClickException("No such station.")
+        return None
+    lines = []
     for station in stations:
         try:
             round_ = draw_round(station, week_day, None, seed=seed, per_volunteer=per_volunteer, mode=assign)
         except Refused as refused:
             db.session.rollback()
-            click.echo(f"{station.name}: not drawn: {refused.message}")
+            lines.append(f"{station.name}: not drawn: {refused.message}")
             continue
         db.session.commit()
-        click.echo(
+        lines.append(
             f"{station.name}: {len(round_.checks)} households drawn, week of {round_.week_start} (seed {round_.seed})."
         )
+    return lines

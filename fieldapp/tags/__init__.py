@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("tags", __name__)
 
-from fieldapp.tags import routes  # noqa: E402,F401
+from fieldapp.tags import job_routes, routes  # noqa: E402,F401

@@ -18,6 +18,7 @@ from fieldapp.models import Area, Site, Tag
 from fieldapp.permissions import may_edit_roster, requires
 from fieldapp.tags import bp
 from fieldapp.tags.forms import BindForm, BlankTagsForm, ChooseForm
+from fieldapp.tags.jobs import PRINTABLE_LEVELS, QUEUE_OVER, label_download, queue_labels
 from fieldapp.tags.labels import BaseUrlMissing, labels_for
 from fieldapp.tags.services import (
     bind_tag,
@@ -31,10 +32,8 @@ from fieldapp.tags.services import (
     sites_under,
     untagged_sites,
 )
-from fieldapp.tags.sheet import FontMissing, label_png, labels_zip, sheet_pdf
+from fieldapp.tags.sheet import FontMissing, cached_font_file, label_png, labels_zip, sheet_pdf
 
-#: Tags are printed for a building or a grid (a community's worth of labels is a job for each grid).
-PRINTABLE_LEVELS = ("grid", "building")
 #: Rows listed in the report; beyond that only counted.
 REPORT_ROWS = 100
 
@@ -126,18 +125,27 @@ def printed_tags(area: Area) -> tuple[list[Tag], str]:
 
 
 def labels_file(area: Area, tags: list[Tag], what: str, fmt: str):
-    """The PDF sheet or the ZIP of PNG labels of `tags`, audited as an export; a 503 page without a CJK font."""
+    """The PDF sheet or the ZIP of PNG labels of `tags`, audited as an export; a 503 page without a CJK font.
+
+    More than a page of labels is drawn by the queue's worker: the request queues it and shows its progress.
+    """
+    name = f"{'blank' if what == 'blank' else 'door'}-tags-{area.id}.{fmt}"
     try:
         labels = labels_for(tags)
+        if len(labels) > QUEUE_OVER:
+            cached_font_file()  # no Chinese font: say so now, not after the wait
+            job = queue_labels(area, labels, what, fmt, name)
+            return redirect(url_for("tags.job", job_id=job.id), code=303)
         data = sheet_pdf(labels, title=area.name) if fmt == "pdf" else labels_zip(labels)
     except (FontMissing, BaseUrlMissing) as missing:
-        return render_template("errors/error.html", code=503, title=_("Cannot print"), message=missing.message), 503
+        return cannot_print(missing.message)
     # Labels carry addresses: handing them out is an export, audited like the others.
     audit_download("tags.print", area, after={"what": what, "format": fmt, "count": len(tags)})
-    name = f"{'blank' if what == 'blank' else 'door'}-tags-{area.id}.{fmt}"
-    if fmt == "pdf":
-        return send_file(io.BytesIO(data), mimetype="application/pdf", download_name=name)
-    return send_file(io.BytesIO(data), mimetype="application/zip", download_name=name, as_attachment=True)
+    return label_download(data, name, fmt)
+
+
+def cannot_print(message):
+    return render_template("errors/error.html", code=503, title=_("Cannot print"), message=message), 503
 
 
 @bp.get("/areas/<int:area_id>/tags.<any(pdf, zip):fmt>")

@@ -188,8 +188,13 @@ def label_file_name(number: int, label: Label) -> str:
 
 def labels_zip(labels: list[Label]) -> bytes:
     """One PNG per label (for label printers and sticker shops), in a ZIP; PNGs are stored, not recompressed."""
+    return zip_of(labels, [label_png(label) for label in labels])
+
+
+def zip_of(labels: list[Label], pngs: list[bytes]) -> bytes:
+    """The ZIP of labels already drawn (`pngs`, in the labels' order)."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
-        for number, label in enumerate(labels, start=1):
-            archive.writestr(label_file_name(number, label), label_png(label))
+        for number, (label, png) in enumerate(zip(labels, pngs, strict=True), start=1):
+            archive.writestr(label_file_name(number, label), png)
     return out.getvalue()
