@@ -103,6 +103,9 @@ def test_the_api_keeps_to_its_document(case, world_tags):
         if isinstance(tag, str) and 0 < len(tag) <= 32 and n % 4 != 3:  # only where the tag was valid
             visit["tag"] = tags[len(visit["tag"]) % len(tags)]
     stated = breaks_a_stated_rule(case, residents)
+    # Uncompressed: schemathesis's WSGI transport does not decode a compressed body (a real client does).
     case.call_and_validate(
-        headers=bearer, checks=ALL_CHECKS, excluded_checks=[positive_data_acceptance] if stated else None
+        headers={**bearer, "Accept-Encoding": "identity"},
+        checks=ALL_CHECKS,
+        excluded_checks=[positive_data_acceptance] if stated else None,
     )

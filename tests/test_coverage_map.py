@@ -77,7 +77,7 @@ def test_the_page_lists_the_same_without_javascript(client, world):
     assert "Same location on many doors" in html
     # The map itself needs JavaScript (without it, its box goes); map.js loads Leaflet once the page has painted.
     assert "css/map-nojs.css" in html.split("<noscript>")[1].split("</noscript>")[0]
-    assert 'data-leaflet-js="/static/vendor/leaflet/leaflet.js"' in html
+    assert 'data-leaflet-js="/static/vendor/leaflet/leaflet.js?v=' in html
 
 
 @pytest.mark.parametrize(

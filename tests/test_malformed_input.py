@@ -56,6 +56,7 @@ def valid_values(world) -> dict[str, object]:
         "check_id": 1,
         "round_id": 1,
         "job_id": "0" * 32,
+        "name": "labels.pdf",
         "size": 192,
         "code": "en",
         "campaign_id": world_campaign().id,
