@@ -19,7 +19,8 @@ connections so the script never rots (make test). Writes bench/results/rollup_co
 
 import concurrent.futures
 import json
-import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -68,7 +69,7 @@ def add_volunteers(database_url: str, wanted: int) -> None:
             row = {**volunteers[number % len(volunteers)], "username": f"extra{number}", "display_name": f"加{number}"}
             row.pop("id")
             columns = ", ".join(row)
-            connection.execute(text(f"INSERT INTO users ({columns}) VALUES ({', '.join(':' + c for c in row)})"), row)  # noqa: S608
+            connection.execute(text(f"INSERT INTO users ({columns}) VALUES ({', '.join(':' + c for c in row)})"), row)
     engine.dispose()
 
 
@@ -191,6 +192,20 @@ def run_wrk(base: str, sessions_file: Path) -> dict:
     }
 
 
+def visit_bytes(database_url: str) -> dict:
+    """What a stored visit costs on disk (table, TOAST and indexes), for the partition sizes in the README."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        connection.execute(text("ANALYZE visits"))
+        count = connection.execute(text("SELECT count(*) FROM visits")).scalar_one()
+        table = connection.execute(text("SELECT pg_table_size('visits')")).scalar_one()
+        indexes = connection.execute(text("SELECT pg_indexes_size('visits')")).scalar_one()
+    engine.dispose()
+    return {"visits": count, "table_per_visit": round(table / count), "indexes_per_visit": round(indexes / count)}
+
+
 def count_visits(database_url: str) -> int:
     from sqlalchemy import create_engine, text
 
@@ -217,7 +232,125 @@ def measure(url: str, app: str, workers: int, doors: dict, run: int, folder: Pat
     return {**result, **sampler.result()}
 
 
-def run() -> dict:
+PGBENCH_CLIENTS = [8] if SMOKE else [8, 32]
+PGBENCH_SECONDS = 2 if SMOKE else 15
+#: One visit's rollup writes, as bump_tallies makes them: five area rows (district, station, community, grid,
+#: building) in id order, the volunteer's row, then the visit itself; :districts decides how many top rows share.
+#: The district's row goes in {first} or {last}.
+PGBENCH_SCRIPT = """
+\\set district random(1, :districts)
+\\set station 1000 + (:district - 1) * 8 + random(0, 7)
+\\set community 100000 + (:station - 1000) * 6 + random(0, 5)
+\\set grid 1000000 + (:community - 100000) * 10 + random(0, 9)
+\\set building 10000000 + (:grid - 1000000) * 5 + random(0, 4)
+\\set volunteer random(1, 200 * :districts)
+BEGIN;
+{first}
+INSERT INTO bench_tallies VALUES (:station, current_date, {ones}) ON CONFLICT (area_id, day) DO UPDATE SET {sums};
+INSERT INTO bench_tallies VALUES (:community, current_date, {ones}) ON CONFLICT (area_id, day) DO UPDATE SET {sums};
+INSERT INTO bench_tallies VALUES (:grid, current_date, {ones}) ON CONFLICT (area_id, day) DO UPDATE SET {sums};
+INSERT INTO bench_tallies VALUES (:building, current_date, {ones}) ON CONFLICT (area_id, day) DO UPDATE SET {sums};
+{last}
+INSERT INTO bench_user_tallies VALUES (:volunteer, current_date, {ones})
+  ON CONFLICT (user_id, day) DO UPDATE SET {user_sums};
+INSERT INTO bench_visits (building_id, day, note) VALUES (:building, current_date, 'bench');
+COMMIT;
+"""
+
+#: The district's row: first in id order as the app takes it, or last, after the rows below it (still one
+#: order for every visit, so no deadlock, and the hottest row is held only from its upsert to the commit).
+DISTRICT_ROW = (
+    "INSERT INTO bench_tallies VALUES (:district, current_date, {ones})"
+    " ON CONFLICT (area_id, day) DO UPDATE SET {sums};"
+)
+
+
+def pgbench_binary() -> str | None:
+    found = shutil.which("pgbench")
+    if found:
+        return found
+    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin/pgbench"))
+    return str(candidates[-1]) if candidates else None
+
+
+def measure_database_alone(url: str, folder: Path) -> list[dict]:
+    """The rollup writes of a visit without the app: pgbench, one hot district row against 100 districts.
+
+    This is the ceiling the row lock puts on one district whatever the app servers do: the lock is held from
+    the district row's upsert to the commit's WAL flush."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from fieldapp.models import TALLY_FIELDS
+
+    binary = pgbench_binary()
+    if binary is None:
+        log("pgbench not found (Debian's postgresql package ships it): database-alone part skipped")
+        return []
+    counters = ", ".join(f"{name} integer NOT NULL" for name in TALLY_FIELDS)
+    engine = create_engine(url)
+    tables = (
+        f"bench_tallies (area_id integer, day date, {counters}, PRIMARY KEY (area_id, day))",
+        f"bench_user_tallies (user_id integer, day date, {counters}, PRIMARY KEY (user_id, day))",
+        "bench_visits (id bigserial PRIMARY KEY, building_id integer, day date, note text)",
+    )
+    with engine.begin() as connection:
+        for table in tables:
+            connection.execute(text(f"CREATE TABLE {table}"))
+    engine.dispose()
+    ones = ", ".join("1" for _ in TALLY_FIELDS)
+    sums = ", ".join(f"{name} = bench_tallies.{name} + excluded.{name}" for name in TALLY_FIELDS)
+    user_sums = sums.replace("bench_tallies.", "bench_user_tallies.")
+    district = DISTRICT_ROW.format(ones=ones, sums=sums)
+    scripts = {}
+    for order in ("first", "last"):
+        scripts[order] = folder / f"rollup-{order}.sql"
+        rows = {"first": district if order == "first" else "", "last": district if order == "last" else ""}
+        scripts[order].write_text(PGBENCH_SCRIPT.format(ones=ones, sums=sums, user_sums=user_sums, **rows))
+    target = make_url(url)
+    outcomes = []
+    for clients in PGBENCH_CLIENTS:
+        for districts, order in ((1, "first"), (1, "last"), (100, "first")):
+            command = [
+                binary,
+                "-n",
+                "-f",
+                str(scripts[order]),
+                "-c",
+                str(clients),
+                "-j",
+                "2",
+                "-T",
+                str(PGBENCH_SECONDS),
+            ]
+            command += ["-D", f"districts={districts}", "-h", target.host, "-p", str(target.port or 5432)]
+            command += ["-U", target.username, target.database]
+            sampler = Sampler(url)
+            sampler.start()
+            try:
+                output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+            finally:
+                sampler.stop_event.set()
+                sampler.join()
+            tps = float(re.search(r"tps = ([0-9.]+)", output).group(1))
+            latency = float(re.search(r"latency average = ([0-9.]+) ms", output).group(1))
+            outcome = {
+                "clients": clients,
+                "districts": districts,
+                "district_row": order,
+                "visits_per_s": round(tps),
+                "latency_ms": latency,
+            }
+            outcomes.append({**outcome, **sampler.result()})
+            log(
+                f"  pgbench {clients} clients, {districts} district(s), district row {order}: {round(tps)} visits/s,"
+                f" {latency} ms, lock share {outcomes[-1]['lock_share_of_busy']:.1%}"
+            )
+    return outcomes
+
+
+def run(parts: tuple[str, ...] = ("database", "app")) -> dict:
+    """Both parts by default: `database` (pgbench on the rollup tables alone), `app` (gunicorn and wrk)."""
     results = {"sites": SITES, "phones": PHONES, "connections": CONNECTIONS, "duration_s": DURATION, "runs": []}
     if "postgresql" not in databases():
         log("rollup contention needs PostgreSQL: skipped")
@@ -226,6 +359,11 @@ def run() -> dict:
         log(f"rollup contention: generating {SITES:,} sites")
         generate(url, SITES, SITES)
         add_volunteers(url, PHONES)
+        results["visit_bytes"] = visit_bytes(url)
+        if "database" in parts:
+            results["database_alone"] = measure_database_alone(url, Path(scratch))
+        if "app" not in parts:
+            return results
         doors = doors_of_volunteers(url, len(WORKERS) * len(VARIANTS))
         run_number = 0
         for workers in WORKERS:
@@ -244,10 +382,12 @@ def run() -> dict:
 
 if __name__ == "__main__":
     started = time.monotonic()
-    outcome = run()
+    outcome = run(tuple(sys.argv[1:]) or ("database", "app"))
     outcome["seconds"] = round(time.monotonic() - started, 1)
     RESULTS.mkdir(exist_ok=True)
     name = "rollup_contention_smoke.json" if SMOKE else "rollup_contention.json"
+    if (RESULTS / name).exists() and len(sys.argv) > 1:  # one part run again: the other part's figures are kept
+        kept = json.loads((RESULTS / name).read_text())
+        outcome = {**kept, **{key: value for key, value in outcome.items() if value or key not in kept}}
     (RESULTS / name).write_text(json.dumps(outcome, indent=2, ensure_ascii=False) + "\n")
     print(json.dumps(outcome, indent=2, ensure_ascii=False))
-    os.sys.exit(0)
