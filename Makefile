@@ -116,6 +116,7 @@ test: install-dev browser wrk pgtools lint
 	$(BIN)/pytest -n auto --dist loadfile
 	BENCH_SMOKE=1 $(BIN)/python bench/run_all.py
 	BENCH_SMOKE=1 $(BIN)/python bench/queue_jobs.py
+	BENCH_SMOKE=1 $(BIN)/python bench/rollup_contention.py
 
 # Measurements: writes bench/results.json and the generated table in bench/README.md (~25 minutes).
 bench: install-dev browser wrk
@@ -125,6 +126,7 @@ bench: install-dev browser wrk
 	$(BIN)/python bench/queue_jobs.py
 	$(BIN)/python bench/roster_preview.py
 	$(BIN)/python bench/trust_day.py
+	$(BIN)/python bench/rollup_contention.py
 
 bench-smoke: install-dev browser wrk
 	BENCH_SMOKE=1 $(BIN)/python bench/run_all.py
