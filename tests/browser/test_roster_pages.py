@@ -90,11 +90,13 @@ def test_the_leads_pages_fit_a_phone(live_server, chromium, screens, tmp_path):
 
     page.goto(f"{base}/areas/{places['grid']}")
     check_phone_page(page, "grid-zh", screens)
-    page.click("#grid-links a")
+    with page.expect_navigation():  # measured once the new page is there, not mid-navigation
+        page.click("#grid-links a")
     check_phone_page(page, "tags-zh", screens)
     page.goto(f"{base}/areas/{places['building']}")
     check_phone_page(page, "building-zh", screens)
-    page.click("#building-links a")
+    with page.expect_navigation():
+        page.click("#building-links a")
     assert page.url.endswith(f"/buildings/{places['building']}/roster")
     page.goto(f"{base}/areas/{places['building']}/tags")
     check_phone_page(page, "tags-building-zh", screens)
