@@ -2,12 +2,13 @@
 
 import io
 import uuid
+from datetime import timedelta
 
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from fieldapp.extensions import db
-from fieldapp.models import AuditEvent
+from fieldapp.models import AreaCountChange, AuditEvent
 from fieldapp.reports.weekly import build_weekly, week_bounds
 from fieldapp.visits.rules import VisitInput
 from fieldapp.visits.services import correct_visit, record_visit
@@ -204,3 +205,35 @@ def test_spreadsheet_cells_survive_awkward_values():
         datetime(2026, 1, 2, 3, 4, 5),
     ]
     assert sheet.title == '周报 "A" · B' and sheet.freeze_panes == "A2" and sheet["A1"].font.b
+
+
+def test_a_past_week_keeps_the_resident_households_it_had_when_a_building_loses_some_later(world, browser):
+    visit = talk(world, world.a, 0, 1)
+    this_monday = week_bounds(visit.day)[0]
+    last_monday = this_monday - timedelta(days=7)
+    # The roster stood before last week (the world is built today, so its own changes are dated today).
+    db.session.execute(delete(AreaCountChange))
+    db.session.commit()
+    assert build_weekly(world.district, last_monday)["summary"]["resident_households"] == 8
+
+    world.a.sites[1].status = "moved_out"  # 甲派出所 loses a household this week
+    db.session.commit()
+
+    last_week = build_weekly(world.district, last_monday)
+    assert last_week["summary"]["resident_households"] == 8
+    stations = next(t for t in last_week["tables"] if t["kind"] == "station")
+    assert {r["name"]: r["resident_households"] for r in stations["rows"]} == {"甲派出所": 4, "乙派出所": 4}
+    this_week = build_weekly(world.district, this_monday)
+    assert this_week["summary"]["resident_households"] == 7
+    assert this_week["summary"]["coverage"] == round(100 / 7, 2)
+    browser.login("district-admin")
+    page = browser.client.get(f"/reports/weekly?week={last_monday.isoformat()}").text
+    assert 'id="ranking-station"' in page
+
+
+def test_households_added_this_week_are_not_in_last_weeks_coverage(world):
+    visit = talk(world, world.a, 0, 1)
+    last_monday = week_bounds(visit.day)[0] - timedelta(days=7)
+    # The world's roster was entered today: last week no household of it was on record.
+    assert build_weekly(world.district, last_monday)["summary"]["resident_households"] == 0
+    assert build_weekly(world.district, week_bounds(visit.day)[0])["summary"]["resident_households"] == 8

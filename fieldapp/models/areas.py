@@ -1,10 +1,11 @@
 """The area tree that every tally rolls up along: district → station → community → grid → building."""
 
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 
 from sqlalchemy import (
     CheckConstraint,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -114,3 +115,16 @@ def _archived_along_statement():
 def archived_along(area: Area) -> Area | None:
     """The archived area at or above `area` (the highest one), or None: a door there takes no new visit."""
     return db.session.scalar(_archived_along_statement(), {"ids": area.ancestor_ids})
+
+
+class AreaCountChange(db.Model):
+    """How much an area's resident households and residents moved on one day (the sum of that day's changes),
+    so a past week is reported with the counts it had then: as of a day, the count is today's minus every
+    change after that day. Written with the counters (site_counts.py, areas/moves.py)."""
+
+    __tablename__ = "area_count_changes"
+
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    households: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    residents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
