@@ -6,8 +6,8 @@ Create Date: 2026-12-02 08:10:00.000000
 
 Reviewed by hand: two partial indexes added, no table rebuilt. in_use() asked, for every site a list read, whether
 an archived area lies above its building, and without an index on archived_at that scanned the whole area tree
-per row (district page at 100k sites: 11.9 s, SQLite). The unvisited list's count reads the uncovered doors of
-the area's buildings from their own index instead of every site.
+per row (district page at 100k sites: 11.9 s, SQLite). The unvisited list and its count read the uncovered doors
+of the area's buildings, with their walking order, from their own index instead of every site.
 """
 
 from alembic import op
@@ -30,7 +30,7 @@ def upgrade():
     op.create_index(
         "ix_sites_uncovered",
         "sites",
-        ["building_id", "kind", "status"],
+        ["building_id", "kind", "status", "unit", "floor", "room"],
         unique=False,
         sqlite_where=uncovered,
         postgresql_where=uncovered,
