@@ -235,3 +235,19 @@ def test_households_added_this_week_are_not_in_last_weeks_coverage(world):
     db.session.commit()
     assert build_weekly(world.district, last_monday)["summary"]["resident_households"] == 8
     assert build_weekly(world.district, week_bounds(visit.day)[0])["summary"]["resident_households"] == 9
+
+
+def test_a_long_ranked_table_shows_its_first_rows_and_says_the_files_have_every_row(world, browser, monkeypatch):
+    from fieldapp.reports import routes
+
+    monkeypatch.setattr(routes, "SHOWN_ROWS", 1)
+    talk(world, world.a, 0, 1)
+    visit = talk(world, world.b, 0, 3)
+    browser.login("district-admin")
+    page = browser.client.get(f"/reports/weekly?week={this_week(visit)}").text
+    stations = page[page.index('id="ranking-station"') :]
+    stations = stations[: stations.index("</section>")]
+    assert "乙派出所" in stations and "甲派出所" not in stations  # the first by coverage only
+    assert "仅显示前 1 行（共 2 行）；全部行见 Excel 和 CSV 文件。" in stations
+    csv = browser.client.get(f"/reports/weekly.csv?week={this_week(visit)}").data.decode("utf-8-sig")
+    assert "甲派出所" in csv and "乙派出所" in csv
