@@ -155,7 +155,9 @@ class Writer:
                 self.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
             self.driver.commit()
             self.driver.autocommit = True
-            self.execute("ANALYZE")
+            # VACUUM too, as autovacuum would have by then: without a visibility map an index-only scan fetches
+            # every row from the table, and the planner prefers a sequential scan (unvisited count: 96 -> 15 ms).
+            self.execute("VACUUM ANALYZE")
         else:
             self.driver.execute("COMMIT")
             self.driver.execute("PRAGMA foreign_keys=ON")

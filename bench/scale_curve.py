@@ -3,7 +3,8 @@
 For each database and each size (10k, 100k, 1M sites with 5 visits a site; smoke: 1k, 5k) a fresh
 district is generated (bench/generate.py) and the pages are fetched in-process through the Flask
 test client, logged in with a real POST /login and CSRF token: the district, a station and a
-building page as the admin, the Today walk list as a volunteer, the supervisors' daily log
+building page as the admin, the district's unvisited list and last week's weekly report of the district and of a
+station as the admin, the Today walk list as a volunteer, the supervisors' daily log
 (GET /log) when the app has it, and the 倒查 search box (GET /backchecks?q=) as the admin, with queries taken
 from the data: a door's whole address, the same without its community, a phone's last four digits, a door code
 (goal: < 300 ms at 1M sites). The baseline, measured at each size in the same run, is /healthz
@@ -87,18 +88,33 @@ def search_queries(db) -> dict[str, str]:
     }
 
 
+def last_week() -> str:
+    """The first day of last week: a whole week of generated visits, built (not published) on every request."""
+    from datetime import timedelta
+
+    from fieldapp.periods import week_bounds
+    from fieldapp.visits.clock import local_today
+
+    return week_bounds(local_today() - timedelta(days=7))[0].isoformat()
+
+
 def measure(database_url: str, made: dict) -> dict:
     from fieldapp import create_app
     from fieldapp.extensions import db
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": SECRET_KEY, "RATELIMIT_ENABLED": False})
     admin = logged_in(app, "admin")
+    with app.app_context():
+        week = last_week()
     pages = {
         "healthz (baseline)": (admin, "/healthz"),
         "district": (admin, f"/areas/{made['district_id']}"),
         "station": (admin, f"/areas/{made['station_id']}"),
         "building": (admin, f"/areas/{made['building_id']}"),
         "today (volunteer)": (logged_in(app, made["volunteers"][0]), "/today"),
+        "unvisited list (district)": (admin, f"/areas/{made['district_id']}/unvisited"),
+        "weekly report (district)": (admin, f"/reports/weekly?area={made['district_id']}&week={week}"),
+        "weekly report (station)": (admin, f"/reports/weekly?area={made['station_id']}&week={week}"),
     }
     with app.app_context():
         for name, query in search_queries(db).items():

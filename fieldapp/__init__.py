@@ -1,6 +1,7 @@
 """fieldapp: door-to-door anti-fraud outreach, from a scanned door tag to the station's figures."""
 
 import os
+from decimal import ROUND_HALF_EVEN, Decimal
 from functools import cache
 
 from flask import Flask, has_request_context, request
@@ -199,6 +200,17 @@ def group_separator(locale: str) -> str:
     return Locale.parse(locale).number_symbols["latn"]["group"]
 
 
+@cache
+def decimal_symbol(locale: str) -> str:
+    from babel import Locale
+
+    return Locale.parse(locale).number_symbols["latn"]["decimal"]
+
+
+#: Percentages show one decimal.
+TENTH = Decimal("0.1")
+
+
 def number(value) -> str:
     """ "1,234": a whole number grouped as the user's language writes it (Chinese and English group by three).
 
@@ -211,17 +223,21 @@ def number(value) -> str:
 
 
 def register_template_helpers(app: Flask) -> None:
-    from flask_babel import format_datetime, format_decimal, format_time, get_locale
+    from flask_babel import format_datetime, format_time, get_locale
 
     from fieldapp import labels, limits
     from fieldapp.permissions import TEMPLATE_PREDICATES
     from fieldapp.trust.signals import reason as trust_reason
 
     def percent(value: float | None) -> str:
-        """ "87.5%" (or an en dash when there is nothing to divide by)."""
+        """ "87.5%" (or an en dash when there is nothing to divide by), rounded half to even as Babel's
+        format_decimal(value, "#,##0.0") is, without its 0.1 ms a call (a report shows thousands)."""
         if value is None:
             return "–"
-        return format_decimal(value, format="#,##0.0") + "%"
+        rounded = Decimal(str(value)).quantize(TENTH, rounding=ROUND_HALF_EVEN)
+        locale = str(get_locale())
+        text = f"{rounded:,}".replace(",", "\0").replace(".", decimal_symbol(locale))
+        return text.replace("\0", group_separator(locale)) + "%"
 
     app.jinja_env.filters["percent"] = percent
     app.jinja_env.filters["number"] = number

@@ -5,11 +5,12 @@ of its building and every area above it in the same flush, so area pages read tw
 instead of counting a million sites. `recount_site_differences` checks them against the sites.
 """
 
-from sqlalchemy import event, exists, func, select, update
+from sqlalchemy import event, exists, func, select, text, update
 from sqlalchemy.orm import Session, aliased
 
 from fieldapp.extensions import db
 from fieldapp.models import RESIDENT_STATUSES, Area, Site
+from fieldapp.visits.clock import local_today
 
 
 def _contribution(kind, status, residents) -> tuple[int, int]:
@@ -99,9 +100,31 @@ def move_counts(session: Session, changes: dict[int, list[int]]) -> None:
             .values(resident_households=Area.resident_households + households, residents=Area.residents + residents)
             .execution_options(synchronize_session=False)
         )
+    record_count_changes(session, per_area)
     for area in session.identity_map.values():
         if isinstance(area, Area) and area.id in per_area:
             session.expire(area, ["resident_households", "residents"])
+
+
+#: One statement for both databases (SQLite 3.24+ and PostgreSQL share ON CONFLICT ... DO UPDATE).
+_ADD_CHANGE = text(
+    "INSERT INTO area_count_changes (area_id, day, households, residents) VALUES (:area_id, :day, :households,"
+    " :residents) ON CONFLICT (area_id, day) DO UPDATE SET households = area_count_changes.households +"
+    " excluded.households, residents = area_count_changes.residents + excluded.residents"
+)
+
+
+def record_count_changes(session: Session, per_area: dict[int, list[int]]) -> None:
+    """Add {area id: [households, residents]} to each area's changes of today, the history that lets a past
+    week be reported with the counts it had (tallies.child_totals_for's `as_of`)."""
+    day = local_today()
+    rows = [
+        {"area_id": area_id, "day": day, "households": households, "residents": residents}
+        for area_id, (households, residents) in sorted(per_area.items())
+        if households or residents
+    ]
+    if rows:
+        session.execute(_ADD_CHANGE, rows)
 
 
 def counted_in(ancestor_ids: list[int], archived: set[int]) -> list[int]:

@@ -16,6 +16,7 @@ from fieldapp.extensions import db
 from fieldapp.models import (
     TALLY_FIELDS,
     Area,
+    AreaCountChange,
     Campaign,
     DailyTally,
     ProgramDailyTally,
@@ -93,14 +94,25 @@ def child_totals_for(
     last_day: date | None = None,
     targets: bool = True,
     campaign: Campaign | None = None,
+    as_of: date | None = None,
 ) -> dict[int, Totals]:
     """Totals for several areas at once (e.g. a station and its parts): three small queries in all (one
     without `targets`, as after each visit, where only the coverage is shown). Targets are those of
-    `campaign`, the current campaign unless another is given."""
+    `campaign`, the current campaign unless another is given. Resident counts are today's, or with `as_of`
+    those at the end of that day (a past week's report)."""
     totals = {area.id: Totals(resident_households=area.resident_households, residents=area.residents) for area in areas}
     if not areas:
         return totals
     ids = list(totals)
+    if as_of is not None:
+        later = (
+            select(AreaCountChange.area_id, func.sum(AreaCountChange.households), func.sum(AreaCountChange.residents))
+            .where(AreaCountChange.area_id.in_(ids), AreaCountChange.day > as_of)
+            .group_by(AreaCountChange.area_id)
+        )
+        for area_id, households, residents in db.session.execute(later):
+            totals[area_id].resident_households -= int(households or 0)
+            totals[area_id].residents -= int(residents or 0)
     sums = db.session.execute(
         _sums_statement(first_day is not None, last_day is not None),
         {"ids": ids, "first_day": first_day, "last_day": last_day},

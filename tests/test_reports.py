@@ -2,12 +2,13 @@
 
 import io
 import uuid
+from datetime import timedelta
 
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from fieldapp.extensions import db
-from fieldapp.models import AuditEvent
+from fieldapp.models import AuditEvent, Site
 from fieldapp.reports.weekly import build_weekly, week_bounds
 from fieldapp.visits.rules import VisitInput
 from fieldapp.visits.services import correct_visit, record_visit
@@ -204,3 +205,49 @@ def test_spreadsheet_cells_survive_awkward_values():
         datetime(2026, 1, 2, 3, 4, 5),
     ]
     assert sheet.title == '周报 "A" · B' and sheet.freeze_panes == "A2" and sheet["A1"].font.b
+
+
+def test_a_past_week_keeps_the_resident_households_it_had_when_a_building_loses_some_later(world, browser):
+    visit = talk(world, world.a, 0, 1)
+    this_monday = week_bounds(visit.day)[0]
+    last_monday = this_monday - timedelta(days=7)
+    assert build_weekly(world.district, last_monday)["summary"]["resident_households"] == 8
+
+    world.a.sites[1].status = "moved_out"  # 甲派出所 loses a household this week
+    db.session.commit()
+
+    last_week = build_weekly(world.district, last_monday)
+    assert last_week["summary"]["resident_households"] == 8
+    stations = next(t for t in last_week["tables"] if t["kind"] == "station")
+    assert {r["name"]: r["resident_households"] for r in stations["rows"]} == {"甲派出所": 4, "乙派出所": 4}
+    this_week = build_weekly(world.district, this_monday)
+    assert this_week["summary"]["resident_households"] == 7
+    assert this_week["summary"]["coverage"] == round(100 / 7, 2)
+    browser.login("district-admin")
+    page = browser.client.get(f"/reports/weekly?week={last_monday.isoformat()}").text
+    assert 'id="ranking-station"' in page
+
+
+def test_households_added_this_week_are_not_in_last_weeks_coverage(world):
+    visit = talk(world, world.a, 0, 1)
+    last_monday = week_bounds(visit.day)[0] - timedelta(days=7)
+    db.session.add(Site(building_id=world.a.building.id, unit="1", floor=8, room="801", residents=2))
+    db.session.commit()
+    assert build_weekly(world.district, last_monday)["summary"]["resident_households"] == 8
+    assert build_weekly(world.district, week_bounds(visit.day)[0])["summary"]["resident_households"] == 9
+
+
+def test_a_long_ranked_table_shows_its_first_rows_and_says_the_files_have_every_row(world, browser, monkeypatch):
+    from fieldapp.reports import routes
+
+    monkeypatch.setattr(routes, "SHOWN_ROWS", 1)
+    talk(world, world.a, 0, 1)
+    visit = talk(world, world.b, 0, 3)
+    browser.login("district-admin")
+    page = browser.client.get(f"/reports/weekly?week={this_week(visit)}").text
+    stations = page[page.index('id="ranking-station"') :]
+    stations = stations[: stations.index("</section>")]
+    assert "乙派出所" in stations and "甲派出所" not in stations  # the first by coverage only
+    assert "仅显示前 1 行（共 2 行）；全部行见 Excel 和 CSV 文件。" in stations
+    csv = browser.client.get(f"/reports/weekly.csv?week={this_week(visit)}").data.decode("utf-8-sig")
+    assert "甲派出所" in csv and "乙派出所" in csv

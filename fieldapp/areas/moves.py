@@ -16,6 +16,7 @@ from fieldapp.database import utcnow
 from fieldapp.extensions import db
 from fieldapp.models import LEVEL_RANK, TALLY_FIELDS, Area, DailyTally, ProgramDailyTally, archived_along, in_use
 from fieldapp.refusals import Refused
+from fieldapp.site_counts import record_count_changes
 
 
 def editable_part(area: Area, user_area: Area) -> None:
@@ -111,6 +112,7 @@ def _add_counters(area_ids: list[int], households: int, residents: int) -> None:
             .values(resident_households=Area.resident_households + households, residents=Area.residents + residents)
             .execution_options(synchronize_session=False)
         )
+        record_count_changes(db.session, {area_id: [households, residents] for area_id in area_ids})
 
 
 def _carry_rows(model, key: tuple[str, ...], fields: tuple[str, ...], area_id: int, leaving, joining) -> None:

@@ -1,6 +1,6 @@
 """The domain model, one module per part, re-exported here."""
 
-from fieldapp.models.areas import LEVEL_RANK, LEVELS, Area, archived_along, in_use
+from fieldapp.models.areas import LEVEL_RANK, LEVELS, Area, AreaCountChange, archived_along, in_use
 from fieldapp.models.audit import AuditEvent
 from fieldapp.models.campaigns import TARGET_MEASURES, Campaign, MiniProgram, Target, program_measure
 from fieldapp.models.imports import ImportMapping
@@ -67,6 +67,7 @@ __all__ = [
     "WARNING_STEPS",
     "ApiToken",
     "Area",
+    "AreaCountChange",
     "AreaDailyEventTally",
     "AuditEvent",
     "BackCheck",

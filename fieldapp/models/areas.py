@@ -1,10 +1,11 @@
 """The area tree that every tally rolls up along: district → station → community → grid → building."""
 
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 
 from sqlalchemy import (
     CheckConstraint,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -14,6 +15,7 @@ from sqlalchemy import (
     bindparam,
     exists,
     select,
+    text,
 )
 from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
@@ -36,6 +38,14 @@ class Area(db.Model):
         CheckConstraint("level IN ('district', 'station', 'community', 'grid', 'building')", name="level"),
         # Prefix searches ("everything under /1/5/") need pattern ops on PostgreSQL.
         Index("ix_areas_path", "path", postgresql_ops={"path": "varchar_pattern_ops"}),
+        # in_use() asks, for each area a list reads, whether an archived area lies above it: the few archived areas
+        # come from this index instead of a scan of the whole tree per row.
+        Index(
+            "ix_areas_archived",
+            "archived_at",
+            sqlite_where=text("archived_at IS NOT NULL"),
+            postgresql_where=text("archived_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -105,3 +115,16 @@ def _archived_along_statement():
 def archived_along(area: Area) -> Area | None:
     """The archived area at or above `area` (the highest one), or None: a door there takes no new visit."""
     return db.session.scalar(_archived_along_statement(), {"ids": area.ancestor_ids})
+
+
+class AreaCountChange(db.Model):
+    """How much an area's resident households and residents moved on one day (the sum of that day's changes),
+    so a past week is reported with the counts it had then: as of a day, the count is today's minus every
+    change after that day. Written with the counters (site_counts.py, areas/moves.py)."""
+
+    __tablename__ = "area_count_changes"
+
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    households: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    residents: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

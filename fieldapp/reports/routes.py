@@ -34,6 +34,10 @@ def published(area_id: int, week_start: date) -> WeeklyReport | None:
     )
 
 
+#: A ranked table on the page stops after this many rows (a district has thousands of grids); the files have them all.
+SHOWN_ROWS = 50
+
+
 def weekly_page(area, week_start: date, form: PublishForm, status: int = 200):
     report = published(area.id, week_start)
     data = report.data if report else build_weekly(area, week_start)
@@ -50,6 +54,7 @@ def weekly_page(area, week_start: date, form: PublishForm, status: int = 200):
         next_week=week_start + timedelta(days=7),
         publish_form=form,
         files=weekly_files,
+        shown_rows=SHOWN_ROWS,
     ), status
 
 

@@ -80,8 +80,12 @@ def _coverage_cells(now: Totals, before: Totals) -> dict:
 def area_figures(areas: list[Area], measures: list[str], week: Week) -> dict[int, dict]:
     """Per area: resident households, coverage and its change in points, and `_figures`, read in eight queries."""
     campaign = week.campaign
-    now = child_totals_for(areas, first_day=week.since, last_day=week.end, campaign=campaign)
-    before = child_totals_for(areas, first_day=week.since, last_day=week.previous_end, targets=False)
+    # Resident households as they stood at the end of each week, not today's: a building that loses households
+    # later changes neither this week's coverage nor last week's.
+    now = child_totals_for(areas, first_day=week.since, last_day=week.end, campaign=campaign, as_of=week.end)
+    before = child_totals_for(
+        areas, first_day=week.since, last_day=week.previous_end, targets=False, as_of=week.previous_end
+    )
     this = child_totals_for(areas, first_day=week.start, last_day=week.end, campaign=campaign)
     last = child_totals_for(areas, first_day=week.previous_start, last_day=week.previous_end, campaign=campaign)
     return {

@@ -124,7 +124,16 @@ def review_tally(area: Area, first: date, last: date | None = None) -> dict[str,
 def visit_recorders(area: Area) -> list[User]:
     """The people the volunteer filter can find: those of the area who record visits, and anyone else of it
     who has visits there (a supervisor who once knocked); not the desk people with no visit to show."""
-    visited = select(Visit.user_id).join(Area, Area.id == Visit.building_id).where(Area.within(area)).distinct()
-    has_visits = set(db.session.scalars(visited))
     people = db.session.scalars(users_within(area).order_by(User.display_name)).all()
+    # Only the few who do not record visits are looked up, by their own visits (not the area's million).
+    others = [person.id for person in people if not records_visits(person)]
+    has_visits = set()
+    if others:
+        visited = (
+            select(Visit.user_id)
+            .join(Area, Area.id == Visit.building_id)
+            .where(Visit.user_id.in_(others), Area.within(area))
+            .distinct()
+        )
+        has_visits = set(db.session.scalars(visited))
     return [person for person in people if records_visits(person) or person.id in has_visits]
