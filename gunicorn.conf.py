@@ -40,5 +40,6 @@ def post_worker_init(worker):
     from fieldapp.offline.assets import SHELL_STATIC
     from fieldapp.static_files import precompress
 
-    if hasattr(worker.wsgi, "extensions"):  # the Flask app (wsgi:app), not another WSGI callable
+    # Our app (wsgi:app), not another WSGI callable or Flask app served from here (bench/baseline_app.py).
+    if "static_files" in getattr(worker.wsgi, "extensions", {}):
         precompress(worker.wsgi, (*SHELL_STATIC, "favicon.svg"))
