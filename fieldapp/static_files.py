@@ -155,9 +155,9 @@ class StaticFilesVaryOnlyOnEncoding(SecureCookieSessionInterface):
     the language), and no shared cache could keep them. A static file is the same whoever asks."""
 
     def save_session(self, app, session, response):
-        super().save_session(app, session, response)
         if request.endpoint == "static":
-            response.vary = [name for name in response.vary if name.lower() != "cookie"]
+            return  # nor any Set-Cookie: a public answer kept a year by a proxy must carry no one's session
+        super().save_session(app, session, response)
 
 
 def cache_key(req) -> str:

@@ -114,3 +114,14 @@ def test_the_service_worker_keeps_the_fingerprinted_urls_and_changes_with_them(a
     assert changed != text and url_for("static", filename="js/outbox.js") in changed
     version = re.compile(r"version (\w+)\)")
     assert version.search(changed).group(1) != version.search(text).group(1)  # a new cache: the old one goes
+
+
+def test_a_file_sets_no_cookie_so_no_shared_cache_hands_one_on(world, browser):
+    browser.login("a-volunteer")  # "remember me" ticked, as on a volunteer's phone
+    client = browser.client
+    client.delete_cookie("session")  # the browser's session ended: only the remember cookie is left
+    answer = client.get(url_for("static", filename=HTMX), headers=PHONE)
+    # A year-long public answer must carry no cookie: a proxy keeping it would give it to everyone.
+    assert answer.status_code == 200 and answer.headers["Cache-Control"] == IMMUTABLE
+    assert "Set-Cookie" not in answer.headers and "Cookie" not in answer.headers.get("Vary", "")
+    assert client.get("/today").status_code == 200  # the remember cookie still logs the phone in on a page
