@@ -64,6 +64,22 @@ def sqlite_template(tmp_path_factory):
     return path
 
 
+#: The Redis the tests share (rate limits, the queue); each test keeps its keys apart with its own prefix.
+REDIS = os.environ.get("FIELDAPP_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def redis_uri():
+    """REDIS, once it answers; skipped locally without it, a failure in CI."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS).ping()
+    except redis.exceptions.ConnectionError as error:
+        unavailable(f"Redis at {REDIS} unavailable: {error}")
+    return REDIS
+
+
 @pytest.fixture(scope="session")
 def postgres_url():
     """A fresh PostgreSQL database for this test run, migrated once, dropped at the end."""

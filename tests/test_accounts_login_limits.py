@@ -15,10 +15,9 @@ from sqlalchemy import select
 
 from fieldapp.extensions import db, limiter
 from fieldapp.models import User
-from tests.conftest import app_config, csrf_from, unavailable
+from tests.conftest import app_config, csrf_from
 
 ROOT = Path(__file__).resolve().parent.parent
-REDIS = os.environ.get("FIELDAPP_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 @pytest.fixture
@@ -61,17 +60,6 @@ def test_wrong_passwords_for_one_account_spread_over_three_addresses_lock_it(wor
     # Locked even with the right password from a fourth address; other accounts are unaffected.
     assert attempt(app, "a-volunteer", "secret-password", "10.0.0.4") == 429
     assert attempt(app, "a-lead", "secret-password", "10.0.0.1") == 303
-
-
-@pytest.fixture
-def redis_uri():
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS).ping()
-    except redis.exceptions.ConnectionError as error:
-        unavailable(f"Redis at {REDIS} unavailable: {error}")
-    return REDIS
 
 
 def test_workers_sharing_redis_count_failed_logins_together(world, limited_app, redis_uri, monkeypatch):

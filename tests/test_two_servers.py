@@ -30,9 +30,8 @@ from fieldapp.extensions import db
 from fieldapp.models import Area, Site, Visit
 from fieldapp.site_counts import recount_site_differences
 from fieldapp.tallies import area_totals, recount_differences
-from tests.conftest import app_config, csrf_from, empty_postgres_database, unavailable
+from tests.conftest import app_config, csrf_from, empty_postgres_database
 from tests.factories import make_world
-from tests.test_accounts_login_limits import REDIS
 from tests.test_roster import csv_bytes, good_rows
 from tests.test_slow_clients import free_port, healthz_seconds
 
@@ -106,17 +105,6 @@ def failed_login(base: str, username: str) -> int:
 
 
 @pytest.fixture
-def redis_url():
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS).ping()
-    except redis.exceptions.ConnectionError as error:
-        unavailable(f"Redis at {REDIS} unavailable: {error}")
-    return REDIS
-
-
-@pytest.fixture
 def shared_database(postgres_url):
     """The run's PostgreSQL database with a small district and an API key per phone; emptied afterwards."""
     app = create_app(app_config(postgres_url))
@@ -133,7 +121,7 @@ def shared_database(postgres_url):
 
 
 def test_two_servers_one_killed_mid_load_lose_no_visit_share_login_limits_and_its_queued_import_finishes(
-    shared_database, redis_url, tmp_path
+    shared_database, redis_uri, tmp_path
 ):
     database_url, app, station_id, keys, tags, roster = shared_database
     queue_name = f"two-servers-{uuid.uuid4().hex[:8]}"
@@ -141,12 +129,12 @@ def test_two_servers_one_killed_mid_load_lose_no_visit_share_login_limits_and_it
         **{name: value for name, value in os.environ.items() if name != "FIELDAPP_ALLOW_MEMORY_LIMITS"},
         "SECRET_KEY": "two-servers-secret",
         "FIELDAPP_SECURE_COOKIES": "0",
-        "RATELIMIT_STORAGE_URI": redis_url,
+        "RATELIMIT_STORAGE_URI": redis_uri,
         "FIELDAPP_RATELIMIT_KEY_PREFIX": f"two-servers-{uuid.uuid4().hex[:8]}",  # this test's counters only
         "FIELDAPP_LOGIN_ACCOUNT_RATE_LIMIT": "4 per hour",
         "FIELDAPP_API_RATE_LIMIT": "100000 per minute",
         # The queue every host shares, and any import over 10 rows goes through it.
-        "FIELDAPP_QUEUE_URL": redis_url,
+        "FIELDAPP_QUEUE_URL": redis_uri,
         "FIELDAPP_QUEUE_NAME": queue_name,
         "FIELDAPP_QUEUE_IMMEDIATE": "0",
         "FIELDAPP_IMPORT_BACKGROUND_ROWS": "10",
@@ -207,7 +195,7 @@ def test_two_servers_one_killed_mid_load_lose_no_visit_share_login_limits_and_it
         if worker is not None:
             worker.kill()
             worker.wait()
-        RedisStorage(queue_name, url=redis_url).flush_all()
+        RedisStorage(queue_name, url=redis_uri).flush_all()
 
     # The kill came in the middle: some visits were acknowledged by the killed server, and some sent to it
     # went unanswered and were sent again to the other.
