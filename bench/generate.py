@@ -255,6 +255,8 @@ def _fill(writer: Writer, n_sites: int, n_visits: int, seed: int, today: date, p
     statuses = ("occupied",) * 90 + ("vacant",) * 7 + ("moved_out",) * 3
     site_rows, tag_rows = [], []
     site_kind_household = bytearray(n_sites + 1)
+    # Vacant and moved-out doors answer nobody: no talk there, or coverage would pass 100% of resident households.
+    site_lived_in = bytearray(n_sites + 1)
     resident_by_building: dict[int, list[int]] = {}
     building_sites: list[range] = []
     site_id = 0
@@ -270,6 +272,7 @@ def _fill(writer: Writer, n_sites: int, n_visits: int, seed: int, today: date, p
             kind = kinds[rng.randrange(100)]
             status = statuses[rng.randrange(100)]
             site_kind_household[site_id] = kind == "household"
+            site_lived_in[site_id] = status == "occupied"
             residents = rng.randint(1, 5) if status == "occupied" else 0
             if kind == "household" and status == "occupied":
                 resident = resident_by_building.setdefault(building_id, [0, 0])
@@ -372,7 +375,8 @@ def _fill(writer: Writer, n_sites: int, n_visits: int, seed: int, today: date, p
                 # Local 09:00 is 01:00 UTC the same date; stop the clock before the local day ends (16:00 UTC).
                 hours = min(hours, 15)
                 server_time = f"{day_text} {hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
-                outcome = outcomes[rng.randrange(100)]
+                drawn = outcomes[rng.randrange(100)]  # drawn for every door, so the rest of the data stays the same
+                outcome = drawn if site_lived_in[site] else "vacant"
                 counts = (0, 0, 0, 0)
                 notice = receipt = 0
                 if outcome == "talked":
