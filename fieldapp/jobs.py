@@ -5,13 +5,21 @@ A job's state is a row of `jobs` (models/jobs.py), so the progress page answers 
 A run claims the row (queued -> running, one more attempt) in a short transaction of its own, then does its
 work in one transaction that also marks the job done: a run that crashes or is killed leaves nothing written
 and the job still holding its file, so running it again is safe and counts its rows once.
+
+What a job makes for download (a label sheet, an export) is kept in its row (`result`), or, when
+FIELDAPP_JOB_FILES names a folder every host mounts, in a file there named by the job's id (an export of
+millions of rows is hundreds of megabytes); either is deleted with the job.
 """
 
 import importlib
+import io
 import os
 import secrets
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+from flask import current_app, send_file
 from huey import crontab
 from sqlalchemy import delete, select, update
 
@@ -30,7 +38,12 @@ STALE_SECONDS = int(os.environ.get("FIELDAPP_JOB_STALE_SECONDS", "300"))
 #: A job (its upload, its result) is kept this long after it was last touched, in seconds.
 JOB_MAX_AGE = 24 * 3600
 #: What runs each kind of job: "module:function", taking the claimed Job and committing its outcome.
-RUNNERS = {"roster_import": "fieldapp.roster.jobs:run_import_job", "labels": "fieldapp.tags.jobs:run_labels_job"}
+RUNNERS = {
+    "roster_import": "fieldapp.roster.jobs:run_import_job",
+    "labels": "fieldapp.tags.jobs:run_labels_job",
+    "visit_export": "fieldapp.reports.jobs:run_export_job",
+    "weekly_publish": "fieldapp.reports.jobs:run_publish_job",
+}
 
 
 class JobFailed(Exception):
@@ -157,9 +170,44 @@ def requeue_stale(now=None) -> int:
 
 
 def purge_old_jobs(now=None) -> int:
-    """Delete jobs not touched for JOB_MAX_AGE (previews never confirmed, finished jobs); returns how many."""
+    """Delete jobs not touched for JOB_MAX_AGE (previews never confirmed, finished jobs), and their files in
+    FIELDAPP_JOB_FILES as old (a run killed mid-file included); returns how many jobs."""
     cutoff = (now or utcnow()) - timedelta(seconds=JOB_MAX_AGE)
+    folder = files_dir()
+    if folder is not None and folder.is_dir():
+        oldest = cutoff.replace(tzinfo=UTC).timestamp()
+        for path in folder.iterdir():
+            if path.is_file() and path.stat().st_mtime < oldest:
+                path.unlink(missing_ok=True)
     return db.session.execute(delete(Job).where(Job.updated_at < cutoff)).rowcount
+
+
+def files_dir() -> Path | None:
+    folder = current_app.config.get("JOB_FILES_DIR")
+    return Path(folder) if folder else None
+
+
+def write_result(job: Job, chunks: Iterable[bytes]) -> dict:
+    """Write the job's file from `chunks`: into FIELDAPP_JOB_FILES when set (renamed into place once whole), else
+    as bytes for the row. Returns the fields `finish` stores with the outcome."""
+    folder = files_dir()
+    if folder is None:
+        return {"result": b"".join(chunks)}
+    folder.mkdir(parents=True, exist_ok=True)
+    part = folder / f"{job.id}.part"
+    with part.open("wb") as output:
+        for chunk in chunks:
+            output.write(chunk)
+    part.replace(folder / job.id)
+    return {"result": None}
+
+
+def send_result(job: Job, mimetype: str, as_attachment: bool = True):
+    """The job's file as a download named `job.filename`, from FIELDAPP_JOB_FILES or the row."""
+    folder = files_dir()
+    if folder is not None and (folder / job.id).is_file():
+        return send_file(folder / job.id, mimetype=mimetype, download_name=job.filename, as_attachment=as_attachment)
+    return send_file(io.BytesIO(job.result), mimetype=mimetype, download_name=job.filename, as_attachment=as_attachment)
 
 
 @huey.periodic_task(crontab(minute="*"))
