@@ -177,6 +177,7 @@ def job_file(job_id: str, name: str):
     job = own_job_or_404(job_id)
     if job.kind != EXPORT or job.status != "done" or name != job.filename:
         return redirect(url_for("reports.job", job_id=job.id), code=303)
+    response = send_result(job, MIMETYPES[job.params["format"]])  # read before the audit ends the transaction
     after = {name: job.params[name] for name in ("from", "to", "format")}
     audit_download("visits.export", job.area, after={**after, "job": job.id, "rows": job.total})
-    return send_result(job, MIMETYPES[job.params["format"]])
+    return response
