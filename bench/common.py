@@ -174,20 +174,21 @@ class AppServer:
         self.log.close()
 
 
-def start_worker(env: dict, log: Path) -> subprocess.Popen:
+def start_worker(env: dict, log: Path, periodic: bool = False) -> subprocess.Popen:
     """`huey_consumer fieldapp.worker.huey`, as each host runs it beside gunicorn (README "The queue"), in `env`.
 
-    -m 0.2: an idle worker looks at the queue five times a second; -n: no periodic tasks (the caller runs them).
+    -m 0.2: an idle worker looks at the queue five times a second; without `periodic`, -n: no periodic tasks
+    (the caller runs them); with it, the worker's scheduler looks after jobs every minute, as deployed.
     """
     command = [sys.executable, "-m", "huey.bin.huey_consumer", "fieldapp.worker.huey", "-w", "1", "-d", "0.05"]
+    command += ["-m", "0.2"] + ([] if periodic else ["-n"])
     with log.open("ab") as output:  # the worker holds its own copy of the file
-        return subprocess.Popen(
-            [*command, "-m", "0.2", "-n"], cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
-        )
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
 
 
-def send_visit(base: str, key: str, body: dict, timeout: float = 10) -> int | None:
-    """The API's status for this visit, or None when the server did not answer (refused, reset, timed out)."""
+def send_visit(base: str, key: str, body: dict, timeout: float = 10, errors: list | None = None) -> int | None:
+    """The API's status for this visit, or None when the server did not answer (refused, reset, timed out: the
+    error's name goes in `errors`)."""
     request = urllib.request.Request(  # noqa: S310 (loopback)
         f"{base}/api/v1/visits",
         data=json.dumps(body).encode(),
@@ -199,7 +200,9 @@ def send_visit(base: str, key: str, body: dict, timeout: float = 10) -> int | No
             return response.status
     except urllib.error.HTTPError as error:
         return error.code
-    except OSError:
+    except OSError as error:
+        if errors is not None:
+            errors.append(type(getattr(error, "reason", error)).__name__)
         return None
 
 
