@@ -27,6 +27,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -189,7 +190,7 @@ def measure(database_url: str, folder: Path) -> dict:
         for thread in phones:
             thread.start()
         time.sleep(SECONDS / 2)
-        killed_at = time.monotonic() - start
+        killed_at, killed_wall = time.monotonic() - start, datetime.now(UTC).replace(tzinfo=None)
         job_at_kill = job_row(app, job_id)
         doomed.kill()
         workers[0].kill()  # host 1's worker dies with it
@@ -202,13 +203,12 @@ def measure(database_url: str, folder: Path) -> dict:
         deadline = time.monotonic() + 300
         while (row := job_row(app, job_id))[0] not in ("done", "failed") and time.monotonic() < deadline:
             time.sleep(0.5)
-        finished = time.monotonic() - start
         results["import_job"] = {
             "at_kill": {"status": job_at_kill[0], "attempts": job_at_kill[1]},
             "status": row[0],
             "attempts": row[1],
             "rows": row[3],
-            "done_s_after_kill": round(finished - killed_at, 1),
+            "done_s_after_kill": round((row[4] - killed_wall).total_seconds(), 1) if row[4] else None,
             "stale_seconds": STALE_SECONDS,
         }
         survivor_alive = survivor.process.poll() is None

@@ -79,7 +79,8 @@ def run_job(job_id: str) -> None:
         job = db.session.get(Job, job_id)
         module, name = RUNNERS[job.kind].split(":")
         try:
-            getattr(importlib.import_module(module), name)(job)
+            with queue.keep_alive(job_id, every=STALE_SECONDS / 5):
+                getattr(importlib.import_module(module), name)(job)
         except JobFailed as failed:
             db.session.rollback()
             finish(db.session.get(Job, job_id), "failed", failed.summary)
@@ -146,10 +147,10 @@ def requeue_stale(now=None) -> int:
     now = now or utcnow()
     count = 0
     for job in db.session.scalars(select(Job).where(Job.status == "running")).all():
-        live = queue.progress_of(job.id)
+        live = queue.last_heard(job.id)
         heard = job.heartbeat_at
         if live:
-            heard = max(heard, datetime.fromtimestamp(live["at"], UTC).replace(tzinfo=None))
+            heard = max(heard, datetime.fromtimestamp(live, UTC).replace(tzinfo=None))
         if heard is None or now - heard < timedelta(seconds=STALE_SECONDS):
             continue
         moved = db.session.execute(
