@@ -33,7 +33,6 @@ NOT_IN_SMOKE = {"two_servers"}
 RESULTS_FILE = RESULTS / "smoke.json" if SMOKE else ROOT / "bench" / "results.json"
 README = ROOT / "bench" / "README.md"
 START, END = "<!-- bench:results:start -->", "<!-- bench:results:end -->"
-ACCOUNT_NOTE = "answered {failed_before_limit} across both servers, then the next one {next_one_answered}"
 
 
 def machine() -> dict:
@@ -189,7 +188,13 @@ def render(results: dict) -> list[str]:
             f" | {', '.join(f'{name} {count}' for name, count in errors['at_killed_server'].items())}"
             f" | {errors['acknowledged_on_a_resend']} | {job['attempts']} | {number(job['done_s_after_kill'], 1)} |",
             "",
-            f"Failed logins: {ACCOUNT_NOTE.format(**pair['logins'])}",
+            "Failed logins for one account, alternating between the servers: "
+            + ", ".join(f"HTTP {code} × {count}" for code, count in pair["logins"]["failed_before_limit"].items())
+            + "; the next one: "
+            + ", ".join(f"{host} HTTP {code}" for host, code in pair["logins"]["next_one_answered"].items())
+            + f". Import of {pair['import_rows']:,} rows: {pair['import_job']['at_kill']['status']} on host 1's worker"
+            f" at the kill, {pair['import_job']['status']} on host 2's after {pair['import_job']['attempts']} attempts"
+            f" (stale after {pair['import_job']['stale_seconds']} s, looked after once a minute).",
             "",
         ]
     weight = results.get("page_weight")

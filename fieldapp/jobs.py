@@ -19,11 +19,13 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from flask import current_app, send_file
+from flask import abort, current_app, send_file
+from flask_login import current_user
 from huey import crontab
 from sqlalchemy import delete, select, update
 
 from fieldapp import queue
+from fieldapp.access import visible_area_or_404
 from fieldapp.database import utcnow
 from fieldapp.extensions import db
 from fieldapp.models import Job
@@ -116,6 +118,16 @@ def finish(job: Job, status: str, summary: dict, **fields) -> None:
     for name, value in fields.items():
         setattr(job, name, value)
     db.session.commit()
+
+
+def own_job_or_404(job_id: str, kinds: tuple[str, ...], *levels: str) -> Job:
+    """The signed-in user's own job of one of `kinds`, of an area they still see (at one of `levels`, if given):
+    a job's id alone opens nothing, and whoever lost the area since loses its file."""
+    job = db.session.get(Job, job_id) if len(job_id) <= 16 else None
+    if job is None or job.kind not in kinds or job.user_id != current_user.id:
+        abort(404)
+    visible_area_or_404(job.area_id, *levels)
+    return job
 
 
 def state_of(job: Job) -> dict:

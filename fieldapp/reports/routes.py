@@ -13,8 +13,8 @@ from fieldapp.audit import audit_download
 from fieldapp.extensions import db
 from fieldapp.forms import save_or_flash
 from fieldapp.htmx import render
-from fieldapp.jobs import send_result, state_of
-from fieldapp.models import Job, WeeklyReport
+from fieldapp.jobs import own_job_or_404, send_result, state_of
+from fieldapp.models import WeeklyReport
 from fieldapp.permissions import may_publish, may_read_reports, requires
 from fieldapp.refusals import Refused
 from fieldapp.reports import bp, weekly_files
@@ -151,21 +151,12 @@ def visits_file(kind: str):
     return download(stream_with_context(rows), export_filename(area, first_day, last_day, kind))
 
 
-def own_job_or_404(job_id: str) -> Job:
-    """The user's own export or publication, of an area they still see (a job's id alone opens nothing)."""
-    job = db.session.get(Job, job_id) if len(job_id) <= 16 else None
-    if job is None or job.kind not in (EXPORT, PUBLISH) or job.user_id != current_user.id:
-        abort(404)
-    visible_area_or_404(job.area_id)
-    return job
-
-
 @bp.get("/jobs/<job_id>")
 @login_required
 @requires(may_read_reports)
 def job(job_id: str):
     """How far the export or the publication has got (the fragment polls itself), then the file or the report."""
-    job = own_job_or_404(job_id)
+    job = own_job_or_404(job_id, (EXPORT, PUBLISH))
     return render("reports/job.html", "reports/_job_progress.html", job=job, state=state_of(job), area=job.area)
 
 
@@ -174,10 +165,10 @@ def job(job_id: str):
 @requires(may_read_reports)
 def job_file(job_id: str, name: str):
     """The export the worker wrote, audited as the export it is each time it is handed out."""
-    job = own_job_or_404(job_id)
-    if job.kind != EXPORT or job.status != "done" or name != job.filename:
+    job = own_job_or_404(job_id, (EXPORT,))
+    if job.status != "done" or name != job.filename:
         return redirect(url_for("reports.job", job_id=job.id), code=303)
     response = send_result(job, MIMETYPES[job.params["format"]])  # read before the audit ends the transaction
-    after = {name: job.params[name] for name in ("from", "to", "format")}
+    after = {key: job.params[key] for key in ("from", "to", "format")}
     audit_download("visits.export", job.area, after={**after, "job": job.id, "rows": job.total})
     return response
