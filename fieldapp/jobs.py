@@ -207,7 +207,7 @@ def write_result(job: Job, chunks: Iterable[bytes]) -> dict:
     if folder is None:
         return {"result": b"".join(chunks)}
     folder.mkdir(parents=True, exist_ok=True)
-    part = folder / f"{job.id}.part"
+    part = folder / f"{job.id}.{secrets.token_hex(4)}.part"  # a run's own: two runs never write into one file
     with part.open("wb") as output:
         for chunk in chunks:
             output.write(chunk)
