@@ -142,9 +142,11 @@ def test_a_large_areas_report_is_published_by_the_worker_once_in_the_publishers_
     (event,) = audited("report.publish")
     assert event.user_id == world.a.supervisor.id
 
-    fragment = browser.client.get(job_url, headers={"HX-Request": "true"}).text
-    assert "Published" in fragment and "hx-trigger" not in fragment
-    assert f"/reports/weekly?area={world.a.area.id}&amp;week={start}" in fragment
+    polled = browser.client.get(job_url, headers={"HX-Request": "true"})  # the page polling: on to the report
+    assert polled.headers["HX-Redirect"] == f"/reports/weekly?area={world.a.area.id}&week={start}"
+    assert "Published" in polled.text and "hx-trigger" not in polled.text
+    page = browser.client.get(job_url).text  # opened later (or without JavaScript): a link to it
+    assert f"/reports/weekly?area={world.a.area.id}&amp;week={start}" in page
     page = browser.client.get(f"/reports/weekly?area={world.a.area.id}&week={start}").text
     assert "being published" not in page and "Good week" in page
     # Asked again once published: refused as on the page, nothing queued.

@@ -12,7 +12,7 @@ from fieldapp.access import visible_area_or_404
 from fieldapp.audit import audit_download
 from fieldapp.extensions import db
 from fieldapp.forms import save_or_flash
-from fieldapp.htmx import render
+from fieldapp.htmx import is_htmx, render
 from fieldapp.jobs import own_job_or_404, send_result, state_of
 from fieldapp.models import WeeklyReport
 from fieldapp.permissions import may_publish, may_read_reports, requires
@@ -157,7 +157,10 @@ def visits_file(kind: str):
 def job(job_id: str):
     """How far the export or the publication has got (the fragment polls itself), then the file or the report."""
     job = own_job_or_404(job_id, (EXPORT, PUBLISH))
-    return render("reports/job.html", "reports/_job_progress.html", job=job, state=state_of(job), area=job.area)
+    response = render("reports/job.html", "reports/_job_progress.html", job=job, state=state_of(job), area=job.area)
+    if job.kind == PUBLISH and job.status == "done" and is_htmx():  # the polling page goes on to the report
+        response.headers["HX-Redirect"] = url_for("reports.weekly", area=job.area_id, week=job.params["week_start"])
+    return response
 
 
 @bp.get("/jobs/<job_id>/<name>")
