@@ -1,4 +1,6 @@
-"""What every bench script shares: smoke mode, scratch databases, a gunicorn under test, logging in.
+"""What every bench script shares: smoke mode, scratch databases, a gunicorn under test, logging in; and what the
+bench shares with the tests: the app's own processes started as a deployment runs them (gunicorn with
+gunicorn.conf.py, the queue's worker), a phone's visit sent through the API, and Debian's Chromium and its flags.
 
 BENCH_SMOKE=1 shrinks every size so the whole bench runs in about a minute (make test runs it
 so the scripts never rot). Scratch databases are a SQLite file in a temporary folder or a fresh
@@ -7,6 +9,7 @@ PostgreSQL database created in BENCH_POSTGRES_URL and dropped afterwards.
 
 import contextlib
 import http.cookiejar
+import json
 import os
 import re
 import signal
@@ -111,6 +114,109 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+#: Debian's Chromium (`make browser`) and the flags every headless run here gives it (tests and bench).
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def healthz_seconds(base: str, timeout: float) -> float | None:
+    """How long /healthz took to answer 200, or None if it did not within `timeout`."""
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(base + "/healthz", timeout=timeout) as response:  # noqa: S310 (loopback)
+            return time.monotonic() - started if response.status == 200 else None
+    except OSError:
+        return None
+
+
+class AppServer:
+    """`gunicorn --config gunicorn.conf.py` (the deployment's settings) on a loopback port, in its own session,
+    so that `kill` takes it down as a host that dies: master and workers."""
+
+    def __init__(self, database_url: str, env: dict, log: Path, workers: int = 2):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        command = [str(BIN / "gunicorn"), "--config", "gunicorn.conf.py", "--workers", str(workers)]
+        command += ["--bind", f"127.0.0.1:{self.port}", "wsgi:app"]
+        self.log = log.open("w")
+        self.process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env={**env, "DATABASE_URL": database_url},
+            start_new_session=True,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def wait_ready(self) -> None:
+        for _ in range(150):
+            if self.process.poll() is not None:
+                raise RuntimeError("gunicorn exited before answering")
+            if healthz_seconds(self.base, timeout=2) is not None:
+                return
+            time.sleep(0.2)
+        raise RuntimeError("gunicorn did not answer in 30 s")
+
+    def kill(self) -> None:
+        """As a host that dies: SIGKILL to the master and its workers, no request finished, nothing cleaned up."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        self.log.close()
+
+
+def start_worker(env: dict, log: Path, periodic: bool = False) -> subprocess.Popen:
+    """`huey_consumer fieldapp.worker.huey`, as each host runs it beside gunicorn (README "The queue"), in `env`.
+
+    -m 0.2: an idle worker looks at the queue five times a second; without `periodic`, -n: no periodic tasks
+    (the caller runs them); with it, the worker's scheduler looks after jobs every minute, as deployed.
+    """
+    command = [sys.executable, "-m", "huey.bin.huey_consumer", "fieldapp.worker.huey", "-w", "1", "-d", "0.05"]
+    command += ["-m", "0.2"] + ([] if periodic else ["-n"])
+    with log.open("ab") as output:  # the worker holds its own copy of the file
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+
+
+def send_visit(base: str, key: str, body: dict, timeout: float = 10, errors: list | None = None) -> int | None:
+    """The API's status for this visit, or None when the server did not answer (refused, reset, timed out: the
+    error's name goes in `errors`)."""
+    request = urllib.request.Request(  # noqa: S310 (loopback)
+        f"{base}/api/v1/visits",
+        data=json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (loopback)
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError as error:
+        if errors is not None:
+            errors.append(type(getattr(error, "reason", error)).__name__)
+        return None
+
+
+def failed_login(base: str, username: str) -> int:
+    """One wrong password for `username`, as a browser sends it (its own cookies, the form's CSRF token)."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+    with opener.open(f"{base}/login", timeout=10) as page:
+        token = CSRF.search(page.read().decode()).group(1)
+    data = urllib.parse.urlencode({"username": username, "password": "a-wrong-guess", "csrf_token": token})
+    try:
+        with opener.open(f"{base}/login", data=data.encode(), timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
 
 
 class Server:

@@ -25,27 +25,15 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright
 
-from bench.common import SMOKE, Phone, Server, demo_database, log
+from bench.common import CHROMIUM, CHROMIUM_ARGS, CSRF, SMOKE, Phone, Server, demo_database, log
 from fieldapp import create_app
 from fieldapp.demo import DEMO_PASSWORD
 
 ASSET = re.compile(r'<(?:script[^>]+src|link[^>]+href)="(/static/[^"]+)"')
-CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 
 def gz(data: bytes) -> int:
     return len(gzip.compress(data, compresslevel=6))
-
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def wire_bytes(request) -> int:

@@ -27,6 +27,7 @@ DATABASE = f"sqlite:///{FOLDER}/bench.sqlite"
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
+from bench import common
 from bench.import_and_labels import roster_csv
 from fieldapp import create_app, queue
 from fieldapp import jobs as queue_jobs
@@ -45,9 +46,7 @@ LABEL_COUNT = 48 if SMOKE else 1_000
 
 
 def start_worker(log) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": DATABASE, "SECRET_KEY": "bench"}
-    command = [sys.executable, "-m", "huey.bin.huey_consumer", "fieldapp.worker.huey", "-w", "1", "-d", "0.05"]
-    return subprocess.Popen([*command, "-m", "0.2", "-n"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    return common.start_worker({**os.environ, "DATABASE_URL": DATABASE, "SECRET_KEY": "bench"}, Path(log.name))
 
 
 def fresh(job_id: str) -> Job:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import export_visits, lighthouse, page_weight, scale_curve, submit_load
+from bench import export_visits, lighthouse, page_weight, scale_curve, submit_load, two_servers
 from bench.common import RESULTS, ROOT, SMOKE, log
 
 PARTS = {
@@ -26,7 +26,10 @@ PARTS = {
     "submit_load": submit_load.run,
     "scale_curve": scale_curve.run,
     "export_visits": export_visits.run,
+    "two_servers": two_servers.run,
 }
+#: Parts left out of the smoke run (`make test`): two gunicorns, two workers and PostgreSQL take ~35 s even tiny.
+NOT_IN_SMOKE = {"two_servers"}
 RESULTS_FILE = RESULTS / "smoke.json" if SMOKE else ROOT / "bench" / "results.json"
 README = ROOT / "bench" / "README.md"
 START, END = "<!-- bench:results:start -->", "<!-- bench:results:end -->"
@@ -46,7 +49,7 @@ def main(names: list[str]) -> None:
     RESULTS.mkdir(exist_ok=True)
     results = json.loads(RESULTS_FILE.read_text()) if RESULTS_FILE.exists() and names else {}
     results["smoke"] = SMOKE
-    for name in names or PARTS:
+    for name in names or [name for name in PARTS if not (SMOKE and name in NOT_IN_SMOKE)]:
         started = time.monotonic()
         log(f"== {name}")
         results[name] = PARTS[name]()
@@ -169,6 +172,31 @@ def render(results: dict) -> list[str]:
                     f" | {number(row['peak_rss_mb'])} ({number(row['idle_rss_mb'])}) |"
                 )
         lines.append("")
+    pair = results.get("two_servers")
+    if pair and not pair.get("skipped"):
+        visits, job, errors = pair["visits"], pair["import_job"], pair["phone_errors"]
+        lines += [
+            f"### Two app servers, one database: {pair['phones']} phones for {pair['seconds']} s, host 1 killed"
+            f" halfway ({pair['run']['at']})",
+            "",
+            "| visits acknowledged | stored | stored twice | missing | tallies ≠ recount | visits/s before kill"
+            " | after | killed server's errors | resent and acknowledged | import: attempts | done s after kill |",
+            "|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|",
+            f"| {visits['acknowledged']:,} | {visits['stored']:,} | {visits['stored_more_than_once']}"
+            f" | {visits['acknowledged_missing']} | {pair['recount_differences']}"
+            f" | {number(pair['visits_per_s']['before_kill'], 1)} | {number(pair['visits_per_s']['after_kill'], 1)}"
+            f" | {', '.join(f'{name} {count}' for name, count in errors['at_killed_server'].items())}"
+            f" | {errors['acknowledged_on_a_resend']} | {job['attempts']} | {number(job['done_s_after_kill'], 1)} |",
+            "",
+            "Failed logins for one account, alternating between the servers: "
+            + ", ".join(f"HTTP {code} × {count}" for code, count in pair["logins"]["failed_before_limit"].items())
+            + "; the next one: "
+            + ", ".join(f"{host} HTTP {code}" for host, code in pair["logins"]["next_one_answered"].items())
+            + f". Import of {pair['import_rows']:,} rows: {pair['import_job']['at_kill']['status']} on host 1's worker"
+            f" at the kill, {pair['import_job']['status']} on host 2's after {pair['import_job']['attempts']} attempts"
+            f" (stale after {pair['import_job']['stale_seconds']} s, looked after once a minute).",
+            "",
+        ]
     weight = results.get("page_weight")
     if weight:
         lines += [

@@ -35,10 +35,10 @@ def area_of(obj) -> int | None:
     return area_of(holder) if holder is not None else None
 
 
-def audit(action: str, obj, before: dict | None = None, after: dict | None = None) -> AuditEvent:
-    """Record that the current user did `action` to `obj` (a model instance with an id)."""
+def audit(action: str, obj, before: dict | None = None, after: dict | None = None, by=None) -> AuditEvent:
+    """Record that the current user (or `by`, for work a queue worker does for them) did `action` to `obj`."""
     in_request = has_request_context()
-    user_id = current_user.id if in_request and current_user.is_authenticated else None
+    user_id = by.id if by is not None else current_user.id if in_request and current_user.is_authenticated else None
     event = AuditEvent(
         user_id=user_id,
         action=action,

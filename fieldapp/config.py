@@ -79,6 +79,13 @@ class Config:
     BASE_URL = os.environ.get("FIELDAPP_BASE_URL")
     # Roster files with more rows than this are imported in the background while the page shows progress.
     IMPORT_BACKGROUND_ROWS = int(os.environ.get("FIELDAPP_IMPORT_BACKGROUND_ROWS", "5000"))
+    # Visit exports of more rows than this are written by the queue's worker, then downloaded from a progress page.
+    EXPORT_BACKGROUND_ROWS = int(os.environ.get("FIELDAPP_EXPORT_BACKGROUND_ROWS", "100000"))
+    # Reports of areas with more resident households than this are published by the queue's worker.
+    PUBLISH_BACKGROUND_HOUSEHOLDS = int(os.environ.get("FIELDAPP_PUBLISH_BACKGROUND_HOUSEHOLDS", "50000"))
+    # A folder every app server and worker reads (a shared mount) for files the queue's jobs make; unset, they
+    # are kept in the database (jobs.result), which suits files of tens of megabytes, not a district's full export.
+    JOB_FILES_DIR = os.environ.get("FIELDAPP_JOB_FILES") or None
     # Days a visit's raw GPS fix and note are kept; `flask purge-personal-data` clears older ones (run it daily).
     RETENTION_DAYS = int(os.environ.get("FIELDAPP_RETENTION_DAYS", "180"))
     # The weekday a report week (周报) starts on: monday (default) ... sunday; the week runs seven days from it.

@@ -5,17 +5,27 @@ A job's state is a row of `jobs` (models/jobs.py), so the progress page answers 
 A run claims the row (queued -> running, one more attempt) in a short transaction of its own, then does its
 work in one transaction that also marks the job done: a run that crashes or is killed leaves nothing written
 and the job still holding its file, so running it again is safe and counts its rows once.
+
+What a job makes for download (a label sheet, an export) is kept in its row (`result`), or, when
+FIELDAPP_JOB_FILES names a folder every host mounts, in a file there named by the job's id (an export of
+millions of rows is hundreds of megabytes); either is deleted with the job.
 """
 
 import importlib
+import io
 import os
 import secrets
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+from flask import abort, current_app, send_file
+from flask_login import current_user
 from huey import crontab
 from sqlalchemy import delete, select, update
 
 from fieldapp import queue
+from fieldapp.access import visible_area_or_404
 from fieldapp.database import utcnow
 from fieldapp.extensions import db
 from fieldapp.models import Job
@@ -30,7 +40,12 @@ STALE_SECONDS = int(os.environ.get("FIELDAPP_JOB_STALE_SECONDS", "300"))
 #: A job (its upload, its result) is kept this long after it was last touched, in seconds.
 JOB_MAX_AGE = 24 * 3600
 #: What runs each kind of job: "module:function", taking the claimed Job and committing its outcome.
-RUNNERS = {"roster_import": "fieldapp.roster.jobs:run_import_job", "labels": "fieldapp.tags.jobs:run_labels_job"}
+RUNNERS = {
+    "roster_import": "fieldapp.roster.jobs:run_import_job",
+    "labels": "fieldapp.tags.jobs:run_labels_job",
+    "visit_export": "fieldapp.reports.jobs:run_export_job",
+    "weekly_publish": "fieldapp.reports.jobs:run_publish_job",
+}
 
 
 class JobFailed(Exception):
@@ -66,7 +81,8 @@ def run_job(job_id: str) -> None:
         job = db.session.get(Job, job_id)
         module, name = RUNNERS[job.kind].split(":")
         try:
-            getattr(importlib.import_module(module), name)(job)
+            with queue.keep_alive(job_id, every=STALE_SECONDS / 5):
+                getattr(importlib.import_module(module), name)(job)
         except JobFailed as failed:
             db.session.rollback()
             finish(db.session.get(Job, job_id), "failed", failed.summary)
@@ -104,6 +120,16 @@ def finish(job: Job, status: str, summary: dict, **fields) -> None:
     db.session.commit()
 
 
+def own_job_or_404(job_id: str, kinds: tuple[str, ...], *levels: str) -> Job:
+    """The signed-in user's own job of one of `kinds`, of an area they still see (at one of `levels`, if given):
+    a job's id alone opens nothing, and whoever lost the area since loses its file."""
+    job = db.session.get(Job, job_id) if len(job_id) <= 16 else None
+    if job is None or job.kind not in kinds or job.user_id != current_user.id:
+        abort(404)
+    visible_area_or_404(job.area_id, *levels)
+    return job
+
+
 def state_of(job: Job) -> dict:
     """What the progress page shows: the row, with the live progress of a running job from the queue's store."""
     state = {
@@ -133,10 +159,10 @@ def requeue_stale(now=None) -> int:
     now = now or utcnow()
     count = 0
     for job in db.session.scalars(select(Job).where(Job.status == "running")).all():
-        live = queue.progress_of(job.id)
+        live = queue.last_heard(job.id)
         heard = job.heartbeat_at
         if live:
-            heard = max(heard, datetime.fromtimestamp(live["at"], UTC).replace(tzinfo=None))
+            heard = max(heard, datetime.fromtimestamp(live, UTC).replace(tzinfo=None))
         if heard is None or now - heard < timedelta(seconds=STALE_SECONDS):
             continue
         moved = db.session.execute(
@@ -157,9 +183,44 @@ def requeue_stale(now=None) -> int:
 
 
 def purge_old_jobs(now=None) -> int:
-    """Delete jobs not touched for JOB_MAX_AGE (previews never confirmed, finished jobs); returns how many."""
+    """Delete jobs not touched for JOB_MAX_AGE (previews never confirmed, finished jobs), and their files in
+    FIELDAPP_JOB_FILES as old (a run killed mid-file included); returns how many jobs."""
     cutoff = (now or utcnow()) - timedelta(seconds=JOB_MAX_AGE)
+    folder = files_dir()
+    if folder is not None and folder.is_dir():
+        oldest = cutoff.replace(tzinfo=UTC).timestamp()
+        for path in folder.iterdir():
+            if path.is_file() and path.stat().st_mtime < oldest:
+                path.unlink(missing_ok=True)
     return db.session.execute(delete(Job).where(Job.updated_at < cutoff)).rowcount
+
+
+def files_dir() -> Path | None:
+    folder = current_app.config.get("JOB_FILES_DIR")
+    return Path(folder) if folder else None
+
+
+def write_result(job: Job, chunks: Iterable[bytes]) -> dict:
+    """Write the job's file from `chunks`: into FIELDAPP_JOB_FILES when set (renamed into place once whole), else
+    as bytes for the row. Returns the fields `finish` stores with the outcome."""
+    folder = files_dir()
+    if folder is None:
+        return {"result": b"".join(chunks)}
+    folder.mkdir(parents=True, exist_ok=True)
+    part = folder / f"{job.id}.{secrets.token_hex(4)}.part"  # a run's own: two runs never write into one file
+    with part.open("wb") as output:
+        for chunk in chunks:
+            output.write(chunk)
+    part.replace(folder / job.id)
+    return {"result": None}
+
+
+def send_result(job: Job, mimetype: str, as_attachment: bool = True):
+    """The job's file as a download named `job.filename`, from FIELDAPP_JOB_FILES or the row."""
+    folder = files_dir()
+    if folder is not None and (folder / job.id).is_file():
+        return send_file(folder / job.id, mimetype=mimetype, download_name=job.filename, as_attachment=as_attachment)
+    return send_file(io.BytesIO(job.result), mimetype=mimetype, download_name=job.filename, as_attachment=as_attachment)
 
 
 @huey.periodic_task(crontab(minute="*"))

@@ -11,7 +11,9 @@ writes its rows in one transaction, which on SQLite would block any write of pro
 """
 
 import os
+import threading
 import time
+from contextlib import contextmanager
 
 from flask import Flask, current_app, has_app_context
 from huey import RedisHuey, SqliteHuey
@@ -60,6 +62,32 @@ def beat(job_id: str, done: int = 0, total: int = 0) -> None:
 
 def progress_of(job_id: str) -> dict | None:
     return huey.get(f"job:{job_id}", peek=True)
+
+
+def last_heard(job_id: str) -> float | None:
+    """When a running job's worker was last heard of: its last progress, or its keep-alive, whichever is later."""
+    times = [(progress_of(job_id) or {}).get("at"), huey.get(f"alive:{job_id}", peek=True)]
+    return max((moment for moment in times if moment is not None), default=None)
+
+
+@contextmanager
+def keep_alive(job_id: str, every: float):
+    """While a job runs, say every `every` seconds that its worker lives: a phase with no progress to report (a
+    roster's 60,000 rows checked again took 20 s under load) must not look like a dead worker and be run twice."""
+    stop = threading.Event()
+
+    def say_alive():
+        while not stop.wait(every):
+            huey.put(f"alive:{job_id}", time.time())
+
+    thread = threading.Thread(target=say_alive, name=f"alive-{job_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+        huey.delete(f"alive:{job_id}")
 
 
 def forget(job_id: str) -> None:

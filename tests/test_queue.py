@@ -117,3 +117,19 @@ def test_the_import_page_shows_a_running_jobs_progress_from_the_queue(app, world
     fragment = browser.client.get(url, headers={"HX-Request": "true"}).text
     assert "已写入 1,000 / 12,000 户" in fragment and 'hx-trigger="every 1s"' in fragment
     queue.forget(job_id)
+
+
+def test_a_job_with_nothing_to_report_for_a_while_is_not_taken_from_its_live_worker(app, world):
+    job_id = queued_import(world, buildings=1)
+    assert queue_jobs.claim(job_id)
+    job = db.session.get(Job, job_id)
+    job.heartbeat_at = utcnow() - timedelta(seconds=queue_jobs.STALE_SECONDS + 60)  # claimed long ago, no progress
+    db.session.commit()
+    with queue.keep_alive(job_id, every=0.01):  # ...but its worker still says it lives (rows checked again)
+        deadline = utcnow() + timedelta(seconds=30)
+        while queue.last_heard(job_id) is None:
+            assert utcnow() < deadline, "the keep-alive never spoke"
+        assert queue_jobs.requeue_stale() == 0
+    assert queue.last_heard(job_id) is None  # the run is over: nothing speaks for it any more
+    assert queue_jobs.requeue_stale() == 1  # silent now: queued again (and run at once here)
+    assert fresh(job_id).status == "done"

@@ -6,7 +6,6 @@ written, and a new worker finishes the job with every row counted once."""
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from datetime import timedelta
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 from huey.storage import RedisStorage, SqliteStorage
 
+from bench import common
 from fieldapp import jobs as queue_jobs
 from fieldapp import queue
 from fieldapp.database import utcnow
@@ -70,12 +70,7 @@ def start_worker(app, store: dict, log: Path) -> subprocess.Popen:
         "FIELDAPP_QUEUE_IMMEDIATE": "0",
         "FIELDAPP_JOB_RETRY_DELAY": "1",
     }
-    command = [sys.executable, "-m", "huey.bin.huey_consumer", "fieldapp.worker.huey", "-w", "1", "-d", "0.05"]
-    # -m 0.2: an idle worker looks at the queue five times a second; -n: no periodic tasks (the test calls them).
-    with log.open("ab") as output:  # the worker holds its own copy of the file
-        return subprocess.Popen(  # noqa: S603 (our own worker, fixed arguments)
-            [*command, "-m", "0.2", "-n"], cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
-        )
+    return common.start_worker(env, log)
 
 
 def stop(worker: subprocess.Popen, sig=signal.SIGTERM) -> None:

@@ -12,8 +12,9 @@ import socket
 import subprocess
 import threading
 import time
-import urllib.request
 from pathlib import Path
+
+from bench.common import free_port, healthz_seconds
 
 ROOT = Path(__file__).resolve().parent.parent
 SLOW_CONNECTIONS = 4
@@ -33,22 +34,6 @@ def make_run_exports() -> dict[str, str]:
     """The variables the Makefile's `run` target exports to its commands (`run: export NAME = VALUE`)."""
     makefile = (ROOT / "Makefile").read_text()
     return dict(re.findall(r"^run: export (\w+) \??= (.*)$", makefile, flags=re.M))
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def healthz_seconds(base: str, timeout: float) -> float | None:
-    """How long /healthz took to answer 200, or None if it did not within `timeout`."""
-    started = time.monotonic()
-    try:
-        with urllib.request.urlopen(base + "/healthz", timeout=timeout) as response:  # noqa: S310 (loopback)
-            return time.monotonic() - started if response.status == 200 else None
-    except OSError:
-        return None
 
 
 def test_slow_request_bodies_do_not_freeze_healthz(sqlite_template, tmp_path):

@@ -4,26 +4,18 @@ load, and each phone sends what was not acknowledged again to the other server, 
 acknowledged visit is stored once, the tallies equal a recount, failed logins count across both servers, and a
 roster import confirmed on the killed server is done by a queue worker on a third host and shown by the other."""
 
-import http.cookiejar
-import json
 import os
 import re
-import signal
-import subprocess
-import sys
 import threading
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 import uuid
-from pathlib import Path
 
 import pytest
 import requests
 from huey.storage import RedisStorage
 from sqlalchemy import func, select
 
+from bench.common import AppServer, failed_login, send_visit, start_worker
 from fieldapp import create_app
 from fieldapp.api.tokens import issue_token
 from fieldapp.extensions import db
@@ -33,75 +25,10 @@ from fieldapp.tallies import area_totals, recount_differences
 from tests.conftest import app_config, csrf_from, empty_postgres_database
 from tests.factories import make_world
 from tests.test_roster import csv_bytes, good_rows
-from tests.test_slow_clients import free_port, healthz_seconds
 
-ROOT = Path(__file__).resolve().parent.parent
 PHONES, VISITS_PER_PHONE = 4, 20
 #: The first server is killed once this many visits were acknowledged: the load is well under way.
 KILL_AFTER = 25
-
-
-class AppServer:
-    """`gunicorn --config gunicorn.conf.py` (the deployment's settings) on a loopback port, in its own session."""
-
-    def __init__(self, database_url: str, env: dict, log: Path):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "--config", "gunicorn.conf.py", "--workers", "2"]
-        command += ["--bind", f"127.0.0.1:{self.port}", "wsgi:app"]
-        self.log = log.open("w")
-        self.process = subprocess.Popen(  # noqa: S603 (our own gunicorn)
-            command,
-            cwd=ROOT,
-            env={**env, "DATABASE_URL": database_url},
-            start_new_session=True,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-
-    def wait_ready(self) -> None:
-        for _ in range(150):
-            assert self.process.poll() is None, "gunicorn exited before answering"
-            if healthz_seconds(self.base, timeout=2) is not None:
-                return
-            threading.Event().wait(0.2)
-        raise AssertionError("gunicorn did not answer in 30 s")
-
-    def kill(self) -> None:
-        """As a host that dies: SIGKILL to the master and its workers, no request finished, nothing cleaned up."""
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
-        self.log.close()
-
-
-def send_visit(base: str, key: str, body: dict) -> int | None:
-    """The API's status for this visit, or None when the server did not answer (refused, reset, timed out)."""
-    request = urllib.request.Request(  # noqa: S310 (loopback)
-        f"{base}/api/v1/visits",
-        data=json.dumps(body).encode(),
-        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (loopback)
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-    except OSError:
-        return None
-
-
-def failed_login(base: str, username: str) -> int:
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-    with opener.open(f"{base}/login", timeout=10) as page:
-        token = csrf_from(page.read().decode())
-    data = urllib.parse.urlencode({"username": username, "password": "a-wrong-guess", "csrf_token": token})
-    try:
-        with opener.open(f"{base}/login", data=data.encode(), timeout=10) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
 
 
 @pytest.fixture
@@ -230,15 +157,6 @@ def import_roster(session: requests.Session, base: str, roster: bytes) -> str:
     queued = session.post(base + action, data={"csrf_token": csrf_from(preview.text)}, timeout=30)
     assert queued.status_code == 200 and queued.url.startswith(base + "/imports/")
     return queued.url.removeprefix(base)
-
-
-def start_worker(env: dict, log: Path) -> subprocess.Popen:
-    """`huey_consumer fieldapp.worker.huey`, as each host runs it beside gunicorn (README "The queue")."""
-    command = [sys.executable, "-m", "huey.bin.huey_consumer", "fieldapp.worker.huey", "-w", "1", "-d", "0.05"]
-    with log.open("ab") as output:  # the worker holds its own copy of the file
-        return subprocess.Popen(  # noqa: S603 (our own worker, fixed arguments)
-            [*command, "-m", "0.2", "-n"], cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
-        )
 
 
 def wait_until_done(session: requests.Session, url: str, seconds: float = 120) -> str:

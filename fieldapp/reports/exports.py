@@ -2,10 +2,12 @@
 
 Headers and words (outcome, review, location checks) are in the reader's language, times in the
 campaign's time zone (the zone named in the header). The labels are read when the export starts, inside
-the request (the response is streamed with stream_with_context), so each row only looks them up.
+the request (the response is streamed with stream_with_context), so each row only looks them up. An export
+of more rows than FIELDAPP_EXPORT_BACKGROUND_ROWS is written by the queue's worker instead (reports/jobs.py).
 """
 
 import io
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 from flask import Response
@@ -16,7 +18,7 @@ from sqlalchemy.orm import aliased
 
 from fieldapp.extensions import db
 from fieldapp.labels import LEVELS, MEASURES, OUTCOMES, REVIEW_STATUSES, SITE_FIELDS, SITE_KINDS
-from fieldapp.models import Area, Site, Team, User, Visit, door_label
+from fieldapp.models import Area, DailyTally, Site, Team, User, Visit, door_label
 from fieldapp.reports.cells import BOM, csv_writer
 from fieldapp.reports.xlsx import stream_xlsx
 from fieldapp.visits.clock import deployment_zone
@@ -105,8 +107,9 @@ def area_names_above(area: Area):
     return lookup
 
 
-def visit_export_records(area: Area, first_day: date, last_day: date):
-    """Every visit under `area` between two days as a list of VISIT_EXPORT_COLUMNS values, in id order.
+def visit_export_records(area: Area, first_day: date, last_day: date, progress: Callable[[int], None] | None = None):
+    """Every visit under `area` between two days as a list of VISIT_EXPORT_COLUMNS values, in id order
+    (`progress` is told the rows read so far after each batch and at the end: a queued export's progress page).
 
     Plain columns, not ORM objects: a district's million visits are read in batches and each row
     is forgotten once written, so memory stays flat and a row costs microseconds. The time is when
@@ -155,7 +158,10 @@ def visit_export_records(area: Area, first_day: date, last_day: date):
         .order_by(Visit.id)
         .execution_options(yield_per=EXPORT_BATCH)
     )
-    for row in db.session.execute(query):
+    number = 0
+    for number, row in enumerate(db.session.execute(query), start=1):
+        if progress is not None and number % EXPORT_BATCH == 0:
+            progress(number)
         (visit_id, day, moment, path, building_name, unit, room, kind, volunteer, team, outcome, *counts) = row[:17]
         distance, accuracy, missing, inaccurate, far, review_status, undone_at = row[17:]
         flags = [
@@ -178,6 +184,8 @@ def visit_export_records(area: Area, first_day: date, last_day: date):
             " · ".join(flags),
             reviews.get(review_status, review_status) if undone_at is None else reviews["undone"],
         ]
+    if progress is not None:
+        progress(number)
 
 
 def csv_stream(header: list, records, title: str = ""):
@@ -208,15 +216,36 @@ def csv_stream(header: list, records, title: str = ""):
     yield flush()
 
 
-def visit_export_rows(area: Area, first_day: date, last_day: date):
+def visit_export_rows(area: Area, first_day: date, last_day: date, progress=None):
     """The visits of `visit_export_records` as CSV text, streamed a batch at a time (flat memory)."""
-    return csv_stream(visit_export_header(), visit_export_records(area, first_day, last_day))
+    return csv_stream(visit_export_header(), visit_export_records(area, first_day, last_day, progress))
 
 
-def visit_export_xlsx(area: Area, first_day: date, last_day: date):
+def visit_export_xlsx(area: Area, first_day: date, last_day: date, progress=None):
     """The visits of `visit_export_records` as an XLSX file, streamed as it is written (flat memory)."""
     title = f"{area.name} {first_day.isoformat()}–{last_day.isoformat()}"
-    return stream_xlsx(title, visit_export_header(), visit_export_records(area, first_day, last_day))
+    return stream_xlsx(title, visit_export_header(), visit_export_records(area, first_day, last_day, progress))
+
+
+def visit_export(kind: str, area: Area, first_day: date, last_day: date, progress=None):
+    """The export in `kind` ("csv" or "xlsx") as bytes, a batch at a time: what the queue's worker writes."""
+    if kind == "xlsx":
+        return visit_export_xlsx(area, first_day, last_day, progress)
+    return (text.encode() for text in visit_export_rows(area, first_day, last_day, progress))
+
+
+def export_size(area: Area, first_day: date, last_day: date) -> int:
+    """About how many rows the visit export holds, from the daily tallies (a sum over one row a day, not a
+    count of a million visits): enough to choose between streaming it and queueing it."""
+    return db.session.scalar(
+        select(func.coalesce(func.sum(DailyTally.visits), 0)).where(
+            DailyTally.area_id == area.id, DailyTally.day >= first_day, DailyTally.day <= last_day
+        )
+    )
+
+
+def export_filename(area: Area, first_day: date, last_day: date, kind: str) -> str:
+    return f"visits-{area.id}-{first_day.isoformat()}-{last_day.isoformat()}.{kind}"
 
 
 def download(content, filename: str) -> Response:

@@ -1,8 +1,9 @@
-"""The weekly report page, publishing it, and downloads (every download is audited)."""
+"""The weekly report page, publishing it, and downloads (every download is audited); a large area's publication and
+export go through the queue, with a progress page."""
 
 from datetime import date, timedelta
 
-from flask import abort, redirect, render_template, request, stream_with_context, url_for
+from flask import abort, flash, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -11,11 +12,24 @@ from fieldapp.access import visible_area_or_404
 from fieldapp.audit import audit_download
 from fieldapp.extensions import db
 from fieldapp.forms import save_or_flash
+from fieldapp.htmx import is_htmx, render
+from fieldapp.jobs import own_job_or_404, send_result, state_of
 from fieldapp.models import WeeklyReport
 from fieldapp.permissions import may_publish, may_read_reports, requires
+from fieldapp.refusals import Refused
 from fieldapp.reports import bp, weekly_files
-from fieldapp.reports.exports import download, visit_export_rows, visit_export_xlsx
+from fieldapp.reports.exports import download, export_filename, visit_export_rows, visit_export_xlsx
 from fieldapp.reports.forms import PublishForm
+from fieldapp.reports.jobs import (
+    EXPORT,
+    MIMETYPES,
+    PUBLISH,
+    export_in_background,
+    publish_in_background,
+    publishing,
+    queue_export,
+    queue_publish,
+)
 from fieldapp.reports.weekly import build_weekly, publish_weekly, week_bounds, weekly_csv, weekly_xlsx
 from fieldapp.visits.clock import local_today
 
@@ -53,6 +67,7 @@ def weekly_page(area, week_start: date, form: PublishForm, status: int = 200):
         previous_week=week_start - timedelta(days=7),
         next_week=week_start + timedelta(days=7),
         publish_form=form,
+        publishing=None if report else publishing(area.id, week_start),
         files=weekly_files,
         shown_rows=SHOWN_ROWS,
     ), status
@@ -80,8 +95,17 @@ def publish():
     form = PublishForm()
     if not form.validate_on_submit():
         return weekly_page(area, week_start, form, 422)  # the typed comment comes back with what to change
-    published_now = _("Published. Later corrections will not change this report.")
-    save_or_flash(lambda: publish_weekly(current_user, area, week_start, form.comment.data), published_now)
+    if publish_in_background(area):  # a large area's tables take seconds: a worker builds them
+        try:
+            job = queue_publish(current_user, area, week_start, form.comment.data)
+        except Refused as refused:
+            db.session.rollback()
+            flash(refused.message, "error")
+        else:
+            return redirect(url_for("reports.job", job_id=job.id), code=303)
+    else:
+        published_now = _("Published. Later corrections will not change this report.")
+        save_or_flash(lambda: publish_weekly(current_user, area, week_start, form.comment.data), published_now)
     return redirect(url_for("reports.weekly", area=area.id, week=week_start.isoformat()), code=303)
 
 
@@ -118,9 +142,36 @@ def visits_file(kind: str):
         last_day = date.fromisoformat(request.args.get("to", local_today().isoformat()))
     except ValueError:
         abort(400)
+    if export_in_background(area, first_day, last_day):  # a worker writes it; the page shows how far it got
+        job = queue_export(current_user, area, kind, first_day, last_day)
+        return redirect(url_for("reports.job", job_id=job.id), code=303)
     after = {"from": first_day.isoformat(), "to": last_day.isoformat(), "format": kind}
     audit_download("visits.export", area, after=after)
     rows = (visit_export_xlsx if kind == "xlsx" else visit_export_rows)(area, first_day, last_day)
-    return download(
-        stream_with_context(rows), f"visits-{area.id}-{first_day.isoformat()}-{last_day.isoformat()}.{kind}"
-    )
+    return download(stream_with_context(rows), export_filename(area, first_day, last_day, kind))
+
+
+@bp.get("/jobs/<job_id>")
+@login_required
+@requires(may_read_reports)
+def job(job_id: str):
+    """How far the export or the publication has got (the fragment polls itself), then the file or the report."""
+    job = own_job_or_404(job_id, (EXPORT, PUBLISH))
+    response = render("reports/job.html", "reports/_job_progress.html", job=job, state=state_of(job), area=job.area)
+    if job.kind == PUBLISH and job.status == "done" and is_htmx():  # the polling page goes on to the report
+        response.headers["HX-Redirect"] = url_for("reports.weekly", area=job.area_id, week=job.params["week_start"])
+    return response
+
+
+@bp.get("/jobs/<job_id>/<name>")
+@login_required
+@requires(may_read_reports)
+def job_file(job_id: str, name: str):
+    """The export the worker wrote, audited as the export it is each time it is handed out."""
+    job = own_job_or_404(job_id, (EXPORT,))
+    if job.status != "done" or name != job.filename:
+        return redirect(url_for("reports.job", job_id=job.id), code=303)
+    response = send_result(job, MIMETYPES[job.params["format"]])  # read before the audit ends the transaction
+    after = {key: job.params[key] for key in ("from", "to", "format")}
+    audit_download("visits.export", job.area, after={**after, "job": job.id, "rows": job.total})
+    return response

@@ -110,9 +110,8 @@ def clean_comment(text: str | None) -> str | None:
     return text or None
 
 
-def publish_weekly(user: User, area: Area, week_start: date, comment: str | None = None) -> WeeklyReport:
-    """Freeze the week with its comment: later edits to visits never change what was published, and its files
-    stay in the publisher's language. The caller commits."""
+def check_publish(area: Area, week_start: date, comment: str | None) -> str | None:
+    """Refuse what cannot be published (before the queue takes it, and again when it runs); the clean comment."""
     if db.session.scalar(
         select(WeeklyReport.id).where(WeeklyReport.area_id == area.id, WeeklyReport.week_start == week_start)
     ):
@@ -122,6 +121,13 @@ def publish_weekly(user: User, area: Area, week_start: date, comment: str | None
     comment = clean_comment(comment)
     if comment and len(comment) > COMMENT_MAX:
         raise Refused(_l("The comment is too long: at most %(max)s characters.", max=COMMENT_MAX), "comment")
+    return comment
+
+
+def publish_weekly(user: User, area: Area, week_start: date, comment: str | None = None) -> WeeklyReport:
+    """Freeze the week with its comment: later edits to visits never change what was published, and its files
+    stay in the publisher's language (a queue worker's run forces it). The caller commits."""
+    comment = check_publish(area, week_start, comment)
     data = build_weekly(area, week_start)
     data["comment"] = comment
     data["published"] = {
@@ -140,5 +146,5 @@ def publish_weekly(user: User, area: Area, week_start: date, comment: str | None
     )
     db.session.add(report)
     db.session.flush()
-    audit("report.publish", report, after={"area_id": area.id, "week_start": week_start.isoformat()})
+    audit("report.publish", report, after={"area_id": area.id, "week_start": week_start.isoformat()}, by=user)
     return report

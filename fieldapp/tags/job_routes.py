@@ -1,26 +1,14 @@
 """Label sheets drawn by the queue's worker: their progress page (polled while drawing) and their download."""
 
-from flask import abort, redirect, url_for
-from flask_login import current_user, login_required
+from flask import redirect, url_for
+from flask_login import login_required
 
-from fieldapp.access import visible_area_or_404
 from fieldapp.audit import audit_download
-from fieldapp.extensions import db
 from fieldapp.htmx import render
-from fieldapp.jobs import state_of
-from fieldapp.models import Job
+from fieldapp.jobs import own_job_or_404, state_of
 from fieldapp.permissions import may_edit_roster, requires
 from fieldapp.tags import bp
 from fieldapp.tags.jobs import KIND, PRINTABLE_LEVELS, label_download
-
-
-def own_job_or_404(job_id: str) -> Job:
-    """The user's own label job, of an area they still see (a job's id alone opens nothing)."""
-    job = db.session.get(Job, job_id) if len(job_id) <= 16 else None
-    if job is None or job.kind != KIND or job.user_id != current_user.id:
-        abort(404)
-    visible_area_or_404(job.area_id, *PRINTABLE_LEVELS)
-    return job
 
 
 @bp.get("/tags/jobs/<job_id>")
@@ -28,7 +16,7 @@ def own_job_or_404(job_id: str) -> Job:
 @requires(may_edit_roster)
 def job(job_id: str):
     """How far the drawing has got (the fragment polls itself), then the download."""
-    job = own_job_or_404(job_id)
+    job = own_job_or_404(job_id, (KIND,), *PRINTABLE_LEVELS)
     return render("tags/job.html", "tags/_job_progress.html", job=job, state=state_of(job), area=job.area)
 
 
@@ -37,7 +25,7 @@ def job(job_id: str):
 @requires(may_edit_roster)
 def job_file(job_id: str, name: str):
     """The drawn sheet (PDF) or labels (ZIP), audited as the export it is each time it is handed out."""
-    job = own_job_or_404(job_id)
+    job = own_job_or_404(job_id, (KIND,), *PRINTABLE_LEVELS)
     if job.status != "done" or name != job.filename:
         return redirect(url_for("tags.job", job_id=job.id), code=303)
     data, fmt, area = job.result, job.params["format"], job.area

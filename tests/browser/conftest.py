@@ -9,20 +9,12 @@ import pytest
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
+from bench.common import CHROMIUM, CHROMIUM_ARGS
 from fieldapp import create_app
 from fieldapp.extensions import db
 from fieldapp.models import Area, Site
 from tests.conftest import app_config, unavailable
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PHONE = {"width": 390, "height": 844}
 # Without this, Chromium's offline emulation leaves the service worker's own fetches online
 # (microsoft/playwright#2311): the offline tests would not be offline. Read when the driver starts.
