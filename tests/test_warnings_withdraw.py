@@ -15,7 +15,6 @@ from fieldapp.models import AuditEvent, MemberAssignment, Site
 from fieldapp.models.outreach import FraudWarning
 from fieldapp.warnings import deadlines
 from fieldapp.warnings.deadlines import warning_figures
-from fieldapp.warnings.queries import weekly_warnings
 from fieldapp.warnings.services import WarningInput, create_warning
 from tests.conftest import Browser
 
@@ -50,13 +49,13 @@ def test_a_withdrawn_warning_leaves_today_and_every_count_and_shows_struck_with_
     late = a_warning(world, "YJ-LATE", minutes_ago=60)  # its 10-minute call never made: late
     kept = a_warning(world, "YJ-KEPT", minutes_ago=60)
     assert figures(world) == (2, 0, 2)
-    week = weekly_warnings(world.a.area, late.day, late.day)
-    assert (week["received"], week["late"]) == (2, 2)
+    week = warning_figures(world.a.area, [], late.day, late.day)[0]
+    assert (week.received, week.late) == (2, 2)
     response = supervisor.post(f"/warnings/{late.id}/withdraw", {"reason": "平台撤回：重复推送"})
     assert response.status_code == 303
     assert figures(world) == (1, 0, 1)
-    week = weekly_warnings(world.a.area, late.day, late.day)
-    assert (week["received"], week["late"]) == (1, 1)
+    week = warning_figures(world.a.area, [], late.day, late.day)[0]
+    assert (week.received, week.late) == (1, 1)
     page = supervisor.client.get(f"/warnings/{late.id}").text
     assert "平台撤回：重复推送" in page and "is-withdrawn" in page
     assert f"/warnings/{late.id}/steps" not in page and f"/warnings/{late.id}/withdraw" not in page

@@ -35,6 +35,8 @@ WARNING_LABELS = {
     "pending": _l("Not yet due"),
     "rate": _l("On-time rate (%)"),
 }
+#: A warnings table's last row: the warnings left above the table's level (reports/weekly_outreach.py).
+UNROUTED = _l("Not yet routed")
 #: The kinds of site counted apart from households, and all of them together.
 KIND_LABELS = {**{kind: labels.SITE_KINDS[kind] for kind in OTHER_KINDS}, "all": _l("All three kinds")}
 
@@ -241,7 +243,10 @@ def outreach_table_rows(data: dict):
     for section, ranking in OUTREACH_TABLES.items():
         columns = outreach_columns(section)
         for table in found[section]:
-            rows = [[read(row) for _header, read, _total in columns] for row in table["rows"]]
+            listed = table["rows"]
+            if "unrouted" in table:
+                listed = [*listed, {"name": str(UNROUTED), "parent": "", **table["unrouted"]}]
+            rows = [[read(row) for _header, read, _total in columns] for row in listed]
             totals = [read(table["totals"]) if total else None for _header, read, total in columns]
             totals[0] = _("Total")
             title = f"{kind_name(table['kind'])} {ranking}"

@@ -1,6 +1,4 @@
-"""Lists of warnings: a person's open ones for Today, an area's for its supervisor, the weekly report's figures."""
-
-from datetime import date
+"""Lists of warnings: a person's open ones for Today, an area's for its supervisor."""
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
@@ -8,7 +6,7 @@ from sqlalchemy.orm import joinedload
 from fieldapp.extensions import db
 from fieldapp.models import Area, User
 from fieldapp.models.outreach import FraudWarning
-from fieldapp.warnings.deadlines import counted, is_overdue, minutes_left, next_due, next_step, now, warning_figures
+from fieldapp.warnings.deadlines import counted, is_overdue, minutes_left, next_due, next_step, now
 
 #: The supervisor's list shows this many warnings at most (the newest).
 LIST_LIMIT = 300
@@ -50,21 +48,6 @@ def area_warnings(area: Area, show: str) -> list[FraudWarning]:
         moment = now()
         rows = [warning for warning in rows if is_overdue(warning, moment)]
     return rows
-
-
-def weekly_warnings(area: Area, first_day: date, last_day: date) -> dict:
-    """The weekly report's warnings: received, on time, late and the rate for `area`, and its parts ranked by
-    on-time rate (plain values: a published report keeps them as they were)."""
-    parts = [child for child in area.children if not child.is_archived]
-    total, ranked = warning_figures(area, parts, first_day, last_day)
-
-    def figures(f) -> dict:
-        return {"received": f.received, "on_time": f.on_time, "late": f.late, "pending": f.pending, "rate": f.rate}
-
-    return {
-        **figures(total),
-        "rows": [{"rank": rank, "name": row.area.name, **figures(row.figures)} for rank, row in enumerate(ranked, 1)],
-    }
 
 
 def today_items(user: User) -> list[dict]:
