@@ -8,11 +8,17 @@ from flask_login import current_user, login_required
 
 from fieldapp.access import areas_within, found_or_404, users_within
 from fieldapp.extensions import db
-from fieldapp.forms import REFUSED, form_page, save
+from fieldapp.forms import REFUSED, ConfirmForm, form_page, save, save_or_flash
 from fieldapp.models import Area, User
 from fieldapp.models.outreach import FraudWarning
 from fieldapp.models.sites import mask_phone
-from fieldapp.permissions import may_correct_warning, may_follow_up_warning, may_manage_warnings, requires
+from fieldapp.permissions import (
+    may_correct_warning,
+    may_follow_up_warning,
+    may_manage_warnings,
+    may_restore_warning,
+    requires,
+)
 from fieldapp.refusals import Refused
 from fieldapp.warnings import bp
 from fieldapp.warnings.deadlines import FILTERS, is_overdue, minutes_left, next_step, now, overdue_steps, timeliness
@@ -34,6 +40,7 @@ from fieldapp.warnings.services import (
     correct_warning,
     create_warning,
     record_step,
+    restore_warning,
     route_warning,
     warning_steps,
     withdraw_warning,
@@ -187,6 +194,7 @@ def show_page(
         route_form=route_form,
         withdraw_form=withdraw_form,
         correct_form=correct_form,
+        restore_form=ConfirmForm(formdata=None) if may_restore_warning(current_user, warning) else None,
         minutes=minutes_left(warning, moment),
         overdue=overdue_steps(warning, moment),
         timeliness=timeliness(warning, moment),
@@ -263,6 +271,17 @@ def withdraw(warning_id: int):
         flash(_("This warning was already withdrawn."), "error")
         return redirect(url_for("warnings.show", warning_id=warning.id), code=303)
     return show_page(warning, withdraw_form=form, status=422)
+
+
+@bp.post("/warnings/<int:warning_id>/restore")
+@login_required
+@requires(may_manage_warnings)
+def restore(warning_id: int):
+    """Restore a warning withdrawn by mistake: back on the lists and in every count, its deadlines unchanged."""
+    warning = visible_warning_or_404(warning_id)
+    if ConfirmForm().validate_on_submit():
+        save_or_flash(lambda: restore_warning(warning, current_user), _("Warning restored: it counts again."))
+    return redirect(url_for("warnings.show", warning_id=warning.id), code=303)
 
 
 @bp.post("/warnings/<int:warning_id>/correct")

@@ -218,6 +218,20 @@ def withdraw_warning(warning: FraudWarning, reason: str, by: User) -> None:
     audit("warning.withdraw", warning, after={"reason": reason})
 
 
+def restore_warning(warning: FraudWarning, by: User) -> None:
+    """Undo a withdrawal made by mistake (撤回恢复): the warning is back on the lists, Today and every count, with
+    the deadlines it had (fixed when it arrived). The withdrawal stays in the audit trail. The caller commits."""
+    if warning.withdrawn_at is None:
+        raise Refused(_l("This warning is not withdrawn."))
+    before = {
+        "withdrawn_at": warning.withdrawn_at.isoformat(),
+        "withdrawn_by": warning.withdrawn_by_id,
+        "reason": warning.withdrawn_reason,
+    }
+    warning.withdrawn_at, warning.withdrawn_by_id, warning.withdrawn_reason = None, None, ""
+    audit("warning.restore", warning, before=before, after={"withdrawn_at": None})
+
+
 def correct_warning(warning: FraudWarning, phone: str, address: str, category: str, by: User) -> bool:
     """Correct what the platform got wrong: the phone (blank keeps it), the address, the category. When the
     household they find changes, the warning goes where a new warning would (that household's grid and its
