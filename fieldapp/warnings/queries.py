@@ -6,7 +6,7 @@ from sqlalchemy.orm import joinedload
 from fieldapp.extensions import db
 from fieldapp.models import Area, User
 from fieldapp.models.outreach import FraudWarning
-from fieldapp.warnings.deadlines import counted, is_overdue, minutes_left, next_due, next_step, now
+from fieldapp.warnings.deadlines import counted, minutes_left, next_due, next_step, now, past_due
 
 #: The supervisor's list shows this many warnings at most (the newest).
 LIST_LIMIT = 300
@@ -37,17 +37,15 @@ def area_warnings(area: Area, show: str) -> list[FraudWarning]:
         .options(joinedload(FraudWarning.area), joinedload(FraudWarning.assigned_to))
         .order_by(FraudWarning.received_at.desc(), FraudWarning.id.desc())
     )
-    if show in ("open", "overdue"):
+    if show == "open":
         query = query.where(is_open())
+    elif show == "overdue":  # in SQL, so the list limit never hides one
+        query = query.where(is_open(), past_due(now()))
     elif show == "done":
         query = query.where(counted(), FraudWarning.called_at.is_not(None), FraudWarning.visited_at.is_not(None))
     elif show == "withdrawn":
         query = query.where(FraudWarning.withdrawn_at.is_not(None))
-    rows = db.session.scalars(query.limit(LIST_LIMIT)).all()
-    if show == "overdue":
-        moment = now()
-        rows = [warning for warning in rows if is_overdue(warning, moment)]
-    return rows
+    return db.session.scalars(query.limit(LIST_LIMIT)).all()
 
 
 def today_items(user: User) -> list[dict]:

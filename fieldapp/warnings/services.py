@@ -16,7 +16,7 @@ from fieldapp.models.outreach import STEP_RESULTS, FraudWarning, WarningStep
 from fieldapp.models.sites import mask_phone
 from fieldapp.permissions import may_follow_up_warning
 from fieldapp.refusals import Refused
-from fieldapp.warnings.deadlines import deadlines, local_day, now
+from fieldapp.warnings.deadlines import deadlines, local_day, now, overdue_steps
 from fieldapp.warnings.routing import Lookups, phone_digits
 
 #: The results each step may have: a call reaches the person or not; a face-to-face visit is done, refused, or
@@ -212,6 +212,8 @@ def record_step(user: User, warning: FraudWarning, data: StepInput, client_uuid:
     )
     if not add_once(step):
         return db.session.scalar(select(WarningStep).where(WarningStep.client_uuid == client_uuid)), False
+    if warning.late_seen_at is None and overdue_steps(warning, moment):  # late between two runs of the schedule
+        warning.late_seen_at = moment
     if data.step == "call" and warning.called_at is None:
         warning.called_at = moment
     if data.step == "visit" and warning.visited_at is None:
