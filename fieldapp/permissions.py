@@ -258,11 +258,6 @@ def may_correct_warning(user: User, warning) -> bool:
     return warning.withdrawn_at is None and may_manage_warnings(user) and user.can_see(warning.area)
 
 
-def may_restore_warning(user: User, warning) -> bool:
-    """Restore a warning withdrawn by mistake (撤回恢复): a supervisor or admin of its area."""
-    return warning.withdrawn_at is not None and may_manage_warnings(user) and user.can_see(warning.area)
-
-
 def may_back_check(user: User) -> bool:
     """倒查: search households of one's area after a fraud case, read their whole record, download the case file and
     record the conclusion."""

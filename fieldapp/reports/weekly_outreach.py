@@ -7,6 +7,8 @@ per building) are counted by the same functions the area page uses, so the repor
 returned is plain data: a published report keeps it as it was.
 """
 
+from flask_babel import lazy_gettext as _l
+
 from fieldapp.events.counting import EVENT_SUMS
 from fieldapp.events.summary import week_and_to_date
 from fieldapp.keygroups.coverage import OTHER_KINDS, kind_counts
@@ -18,6 +20,8 @@ from fieldapp.warnings.deadlines import WarningFigures, warning_figures
 PERIODS = ("week", "to_date")
 #: What a warnings cell holds.
 WARNING_SUMS = ("received", "on_time", "late", "pending")
+#: A warnings table's last row: the warnings left above the table's level (never routed below it).
+UNROUTED = _l("Not yet routed")
 
 
 def _percent(part: int, whole: int) -> float | None:
@@ -62,6 +66,12 @@ def _warning_cell(figures: WarningFigures) -> dict:
 def _figures(cells: list[dict]) -> WarningFigures:
     """The sum of warnings cells, whose rate is then worked out again (never summed)."""
     return WarningFigures(**{name: sum(cell[name] for cell in cells) for name in WARNING_SUMS})
+
+
+def unrouted_rows(table: dict) -> list[dict]:
+    """A table's "not yet routed" row as a row like the others (none when it has none): the page's and the files'
+    last row before the totals. Reports published before it have none."""
+    return [{"name": str(UNROUTED), "parent": "", **table["unrouted"]}] if "unrouted" in table else []
 
 
 def warning_summary(area: Area, week: Week) -> dict:

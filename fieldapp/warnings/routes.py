@@ -12,15 +12,10 @@ from fieldapp.forms import REFUSED, ConfirmForm, form_page, save, save_or_flash
 from fieldapp.models import Area, User
 from fieldapp.models.outreach import FraudWarning
 from fieldapp.models.sites import mask_phone
-from fieldapp.permissions import (
-    may_correct_warning,
-    may_follow_up_warning,
-    may_manage_warnings,
-    may_restore_warning,
-    requires,
-)
+from fieldapp.permissions import may_correct_warning, may_follow_up_warning, may_manage_warnings, requires
 from fieldapp.refusals import Refused
 from fieldapp.warnings import bp
+from fieldapp.warnings.corrections import correct_warning, restore_warning, route_warning, withdraw_warning
 from fieldapp.warnings.deadlines import FILTERS, is_overdue, minutes_left, next_step, now, overdue_steps, timeliness
 from fieldapp.warnings.forms import (
     CALL_RESULTS,
@@ -34,17 +29,7 @@ from fieldapp.warnings.forms import (
 )
 from fieldapp.warnings.imports import import_warnings, parse_local_time
 from fieldapp.warnings.queries import area_warnings
-from fieldapp.warnings.services import (
-    StepInput,
-    WarningInput,
-    correct_warning,
-    create_warning,
-    record_step,
-    restore_warning,
-    route_warning,
-    warning_steps,
-    withdraw_warning,
-)
+from fieldapp.warnings.services import StepInput, WarningInput, create_warning, record_step, warning_steps
 
 #: Areas a warning may be routed to: down to grids (a building's warning goes to its grid).
 ROUTING_LEVELS = ("district", "station", "community", "grid")
@@ -194,7 +179,7 @@ def show_page(
         route_form=route_form,
         withdraw_form=withdraw_form,
         correct_form=correct_form,
-        restore_form=ConfirmForm(formdata=None) if may_restore_warning(current_user, warning) else None,
+        restore_form=ConfirmForm(formdata=None) if withdrawn and may_manage_warnings(current_user) else None,
         minutes=minutes_left(warning, moment),
         overdue=overdue_steps(warning, moment),
         timeliness=timeliness(warning, moment),
