@@ -113,3 +113,13 @@ def test_a_version_3_report_published_before_the_row_still_shows_as_it_was(world
     shown = Tables(page).tables
     assert [row[0] for row in shown["warnings-station"][1:]] == ["1 甲派出所 测试区"]
     assert "未分派" not in page and "99" not in shown["warnings-summary"][1][1]
+
+
+def test_an_area_with_no_warning_decided_yet_is_listed_after_the_ranked_ones(world):
+    """乙 sorts before 甲 by name; with no warning decided this week it has no rank, and comes after 甲's."""
+    on_time(world.a.grid, world.admin)
+    warning_at(world.b.grid, world.admin, 0.05, called_after=timedelta(minutes=1))  # nothing due yet
+    data = build_weekly(world.district, week_bounds(local_today())[0])
+    for level in ("station", "community", "grid"):
+        rows = warning_table(data, level)["rows"]
+        assert [(row.get("rank"), row["name"][:1]) for row in rows] == [(1, "甲"), (None, "乙")], level

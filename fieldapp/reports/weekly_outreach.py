@@ -13,7 +13,7 @@ from fieldapp.events.counting import EVENT_SUMS
 from fieldapp.events.summary import week_and_to_date
 from fieldapp.keygroups.coverage import OTHER_KINDS, kind_counts
 from fieldapp.models import Area
-from fieldapp.reports.weekly_rankings import Week, rank_rows, ranked_levels
+from fieldapp.reports.weekly_rankings import Week, rank_rows, ranked_first, ranked_levels
 from fieldapp.warnings.deadlines import WarningFigures, warning_figures
 
 #: The periods every figure here is given for: the report's week, and from the campaign's first day.
@@ -110,7 +110,7 @@ def warning_tables(area: Area, levels: list, week: Week) -> list[dict]:
             if a.id in found
         ]
         rank_rows(rows, lambda r: r["week"]["rate"], "rank")
-        rows.sort(key=lambda r: (r.get("rank") or len(rows) + 1, r["name"]))
+        rows.sort(key=ranked_first)
         table = {"kind": level, "rows": rows}
         every = rows
         if unrouted["to_date"]["received"]:
@@ -153,7 +153,7 @@ def site_kinds(area: Area, levels: list, week: Week) -> dict:
         if not rows:
             continue
         rank_rows(rows, lambda r: r["kinds"]["all"]["percent"], "rank")
-        rows.sort(key=lambda r: (r.get("rank") or len(rows) + 1, r["name"]))
+        rows.sort(key=ranked_first)
         totals = {
             kind: {name: sum(row["kinds"][kind][name] for row in rows) for name in ("total", "week", "to_date")}
             for kind in (*OTHER_KINDS, "all")
