@@ -117,6 +117,7 @@ test: install-dev browser wrk pgtools lint
 	BENCH_SMOKE=1 $(BIN)/python bench/run_all.py
 	BENCH_SMOKE=1 $(BIN)/python bench/queue_jobs.py
 	BENCH_SMOKE=1 $(BIN)/python bench/rollup_contention.py
+	BENCH_SMOKE=1 $(BIN)/python bench/warning_feed.py
 
 # Measurements: writes bench/results.json and the generated table in bench/README.md (~25 minutes).
 bench: install-dev browser wrk
@@ -127,6 +128,7 @@ bench: install-dev browser wrk
 	$(BIN)/python bench/roster_preview.py
 	$(BIN)/python bench/trust_day.py
 	$(BIN)/python bench/rollup_contention.py
+	$(BIN)/python bench/warning_feed.py
 
 bench-smoke: install-dev browser wrk
 	BENCH_SMOKE=1 $(BIN)/python bench/run_all.py

@@ -106,16 +106,23 @@ def commit_keeping_loaded() -> None:
 def add_once(row) -> bool:
     """Insert `row` in a savepoint; False when its unique key (a client id sent twice by two racing requests)
     is stored already. The row is then out of the session, and the caller answers with the stored one."""
+    return add_all_once([row])
+
+
+def add_all_once(rows: list) -> bool:
+    """Insert `rows` together (one INSERT of many rows where the database allows) in a savepoint; False, none of
+    them inserted and all out of the session, when the unique key of any is stored already."""
     from sqlalchemy.exc import IntegrityError
 
     from fieldapp.extensions import db
 
     try:
         with db.session.begin_nested():
-            db.session.add(row)
+            db.session.add_all(rows)
     except IntegrityError:
-        if row in db.session:
-            db.session.expunge(row)
+        for row in rows:
+            if row in db.session:
+                db.session.expunge(row)
         return False
     return True
 

@@ -1,10 +1,11 @@
 """Scheduled work, run by the queue's workers (Huey periodic tasks): what an operator would otherwise put in cron.
 
 The scheduler runs on UTC: 19:17 UTC is 03:17 in China. Each worker host's scheduler queues these; each is safe to
-run twice (a purge finds nothing left, a week's spot checks are drawn once per station and refused after).
-FIELDAPP_SCHEDULE names the ones to run, default "purge" (the retention rule); "purge,spot_checks" adds the weekly
-draw, which is off by default because a round drawn by the schedule takes the place of the one a supervisor would
-draw on the page with their own choices. "" runs none (an operator keeping cron and the commands instead).
+run twice (a purge finds nothing left, a week's spot checks are drawn once per station and refused after, a late
+warning is stamped once). FIELDAPP_SCHEDULE names the ones to run, default "purge,overdue" (the retention rule,
+and warnings newly late stamped every five minutes); "purge,overdue,spot_checks" adds the weekly draw, which is
+off by default because a round drawn by the schedule takes the place of the one a supervisor would draw on the
+page with their own choices. "" runs none (an operator keeping cron and the commands instead).
 """
 
 import os
@@ -17,7 +18,7 @@ from fieldapp import queue
 from fieldapp.extensions import db
 from fieldapp.queue import huey
 
-SCHEDULED = {name.strip() for name in os.environ.get("FIELDAPP_SCHEDULE", "purge").split(",")}
+SCHEDULED = {name.strip() for name in os.environ.get("FIELDAPP_SCHEDULE", "purge,overdue").split(",")}
 
 
 def when(name: str, **cron):
@@ -46,3 +47,15 @@ def draw_last_weeks_spot_checks() -> None:
     with queue.worker_app().app_context():
         for line in draw_every_station(local_today() - timedelta(days=7)) or []:
             current_app.logger.info("spot checks: %s", line)
+
+
+@huey.periodic_task(when("overdue", minute="*/5"))
+def stamp_late_warnings() -> None:
+    """Every five minutes: warnings newly past a deadline with the step undone, stamped, audited and logged once."""
+    from fieldapp.warnings.overdue import stamp_late
+
+    with queue.worker_app().app_context():
+        late = stamp_late()
+        db.session.commit()
+        for warning in late:
+            current_app.logger.info("warnings: %s is late (area %d)", warning.external_id, warning.area_id)

@@ -115,3 +115,19 @@ def test_a_step_sent_twice_is_recorded_once_and_the_first_call_sets_called_at(ap
     # Nine hours later, the face-to-face step never done: overdue, and late.
     monkeypatch.setattr(deadlines, "utcnow", lambda: warning.received_at + timedelta(hours=9))
     assert deadlines.overdue_steps(warning) == ["visit"] and deadlines.timeliness(warning) == "late"
+
+
+def test_the_overdue_list_shows_the_open_warnings_past_a_deadline_by_the_moved_clock(app, world, browser, monkeypatch):
+    start = utcnow()
+    late, _ = create_warning(WarningInput("YJ-OVERDUE", start, area=world.a.area), world.admin)
+    called, _ = create_warning(WarningInput("YJ-CALLED", start, area=world.a.area), world.admin)
+    called.called_at = start + timedelta(minutes=1)
+    db.session.commit()
+    browser.login("a-supervisor")
+    assert "YJ-OVERDUE" not in browser.client.get("/warnings?show=overdue").text  # its 10 minutes not yet over
+    monkeypatch.setattr(deadlines, "utcnow", lambda: start + timedelta(minutes=11))
+    page = browser.client.get("/warnings?show=overdue").text
+    assert f"/warnings/{late.id}" in page and f"/warnings/{called.id}" not in page
+    monkeypatch.setattr(deadlines, "utcnow", lambda: start + timedelta(hours=8, minutes=1))
+    page = browser.client.get("/warnings?show=overdue").text
+    assert f"/warnings/{late.id}" in page and f"/warnings/{called.id}" in page  # its visit now overdue

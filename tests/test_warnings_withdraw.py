@@ -3,11 +3,13 @@ withdrawn warning leaves the volunteer's Today and every count (received, on tim
 with its reason, and takes no more steps; a correction that finds another household routes the warning there;
 both audited, phones masked; bad input changes nothing; verify-tallies still agrees."""
 
+import io
 import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from openpyxl import load_workbook
+from sqlalchemy import func, select
 
 from fieldapp.database import utcnow
 from fieldapp.extensions import db
@@ -15,7 +17,6 @@ from fieldapp.models import AuditEvent, MemberAssignment, Site
 from fieldapp.models.outreach import FraudWarning
 from fieldapp.warnings import deadlines
 from fieldapp.warnings.deadlines import warning_figures
-from fieldapp.warnings.queries import weekly_warnings
 from fieldapp.warnings.services import WarningInput, create_warning
 from tests.conftest import Browser
 
@@ -50,13 +51,13 @@ def test_a_withdrawn_warning_leaves_today_and_every_count_and_shows_struck_with_
     late = a_warning(world, "YJ-LATE", minutes_ago=60)  # its 10-minute call never made: late
     kept = a_warning(world, "YJ-KEPT", minutes_ago=60)
     assert figures(world) == (2, 0, 2)
-    week = weekly_warnings(world.a.area, late.day, late.day)
-    assert (week["received"], week["late"]) == (2, 2)
+    week = warning_figures(world.a.area, [], late.day, late.day)[0]
+    assert (week.received, week.late) == (2, 2)
     response = supervisor.post(f"/warnings/{late.id}/withdraw", {"reason": "平台撤回：重复推送"})
     assert response.status_code == 303
     assert figures(world) == (1, 0, 1)
-    week = weekly_warnings(world.a.area, late.day, late.day)
-    assert (week["received"], week["late"]) == (1, 1)
+    week = warning_figures(world.a.area, [], late.day, late.day)[0]
+    assert (week.received, week.late) == (1, 1)
     page = supervisor.client.get(f"/warnings/{late.id}").text
     assert "平台撤回：重复推送" in page and "is-withdrawn" in page
     assert f"/warnings/{late.id}/steps" not in page and f"/warnings/{late.id}/withdraw" not in page
@@ -151,3 +152,65 @@ def test_a_corrected_phone_routes_the_warning_to_its_household_and_the_audit_mas
     assert (warning.phone, warning.address, warning.category) == ("13900002222", "不存在的地址", "刷单")
     result = app.test_cli_runner().invoke(args=["verify-tallies"])
     assert result.exit_code == 0, result.output
+
+
+def test_a_supervisor_restores_a_warning_withdrawn_by_mistake_with_its_deadlines_and_an_audit_entry(
+    app, world, supervisor
+):
+    warning = a_warning(world, "YJ-BACK", minutes_ago=60)  # its call is late
+    due = (warning.call_due_at, warning.visit_due_at)
+    assert supervisor.post(f"/warnings/{warning.id}/withdraw", {"reason": "误撤"}).status_code == 303
+    assert figures(world) == (0, 0, 0)
+    page = supervisor.client.get(f"/warnings/{warning.id}").text
+    assert f'action="/warnings/{warning.id}/restore"' in page
+    assert f"/warnings/{warning.id}/restore" not in supervisor.client.get(f"/warnings/{a_warning(world, 'X').id}").text
+
+    response = supervisor.post(f"/warnings/{warning.id}/restore", {})
+    assert response.status_code == 303
+    assert "已恢复" in supervisor.client.get(response.location).text
+    db.session.refresh(warning)
+    assert warning.withdrawn_at is None and warning.withdrawn_by_id is None and warning.withdrawn_reason == ""
+    assert (warning.call_due_at, warning.visit_due_at) == due
+    assert figures(world) == (2, 0, 1)  # late again, as it was before the withdrawal (the other one is pending)
+    assert f"/warnings/{warning.id}" in supervisor.client.get("/warnings").text
+    volunteer = Browser(app.test_client())
+    volunteer.login("a-volunteer")
+    assert f"/warnings/{warning.id}" in volunteer.client.get("/today").text
+    restored = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "warning.restore")).all()
+    assert [(e.object_id, e.user_id, e.before["reason"]) for e in restored] == [
+        (warning.id, world.a.supervisor.id, "误撤")
+    ]
+    # Restoring one not withdrawn says so and changes nothing.
+    again = supervisor.post(f"/warnings/{warning.id}/restore", {})
+    assert "未被撤回" in supervisor.client.get(again.location).text
+    assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "warning.restore")) == 1
+
+
+def test_only_a_supervisor_of_its_area_may_restore_and_only_with_the_forms_token(app, world, supervisor):
+    warning = a_warning(world, "YJ-GUARD")
+    supervisor.post(f"/warnings/{warning.id}/withdraw", {"reason": "平台撤回"})
+    others = {"b-supervisor": 404, "a-volunteer": 403}
+    for username, status in others.items():
+        other = Browser(app.test_client())
+        other.login(username)
+        assert other.post(f"/warnings/{warning.id}/restore", {}).status_code == status, username
+        assert f"/warnings/{warning.id}/restore" not in other.client.get(f"/warnings/{warning.id}").text
+    assert supervisor.client.post(f"/warnings/{warning.id}/restore").status_code == 400  # no CSRF token
+    db.session.refresh(warning)
+    assert warning.withdrawn_at is not None and warning.withdrawn_reason == "平台撤回"
+
+
+def test_a_withdrawn_warning_stays_in_the_case_file_marked_withdrawn(app, world, supervisor):
+    site = world.a.sites[0]
+    warning = a_warning(world, "YJ-CASE", door_code=site.tags[0].short_code)
+    assert warning.site_id == site.id
+    supervisor.post(f"/warnings/{warning.id}/withdraw", {"reason": "平台撤回：重复推送"})
+    page = supervisor.client.get(f"/backchecks/sites/{site.id}").text
+    assert 'class="is-withdrawn"' in page and "平台撤回：重复推送" in page
+    answer = supervisor.client.get(f"/backchecks/sites/{site.id}/case.xlsx")
+    rows = [list(row) for row in load_workbook(io.BytesIO(answer.data)).worksheets[0].iter_rows(values_only=True)]
+    received = [row for row in rows if row[0] == "收到预警"]
+    assert len(received) == 1 and received[0][10] == "已撤回" and "平台撤回：重复推送" in received[0][11]
+    supervisor.post(f"/warnings/{warning.id}/restore", {})
+    page = supervisor.client.get(f"/backchecks/sites/{site.id}").text
+    assert 'class="is-withdrawn"' not in page and "平台撤回" not in page

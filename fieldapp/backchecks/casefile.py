@@ -15,7 +15,6 @@ from fieldapp.database import utcnow
 from fieldapp.extensions import db
 from fieldapp.models import BackCheck, FraudWarning, OutreachEvent, Site, Visit, WarningStep
 from fieldapp.reports.cells import workbook_bytes
-from fieldapp.warnings.deadlines import counted
 
 #: The GPS checks a visit failed, worded as the daily log's filter words them.
 GPS_FLAGS = {"missing": _l("No GPS"), "far": _l("Far from the door"), "inaccurate": _l("Imprecise location")}
@@ -55,7 +54,7 @@ def case_file(site: Site) -> CaseFile:
     ).all()
     warnings = db.session.scalars(
         select(FraudWarning)
-        .where(FraudWarning.site_id == site.id, counted())  # a withdrawn warning was never one
+        .where(FraudWarning.site_id == site.id)  # withdrawn ones too, marked: the inspector sees what was on record
         .order_by(FraudWarning.received_at)
     ).all()
     steps = db.session.scalars(
@@ -141,10 +140,16 @@ def history_rows(case: CaseFile) -> list[list]:
             ]
         )
     for warning, steps in case.warnings:
+        # A withdrawn warning counts nowhere, but was on record: marked, with when and why.
+        withdrawn = warning.withdrawn_at is not None
+        notes = [gettext("Money stopped") + f": {yes_no(warning.money_stopped)}" if warning.money_stopped else ""]
+        if withdrawn:
+            when, reason = local(warning.withdrawn_at), warning.withdrawn_reason
+            notes.append(gettext("Withdrawn %(when)s: %(reason)s", when=when, reason=reason))
         rows.append(
             [gettext("Warning received"), local(warning.received_at), warning.source, warning.category]
-            + [""] * 7
-            + [gettext("Money stopped") + f": {yes_no(warning.money_stopped)}" if warning.money_stopped else ""]
+            + [""] * 6
+            + [gettext("withdrawn") if withdrawn else "", " · ".join(note for note in notes if note)]
         )
         for step in steps:
             where = gettext("±%(metres)d m", metres=round(step.accuracy_m)) if step.accuracy_m is not None else ""

@@ -147,6 +147,9 @@ class FraudWarning(db.Model):
     #: When each step was first done (NULL: not yet); on time means at or before its deadline.
     called_at: Mapped[datetime | None]
     visited_at: Mapped[datetime | None]
+    #: When a deadline was first seen passed with its step undone (warnings.overdue, every few minutes, or the
+    #: step recorded late): late warnings are read from this column. Never cleared: late stays late.
+    late_seen_at: Mapped[datetime | None] = mapped_column(index=True)
     #: 止付: money stopped, and how much (yuan), when known.
     money_stopped: Mapped[bool | None] = mapped_column(Boolean)
     amount_stopped: Mapped[int | None] = mapped_column(Integer)

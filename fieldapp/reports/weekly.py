@@ -30,13 +30,14 @@ from fieldapp.reports.weekly_rankings import (
     people_tables,
 )
 from fieldapp.visits.clock import deployment_zone, local_today
-from fieldapp.warnings.queries import weekly_warnings
 
 __all__ = ["AlreadyPublished", "build_weekly", "publish_weekly", "week_bounds", "weekly_csv", "weekly_xlsx"]
 
 #: The shape of `data`; reports published before it (no "version") show their stored files only. 3 added
-#: "outreach" (events and warnings ranked per level, shops / enterprises / schools); 2's pages still show.
-DATA_VERSION = 3
+#: "outreach" (events and warnings ranked per level, shops / enterprises / schools); 2's pages still show. 4 no
+#: longer stores version 2's "warnings" (3 stored it beside "outreach", which alone is shown), and a warnings
+#: table may have an "unrouted" row; a published 3 shows as it was.
+DATA_VERSION = 4
 #: The 周点评's longest length: a paragraph or two, as the level above reads it.
 COMMENT_MAX = 2000
 
@@ -94,10 +95,9 @@ def build_weekly(area: Area, week_start: date) -> dict:
         "measures": measures,
         "summary": area_figures([area], keys, week)[area.id],
         "tables": [*area_tables(area, keys, week), *people_tables(area, week)],
-        # Beyond the door (issue 16): the area's and its parts' events (宣讲) and this week's warnings (预警劝阻) as
-        # version 2 had them, then "outreach": both ranked per level, to date too, and shops / enterprises / schools.
+        # Beyond the door (issue 16): the area's and its parts' events (宣讲) as version 2 had them, then
+        # "outreach": events and warnings (预警劝阻) ranked per level, to date too, and shops / enterprises / schools.
         "events": weekly_event_rows(area, week_start, week.end, since),
-        "warnings": weekly_warnings(area, week_start, week.end),
         "outreach": weekly_outreach(area, week),
         "comment": None,
         "published": None,

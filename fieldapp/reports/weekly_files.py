@@ -16,6 +16,7 @@ from fieldapp import labels
 from fieldapp.events.counting import EVENT_SUMS
 from fieldapp.keygroups.coverage import OTHER_KINDS
 from fieldapp.reports.cells import BOM, csv_writer, workbook_bytes
+from fieldapp.reports.weekly_outreach import unrouted_rows
 
 #: What the report calls the figures it shows beyond the targets' measures (labels.MEASURES).
 MEASURE_LABELS = {
@@ -230,8 +231,7 @@ OUTREACH_TABLES = {
 
 def outreach_table_rows(data: dict):
     """(sheet title, header, rows, totals row) per table of data["outreach"], as `table_rows`."""
-    outreach = data.get("outreach")
-    if not outreach:
+    if not (outreach := data.get("outreach")):
         return
     found = {
         "event_tables": outreach["event_tables"],
@@ -241,7 +241,7 @@ def outreach_table_rows(data: dict):
     for section, ranking in OUTREACH_TABLES.items():
         columns = outreach_columns(section)
         for table in found[section]:
-            rows = [[read(row) for _header, read, _total in columns] for row in table["rows"]]
+            rows = [[read(row) for _header, read, _total in columns] for row in table["rows"] + unrouted_rows(table)]
             totals = [read(table["totals"]) if total else None for _header, read, total in columns]
             totals[0] = _("Total")
             title = f"{kind_name(table['kind'])} {ranking}"

@@ -7,17 +7,21 @@ per building) are counted by the same functions the area page uses, so the repor
 returned is plain data: a published report keeps it as it was.
 """
 
+from flask_babel import lazy_gettext as _l
+
 from fieldapp.events.counting import EVENT_SUMS
 from fieldapp.events.summary import week_and_to_date
 from fieldapp.keygroups.coverage import OTHER_KINDS, kind_counts
 from fieldapp.models import Area
-from fieldapp.reports.weekly_rankings import Week, rank_rows, ranked_levels
+from fieldapp.reports.weekly_rankings import Week, rank_rows, ranked_first, ranked_levels
 from fieldapp.warnings.deadlines import WarningFigures, warning_figures
 
 #: The periods every figure here is given for: the report's week, and from the campaign's first day.
 PERIODS = ("week", "to_date")
 #: What a warnings cell holds.
 WARNING_SUMS = ("received", "on_time", "late", "pending")
+#: A warnings table's last row: the warnings left above the table's level (never routed below it).
+UNROUTED = _l("Not yet routed")
 
 
 def _percent(part: int, whole: int) -> float | None:
@@ -52,14 +56,22 @@ def event_tables(levels: list, week: Week) -> list[dict]:
 
 
 def _warning_cell(figures: WarningFigures) -> dict:
+    """A warnings cell as stored: the counts, and the on-time rate (WarningFigures.rate) to two decimals."""
     cell = {name: getattr(figures, name) for name in WARNING_SUMS}
     rate = figures.rate
     cell["rate"] = round(rate, 2) if rate is not None else None
     return cell
 
 
-def _with_rate(cell: dict) -> dict:
-    return {**cell, "rate": _percent(cell["on_time"], cell["on_time"] + cell["late"])}
+def _figures(cells: list[dict]) -> WarningFigures:
+    """The sum of warnings cells, whose rate is then worked out again (never summed)."""
+    return WarningFigures(**{name: sum(cell[name] for cell in cells) for name in WARNING_SUMS})
+
+
+def unrouted_rows(table: dict) -> list[dict]:
+    """A table's "not yet routed" row as a row like the others (none when it has none): the page's and the files'
+    last row before the totals. Reports published before it have none."""
+    return [{"name": str(UNROUTED), "parent": "", **table["unrouted"]}] if "unrouted" in table else []
 
 
 def warning_summary(area: Area, week: Week) -> dict:
@@ -72,14 +84,20 @@ def warning_summary(area: Area, week: Week) -> dict:
 
 def warning_tables(area: Area, levels: list, week: Week) -> list[dict]:
     """Per ranked level: the areas that received warnings (this week or to date), ranked by this week's on-time
-    follow-up rate as stations are judged (ties by name; none decided this week: no rank, listed last)."""
+    follow-up rate as stations are judged (ties by name; none decided this week: no rank, listed last). Warnings
+    inside `area` but in none of the level's areas (left at a level above, never routed below it) are the table's
+    "unrouted" row, so that its rows add up to the area's own figures."""
     tables = []
     for level, areas, parents in levels:
-        found = {}
+        found, unrouted = {}, {}
         for period, first_day in (("week", week.start), ("to_date", week.since)):
-            for row in warning_figures(area, areas, first_day, week.end)[1]:
+            total, ranked = warning_figures(area, areas, first_day, week.end)
+            for row in ranked:
                 found.setdefault(row.area.id, {})[period] = _warning_cell(row.figures)
-        if not found:
+            listed = _figures([_warning_cell(row.figures) for row in ranked])
+            rest = {name: getattr(total, name) - getattr(listed, name) for name in WARNING_SUMS}
+            unrouted[period] = _warning_cell(WarningFigures(**rest))
+        if not found and not unrouted["to_date"]["received"]:
             continue
         empty = _warning_cell(WarningFigures())
         rows = [
@@ -92,9 +110,14 @@ def warning_tables(area: Area, levels: list, week: Week) -> list[dict]:
             if a.id in found
         ]
         rank_rows(rows, lambda r: r["week"]["rate"], "rank")
-        rows.sort(key=lambda r: (r.get("rank") or len(rows) + 1, r["name"]))
-        totals = _sum_periods(rows, WARNING_SUMS)
-        tables.append({"kind": level, "rows": rows, "totals": {p: _with_rate(totals[p]) for p in PERIODS}})
+        rows.sort(key=ranked_first)
+        table = {"kind": level, "rows": rows}
+        every = rows
+        if unrouted["to_date"]["received"]:
+            table["unrouted"] = unrouted
+            every = [*rows, unrouted]
+        table["totals"] = {p: _warning_cell(_figures([row[p] for row in every])) for p in PERIODS}
+        tables.append(table)
     return tables
 
 
@@ -130,7 +153,7 @@ def site_kinds(area: Area, levels: list, week: Week) -> dict:
         if not rows:
             continue
         rank_rows(rows, lambda r: r["kinds"]["all"]["percent"], "rank")
-        rows.sort(key=lambda r: (r.get("rank") or len(rows) + 1, r["name"]))
+        rows.sort(key=ranked_first)
         totals = {
             kind: {name: sum(row["kinds"][kind][name] for row in rows) for name in ("total", "week", "to_date")}
             for kind in (*OTHER_KINDS, "all")

@@ -105,6 +105,12 @@ def rank_rows(rows: list[dict], key, field: str) -> None:
         row[field] = number
 
 
+def ranked_first(row: dict) -> tuple:
+    """Sort key: ranked rows in rank order, then the unranked by name. (Not `rank or len(rows) + 1`: during
+    list.sort() the list reads as empty, so that put every unranked row among the first.)"""
+    return (row.get("rank") is None, row.get("rank") or 0, row["name"])
+
+
 def _totals(rows: list[dict], measures: list[str]) -> dict:
     """The sums of a table; a total % of target counts only the rows that have a target."""
     resident = sum(row.get("resident_households") or 0 for row in rows)
@@ -149,7 +155,7 @@ def area_tables(area: Area, measures: list[str], week: Week) -> list[dict]:
         rows = [{"name": a.name, "parent": parents.get(a.parent_id, ""), **figures[a.id]} for a in areas]
         rank_rows(rows, lambda r: r["coverage"], "rank")
         rank_rows(rows, lambda r: r["figures"][RANKED_TARGET].get("percent"), "target_rank")
-        rows.sort(key=lambda r: (r.get("rank") or len(rows) + 1, r["name"]))
+        rows.sort(key=ranked_first)
         tables.append(
             {
                 "kind": level,

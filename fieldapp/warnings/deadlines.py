@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from fieldapp.database import utcnow
 from fieldapp.extensions import db
@@ -56,6 +56,14 @@ def overdue_steps(warning: FraudWarning, moment: datetime | None = None) -> list
     if warning.visited_at is None and moment > warning.visit_due_at:
         late.append("visit")
     return late
+
+
+def past_due(moment: datetime):
+    """SQL: overdue_steps is not empty at `moment` (a deadline passed, its step undone)."""
+    return or_(
+        and_(FraudWarning.called_at.is_(None), FraudWarning.call_due_at < moment),
+        and_(FraudWarning.visited_at.is_(None), FraudWarning.visit_due_at < moment),
+    )
 
 
 def is_overdue(warning: FraudWarning, moment: datetime | None = None) -> bool:

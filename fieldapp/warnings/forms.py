@@ -13,8 +13,8 @@ from fieldapp import labels
 from fieldapp.limits import ACCURACY_RANGE, INT32_MAX, LAT_RANGE, LON_RANGE, NOTE_MAX, WARNING_FIELD_MAX
 from fieldapp.sites.forms import gps_field, valid_uuid
 from fieldapp.visits.clock import deployment_zone
+from fieldapp.warnings.corrections import REASON_MAX
 from fieldapp.warnings.deadlines import now
-from fieldapp.warnings.services import REASON_MAX
 
 AREA_MESSAGE = _l("Choose an area inside yours.")
 

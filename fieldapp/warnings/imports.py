@@ -12,7 +12,8 @@ from fieldapp.models.outreach import FraudWarning
 from fieldapp.refusals import Refused
 from fieldapp.roster.sheets import cell_text, header_field, read_table
 from fieldapp.visits.clock import deployment_zone
-from fieldapp.warnings.services import WarningInput, create_warning, warning_problems
+from fieldapp.warnings.routing import Lookups
+from fieldapp.warnings.services import WarningInput, create_warnings, lookups_for, warning_problems
 
 #: (field, Chinese header, English header); other common names in ALIASES.
 COLUMNS = (
@@ -86,12 +87,15 @@ def file_rows(data: bytes, filename: str) -> Iterator[tuple[int, dict[str, str]]
         raise Refused(_l("No header row found: the file needs the columns 预警编号 and 预警时间."), "file")
 
 
-def problems_of(items: list[WarningInput], by: User, known: dict[int, dict] | None = None) -> dict[int, dict]:
+def problems_of(
+    items: list[WarningInput], by: User, known: dict[int, dict] | None = None, lookups: Lookups | None = None
+) -> dict[int, dict]:
     """{position: {field: message}} for every warning that may not be stored, with the problems the reader found
     itself (`known`, by position)."""
+    lookups = lookups or lookups_for(items, by)
     problems = {}
     for position, item in enumerate(items):
-        found = {**warning_problems(item, by), **(known or {}).get(position, {})}
+        found = {**warning_problems(item, by, lookups), **(known or {}).get(position, {})}
         if found:
             problems[position] = found
     return problems
@@ -101,15 +105,16 @@ def store_warnings(
     items: list[WarningInput], by: User, known: dict[int, dict] | None = None
 ) -> tuple[list[tuple[FraudWarning, bool]], dict[int, dict]]:
     """All or nothing, for a file's rows and the API's feed alike: check every warning, then store them all
-    through create_warning, which routes each and answers a number stored before (even earlier in the same
-    batch) with the stored warning.
+    through create_warnings, which routes each and answers a number stored before (even earlier in the same
+    batch) with the stored warning; what routing reads is read once for the batch.
 
     Returns ([(warning, created)] in order, {}) or ([], {position: {field: message}}) with nothing written.
     The caller commits."""
-    problems = problems_of(items, by, known)
+    lookups = lookups_for(items, by)
+    problems = problems_of(items, by, known, lookups)
     if problems:
         return [], problems
-    return [create_warning(item, by) for item in items], {}
+    return create_warnings(items, by, lookups), {}
 
 
 def import_warnings(data: bytes, filename: str, area: Area, by: User) -> ImportResult:

@@ -1,6 +1,4 @@
-"""Lists of warnings: a person's open ones for Today, an area's for its supervisor, the weekly report's figures."""
-
-from datetime import date
+"""Lists of warnings: a person's open ones for Today, an area's for its supervisor."""
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import joinedload
@@ -8,7 +6,7 @@ from sqlalchemy.orm import joinedload
 from fieldapp.extensions import db
 from fieldapp.models import Area, User
 from fieldapp.models.outreach import FraudWarning
-from fieldapp.warnings.deadlines import counted, is_overdue, minutes_left, next_due, next_step, now, warning_figures
+from fieldapp.warnings.deadlines import counted, minutes_left, next_due, next_step, now, past_due
 
 #: The supervisor's list shows this many warnings at most (the newest).
 LIST_LIMIT = 300
@@ -39,32 +37,15 @@ def area_warnings(area: Area, show: str) -> list[FraudWarning]:
         .options(joinedload(FraudWarning.area), joinedload(FraudWarning.assigned_to))
         .order_by(FraudWarning.received_at.desc(), FraudWarning.id.desc())
     )
-    if show in ("open", "overdue"):
+    if show == "open":
         query = query.where(is_open())
+    elif show == "overdue":  # in SQL, so the list limit never hides one
+        query = query.where(is_open(), past_due(now()))
     elif show == "done":
         query = query.where(counted(), FraudWarning.called_at.is_not(None), FraudWarning.visited_at.is_not(None))
     elif show == "withdrawn":
         query = query.where(FraudWarning.withdrawn_at.is_not(None))
-    rows = db.session.scalars(query.limit(LIST_LIMIT)).all()
-    if show == "overdue":
-        moment = now()
-        rows = [warning for warning in rows if is_overdue(warning, moment)]
-    return rows
-
-
-def weekly_warnings(area: Area, first_day: date, last_day: date) -> dict:
-    """The weekly report's warnings: received, on time, late and the rate for `area`, and its parts ranked by
-    on-time rate (plain values: a published report keeps them as they were)."""
-    parts = [child for child in area.children if not child.is_archived]
-    total, ranked = warning_figures(area, parts, first_day, last_day)
-
-    def figures(f) -> dict:
-        return {"received": f.received, "on_time": f.on_time, "late": f.late, "pending": f.pending, "rate": f.rate}
-
-    return {
-        **figures(total),
-        "rows": [{"rank": rank, "name": row.area.name, **figures(row.figures)} for rank, row in enumerate(ranked, 1)],
-    }
+    return db.session.scalars(query.limit(LIST_LIMIT)).all()
 
 
 def today_items(user: User) -> list[dict]:

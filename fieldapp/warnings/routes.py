@@ -8,13 +8,14 @@ from flask_login import current_user, login_required
 
 from fieldapp.access import areas_within, found_or_404, users_within
 from fieldapp.extensions import db
-from fieldapp.forms import REFUSED, form_page, save
+from fieldapp.forms import REFUSED, ConfirmForm, form_page, save, save_or_flash
 from fieldapp.models import Area, User
 from fieldapp.models.outreach import FraudWarning
 from fieldapp.models.sites import mask_phone
 from fieldapp.permissions import may_correct_warning, may_follow_up_warning, may_manage_warnings, requires
 from fieldapp.refusals import Refused
 from fieldapp.warnings import bp
+from fieldapp.warnings.corrections import correct_warning, restore_warning, route_warning, withdraw_warning
 from fieldapp.warnings.deadlines import FILTERS, is_overdue, minutes_left, next_step, now, overdue_steps, timeliness
 from fieldapp.warnings.forms import (
     CALL_RESULTS,
@@ -28,16 +29,7 @@ from fieldapp.warnings.forms import (
 )
 from fieldapp.warnings.imports import import_warnings, parse_local_time
 from fieldapp.warnings.queries import area_warnings
-from fieldapp.warnings.services import (
-    StepInput,
-    WarningInput,
-    correct_warning,
-    create_warning,
-    record_step,
-    route_warning,
-    warning_steps,
-    withdraw_warning,
-)
+from fieldapp.warnings.services import StepInput, WarningInput, create_warning, record_step, warning_steps
 
 #: Areas a warning may be routed to: down to grids (a building's warning goes to its grid).
 ROUTING_LEVELS = ("district", "station", "community", "grid")
@@ -187,6 +179,7 @@ def show_page(
         route_form=route_form,
         withdraw_form=withdraw_form,
         correct_form=correct_form,
+        restore_form=ConfirmForm(formdata=None) if withdrawn and may_manage_warnings(current_user) else None,
         minutes=minutes_left(warning, moment),
         overdue=overdue_steps(warning, moment),
         timeliness=timeliness(warning, moment),
@@ -263,6 +256,17 @@ def withdraw(warning_id: int):
         flash(_("This warning was already withdrawn."), "error")
         return redirect(url_for("warnings.show", warning_id=warning.id), code=303)
     return show_page(warning, withdraw_form=form, status=422)
+
+
+@bp.post("/warnings/<int:warning_id>/restore")
+@login_required
+@requires(may_manage_warnings)
+def restore(warning_id: int):
+    """Restore a warning withdrawn by mistake: back on the lists and in every count, its deadlines unchanged."""
+    warning = visible_warning_or_404(warning_id)
+    if ConfirmForm().validate_on_submit():
+        save_or_flash(lambda: restore_warning(warning, current_user), _("Warning restored: it counts again."))
+    return redirect(url_for("warnings.show", warning_id=warning.id), code=303)
 
 
 @bp.post("/warnings/<int:warning_id>/correct")

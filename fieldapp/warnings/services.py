@@ -8,16 +8,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from fieldapp.audit import audit
-from fieldapp.database import add_once
+from fieldapp.database import add_all_once, add_once
 from fieldapp.extensions import db
 from fieldapp.limits import INT32_MAX, NOTE_MAX, WARNING_FIELD_MAX, WARNING_PHONE_DIGITS
 from fieldapp.models import Area, User
 from fieldapp.models.outreach import STEP_RESULTS, FraudWarning, WarningStep
-from fieldapp.models.sites import mask_phone
 from fieldapp.permissions import may_follow_up_warning
 from fieldapp.refusals import Refused
-from fieldapp.warnings.deadlines import deadlines, local_day, now
-from fieldapp.warnings.routing import door_household, find_household, household_route, phone_digits
+from fieldapp.warnings.deadlines import deadlines, local_day, now, overdue_steps
+from fieldapp.warnings.routing import Lookups, phone_digits
 
 #: The results each step may have: a call reaches the person or not; a face-to-face visit is done, refused, or
 #: the person is not found.
@@ -57,8 +56,20 @@ def detail_problems(phone: str, address: str, category: str) -> dict[str, str]:
     return problems
 
 
-def warning_problems(data: WarningInput, by: User) -> dict[str, str]:
+def lookups_for(items: list[WarningInput], by: User) -> Lookups:
+    """What routing `items` reads, read once for them all."""
+    return Lookups(
+        by,
+        numbers=[item.external_id for item in items],
+        codes=[item.door_code for item in items if item.door_code],
+        phones=[phone_digits(item.phone) for item in items],
+        addresses=[item.address for item in items],
+    )
+
+
+def warning_problems(data: WarningInput, by: User, lookups: Lookups | None = None) -> dict[str, str]:
     """What is wrong with a warning before anything is written: {field: message in the user's language}."""
+    lookups = lookups or lookups_for([data], by)
     problems = detail_problems(data.phone, data.address, data.category)
     if not data.external_id.strip():
         problems["external_id"] = _l("Enter the warning's number.")
@@ -69,10 +80,10 @@ def warning_problems(data: WarningInput, by: User) -> dict[str, str]:
         problems["received_at"] = _l("Enter when the warning was received, e.g. 2026-03-04 09:00.")
     elif data.received_at > now() + MAX_AHEAD:
         problems["received_at"] = _l("The time received is in the future.")
-    stored = stored_warning(data.external_id) if data.external_id.strip() else None
+    stored = lookups.stored_warning(data.external_id) if data.external_id.strip() else None
     if stored is not None and not by.can_see(stored.area):  # never answer, nor skip, another area's warning
         problems["external_id"] = _l("This number belongs to a warning outside your area.")
-    if data.door_code and door_household(by, data.door_code) is None:
+    if data.door_code and lookups.door_household(data.door_code) is None:
         problems["door_code"] = _l("No door tag has this code, or it is not in your area.")
     if data.area is None or not by.can_see(data.area):
         problems["area"] = _l("Choose an area inside yours.")
@@ -86,53 +97,58 @@ def stored_warning(external_id: str) -> FraudWarning | None:
 
 
 def create_warning(data: WarningInput, by: User) -> tuple[FraudWarning, bool]:
-    """Store a warning once: the same external id again returns the one stored, unchanged. Returns (warning,
-    created). Raises Refused with the problems, writing nothing. The caller commits."""
-    existing = stored_warning(data.external_id)
-    if existing is not None and by.can_see(existing.area):
-        return existing, False
-    problems = warning_problems(data, by)  # a number stored outside `by`'s area is refused here
-    if problems:
-        raise Refused(problems)
-    phone = phone_digits(data.phone) or None
-    site = door_household(by, data.door_code) if data.door_code else None
-    site = site or find_household(by.area, phone, data.address.strip())
-    area, assignee = household_route(site, data.area, data.assigned_to)
-    call_due, visit_due = deadlines(data.received_at)
-    warning = FraudWarning(
-        external_id=data.external_id.strip(),
-        received_at=data.received_at,
-        day=local_day(data.received_at),
-        phone=phone,
-        address=data.address.strip(),
-        category=data.category.strip(),
-        source=data.source.strip(),
-        site_id=site.id if site else None,
-        area_id=area.id,
-        assigned_to_id=assignee.id if assignee else None,
-        call_due_at=call_due,
-        visit_due_at=visit_due,
-        created_by_id=by.id,
-    )
-    if not add_once(warning):  # the same external id stored by another request meanwhile
-        return stored_warning(data.external_id), False
-    audit(
-        "warning.create", warning, after={"external_id": warning.external_id, "area": area.id, "site": warning.site_id}
-    )
-    return warning, True
+    """Store one warning: create_warnings of a batch of one."""
+    return create_warnings([data], by)[0]
 
 
-def route_warning(warning: FraudWarning, area: Area, assignee: User | None, by: User) -> None:
-    """A supervisor routes a warning: to an area inside theirs, and a person of that area (or nobody)."""
-    if warning.withdrawn_at is not None:
-        raise Refused(_l("This warning was withdrawn: nothing more to record."))
-    if not by.can_see(area):
-        raise Refused(_l("Choose an area inside yours."), "area")
-    if assignee is not None and not (assignee.is_active and assignee.can_see(area) and by.can_see(assignee.area)):
-        raise Refused(_l("Choose a person of that area."), "assigned_to")
-    before = {"area": warning.area_id, "assigned_to": warning.assigned_to_id}
-    warning.area_id, warning.assigned_to_id = area.id, assignee.id if assignee else None
-    audit("warning.route", warning, before=before, after={"area": area.id, "assigned_to": warning.assigned_to_id})
+def create_warnings(
+    items: list[WarningInput], by: User, lookups: Lookups | None = None
+) -> list[tuple[FraudWarning, bool]]:
+    """Store each warning once: a number stored before (or earlier in `items`) returns the one stored, unchanged.
+    Each is routed to the household its door code, phone or address finds (from `lookups`, read once for the
+    batch), and all are inserted together. Returns [(warning, created)] in order. Raises Refused with the first
+    warning's problems, writing nothing. The caller commits."""
+    lookups = lookups or lookups_for(items, by)
+    answers, new = [], []
+    for data in items:
+        existing = lookups.stored_warning(data.external_id)
+        if existing is not None and by.can_see(existing.area):
+            answers.append((existing, False))
+            continue
+        problems = warning_problems(data, by, lookups)  # a number stored outside `by`'s area is refused here
+        if problems:
+            raise Refused(problems)
+        phone = phone_digits(data.phone) or None
+        site = lookups.door_household(data.door_code) if data.door_code else None
+        site = site or lookups.find_household(phone, data.address.strip())
+        area, assignee = lookups.route(site, data.area, data.assigned_to)
+        call_due, visit_due = deadlines(data.received_at)
+        warning = FraudWarning(
+            external_id=data.external_id.strip(),
+            received_at=data.received_at,
+            day=local_day(data.received_at),
+            phone=phone,
+            address=data.address.strip(),
+            category=data.category.strip(),
+            source=data.source.strip(),
+            site=site,
+            area=area,
+            assigned_to=assignee,
+            call_due_at=call_due,
+            visit_due_at=visit_due,
+            created_by_id=by.id,
+        )
+        lookups.stored[warning.external_id] = warning  # the same number again in the batch answers with it
+        answers.append((warning, True))
+        new.append(warning)
+    if new and not add_all_once(new):  # a number stored by another request meanwhile: each on its own
+        taken = {w.external_id: stored_warning(w.external_id) for w in new if not add_once(w)}
+        answers = [(taken.get(w.external_id, w), created and w.external_id not in taken) for w, created in answers]
+    for warning, created in answers:
+        if created:
+            after = {"external_id": warning.external_id, "area": warning.area_id, "site": warning.site_id}
+            audit("warning.create", warning, after=after)
+    return answers
 
 
 @dataclass
@@ -182,6 +198,8 @@ def record_step(user: User, warning: FraudWarning, data: StepInput, client_uuid:
     )
     if not add_once(step):
         return db.session.scalar(select(WarningStep).where(WarningStep.client_uuid == client_uuid)), False
+    if warning.late_seen_at is None and overdue_steps(warning, moment):  # late between two runs of the schedule
+        warning.late_seen_at = moment
     if data.step == "call" and warning.called_at is None:
         warning.called_at = moment
     if data.step == "visit" and warning.visited_at is None:
@@ -197,64 +215,3 @@ def warning_steps(warning: FraudWarning) -> list[WarningStep]:
     return list(
         db.session.scalars(select(WarningStep).where(WarningStep.warning_id == warning.id).order_by(WarningStep.id))
     )
-
-
-#: A withdrawal's reason fits fraud_warnings.withdrawn_reason.
-REASON_MAX = 200
-
-
-def withdraw_warning(warning: FraudWarning, reason: str, by: User) -> None:
-    """The platform retracted it, or it was entered twice: it leaves Today and every count (received, on time,
-    late), and stays, struck, with the reason, for the audit. Warnings are counted from their rows (never
-    tallied), so nothing else moves. The caller commits."""
-    reason = reason.strip()
-    if warning.withdrawn_at is not None:
-        raise Refused(_l("This warning was already withdrawn."))
-    if not reason:
-        raise Refused(_l("Say why the warning is withdrawn."), "reason")
-    if len(reason) > REASON_MAX:
-        raise Refused(_l("At most %(max)d characters.", max=REASON_MAX), "reason")
-    warning.withdrawn_at, warning.withdrawn_by_id, warning.withdrawn_reason = now(), by.id, reason
-    audit("warning.withdraw", warning, after={"reason": reason})
-
-
-def correct_warning(warning: FraudWarning, phone: str, address: str, category: str, by: User) -> bool:
-    """Correct what the platform got wrong: the phone (blank keeps it), the address, the category. When the
-    household they find changes, the warning goes where a new warning would (that household's grid and its
-    responsible person); when they find none, it stays where it is, for a supervisor to route. Audited with
-    phones masked. Returns whether anything changed. The caller commits."""
-    if warning.withdrawn_at is not None:
-        raise Refused(_l("A withdrawn warning cannot be corrected."))
-    problems = detail_problems(phone, address, category)
-    if problems:
-        raise Refused(problems)
-    new_phone = phone_digits(phone) or warning.phone
-    before = {
-        "phone": mask_phone(warning.phone),
-        "address": warning.address,
-        "category": warning.category,
-        "site": warning.site_id,
-        "area": warning.area_id,
-        "assigned_to": warning.assigned_to_id,
-    }
-    where_changed = (new_phone, address.strip()) != (warning.phone, warning.address)
-    warning.phone, warning.address, warning.category = new_phone, address.strip(), category.strip()
-    # Only a changed phone or address looks again: a household found by its door code stays found.
-    site = find_household(by.area, new_phone, warning.address) if where_changed else warning.site
-    if site is not None and site.id != warning.site_id:
-        area, assignee = household_route(site, warning.area, None)
-        warning.site_id, warning.area_id, warning.assigned_to_id = site.id, area.id, assignee and assignee.id
-    elif site is None:
-        warning.site_id = None  # the old household was found by what was wrong
-    after = {
-        "phone": mask_phone(warning.phone),
-        "address": warning.address,
-        "category": warning.category,
-        "site": warning.site_id,
-        "area": warning.area_id,
-        "assigned_to": warning.assigned_to_id,
-    }
-    if after == before:
-        return False
-    audit("warning.correct", warning, before=before, after=after)
-    return True

@@ -1,6 +1,7 @@
 """预警劝阻 in a real Chromium on a phone: a warning imported at 09:00 reaches the volunteer's Today with its
 countdown, the call and the face-to-face visit are recorded from the phone (with GPS), the station counts it on
-time; a second warning left alone turns overdue (the warnings' clock is moved, never waited for) and counts late."""
+time; a second warning left alone turns overdue (the warnings' clock is moved, never waited for) and counts late,
+shows as the weekly report's "not yet routed" row, and is withdrawn by mistake and restored."""
 
 from datetime import UTC, datetime, time
 
@@ -146,5 +147,33 @@ def test_a_warning_is_followed_up_on_time_from_the_phone_and_one_left_alone_turn
     assert supervisor.locator("#warnings-on-time").inner_text().endswith("1")
     assert supervisor.locator("#warnings-late").inner_text().endswith("1")
     assert supervisor.locator("#warnings-rate").inner_text() == "50.0%"
+
+    # The weekly report: the one left at the station is each table's "not yet routed" row.
+    supervisor.goto(f"{base}/reports/weekly")
+    unrouted = supervisor.locator("#warnings-community tr.unrouted")
+    assert unrouted.locator("td").first.inner_text() == "– 未分派"
+    assert unrouted.locator("td").nth(1).inner_text().startswith("1")
+    supervisor.locator("#weekly-warnings").screenshot(path=screens / "weekly-warnings-unrouted-zh.png")
+
+    # Withdrawn by mistake, then restored: it counts late again, its deadline as it was.
+    late_id = db_id(live_server.app, "YJ-B-002")
+    supervisor.goto(f"{base}/warnings/{late_id}")
+    supervisor.click("#warning-withdraw summary")
+    supervisor.fill("#reason", "误撤")
+    supervisor.click("#warning-withdraw button[type=submit]")
+    supervisor.wait_for_load_state()
+    supervisor.screenshot(path=screens / "warning-withdrawn-restore-zh.png")
+    supervisor.click("#warning-restore button[type=submit]")
+    supervisor.wait_for_load_state()
+    assert "预警已恢复" in supervisor.locator(".flash-success").inner_text()
+    assert supervisor.locator("#warning-facts dd.error").count() == 1  # the call, overdue
+    supervisor.goto(f"{base}/areas/{station_id}")
+    assert supervisor.locator("#warnings-received").inner_text().endswith("2")
+    assert supervisor.locator("#warnings-late").inner_text().endswith("1")
     context.close()
     desk.close()
+
+
+def db_id(app, number: str) -> int:
+    with app.app_context():
+        return db.session.scalar(select(FraudWarning.id).where(FraudWarning.external_id == number))
