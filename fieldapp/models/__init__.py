@@ -34,8 +34,10 @@ from fieldapp.models.sites import (
 from fieldapp.models.trust import SPOT_CHECK_METHODS, SPOT_CHECK_RESULTS, SpotCheck, SpotCheckRound, VisitSignal
 from fieldapp.models.visits import (
     DISPUTED_STATUSES,
+    FULL_TRUST,
     OUTCOMES,
     TALLY_FIELDS,
+    TRUST_FIELDS,
     VISIT_COUNTS,
     DailyTally,
     ProgramDailyTally,
@@ -48,6 +50,7 @@ __all__ = [
     "DISPUTED_STATUSES",
     "EVENT_COUNTS",
     "EVENT_KINDS",
+    "FULL_TRUST",
     "JOB_KINDS",
     "JOB_STATUSES",
     "LEVELS",
@@ -63,6 +66,7 @@ __all__ = [
     "TALLY_FIELDS",
     "TARGET_MEASURES",
     "TEAM_ROLES",
+    "TRUST_FIELDS",
     "VISIT_COUNTS",
     "WARNING_STEPS",
     "ApiToken",

@@ -38,6 +38,10 @@ DISPUTED_STATUSES = ("has_issues", "rejected")
 SENT_LATE_AFTER = timedelta(minutes=10)
 
 
+#: The trust score of a visit with no signal (trust/score.py takes each signal's weight off it).
+FULL_TRUST = 100
+
+
 class Visit(db.Model):
     """One knock on one door, as the volunteer recorded it."""
 
@@ -126,7 +130,7 @@ class Visit(db.Model):
     imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     #: 100 when nothing looks wrong; each signal found (visit_signals) takes its weight off. The review queue
     #: shows the lowest first.
-    trust_score: Mapped[int] = mapped_column(Integer, default=100, server_default="100")
+    trust_score: Mapped[int] = mapped_column(Integer, default=FULL_TRUST, server_default=str(FULL_TRUST))
 
     site: Mapped[Site] = relationship(foreign_keys=[site_id])
     building: Mapped[Area] = relationship()
@@ -229,6 +233,10 @@ class UserDailyTally(TallySums, db.Model):
     #: The visit's team, 0 when the volunteer had none (0 rather than NULL: it is part of the key).
     team_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+    #: Trust points the day's counted visits lost (the sum of 100 − score): with `visits`, their mean score.
+    trust_lost: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: The day's counted visits with a score below 100 (something looked wrong).
+    flagged: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     user: Mapped[User] = relationship()
 
@@ -245,6 +253,8 @@ TALLY_FIELDS = (
     "notices_signed",
     "receipts_collected",
 )
+#: UserDailyTally's sums besides TALLY_FIELDS: a volunteer's trust over any days (信任分) without reading visits.
+TRUST_FIELDS = ("trust_lost", "flagged")
 
 
 class VisitProgramRegs(db.Model):
