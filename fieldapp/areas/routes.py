@@ -130,7 +130,7 @@ def show(area_id: int):
         measures=measures,
         target_measures=[m for m in measures if any(m in t.targets for t in totals.values())],
         warnings=warning_figures(area, children, first_day, last_day),
-        trust_week=trust_week(area, last_day),
+        trust_week=trust_week(area, last_day, limit=PEOPLE_SHOWN),
         spot_checks=station_section(area) if area.level == "station" and may_draw_spot_checks(current_user) else None,
         **area_outreach(area, campaign),
     )
@@ -140,7 +140,7 @@ def show(area_id: int):
 PEOPLE_LEVELS = ("district", "station")
 
 
-def trust_week(area: Area, last_day, limit: int = PEOPLE_SHOWN, offset: int = 0):
+def trust_week(area: Area, last_day, limit: int, offset: int = 0):
     """(first day, last day, rows, how many in all) of the volunteers' trust in the week the page's period ends
     in, for those who review visits on a station's or district's page; None elsewhere."""
     if area.level not in PEOPLE_LEVELS or not may_review(current_user):
