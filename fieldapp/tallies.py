@@ -30,6 +30,7 @@ from fieldapp.models import (
     VisitProgramRegs,
 )
 from fieldapp.periods import current_campaign
+from fieldapp.site_kinds import kind_differences
 from fieldapp.visits.counting import visit_deltas
 
 
@@ -219,7 +220,7 @@ def recount_differences() -> list[str]:
                     problems.append(
                         f"{label} {key}: {name} is {actual[name]} in the rollup, {expected[name]} by recount"
                     )
-    return problems + _program_differences(ancestors) + event_differences(ancestors)
+    return problems + _program_differences(ancestors) + event_differences(ancestors) + kind_differences(ancestors)
 
 
 def _program_differences(ancestors: dict[int, list[int]]) -> list[str]:

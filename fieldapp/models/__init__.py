@@ -22,9 +22,12 @@ from fieldapp.models.people import ROLES, TEAM_ROLES, ApiToken, MemberAssignment
 from fieldapp.models.reports import WeeklyReport
 from fieldapp.models.settings import Setting
 from fieldapp.models.sites import (
+    OTHER_KINDS,
     RESIDENT_STATUSES,
     SITE_KINDS,
     SITE_STATUSES,
+    AreaKindCount,
+    KindDailyTally,
     Site,
     Tag,
     door_label,
@@ -55,6 +58,7 @@ __all__ = [
     "JOB_STATUSES",
     "LEVELS",
     "LEVEL_RANK",
+    "OTHER_KINDS",
     "OUTCOMES",
     "RESIDENT_STATUSES",
     "ROLES",
@@ -73,6 +77,7 @@ __all__ = [
     "Area",
     "AreaCountChange",
     "AreaDailyEventTally",
+    "AreaKindCount",
     "AuditEvent",
     "BackCheck",
     "Campaign",
@@ -81,6 +86,7 @@ __all__ = [
     "ImportMapping",
     "Job",
     "KeyGroup",
+    "KindDailyTally",
     "MemberAssignment",
     "MiniProgram",
     "OutreachEvent",

@@ -23,6 +23,7 @@ from fieldapp.models import (
     UserDailyTally,
     Visit,
 )
+from fieldapp.site_kinds import talk_days
 
 
 def trust_deltas(score: int) -> dict[str, int]:
@@ -149,23 +150,32 @@ def lock_site(site_id: int) -> Site:
 
 
 def count_visit(visit: Visit, site: Site) -> None:
-    """Add a visit to its rollups; the first counted talk at a household covers the household."""
+    """Add a visit to its rollups; the first counted talk at a household covers the household. A talk widens the
+    site's first and last talk days (the rollups of shops, enterprises and schools follow them: site_kinds.py)."""
     newly_covered = False
-    if visit.outcome == "talked" and site.kind == "household":
+    if visit.outcome == "talked":
         site = lock_site(site.id)
-        if site.covered_by_visit_id is None:
+        if site.first_talk_on is None or visit.day < site.first_talk_on:
+            site.first_talk_on = visit.day
+        if site.last_talk_on is None or visit.day > site.last_talk_on:
+            site.last_talk_on = visit.day
+        if site.kind == "household" and site.covered_by_visit_id is None:
             site.covered_by_visit_id = visit.id
             newly_covered = True
-            db.session.flush()
+        db.session.flush()
     bump_tallies(visit, visit_deltas(visit, newly_covered))
     bump_program_tallies(visit)
 
 
 def uncount_visit(visit: Visit, site: Site) -> None:
-    """Take a visit out of the tallies; if it covered its household, the next talk there covers it."""
+    """Take a visit out of the tallies; if it covered its household, the next talk there covers it. A talk on the
+    site's first or last talk day makes the site's other talks say which days those are now."""
     lost_coverage = site.covered_by_visit_id == visit.id
     bump_tallies(visit, visit_deltas(visit, lost_coverage, sign=-1))
     bump_program_tallies(visit, sign=-1)
+    if visit.outcome == "talked" and visit.day in (site.first_talk_on, site.last_talk_on):
+        site.first_talk_on, site.last_talk_on = talk_days(site.id, leaving_visit_id=visit.id)
+        db.session.flush()
     if not lost_coverage:
         return
     successor = db.session.scalar(
