@@ -3,7 +3,7 @@
 import uuid
 from datetime import timedelta
 
-from fieldapp.areas import routes as area_routes
+from fieldapp.areas import people as area_people
 from fieldapp.database import utcnow
 from fieldapp.extensions import db
 from fieldapp.tallies import area_totals, people_totals
@@ -101,8 +101,8 @@ def test_resident_counts_follow_every_site_change_up_the_tree(world):
 
 
 def test_a_station_page_shows_its_top_volunteers_and_every_one_on_a_paged_list(world, browser, monkeypatch):
-    monkeypatch.setattr(area_routes, "PEOPLE_SHOWN", 1)
-    monkeypatch.setattr(area_routes, "PEOPLE_PAGE_SIZE", 1)
+    monkeypatch.setattr(area_people, "SHOWN", 1)
+    monkeypatch.setattr(area_people, "PAGE_SIZE", 1)
     talk(world, 0, installs=1)
     talk(world, 1, installs=2, user=world.a.supervisor)
     browser.login("a-supervisor")

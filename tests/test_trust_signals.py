@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bench.trust_day import DAY, START, generate_day, server_clock
-from fieldapp.areas import routes as area_routes
+from fieldapp.areas import people as area_people
 from fieldapp.database import utcnow
 from fieldapp.extensions import db
 from fieldapp.models import UserDailyTally, Visit, VisitSignal
@@ -317,7 +317,7 @@ def test_a_volunteers_trust_rollup_follows_signals_spot_checks_corrections_and_r
 
 
 def test_the_area_page_shows_the_lowest_trust_and_the_rest_on_a_paged_list(world, browser, monkeypatch):
-    monkeypatch.setattr(area_routes, "PEOPLE_SHOWN", 1)
+    monkeypatch.setattr(area_people, "SHOWN", 1)
     faked_and_honest_today(world)
     Walk(world, user=world.a.supervisor, start=utcnow() - timedelta(minutes=50)).visit(door=0)
     browser.login("a-supervisor")

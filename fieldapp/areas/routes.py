@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from fieldapp.access import visible_area_or_404
-from fieldapp.areas import bp
+from fieldapp.areas import bp, people
 from fieldapp.areas.forms import MoveAreaForm, NewAreaForm, RenameAreaForm
 from fieldapp.areas.moves import archive_area, archived_below, check_move, move_area, move_choices, restore_area
 from fieldapp.areas.services import create_area, rename_area
@@ -22,14 +22,13 @@ from fieldapp.forms import REFUSED, ConfirmForm, form_page, save, save_or_flash
 from fieldapp.keygroups.coverage import area_outreach
 from fieldapp.keygroups.revisits import due_revisits
 from fieldapp.models import Area, Site, Visit, archived_along
-from fieldapp.periods import all_campaigns, current_campaign, deadlines, period_days, picked_campaign, week_bounds
-from fieldapp.permissions import may_assign_areas, may_draw_spot_checks, may_edit_areas, may_review, requires
+from fieldapp.periods import all_campaigns, current_campaign, deadlines, period_days, picked_campaign
+from fieldapp.permissions import may_assign_areas, may_draw_spot_checks, may_edit_areas, requires
 from fieldapp.review.services import mark_reviews_seen, reviews_to_see
 from fieldapp.sites.walk import door_url
 from fieldapp.spotchecks.queries import addresses, my_open_checks, station_section
 from fieldapp.tallies import child_totals_for, daily_series, people_totals
 from fieldapp.targets import measure_labels
-from fieldapp.trust.weekly import volunteer_weeks
 from fieldapp.visits.clock import local_today
 from fieldapp.visits.queries import last_outcomes
 from fieldapp.warnings.deadlines import warning_figures
@@ -39,11 +38,6 @@ from fieldapp.warnings.queries import today_items
 CHART_DAYS = 30
 #: Unvisited households are listed this many at a time.
 UNVISITED_PAGE_SIZE = 200
-#: An area page shows this many teams, volunteers and trust rows (the top of each ranking, cut in SQL); the rest
-#: are on their own paged lists.
-PEOPLE_SHOWN = 20
-#: The paged lists of teams, volunteers and trust rows show this many a page.
-PEOPLE_PAGE_SIZE = 100
 
 
 @bp.get("/today")
@@ -116,8 +110,8 @@ def show(area_id: int):
         totals=totals[area.id],
         children=[(child, totals[child.id]) for child in children],
         units=door_list(area) if area.level == "building" else [],
-        people=people_totals(area, first_day, last_day, limit=PEOPLE_SHOWN) if area.level in PEOPLE_LEVELS else None,
-        list_args=period_args(),
+        people=people_totals(area, first_day, last_day, limit=people.SHOWN) if area.level in people.LEVELS else None,
+        list_args=people.period_args(),
         unassigned=unassigned_count(area) if area.level == "station" and may_assign_areas(current_user) else None,
         series=daily_series(area, chart_end - timedelta(days=CHART_DAYS - 1), chart_end),
         period=period,
@@ -130,74 +124,9 @@ def show(area_id: int):
         measures=measures,
         target_measures=[m for m in measures if any(m in t.targets for t in totals.values())],
         warnings=warning_figures(area, children, first_day, last_day),
-        trust_week=trust_week(area, last_day, limit=PEOPLE_SHOWN),
+        trust_week=people.trust_week(area, last_day, limit=people.SHOWN),
         spot_checks=station_section(area) if area.level == "station" and may_draw_spot_checks(current_user) else None,
         **area_outreach(area, campaign),
-    )
-
-
-#: The levels whose page lists their teams, volunteers and the volunteers' trust.
-PEOPLE_LEVELS = ("district", "station")
-
-
-def trust_week(area: Area, last_day, limit: int, offset: int = 0):
-    """(first day, last day, rows, how many in all) of the volunteers' trust in the week the page's period ends
-    in, for those who review visits on a station's or district's page; None elsewhere."""
-    if area.level not in PEOPLE_LEVELS or not may_review(current_user):
-        return None
-    first, last = week_bounds(last_day or local_today())
-    return first, last, *volunteer_weeks(area, first, last, limit=limit, offset=offset)
-
-
-def period_args() -> dict:
-    """The query parameters that choose a page's period and campaign, to carry to its full lists."""
-    return {name: request.args[name] for name in ("period", "from", "to", "campaign") if request.args.get(name)}
-
-
-@bp.get("/areas/<int:area_id>/people")
-@login_required
-def people(area_id: int):
-    """Every team or every volunteer of a station or district with their figures, the most installs first, paged."""
-    area = visible_area_or_404(area_id, *PEOPLE_LEVELS)
-    which = "teams" if request.args.get("list") == "teams" else "users"
-    campaign = picked_campaign(request.args.get("campaign", type=int))
-    _period, first_day, last_day = period_days(request.args.get("period", "all"), request.args, campaign)
-    page = max(1, request.args.get("page", 1, type=int))
-    found = people_totals(area, first_day, last_day, limit=PEOPLE_PAGE_SIZE, offset=(page - 1) * PEOPLE_PAGE_SIZE)
-    total = found["team_count" if which == "teams" else "user_count"]
-    return render_template(
-        "areas/people.html",
-        area=area,
-        which=which,
-        rows=found[which],
-        total=total,
-        first_day=first_day,
-        last_day=last_day,
-        page=page,
-        pages=max(1, -(-total // PEOPLE_PAGE_SIZE)),
-        list_args=period_args(),
-        page_url=lambda number: url_for("areas.people", area_id=area.id, list=which, page=number, **period_args()),
-    )
-
-
-@bp.get("/areas/<int:area_id>/trust")
-@login_required
-@requires(may_review)
-def trust(area_id: int):
-    """Every volunteer's trust in the week an area page's period ends in, the lowest mean score first, paged."""
-    area = visible_area_or_404(area_id, *PEOPLE_LEVELS)
-    campaign = picked_campaign(request.args.get("campaign", type=int))
-    _period, _first_day, last_day = period_days(request.args.get("period", "all"), request.args, campaign)
-    page = max(1, request.args.get("page", 1, type=int))
-    week = trust_week(area, last_day, limit=PEOPLE_PAGE_SIZE, offset=(page - 1) * PEOPLE_PAGE_SIZE)
-    return render_template(
-        "trust/week.html",
-        area=area,
-        trust_week=week,
-        page=page,
-        pages=max(1, -(-week[3] // PEOPLE_PAGE_SIZE)),
-        list_args=period_args(),
-        page_url=lambda number: url_for("areas.trust", area_id=area.id, page=number, **period_args()),
     )
 
 
