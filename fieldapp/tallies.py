@@ -285,9 +285,19 @@ def people_totals(
             .join(Area, Area.id == model.area_id)
             .where(Area.within(area))
         )
-        found[name.removesuffix("s") + "_count"] = db.session.scalar(
-            select(func.count()).select_from(ranked.with_only_columns(model.id).subquery())
+        rows, found[name.removesuffix("s") + "_count"] = ranked_page(
+            ranked.order_by(sums.c.app_installs.desc(), order_name), limit, offset
         )
-        rows = db.session.execute(ranked.order_by(sums.c.app_installs.desc(), order_name).limit(limit).offset(offset))
         found[name] = [(row[0], {f: int(getattr(row, f) or 0) for f in TALLY_FIELDS}) for row in rows]
     return found
+
+
+def ranked_page(ranked, limit: int | None, offset: int = 0) -> tuple[list, int]:
+    """(rows, how many in all) of an ordered SELECT: `limit` rows from `offset` (each with the count as its last
+    column, `_total`), and the count of every row read in the same statement (COUNT(*) OVER (), computed before the
+    LIMIT); a page past the end asks for it apart."""
+    rows = db.session.execute(ranked.add_columns(func.count().over().label("_total")).limit(limit).offset(offset)).all()
+    if rows:
+        return rows, rows[0]._total
+    total = db.session.scalar(select(func.count()).select_from(ranked.order_by(None).subquery())) if offset else 0
+    return [], total

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from fieldapp.extensions import db
 from fieldapp.models import FULL_TRUST, Area, User, UserDailyTally, Visit, VisitSignal
+from fieldapp.tallies import ranked_page
 
 
 @dataclass
@@ -40,10 +41,7 @@ def volunteer_weeks(
         .group_by(User.id)
         .having(visits > 0)
     )
-    total = db.session.scalar(select(func.count()).select_from(ranked.with_only_columns(User.id).subquery()))
-    rows = db.session.execute(
-        ranked.order_by((lost * 1.0 / visits).desc(), User.display_name).limit(limit).offset(offset)
-    ).all()
+    rows, total = ranked_page(ranked.order_by((lost * 1.0 / visits).desc(), User.display_name), limit, offset)
     counts: dict[int, dict[str, int]] = {}
     if rows:
         for user_id, signal, raised in db.session.execute(
@@ -59,7 +57,7 @@ def volunteer_weeks(
             counts.setdefault(user_id, {})[signal] = raised
     weeks = [
         VolunteerWeek(user, int(count), round(FULL_TRUST - int(points) / int(count), 1), int(flagged))
-        for user, count, points, flagged in rows
+        for user, count, points, flagged, _total in rows
     ]
     for week in weeks:
         week.signals = counts.get(week.user.id, {})
