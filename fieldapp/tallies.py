@@ -273,9 +273,10 @@ def people_totals(
         ("users", User, UserDailyTally.user_id, User.display_name),
         ("teams", Team, UserDailyTally.team_id, Team.name),
     ):
+        inside = select(model.id).join(Area, Area.id == model.area_id).where(Area.within(area))
         sums = (
             select(owner.label("owner"), *[func.sum(getattr(UserDailyTally, f)).label(f) for f in TALLY_FIELDS])
-            .where(*days)
+            .where(owner.in_(inside), *days)
             .group_by(owner)
             .subquery()
         )
