@@ -263,11 +263,8 @@ def people_totals(
     ranked in SQL: {"users": [...], "teams": [...], "user_count": n, "team_count": m}, each list `limit` rows
     from `offset` (all without a limit; the counts are of all). The days' rollup rows are summed once per owner
     before the join (a district's teams summed team by team re-read every row: 171 ms at 1M sites, SQLite)."""
-    days = []
-    if first_day:
-        days.append(UserDailyTally.day >= first_day)
-    if last_day:
-        days.append(UserDailyTally.day <= last_day)
+    days = [UserDailyTally.day >= first_day] if first_day else []
+    days += [UserDailyTally.day <= last_day] if last_day else []
     found = {}
     for name, model, owner, order_name in (
         ("users", User, UserDailyTally.user_id, User.display_name),
@@ -294,9 +291,8 @@ def people_totals(
 
 
 def ranked_page(ranked, limit: int | None, offset: int = 0) -> tuple[list, int]:
-    """(rows, how many in all) of an ordered SELECT: `limit` rows from `offset` (each with the count as its last
-    column, `_total`), and the count of every row read in the same statement (COUNT(*) OVER (), computed before the
-    LIMIT); a page past the end asks for it apart."""
+    """(rows, how many in all) of an ordered SELECT, `limit` rows from `offset`: the count in the same statement
+    (COUNT(*) OVER (), before the LIMIT; also each row's last column, `_total`), apart only past the end."""
     rows = db.session.execute(ranked.add_columns(func.count().over().label("_total")).limit(limit).offset(offset)).all()
     if rows:
         return rows, rows[0]._total
