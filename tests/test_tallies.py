@@ -119,5 +119,7 @@ def test_a_station_page_shows_its_top_volunteers_and_every_one_on_a_paged_list(w
     second = second[second.index("<table") : second.index("</table>")]
     assert "甲派出所负责人" in first and "甲派出所志愿者" not in first
     assert "甲派出所志愿者" in second and "甲派出所负责人" not in second
+    teams = browser.client.get(f"/areas/{world.a.area.id}/people?list=teams").text
+    assert "甲派出所一队" in teams[teams.index("<table") : teams.index("</table>")]
     assert browser.client.get(f"/areas/{world.a.building.id}/people").status_code == 404
     assert browser.client.get(f"/areas/{world.b.area.id}/people").status_code in (403, 404)
