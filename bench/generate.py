@@ -434,6 +434,12 @@ def _fill(writer: Writer, n_sites: int, n_visits: int, seed: int, today: date, p
         writer.execute("UPDATE sites SET covered_by_visit_id = c.visit_id FROM covering c WHERE sites.id = c.site_id")
         writer.execute("DROP TABLE covering")
     log(f"  {len(tallies):,} building-day rollups, {len(covering):,} households covered")
+    # The sites' talk days and the rollups of shops, enterprises and schools, from the rows above, set-based.
+    from fieldapp.site_kinds import REBUILD
+
+    for statement in REBUILD:
+        writer.execute(statement)
+    log("  talk days and the shops, enterprises and schools rollups")
 
     first_station_buildings = [b for b in range(n_buildings) if building_station[b] == 0]
     return {

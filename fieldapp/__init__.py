@@ -7,7 +7,7 @@ from functools import cache
 from flask import Flask, has_request_context, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from fieldapp import database, inputs, security, site_counts, static_files
+from fieldapp import database, inputs, security, site_counts, site_kinds, static_files
 from fieldapp.config import INSTANCE_DIR, Config, database_url, engine_options, secret_key
 from fieldapp.extensions import babel, csrf, db, limiter, login_manager, migrate
 
@@ -41,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     database.install_events()  # SQLite's locking and pragmas, row locks per transaction
     site_counts.install_events()  # areas' resident counters move with every site change
+    site_kinds.install_events()  # and their counts of shops, enterprises and schools, talked to or not
     inputs.install(app)  # before any route: ids, numbers, NUL and JSON depth bounded for every one of them
     register_extensions(app)
     static_files.install(app)  # fingerprinted static URLs cached for a year; text answers compressed

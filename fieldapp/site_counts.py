@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, aliased
 
 from fieldapp.extensions import db
 from fieldapp.models import RESIDENT_STATUSES, Area, Site
+from fieldapp.site_kinds import count_inserted_kinds
 from fieldapp.visits.clock import local_today
 
 
@@ -63,7 +64,9 @@ def install_events() -> None:
 
 
 def count_inserted_sites(rows: list[dict]) -> None:
-    """For sites inserted in bulk (bypassing the ORM, e.g. a roster import): move the counters too."""
+    """For sites inserted in bulk (bypassing the ORM, e.g. a roster import): move the counters too, and the
+    counts of shops, enterprises and schools."""
+    count_inserted_kinds(rows)
     changes: dict[int, list[int]] = {}
     for row in rows:
         households, residents = _contribution(row.get("kind"), row.get("status"), row.get("residents"))

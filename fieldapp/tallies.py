@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, func, select
 from fieldapp.extensions import db
 from fieldapp.models import (
     TALLY_FIELDS,
+    TRUST_FIELDS,
     Area,
     AreaCountChange,
     Campaign,
@@ -29,6 +30,7 @@ from fieldapp.models import (
     VisitProgramRegs,
 )
 from fieldapp.periods import current_campaign
+from fieldapp.site_kinds import kind_differences
 from fieldapp.visits.counting import visit_deltas
 
 
@@ -166,7 +168,7 @@ def recount_differences() -> list[str]:
     by_user: dict[tuple, dict[str, int]] = {}
 
     def add(table, key, deltas):
-        row = table.setdefault(key, dict.fromkeys(TALLY_FIELDS, 0))
+        row = table.setdefault(key, dict.fromkeys((*TALLY_FIELDS, *TRUST_FIELDS), 0))
         for name, value in deltas.items():
             row[name] += value
 
@@ -202,23 +204,23 @@ def recount_differences() -> list[str]:
         for area_id in ancestors[building_id]:
             add(by_area, (area_id, day), sums)
 
-    for label, model, key_names, recount in (
-        ("area", DailyTally, ("area_id", "day"), by_area),
-        ("volunteer", UserDailyTally, ("user_id", "team_id", "day"), by_user),
+    for label, model, key_names, fields, recount in (
+        ("area", DailyTally, ("area_id", "day"), TALLY_FIELDS, by_area),
+        ("volunteer", UserDailyTally, ("user_id", "team_id", "day"), (*TALLY_FIELDS, *TRUST_FIELDS), by_user),
     ):
         stored = {
-            tuple(getattr(row, name) for name in key_names): {name: getattr(row, name) for name in TALLY_FIELDS}
+            tuple(getattr(row, name) for name in key_names): {name: getattr(row, name) for name in fields}
             for row in db.session.scalars(select(model))
         }
-        zero = dict.fromkeys(TALLY_FIELDS, 0)
+        zero = dict.fromkeys(fields, 0)
         for key in sorted(set(recount) | set(stored), key=str):
             expected, actual = recount.get(key, zero), stored.get(key, zero)
-            for name in TALLY_FIELDS:
+            for name in fields:
                 if expected[name] != actual[name]:
                     problems.append(
                         f"{label} {key}: {name} is {actual[name]} in the rollup, {expected[name]} by recount"
                     )
-    return problems + _program_differences(ancestors) + event_differences(ancestors)
+    return problems + _program_differences(ancestors) + event_differences(ancestors) + kind_differences(ancestors)
 
 
 def _program_differences(ancestors: dict[int, list[int]]) -> list[str]:
@@ -254,29 +256,45 @@ def daily_series(area: Area, first_day: date, last_day: date) -> list[tuple[date
     return [(day, *by_day.get(day, (0, 0))) for day in (first_day + timedelta(days=offset) for offset in range(days))]
 
 
-def people_totals(area: Area, first_day: date | None = None, last_day: date | None = None) -> dict:
-    """Per volunteer and per team sums for the people bound inside `area`: {"users": [...], "teams": [...]}."""
-    conditions = [Area.within(area)]
-    if first_day:
-        conditions.append(UserDailyTally.day >= first_day)
-    if last_day:
-        conditions.append(UserDailyTally.day <= last_day)
-    sums = [func.sum(getattr(UserDailyTally, name)).label(name) for name in TALLY_FIELDS]
-    users = db.session.execute(
-        select(User, *sums)
-        .join(UserDailyTally, UserDailyTally.user_id == User.id)
-        .join(Area, Area.id == User.area_id)
-        .where(*conditions)
-        .group_by(User.id)
-        .order_by(func.sum(UserDailyTally.app_installs).desc(), User.display_name)
-    ).all()
-    teams = db.session.execute(
-        select(Team, *sums)
-        .join(UserDailyTally, UserDailyTally.team_id == Team.id)
-        .join(Area, Area.id == Team.area_id)
-        .where(*conditions)
-        .group_by(Team.id)
-        .order_by(func.sum(UserDailyTally.app_installs).desc(), Team.name)
-    ).all()
-    as_dict = lambda row: {name: int(getattr(row, name) or 0) for name in TALLY_FIELDS}  # noqa: E731
-    return {"users": [(row[0], as_dict(row)) for row in users], "teams": [(row[0], as_dict(row)) for row in teams]}
+def people_totals(
+    area: Area, first_day: date | None = None, last_day: date | None = None, limit: int | None = None, offset: int = 0
+) -> dict:
+    """Per volunteer and per team sums for the people bound inside `area`, the most installs first (ties by name),
+    ranked in SQL: {"users": [...], "teams": [...], "user_count": n, "team_count": m}, each list `limit` rows
+    from `offset` (all without a limit; the counts are of all). The days' rollup rows are summed once per owner
+    before the join (a district's teams summed team by team re-read every row: 171 ms at 1M sites, SQLite)."""
+    days = [UserDailyTally.day >= first_day] if first_day else []
+    days += [UserDailyTally.day <= last_day] if last_day else []
+    found = {}
+    for name, model, owner, order_name in (
+        ("users", User, UserDailyTally.user_id, User.display_name),
+        ("teams", Team, UserDailyTally.team_id, Team.name),
+    ):
+        inside = select(model.id).join(Area, Area.id == model.area_id).where(Area.within(area))
+        sums = (
+            select(owner.label("owner"), *[func.sum(getattr(UserDailyTally, f)).label(f) for f in TALLY_FIELDS])
+            .where(owner.in_(inside), *days)
+            .group_by(owner)
+            .subquery()
+        )
+        ranked = (
+            select(model, *[getattr(sums.c, f) for f in TALLY_FIELDS])
+            .join(sums, sums.c.owner == model.id)
+            .join(Area, Area.id == model.area_id)
+            .where(Area.within(area))
+        )
+        rows, found[name.removesuffix("s") + "_count"] = ranked_page(
+            ranked.order_by(sums.c.app_installs.desc(), order_name), limit, offset
+        )
+        found[name] = [(row[0], {f: int(getattr(row, f) or 0) for f in TALLY_FIELDS}) for row in rows]
+    return found
+
+
+def ranked_page(ranked, limit: int | None, offset: int = 0) -> tuple[list, int]:
+    """(rows, how many in all) of an ordered SELECT, `limit` rows from `offset`: the count in the same statement
+    (COUNT(*) OVER (), before the LIMIT; also each row's last column, `_total`), apart only past the end."""
+    rows = db.session.execute(ranked.add_columns(func.count().over().label("_total")).limit(limit).offset(offset)).all()
+    if rows:
+        return rows, rows[0]._total
+    total = db.session.scalar(select(func.count()).select_from(ranked.order_by(None).subquery())) if offset else 0
+    return [], total

@@ -9,12 +9,14 @@ from sqlalchemy import select
 
 from fieldapp.extensions import db
 from fieldapp.labels import TRUST_SIGNAL_NAMES
-from fieldapp.models import AuditEvent, Visit
+from fieldapp.models import Area, AuditEvent, Visit
 from fieldapp.review import desk as desk_module
+from fieldapp.review.services import review_visit
 from fieldapp.roster.services import mark_moved_out
 from fieldapp.tallies import area_totals
 from fieldapp.trust.score import add_signal
 from fieldapp.visits.clock import local_today
+from fieldapp.visits.services import undo_visit
 from tests.conftest import csrf_from
 from tests.test_review import talk
 
@@ -248,3 +250,25 @@ def test_a_week_of_the_desk_spans_the_report_week(world, browser):
     in_week = visit.day >= today - timedelta(days=today.weekday())
     assert (visit.id in desk_ids(browser.client.get("/desk?span=week").text)) == in_week
     assert visit.id not in desk_ids(browser.client.get("/desk").text)
+
+
+def test_the_review_tallies_equal_a_count_of_the_visits_by_status(world):
+    visits = four_visits(world)
+    talk(world, world.b.sites[0], user=world.b.volunteer)  # another station's visit counts only there
+    review_visit(world.a.supervisor, visits[0], "approved")
+    review_visit(world.a.supervisor, visits[1], "has_issues", "照片不清")
+    review_visit(world.a.supervisor, visits[2], "rejected", "同一坐标")
+    db.session.commit()
+    undone = talk(world, world.a.sites[3])
+    undo_visit(world.a.volunteer, undone)  # taken back: in no tally
+    db.session.commit()
+    today = local_today()
+    for area in (world.district, world.a.area, world.a.building, world.b.area):
+        counted = {status: 0 for status in desk_module.DESK_STATUSES}
+        inside = select(Visit).join(Area, Area.id == Visit.building_id).where(Area.within(area))
+        for visit in db.session.scalars(inside):
+            if visit.undone_at is None and visit.day == today:
+                counted[visit.review_status] += 1
+        assert desk_module.review_tally(area, today) == counted, area.name
+    expected = {"pending": 1, "approved": 1, "has_issues": 1, "rejected": 1}
+    assert desk_module.review_tally(world.a.area, today) == expected

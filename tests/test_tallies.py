@@ -3,6 +3,7 @@
 import uuid
 from datetime import timedelta
 
+from fieldapp.areas import people as area_people
 from fieldapp.database import utcnow
 from fieldapp.extensions import db
 from fieldapp.tallies import area_totals, people_totals
@@ -10,12 +11,13 @@ from fieldapp.visits.rules import VisitInput
 from fieldapp.visits.services import record_visit
 
 
-def talk(world, site_index=0, installs=1, realname=0, days_ago=0):
-    """A talk at one of station A's doors, recorded by a phone whose clock says `days_ago` days back."""
+def talk(world, site_index=0, installs=1, realname=0, days_ago=0, user=None):
+    """A talk at one of station A's doors (by its volunteer unless `user` says), recorded by a phone whose clock
+    says `days_ago` days back."""
     data = VisitInput("talked", max(1, installs), installs, realname)
     if days_ago:
         data.device_time = utcnow() - timedelta(days=days_ago)
-    visit, _ = record_visit(world.a.volunteer, world.a.sites[site_index], data, str(uuid.uuid4()))
+    visit, _ = record_visit(user or world.a.volunteer, world.a.sites[site_index], data, str(uuid.uuid4()))
     db.session.commit()
     return visit
 
@@ -51,7 +53,7 @@ def test_team_and_volunteer_figures_follow_their_visits(world, browser):
         ("a-volunteer", 3, 2)
     ]
     assert [(team.name, t["visits"]) for team, t in people["teams"]] == [("甲派出所一队", 2)]
-    assert people_totals(world.b.area) == {"users": [], "teams": []}
+    assert people_totals(world.b.area) == {"users": [], "teams": [], "user_count": 0, "team_count": 0}
     browser.login("a-supervisor")
     assert "甲派出所志愿者" in browser.client.get(f"/areas/{world.a.area.id}").text
 
@@ -96,3 +98,28 @@ def test_resident_counts_follow_every_site_change_up_the_tree(world):
     assert world.a.building.resident_households == 3
     assert area_totals(world.a.area).resident_households == 3
     assert recount_site_differences() == []
+
+
+def test_a_station_page_shows_its_top_volunteers_and_every_one_on_a_paged_list(world, browser, monkeypatch):
+    monkeypatch.setattr(area_people, "SHOWN", 1)
+    monkeypatch.setattr(area_people, "PAGE_SIZE", 1)
+    talk(world, 0, installs=1)
+    talk(world, 1, installs=2, user=world.a.supervisor)
+    browser.login("a-supervisor")
+    page = browser.client.get(f"/areas/{world.a.area.id}").text
+    section = page[page.index('id="teams-and-volunteers"') :]
+    section = section[: section.index("</section>")]
+    # The most installs first: the supervisor's 2 above the volunteer's 1, who is on the full list.
+    assert "甲派出所负责人" in section and "甲派出所志愿者" not in section
+    assert "显示前 1 名志愿者，共 2 名。" in section
+    first_page = browser.client.get(f"/areas/{world.a.area.id}/people").text
+    assert 'rel="next"' in first_page
+    first = first_page[first_page.index("<table") : first_page.index("</table>")]
+    second = browser.client.get(f"/areas/{world.a.area.id}/people?page=2").text
+    second = second[second.index("<table") : second.index("</table>")]
+    assert "甲派出所负责人" in first and "甲派出所志愿者" not in first
+    assert "甲派出所志愿者" in second and "甲派出所负责人" not in second
+    teams = browser.client.get(f"/areas/{world.a.area.id}/people?list=teams").text
+    assert "甲派出所一队" in teams[teams.index("<table") : teams.index("</table>")]
+    assert browser.client.get(f"/areas/{world.a.building.id}/people").status_code == 404
+    assert browser.client.get(f"/areas/{world.b.area.id}/people").status_code in (403, 404)

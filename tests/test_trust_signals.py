@@ -9,14 +9,16 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bench.trust_day import DAY, START, generate_day, server_clock
+from fieldapp.areas import people as area_people
 from fieldapp.database import utcnow
 from fieldapp.extensions import db
-from fieldapp.models import Visit, VisitSignal
-from fieldapp.review.services import day_log
+from fieldapp.models import UserDailyTally, Visit, VisitSignal
+from fieldapp.review.services import day_log, review_visit
+from fieldapp.tallies import recount_differences
 from fieldapp.trust.score import add_signal
 from fieldapp.trust.signals import reason
 from fieldapp.visits.rules import VisitInput
-from fieldapp.visits.services import record_visit
+from fieldapp.visits.services import correct_visit, record_visit
 
 METRE = 1 / 111_320  # of latitude
 
@@ -274,3 +276,59 @@ def test_the_station_page_shows_each_volunteers_trust_this_week(world, browser):
     browser.post("/logout", {})
     browser.login("a-volunteer")
     assert 'id="trust-week"' not in browser.client.get(f"/areas/{world.a.area.id}").text
+
+
+def volunteer_trust_rollup(user) -> tuple[int, int, int]:
+    """(visits, trust points lost, visits flagged) in the volunteer's daily rollups, all days."""
+    sums = select(
+        db.func.sum(UserDailyTally.visits), db.func.sum(UserDailyTally.trust_lost), db.func.sum(UserDailyTally.flagged)
+    ).where(UserDailyTally.user_id == user.id)
+    return tuple(int(value or 0) for value in db.session.execute(sums).one())
+
+
+def volunteer_trust_recount(user) -> tuple[int, int, int]:
+    scores = db.session.scalars(select(Visit.trust_score).where(Visit.user_id == user.id, Visit.counts_in_tallies))
+    scores = list(scores)
+    return len(scores), sum(100 - score for score in scores), sum(score < 100 for score in scores)
+
+
+def test_a_volunteers_trust_rollup_follows_signals_spot_checks_corrections_and_rejections(world):
+    honest, faked = faked_and_honest_today(world)
+    lost = sum(100 - visit.trust_score for visit in faked)
+    assert lost > 0 and all(visit.trust_score == 100 for visit in honest)
+    assert volunteer_trust_rollup(world.a.volunteer) == (8, lost, 4) == volunteer_trust_recount(world.a.volunteer)
+    # A failed spot check on an honest visit, found after it was counted.
+    add_signal(honest[0], "failed_spot_check", 40)
+    db.session.commit()
+    assert volunteer_trust_rollup(world.a.volunteer) == (8, lost + 40, 5)
+    # A rejected visit leaves the rollup with the points it had lost; taken back into it, they return.
+    review_visit(world.a.supervisor, faked[0], "rejected", "not there")
+    db.session.commit()
+    assert volunteer_trust_rollup(world.a.volunteer) == (7, lost + 40 - (100 - faked[0].trust_score), 4)
+    review_visit(world.a.supervisor, faked[0], "approved")
+    db.session.commit()
+    assert volunteer_trust_rollup(world.a.volunteer) == (8, lost + 40, 5) == volunteer_trust_recount(world.a.volunteer)
+    # A correction finds the visit's signals again: the rollup follows the new score.
+    corrected = VisitInput("talked", people_reached=1, app_installs=0)
+    correct_visit(world.a.supervisor, faked[1], corrected, "typed wrong")
+    db.session.commit()
+    assert volunteer_trust_rollup(world.a.volunteer) == volunteer_trust_recount(world.a.volunteer)
+    assert recount_differences() == []
+
+
+def test_the_area_page_shows_the_lowest_trust_and_the_rest_on_a_paged_list(world, browser, monkeypatch):
+    monkeypatch.setattr(area_people, "SHOWN", 1)
+    faked_and_honest_today(world)
+    Walk(world, user=world.a.supervisor, start=utcnow() - timedelta(minutes=50)).visit(door=0)
+    browser.login("a-supervisor")
+    page = browser.client.get(f"/areas/{world.a.area.id}?period=week").text
+    section = page[page.index('id="trust-week"') :]
+    section = section[: section.index("</section>")]
+    assert world.a.volunteer.display_name in section and world.a.supervisor.display_name not in section
+    assert "显示信任分最低的 1 名，共 2 名志愿者。" in section
+    full = browser.client.get(f"/areas/{world.a.area.id}/trust?period=week")
+    assert full.status_code == 200
+    assert full.text.index(world.a.volunteer.display_name) < full.text.index(world.a.supervisor.display_name)
+    browser.post("/logout", {})
+    browser.login("a-volunteer")
+    assert browser.client.get(f"/areas/{world.a.area.id}/trust").status_code == 403

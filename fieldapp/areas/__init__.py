@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("areas", __name__)
 
-from fieldapp.areas import exports, map_routes, routes  # noqa: E402,F401
+from fieldapp.areas import exports, map_routes, people, routes  # noqa: E402,F401

@@ -14,7 +14,17 @@ from fieldapp.areas.services import name_taken
 from fieldapp.audit import audit
 from fieldapp.database import utcnow
 from fieldapp.extensions import db
-from fieldapp.models import LEVEL_RANK, TALLY_FIELDS, Area, DailyTally, ProgramDailyTally, archived_along, in_use
+from fieldapp.models import (
+    LEVEL_RANK,
+    TALLY_FIELDS,
+    Area,
+    AreaKindCount,
+    DailyTally,
+    KindDailyTally,
+    ProgramDailyTally,
+    archived_along,
+    in_use,
+)
 from fieldapp.refusals import Refused
 from fieldapp.site_counts import record_count_changes
 
@@ -82,6 +92,8 @@ def move_area(area: Area, new_parent: Area, user_area: Area) -> None:
     _add_counters(joining, households, residents)
     _carry_rows(DailyTally, ("area_id", "day"), TALLY_FIELDS, area.id, leaving, joining)
     _carry_rows(ProgramDailyTally, ("area_id", "day", "mini_program_id"), ("regs",), area.id, leaving, joining)
+    _carry_rows(AreaKindCount, ("area_id", "kind"), ("sites",), area.id, leaving, joining)
+    _carry_rows(KindDailyTally, ("area_id", "kind", "day"), ("first_talks", "last_talks"), area.id, leaving, joining)
     db.session.execute(
         update(Area)
         .where(Area.path.startswith(old_path))

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from fieldapp.access import visible_area_or_404
-from fieldapp.areas import bp
+from fieldapp.areas import bp, people
 from fieldapp.areas.forms import MoveAreaForm, NewAreaForm, RenameAreaForm
 from fieldapp.areas.moves import archive_area, archived_below, check_move, move_area, move_choices, restore_area
 from fieldapp.areas.services import create_area, rename_area
@@ -22,14 +22,13 @@ from fieldapp.forms import REFUSED, ConfirmForm, form_page, save, save_or_flash
 from fieldapp.keygroups.coverage import area_outreach
 from fieldapp.keygroups.revisits import due_revisits
 from fieldapp.models import Area, Site, Visit, archived_along
-from fieldapp.periods import all_campaigns, current_campaign, deadlines, period_days, picked_campaign, week_bounds
-from fieldapp.permissions import may_assign_areas, may_draw_spot_checks, may_edit_areas, may_review, requires
+from fieldapp.periods import all_campaigns, current_campaign, deadlines, period_days, picked_campaign
+from fieldapp.permissions import may_assign_areas, may_draw_spot_checks, may_edit_areas, requires
 from fieldapp.review.services import mark_reviews_seen, reviews_to_see
 from fieldapp.sites.walk import door_url
 from fieldapp.spotchecks.queries import addresses, my_open_checks, station_section
 from fieldapp.tallies import child_totals_for, daily_series, people_totals
 from fieldapp.targets import measure_labels
-from fieldapp.trust.weekly import volunteer_weeks
 from fieldapp.visits.clock import local_today
 from fieldapp.visits.queries import last_outcomes
 from fieldapp.warnings.deadlines import warning_figures
@@ -111,7 +110,8 @@ def show(area_id: int):
         totals=totals[area.id],
         children=[(child, totals[child.id]) for child in children],
         units=door_list(area) if area.level == "building" else [],
-        people=people_totals(area, first_day, last_day) if area.level in ("district", "station") else None,
+        people=people_totals(area, first_day, last_day, limit=people.SHOWN) if area.level in people.LEVELS else None,
+        list_args=people.period_args(),
         unassigned=unassigned_count(area) if area.level == "station" and may_assign_areas(current_user) else None,
         series=daily_series(area, chart_end - timedelta(days=CHART_DAYS - 1), chart_end),
         period=period,
@@ -124,19 +124,10 @@ def show(area_id: int):
         measures=measures,
         target_measures=[m for m in measures if any(m in t.targets for t in totals.values())],
         warnings=warning_figures(area, children, first_day, last_day),
-        trust_week=trust_week(area, last_day),
+        trust_week=people.trust_week(area, last_day, limit=people.SHOWN),
         spot_checks=station_section(area) if area.level == "station" and may_draw_spot_checks(current_user) else None,
         **area_outreach(area, campaign),
     )
-
-
-def trust_week(area: Area, last_day):
-    """(first day, last day, rows) of the volunteers' trust in the week the page's period ends in, for those
-    who review visits on a station's or district's page; None elsewhere."""
-    if area.level not in ("district", "station") or not may_review(current_user):
-        return None
-    first, last = week_bounds(last_day or local_today())
-    return first, last, volunteer_weeks(area, first, last)
 
 
 @bp.get("/areas/<int:area_id>/unvisited")

@@ -6,11 +6,11 @@ from datetime import date
 from sqlalchemy import case, exists, func, select
 
 from fieldapp.extensions import db
-from fieldapp.models import RESIDENT_STATUSES, Area, Campaign, KeyGroup, Site, SiteKeyGroup, Visit, in_use
+from fieldapp.models import OTHER_KINDS, RESIDENT_STATUSES, Area, Campaign, KeyGroup, Site, SiteKeyGroup, Visit, in_use
 from fieldapp.periods import campaign_days
+from fieldapp.site_kinds import kind_counts
 
-#: The kinds of site that are not households, counted apart from them (shops 扫街, enterprises and schools 扫企).
-OTHER_KINDS = ("shop", "enterprise", "school")
+__all__ = ["OTHER_KINDS", "Coverage", "area_outreach", "key_group_coverage", "kind_counts", "talked_between"]
 
 
 @dataclass
@@ -49,30 +49,6 @@ def key_group_coverage(area: Area, first_day: date | None, last_day: date | None
     counts = {group_id: (total, int(done or 0)) for group_id, total, done in rows}
     groups = db.session.scalars(select(KeyGroup).where(KeyGroup.archived_at.is_(None)).order_by(KeyGroup.id))
     return [Coverage(group.name, *counts.get(group.id, (0, 0))) for group in groups]
-
-
-def kind_counts(root: Area, areas: list[Area], periods: dict[str, tuple]) -> dict[int, dict[str, dict[str, int]]]:
-    """{area id: {kind: {"total": sites, period: talked to in that period's (first, last) days}}} for the shops,
-    enterprises and schools (not moved out) in `root`, for each of `areas` (inside `root`); a kind with none is
-    left out. One query grouped by building (a few such sites per building), added up the tree here."""
-    talked = [func.sum(case((talked_between(*days), 1), else_=0)) for days in periods.values()]
-    rows = db.session.execute(
-        select(Area.path, Site.kind, func.count(Site.id), *talked)
-        .join(Area, Area.id == Site.building_id)
-        .where(Site.kind.in_(OTHER_KINDS), Site.status != "moved_out", Area.within(root), in_use(Area))
-        .group_by(Area.path, Site.kind)
-    ).all()
-    wanted = {area.id for area in areas}
-    counts: dict[int, dict[str, dict[str, int]]] = {area.id: {} for area in areas}
-    for path, kind, total, *done in rows:
-        for area_id in (int(part) for part in path.strip("/").split("/") if part):
-            if area_id not in wanted:
-                continue
-            cell = counts[area_id].setdefault(kind, dict.fromkeys(("total", *periods), 0))
-            cell["total"] += total
-            for name, value in zip(periods, done, strict=True):
-                cell[name] += int(value or 0)
-    return counts
 
 
 def kind_coverage(area: Area, first_day: date | None, last_day: date | None) -> dict[str, Coverage]:

@@ -1,10 +1,11 @@
 """Sites (households, shops, enterprises, schools) and the QR door tags that lead to them."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_babel import gettext
 from sqlalchemy import (
     CheckConstraint,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -25,6 +26,8 @@ from fieldapp.limits import MAX_COUNT, SITE_COUNT_MAX
 from fieldapp.models.areas import Area
 
 SITE_KINDS = ("household", "shop", "enterprise", "school")
+#: The kinds of site that are not households, counted apart from them (shops 扫街, enterprises and schools 扫企).
+OTHER_KINDS = ("shop", "enterprise", "school")
 #: occupied (有人住), vacant (空置), moved_out (已搬离), new (新入住: added by a lead, not in the imported roster).
 SITE_STATUSES = ("occupied", "vacant", "moved_out", "new")
 #: Statuses of a household someone lives in: the denominator of coverage (应入户数).
@@ -135,6 +138,10 @@ class Site(db.Model):
     covered_by_visit_id: Mapped[int | None] = mapped_column(
         ForeignKey("visits.id", use_alter=True, name="fk_sites_covered_by_visit_id_visits")
     )
+    #: The days of its first and last counted talk (None: no talk counts): with them the areas' rollups of shops,
+    #: enterprises and schools talked to (site_kinds.py) move when a site changes kind, status or building.
+    first_talk_on: Mapped[date | None] = mapped_column(Date, active_history=True)
+    last_talk_on: Mapped[date | None] = mapped_column(Date, active_history=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     building: Mapped[Area] = relationship()
@@ -172,6 +179,32 @@ class Site(db.Model):
     @property
     def active_tag(self) -> "Tag | None":
         return next((tag for tag in self.tags if tag.retired_at is None), None)
+
+
+class AreaKindCount(db.Model):
+    """Per area per kind of site other than households (OTHER_KINDS): its sites not moved out, itself and below,
+    kept with every site change (site_kinds.py) as the resident counters are; archived areas below are taken off
+    when read."""
+
+    __tablename__ = "area_kind_counts"
+
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    sites: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class KindDailyTally(db.Model):
+    """Per area, kind of site (OTHER_KINDS) and day: how many of its sites (not moved out) had their first counted
+    talk that day, and how many their last. Sites talked to from day F to day L are those whose first talk came by
+    L less those whose last came before F (site_kinds.py), so "talked to" is a sum of rows, never a scan of visits."""
+
+    __tablename__ = "area_daily_kind_tallies"
+
+    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    first_talks: Mapped[int] = mapped_column(Integer, default=0)
+    last_talks: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Tag(db.Model):

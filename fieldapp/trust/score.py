@@ -6,10 +6,10 @@ failed spot check on another visit of the same volunteer. The caller commits."""
 from sqlalchemy import func, select
 
 from fieldapp.extensions import db
-from fieldapp.models import Visit, VisitSignal
+from fieldapp.models import FULL_TRUST, Visit, VisitSignal
+from fieldapp.visits.counting import bump_trust
 
-#: The score of a visit with no signal.
-FULL_TRUST = 100
+__all__ = ["FULL_TRUST", "add_signal", "rescore"]
 
 
 def add_signal(visit: Visit, signal: str, weight: int, detail: dict | None = None) -> bool:
@@ -24,9 +24,11 @@ def add_signal(visit: Visit, signal: str, weight: int, detail: dict | None = Non
 
 
 def rescore(visit: Visit) -> int:
-    """Set the visit's score from the signals it holds, and return it."""
+    """Set the visit's score from the signals it holds (its volunteer's trust sums follow), and return it."""
+    old_score = visit.trust_score
     taken = db.session.scalar(
         select(func.coalesce(func.sum(VisitSignal.weight), 0)).where(VisitSignal.visit_id == visit.id)
     )
     visit.trust_score = max(0, FULL_TRUST - int(taken))
+    bump_trust(visit, old_score)
     return visit.trust_score

@@ -7,8 +7,8 @@ from datetime import date
 from sqlalchemy import func, select
 
 from fieldapp.extensions import db
-from fieldapp.models import Area, User, Visit, VisitSignal
-from fieldapp.trust.score import FULL_TRUST
+from fieldapp.models import FULL_TRUST, Area, User, UserDailyTally, Visit, VisitSignal
+from fieldapp.tallies import ranked_page
 
 
 @dataclass
@@ -23,38 +23,42 @@ class VolunteerWeek:
     signals: dict[str, int] = field(default_factory=dict)
 
 
-def volunteer_weeks(area: Area, first_day: date, last_day: date) -> list[VolunteerWeek]:
-    """Each volunteer with visits under `area` from first_day to last_day, the lowest mean score first.
+def volunteer_weeks(
+    area: Area, first_day: date, last_day: date, limit: int | None = None, offset: int = 0
+) -> tuple[list[VolunteerWeek], int]:
+    """(rows, how many in all): the volunteers bound inside `area` with counted visits from first_day to last_day,
+    the lowest mean score first (ties by name), `limit` of them from `offset` (all without a limit).
 
-    Two grouped reads over the stored scores and signals of the week (by index ix_visits_building_day),
-    rejected and undone visits left out as they are from every tally."""
-    buildings = select(Area.id).where(Area.level == "building", Area.within(area))
-    week = (
-        Visit.building_id.in_(buildings),
-        Visit.day.between(first_day, last_day),
-        Visit.counts_in_tallies,
+    Ranked in SQL over their daily rollups (visits, trust points lost, visits flagged), as the people table of the
+    same page is: a district's week costs its volunteers' days, not its million visits. Only the rows shown read
+    their visits' signals (index ix_visits_user_day)."""
+    visits, lost = func.sum(UserDailyTally.visits), func.sum(UserDailyTally.trust_lost)
+    ranked = (
+        select(User, visits, lost, func.sum(UserDailyTally.flagged))
+        .join(UserDailyTally, UserDailyTally.user_id == User.id)
+        .join(Area, Area.id == User.area_id)
+        .where(Area.within(area), UserDailyTally.day.between(first_day, last_day))
+        .group_by(User.id)
+        .having(visits > 0)
     )
-    rows = db.session.execute(
-        select(
-            Visit.user_id,
-            func.count(Visit.id),
-            func.avg(Visit.trust_score),
-            func.count(Visit.id).filter(Visit.trust_score < FULL_TRUST),
-        )
-        .where(*week)
-        .group_by(Visit.user_id)
-    ).all()
+    rows, total = ranked_page(ranked.order_by((lost * 1.0 / visits).desc(), User.display_name), limit, offset)
     counts: dict[int, dict[str, int]] = {}
-    for user_id, signal, raised in db.session.execute(
-        select(Visit.user_id, VisitSignal.signal, func.count())
-        .join(VisitSignal, VisitSignal.visit_id == Visit.id)
-        .where(*week)
-        .group_by(Visit.user_id, VisitSignal.signal)
-    ):
-        counts.setdefault(user_id, {})[signal] = raised
-    users = {user.id: user for user in db.session.scalars(select(User).where(User.id.in_([r[0] for r in rows])))}
+    if rows:
+        for user_id, signal, raised in db.session.execute(
+            select(Visit.user_id, VisitSignal.signal, func.count())
+            .join(VisitSignal, VisitSignal.visit_id == Visit.id)
+            .where(
+                Visit.user_id.in_([user.id for user, *_sums in rows]),
+                Visit.day.between(first_day, last_day),
+                Visit.counts_in_tallies,
+            )
+            .group_by(Visit.user_id, VisitSignal.signal)
+        ):
+            counts.setdefault(user_id, {})[signal] = raised
     weeks = [
-        VolunteerWeek(users[user_id], visits, round(float(mean), 1), flagged, counts.get(user_id, {}))
-        for user_id, visits, mean, flagged in rows
+        VolunteerWeek(user, int(count), round(FULL_TRUST - int(points) / int(count), 1), int(flagged))
+        for user, count, points, flagged, _total in rows
     ]
-    return sorted(weeks, key=lambda row: (row.score, row.user.display_name))
+    for week in weeks:
+        week.signals = counts.get(week.user.id, {})
+    return weeks, total

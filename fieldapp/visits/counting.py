@@ -12,11 +12,28 @@ from sqlalchemy import bindparam, select, text
 
 from fieldapp.database import locked_rows
 from fieldapp.extensions import db
-from fieldapp.models import TALLY_FIELDS, Area, DailyTally, ProgramDailyTally, Site, UserDailyTally, Visit
+from fieldapp.models import (
+    FULL_TRUST,
+    TALLY_FIELDS,
+    TRUST_FIELDS,
+    Area,
+    DailyTally,
+    ProgramDailyTally,
+    Site,
+    UserDailyTally,
+    Visit,
+)
+from fieldapp.site_kinds import talk_days
+
+
+def trust_deltas(score: int) -> dict[str, int]:
+    """What a visit of this trust score adds to its volunteer's day: the points it lost, and whether it lost any."""
+    return {"trust_lost": FULL_TRUST - score, "flagged": int(score < FULL_TRUST)}
 
 
 def visit_deltas(visit: Visit, newly_covered: bool, sign: int = 1) -> dict[str, int]:
-    """What one visit adds to its building's day (sign=-1 takes it away again)."""
+    """What one visit adds to its building's day and its volunteer's (sign=-1 takes it away again); the trust
+    sums go to the volunteer's row only."""
     deltas = {
         "visits": 1,
         "talked": int(visit.outcome == "talked"),
@@ -27,11 +44,14 @@ def visit_deltas(visit: Visit, newly_covered: bool, sign: int = 1) -> dict[str, 
         "miniprogram_regs": visit.miniprogram_regs,
         "notices_signed": int(visit.notice_signed),
         "receipts_collected": int(visit.receipt_collected),
+        **trust_deltas(visit.trust_score if visit.trust_score is not None else FULL_TRUST),
     }
     return {name: sign * value for name, value in deltas.items()}
 
 
 KEYS = {DailyTally: ("area_id", "day"), UserDailyTally: ("user_id", "team_id", "day")}
+#: The sums each rollup table holds.
+FIELDS = {DailyTally: TALLY_FIELDS, UserDailyTally: (*TALLY_FIELDS, *TRUST_FIELDS)}
 
 
 @cache
@@ -43,19 +63,19 @@ def _upsert_statement(model):
     on every visit cost more than running them (profiled).
     """
     table = model.__table__
-    keys, columns = KEYS[model], (*KEYS[model], *TALLY_FIELDS)
+    keys, columns = KEYS[model], (*KEYS[model], *FIELDS[model])
     # Only our own table and column names go into the text; every value is a bound parameter.
     sql = (
         f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(':' + name for name in columns)})"  # noqa: S608
         f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
-        + ", ".join(f"{name} = {table.name}.{name} + excluded.{name}" for name in TALLY_FIELDS)
+        + ", ".join(f"{name} = {table.name}.{name} + excluded.{name}" for name in FIELDS[model])
     )
     return text(sql).bindparams(*(bindparam(name, type_=table.c[name].type) for name in columns))
 
 
 def _upsert_sums(model, keys: list[dict], deltas: dict[str, int]) -> None:
     """Add `deltas` to the rollup rows named by `keys`, in the given order, in one executemany."""
-    sums = {name: deltas.get(name, 0) for name in TALLY_FIELDS}
+    sums = {name: deltas.get(name, 0) for name in FIELDS[model]}
     db.session.execute(_upsert_statement(model), [{**key, **sums} for key in keys])
 
 
@@ -79,6 +99,15 @@ def bump_tallies(visit: Visit, deltas: dict[str, int]) -> None:
     areas = [{"area_id": area_id, "day": visit.day} for area_id in building_and_above(visit)]
     _upsert_sums(DailyTally, areas, deltas)
     _upsert_sums(UserDailyTally, [{"user_id": visit.user_id, "team_id": visit.team_id or 0, "day": visit.day}], deltas)
+
+
+def bump_trust(visit: Visit, old_score: int) -> None:
+    """A counted visit's score changed (a signal added or dropped after it was counted): move its volunteer's
+    trust sums from the old score to the new one, in the caller's transaction."""
+    if visit.counts_in_tallies and visit.trust_score != old_score:
+        old, new = trust_deltas(old_score), trust_deltas(visit.trust_score)
+        key = {"user_id": visit.user_id, "team_id": visit.team_id or 0, "day": visit.day}
+        _upsert_sums(UserDailyTally, [key], {name: new[name] - old[name] for name in TRUST_FIELDS})
 
 
 _PROGRAM_TABLE = ProgramDailyTally.__tablename__
@@ -121,23 +150,32 @@ def lock_site(site_id: int) -> Site:
 
 
 def count_visit(visit: Visit, site: Site) -> None:
-    """Add a visit to its rollups; the first counted talk at a household covers the household."""
+    """Add a visit to its rollups; the first counted talk at a household covers the household. A talk widens the
+    site's first and last talk days (the rollups of shops, enterprises and schools follow them: site_kinds.py)."""
     newly_covered = False
-    if visit.outcome == "talked" and site.kind == "household":
+    if visit.outcome == "talked":
         site = lock_site(site.id)
-        if site.covered_by_visit_id is None:
+        if site.first_talk_on is None or visit.day < site.first_talk_on:
+            site.first_talk_on = visit.day
+        if site.last_talk_on is None or visit.day > site.last_talk_on:
+            site.last_talk_on = visit.day
+        if site.kind == "household" and site.covered_by_visit_id is None:
             site.covered_by_visit_id = visit.id
             newly_covered = True
-            db.session.flush()
+        db.session.flush()
     bump_tallies(visit, visit_deltas(visit, newly_covered))
     bump_program_tallies(visit)
 
 
 def uncount_visit(visit: Visit, site: Site) -> None:
-    """Take a visit out of the tallies; if it covered its household, the next talk there covers it."""
+    """Take a visit out of the tallies; if it covered its household, the next talk there covers it. A talk on the
+    site's first or last talk day makes the site's other talks say which days those are now."""
     lost_coverage = site.covered_by_visit_id == visit.id
     bump_tallies(visit, visit_deltas(visit, lost_coverage, sign=-1))
     bump_program_tallies(visit, sign=-1)
+    if visit.outcome == "talked" and visit.day in (site.first_talk_on, site.last_talk_on):
+        site.first_talk_on, site.last_talk_on = talk_days(site.id, leaving_visit_id=visit.id)
+        db.session.flush()
     if not lost_coverage:
         return
     successor = db.session.scalar(

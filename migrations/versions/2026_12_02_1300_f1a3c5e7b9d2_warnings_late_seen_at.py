@@ -1,7 +1,7 @@
 """Warnings: the moment each was first seen past a deadline with that step undone (stamped by the schedule)
 
 Revision ID: f1a3c5e7b9d2
-Revises: e5f7a9b1c3d5
+Revises: b8c0d2e4f6a8
 Create Date: 2026-12-02 13:00:00.000000
 
 Reviewed by hand: one nullable column and its index; warnings already late are stamped by the schedule's first run
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "f1a3c5e7b9d2"
-down_revision = "e5f7a9b1c3d5"
+down_revision = "b8c0d2e4f6a8"
 branch_labels = None
 depends_on = None
 
