@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from fieldapp.database import utcnow
 from fieldapp.extensions import db
 from fieldapp.models import AuditEvent, UserDailyTally
 from fieldapp.review.services import review_visit
@@ -24,10 +25,9 @@ def talk(world, site, installs=1, metres_north=5.0, seconds_later=None, user=Non
         lon=site.lon,
         accuracy_m=8,
     )
-    visit, _ = record_visit(user or world.a.volunteer, site, data, str(uuid.uuid4()))
-    if seconds_later is not None:
-        visit.server_time += timedelta(seconds=seconds_later)
-        visit.recorded_at = visit.server_time  # sent as soon as it was recorded
+    # Sent as soon as it was recorded, `seconds_later` from now: the gap to the previous visit is measured then.
+    received_at = None if seconds_later is None else utcnow() + timedelta(seconds=seconds_later)
+    visit, _ = record_visit(user or world.a.volunteer, site, data, str(uuid.uuid4()), received_at=received_at)
     db.session.commit()
     return visit
 

@@ -36,6 +36,10 @@ VISIT_COUNTS = ("people_reached", "app_installs", "realname_regs", "miniprogram_
 DISPUTED_STATUSES = ("has_issues", "rejected")
 #: A visit that reached the server this long after it happened came from a phone's outbox.
 SENT_LATE_AFTER = timedelta(minutes=10)
+#: The score of a visit with no trust signal (trust/score.py takes each signal's weight off it).
+FULL_TRUST = 100
+#: Two visits by one volunteer closer than this look like doors not really knocked on (40 in 10 minutes).
+RAPID_GAP = timedelta(seconds=60)
 
 
 class Visit(db.Model):
@@ -126,7 +130,11 @@ class Visit(db.Model):
     imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     #: 100 when nothing looks wrong; each signal found (visit_signals) takes its weight off. The review queue
     #: shows the lowest first.
-    trust_score: Mapped[int] = mapped_column(Integer, default=100, server_default="100")
+    trust_score: Mapped[int] = mapped_column(Integer, default=FULL_TRUST, server_default=str(FULL_TRUST))
+    #: Seconds since the same volunteer's previous visit of that day (by when they happened, undone ones left out);
+    #: NULL for the day's first. Set when the visit is recorded (trust/signals.py reads that visit anyway) and
+    #: kept when an earlier visit arrives late or is undone, so the daily log orders by it without a window.
+    gap_s: Mapped[float | None] = mapped_column(Float)
 
     site: Mapped[Site] = relationship(foreign_keys=[site_id])
     building: Mapped[Area] = relationship()
@@ -150,7 +158,7 @@ class Visit(db.Model):
 
     @hybrid_property
     def has_flags(self) -> bool:
-        """The evidence looks wrong: a GPS flag or a phone clock far off (also as SQL, to order the daily log)."""
+        """A GPS flag or a phone clock far off (also as SQL; part of looks_wrong)."""
         return self.gps_missing or self.gps_inaccurate or self.gps_far or self.clock_skewed
 
     @has_flags.inplace.expression
@@ -159,6 +167,37 @@ class Visit(db.Model):
         return or_(
             cls.gps_missing.is_(True), cls.gps_inaccurate.is_(True), cls.gps_far.is_(True), cls.clock_skewed.is_(True)
         )
+
+    @hybrid_property
+    def rapid(self) -> bool:
+        """Recorded too soon after the volunteer's previous visit (RAPID_GAP), also as SQL."""
+        return self.gap_s is not None and self.gap_s < RAPID_GAP.total_seconds()
+
+    @rapid.inplace.expression
+    @classmethod
+    def _rapid(cls):
+        return and_(cls.gap_s.is_not(None), cls.gap_s < RAPID_GAP.total_seconds())
+
+    @hybrid_property
+    def looks_wrong(self) -> bool:
+        """看起来有问题: a trust signal, a GPS or clock flag, or too soon after the previous visit. The one rule the
+        daily log, its rows and the map use (also as SQL: the log's order and its index)."""
+        return self.trust_score < FULL_TRUST or self.has_flags or self.rapid
+
+    @looks_wrong.inplace.expression
+    @classmethod
+    def _looks_wrong(cls):
+        return or_(cls.trust_score < FULL_TRUST, cls.has_flags, cls.rapid)
+
+    @hybrid_property
+    def review_first(self) -> bool:
+        """What a reviewer sees first: what looks wrong, and what a supervisor already disputed (also as SQL)."""
+        return self.looks_wrong or self.review_status in DISPUTED_STATUSES
+
+    @review_first.inplace.expression
+    @classmethod
+    def _review_first(cls):
+        return or_(cls.looks_wrong, cls.review_status.in_(DISPUTED_STATUSES))
 
     @hybrid_property
     def untagged(self) -> bool:
@@ -184,6 +223,11 @@ class Visit(db.Model):
         """The GPS checks this visit failed, e.g. ["far"]."""
         flags = {"missing": self.gps_missing, "inaccurate": self.gps_inaccurate, "far": self.gps_far}
         return [name for name, raised in flags.items() if raised]
+
+    @property
+    def flags(self) -> list[str]:
+        """The codes of labels.VISIT_FLAGS this visit raises, in that order: its GPS checks, rapid, the clock."""
+        return [*self.gps_flags, *(["rapid"] if self.rapid else []), *(["clock"] if self.clock_skewed else [])]
 
     @property
     def counts(self) -> dict[str, int]:

@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 
 from fieldapp.extensions import db
 from fieldapp.models import Visit, VisitSignal
+from fieldapp.models.visits import FULL_TRUST
 
-#: The score of a visit with no signal.
-FULL_TRUST = 100
+__all__ = ["FULL_TRUST", "add_signal", "rescore"]
 
 
 def add_signal(visit: Visit, signal: str, weight: int, detail: dict | None = None) -> bool:
