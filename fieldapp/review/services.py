@@ -120,7 +120,7 @@ def day_log(area: Area, day: date, team_id=None, user_id=None, outcome=None, fla
     """
     # When each visit happened, not when it arrived: an outbox sends a morning's visits in one second.
     happened = func.coalesce(Visit.recorded_at, Visit.server_time)
-    # By building and day (index ix_visits_building_day): a station's day, not the whole district's, is read.
+    # By building and day (index ix_visits_building_day_review): a station's day, not the whole district's, is read.
     buildings = select(Area.id).where(Area.level == "building", Area.within(area))
     conditions = [Visit.building_id.in_(buildings), Visit.day == day, Visit.undone_at.is_(None)]
     if team_id:
@@ -143,9 +143,9 @@ def day_log(area: Area, day: date, team_id=None, user_id=None, outcome=None, fla
         select(func.count(), func.coalesce(func.sum(case((Visit.review_first, 1), else_=0)), 0)).where(*conditions)
     ).one()
     offset = (page - 1) * LOG_PAGE_SIZE
-    query = select(Visit).limit(LOG_PAGE_SIZE).offset(offset)
+    page_ids = select(Visit.id).limit(LOG_PAGE_SIZE).offset(offset)
     if offset + LOG_PAGE_SIZE <= first:  # the page lies in the first part: no sample to draw
-        query = query.where(*conditions, Visit.review_first).order_by(Visit.trust_score, happened, Visit.id)
+        page_ids = page_ids.where(*conditions, Visit.review_first).order_by(Visit.trust_score, happened, Visit.id)
     else:
         # The sample: the calm visits ranked by a hash of their id seeded by the day and area, the first
         # TRUST_SAMPLE_PERCENT of them (rounded down) drawn. Pure integer SQL, so both databases draw alike.
@@ -153,17 +153,24 @@ def day_log(area: Area, day: date, team_id=None, user_id=None, outcome=None, fla
         drawn = (total - first) * int(current_app.config["TRUST_SAMPLE_PERCENT"]) // 100
         sample = select(Visit.id).where(*conditions, ~Visit.review_first).order_by(draw_key, Visit.id).limit(drawn)
         place = case((Visit.review_first, 0), (Visit.id.in_(sample), 1), else_=2)
-        query = query.where(*conditions).order_by(
+        page_ids = page_ids.where(*conditions).order_by(
             place, Visit.trust_score, case((place == 1, draw_key), else_=0), happened, Visit.id
         )
-    # Each row shows its door, tag, volunteer, team and building: load them with the rows, not one by one.
-    query = query.options(
-        joinedload(Visit.site).selectinload(Site.tags),
-        joinedload(Visit.user),
-        joinedload(Visit.team),
-        joinedload(Visit.building),
+    # The page's ids first, from the index alone (ix_visits_building_day_review holds every column ordered or
+    # filtered on); then only those rows, each with its door, tag, volunteer, team and building.
+    ids = list(db.session.scalars(page_ids))
+    loaded = db.session.scalars(
+        select(Visit)
+        .where(Visit.id.in_(ids))
+        .options(
+            joinedload(Visit.site).selectinload(Site.tags),
+            joinedload(Visit.user),
+            joinedload(Visit.team),
+            joinedload(Visit.building),
+        )
     )
-    return list(db.session.scalars(query).unique()), total
+    by_id = {visit.id: visit for visit in loaded}
+    return [by_id[visit_id] for visit_id in ids], total
 
 
 def sample_seed(area: Area, day: date) -> int:

@@ -26,7 +26,7 @@ class VolunteerWeek:
 def volunteer_weeks(area: Area, first_day: date, last_day: date) -> list[VolunteerWeek]:
     """Each volunteer with visits under `area` from first_day to last_day, the lowest mean score first.
 
-    Two grouped reads over the stored scores and signals of the week (by index ix_visits_building_day),
+    Two grouped reads over the stored scores and signals of the week (by index ix_visits_building_day_review),
     rejected and undone visits left out as they are from every tally."""
     buildings = select(Area.id).where(Area.level == "building", Area.within(area))
     week = (

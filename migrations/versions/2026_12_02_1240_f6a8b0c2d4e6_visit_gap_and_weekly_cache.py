@@ -10,6 +10,11 @@ for the day's first. The daily log ordered a station's day by a window function 
 for 17,000 visits at 1M sites); recording now stores it. Filled here in one set-based UPDATE with the same window
 (1M sites / 5M visits: see bench/README.md), rounded to the millisecond as julianday arithmetic is not exact.
 Adding a nullable column rebuilds no table on either database.
+
+ix_visits_building_day (building_id, day) becomes ix_visits_building_day_review: the same two columns first, then
+every column the log counts and orders on, so a station's day (17,000 visits) is counted and its page's ids found
+from the index without reading the table (count 46 -> 18 ms at 1M, SQLite). One index replaces another: a visit
+recorded writes as many index entries as before.
 """
 
 from alembic import op
@@ -22,6 +27,19 @@ down_revision = "e5f7a9b1c3d5"
 branch_labels = None
 depends_on = None
 
+#: After (building_id, day): what the daily log filters and orders on (models.visits.REVIEW_INDEX_COLUMNS then).
+REVIEW_COLUMNS = [
+    "undone_at",
+    "trust_score",
+    "gap_s",
+    "gps_missing",
+    "gps_inaccurate",
+    "gps_far",
+    "clock_skewed",
+    "review_status",
+    "recorded_at",
+    "server_time",
+]
 GAP_FROM = """
     SELECT id, ROUND(CAST({seconds} AS NUMERIC), 3) AS gap FROM (
         SELECT id, happened, LAG(happened) OVER (PARTITION BY user_id, day ORDER BY happened, id) AS previous
@@ -39,8 +57,12 @@ def upgrade():
         seconds = "EXTRACT(EPOCH FROM happened - previous)"
     gaps = GAP_FROM.format(seconds=seconds)
     op.execute(f"UPDATE visits SET gap_s = gaps.gap FROM ({gaps}) AS gaps WHERE visits.id = gaps.id")  # noqa: S608
+    op.drop_index("ix_visits_building_day", table_name="visits")
+    op.create_index("ix_visits_building_day_review", "visits", ["building_id", "day", *REVIEW_COLUMNS])
 
 
 def downgrade():
+    op.drop_index("ix_visits_building_day_review", table_name="visits")
+    op.create_index("ix_visits_building_day", "visits", ["building_id", "day"])
     with op.batch_alter_table("visits") as batch:
         batch.drop_column("gap_s")
