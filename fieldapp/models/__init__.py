@@ -19,7 +19,7 @@ from fieldapp.models.outreach import (
     WarningStep,
 )
 from fieldapp.models.people import ROLES, TEAM_ROLES, ApiToken, MemberAssignment, Team, TeamMembership, User, team_areas
-from fieldapp.models.reports import WeeklyReport
+from fieldapp.models.reports import WeeklyReport, WeeklyReportCache
 from fieldapp.models.settings import Setting
 from fieldapp.models.sites import (
     RESIDENT_STATUSES,
@@ -97,6 +97,7 @@ __all__ = [
     "VisitSignal",
     "WarningStep",
     "WeeklyReport",
+    "WeeklyReportCache",
     "archived_along",
     "door_label",
     "in_use",

@@ -16,7 +16,8 @@ from fieldapp.permissions import may_publish, may_read_reports, requires
 from fieldapp.reports import bp, weekly_files
 from fieldapp.reports.exports import download, visit_export_rows, visit_export_xlsx
 from fieldapp.reports.forms import PublishForm
-from fieldapp.reports.weekly import build_weekly, publish_weekly, week_bounds, weekly_csv, weekly_xlsx
+from fieldapp.reports.weekly import publish_weekly, week_bounds, weekly_csv, weekly_xlsx
+from fieldapp.reports.weekly_cache import weekly_data
 from fieldapp.visits.clock import local_today
 
 
@@ -40,7 +41,7 @@ SHOWN_ROWS = 50
 
 def weekly_page(area, week_start: date, form: PublishForm, status: int = 200):
     report = published(area.id, week_start)
-    data = report.data if report else build_weekly(area, week_start)
+    data = report.data if report else weekly_data(area, week_start)
     week_end = week_bounds(week_start)[1]
     return render_template(
         "reports/weekly.html",
@@ -97,7 +98,7 @@ def weekly_file(kind: str):
     if report:
         content = report.xlsx if kind == "xlsx" else report.csv
     else:
-        data = build_weekly(area, week_start)
+        data = weekly_data(area, week_start)
         content = weekly_xlsx(data) if kind == "xlsx" else weekly_csv(data)
     audit_download(
         "report.export",

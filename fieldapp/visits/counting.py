@@ -13,6 +13,8 @@ from sqlalchemy import bindparam, select, text
 from fieldapp.database import locked_rows
 from fieldapp.extensions import db
 from fieldapp.models import TALLY_FIELDS, Area, DailyTally, ProgramDailyTally, Site, UserDailyTally, Visit
+from fieldapp.models.reports import forget_weeks_counting
+from fieldapp.visits.clock import local_today
 
 
 def visit_deltas(visit: Visit, newly_covered: bool, sign: int = 1) -> dict[str, int]:
@@ -79,6 +81,8 @@ def bump_tallies(visit: Visit, deltas: dict[str, int]) -> None:
     areas = [{"area_id": area_id, "day": visit.day} for area_id in building_and_above(visit)]
     _upsert_sums(DailyTally, areas, deltas)
     _upsert_sums(UserDailyTally, [{"user_id": visit.user_id, "team_id": visit.team_id or 0, "day": visit.day}], deltas)
+    if visit.day < local_today():  # a late change: the kept reports of the weeks that count that day are stale
+        forget_weeks_counting(visit.day)
 
 
 _PROGRAM_TABLE = ProgramDailyTally.__tablename__

@@ -1,4 +1,4 @@
-"""Each visit's gap to the volunteer's previous one, stored for the daily log
+"""Each visit's gap to the volunteer's previous one, stored for the daily log; past weeks' reports kept built
 
 Revision ID: f6a8b0c2d4e6
 Revises: e5f7a9b1c3d5
@@ -15,6 +15,9 @@ ix_visits_building_day (building_id, day) becomes ix_visits_building_day_review:
 every column the log counts and orders on, so a station's day (17,000 visits) is counted and its page's ids found
 from the index without reading the table (count 46 -> 18 ms at 1M, SQLite). One index replaces another: a visit
 recorded writes as many index entries as before.
+
+weekly_report_cache: a past week's report as last built, per area and week (reports/weekly_cache.py says what
+drops a row). Empty at first: each past week is built once when first asked for.
 """
 
 from alembic import op
@@ -59,9 +62,23 @@ def upgrade():
     op.execute(f"UPDATE visits SET gap_s = gaps.gap FROM ({gaps}) AS gaps WHERE visits.id = gaps.id")  # noqa: S608
     op.drop_index("ix_visits_building_day", table_name="visits")
     op.create_index("ix_visits_building_day_review", "visits", ["building_id", "day", *REVIEW_COLUMNS])
+    op.create_table(
+        "weekly_report_cache",
+        sa.Column("area_id", sa.Integer(), nullable=False),
+        sa.Column("week_start", sa.Date(), nullable=False),
+        sa.Column("data", sa.JSON(), nullable=False),
+        sa.Column("levels", sa.JSON(), nullable=False),
+        sa.Column("audit_mark", sa.Integer(), nullable=False),
+        sa.Column("built_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["area_id"], ["areas.id"], name=op.f("fk_weekly_report_cache_area_id_areas"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("area_id", "week_start", name=op.f("pk_weekly_report_cache")),
+    )
 
 
 def downgrade():
+    op.drop_table("weekly_report_cache")
     op.drop_index("ix_visits_building_day_review", table_name="visits")
     op.create_index("ix_visits_building_day", "visits", ["building_id", "day"])
     with op.batch_alter_table("visits") as batch:
