@@ -11,7 +11,7 @@ from datetime import timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import Float, and_, bindparam, case, delete, func, or_, select, update
+from sqlalchemy import Float, and_, bindparam, case, delete, func, or_, select
 
 from fieldapp import labels
 from fieldapp.extensions import db
@@ -114,20 +114,6 @@ def gap_seconds(moment, previous) -> float | None:
     return None if previous is None else (moment - previous).total_seconds()
 
 
-def set_next_gap(visit: Visit) -> None:
-    """The volunteer's next visit of that day after `visit` (which arrived late, or was just undone) gets its gap
-    again: its previous visit changed. Rare (an outbox sent out of order, an undo), so a statement of its own."""
-    moment = visit.happened_at
-    after = {"user_id": visit.user_id, "day": visit.day, "moment": moment, "before_id": visit.id}
-    following = db.session.execute(_next_statement(), after).first()
-    if following is None:
-        return
-    params = {"user_id": visit.user_id, "day": visit.day, "moment": following.at, "before_id": following.id}
-    previous = db.session.scalar(select(func.max(_happened)).where(_earlier), params)
-    gap = gap_seconds(following.at, previous)
-    db.session.execute(update(Visit).where(Visit.id == following.id).values(gap_s=gap))
-
-
 def recheck_visit(visit: Visit) -> list[str]:
     """Drop the record-time signals a visit holds and find them again (spot-check signals stay); the score
     follows. Running it twice changes nothing the second time. The caller commits."""
@@ -159,11 +145,6 @@ _later = and_(
     Visit.undone_at.is_(None),
     or_(_happened > bindparam("moment"), and_(_happened == bindparam("moment"), Visit.id > bindparam("before_id"))),
 )
-
-
-@cache
-def _next_statement():
-    return select(Visit.id, _happened.label("at")).where(_later).order_by(_happened, Visit.id).limit(1)
 
 
 def earlier_than(visit: Visit) -> dict:

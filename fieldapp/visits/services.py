@@ -10,8 +10,9 @@ from fieldapp.database import utcnow
 from fieldapp.extensions import db
 from fieldapp.models import MiniProgram, Site, User, Visit, VisitProgramRegs
 from fieldapp.permissions import may_correct_visit, may_undo_visit
+from fieldapp.trust.gaps import set_next_gap
 from fieldapp.trust.score import FULL_TRUST
-from fieldapp.trust.signals import find_signals, recheck_visit, set_next_gap, weights
+from fieldapp.trust.signals import find_signals, recheck_visit, weights
 from fieldapp.visits.clock import MAX_CLOCK_SKEW, clamp_seconds, clock_offset, recorded_moment, working_day
 from fieldapp.visits.counting import count_visit, lock_site, uncount_visit
 from fieldapp.visits.gps import check_gps
