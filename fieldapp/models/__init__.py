@@ -31,18 +31,9 @@ from fieldapp.models.sites import (
     mask_name,
     mask_phone,
 )
+from fieldapp.models.tallies import TALLY_FIELDS, DailyTally, ProgramDailyTally, UserDailyTally
 from fieldapp.models.trust import SPOT_CHECK_METHODS, SPOT_CHECK_RESULTS, SpotCheck, SpotCheckRound, VisitSignal
-from fieldapp.models.visits import (
-    DISPUTED_STATUSES,
-    OUTCOMES,
-    TALLY_FIELDS,
-    VISIT_COUNTS,
-    DailyTally,
-    ProgramDailyTally,
-    UserDailyTally,
-    Visit,
-    VisitProgramRegs,
-)
+from fieldapp.models.visits import DISPUTED_STATUSES, OUTCOMES, VISIT_COUNTS, Visit, VisitProgramRegs
 
 __all__ = [
     "DISPUTED_STATUSES",

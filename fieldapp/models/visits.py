@@ -1,4 +1,4 @@
-"""Visits recorded at doors, and the per-building daily rollups that every tally reads."""
+"""Visits recorded at doors (their daily rollups: models/tallies.py)."""
 
 from datetime import date, datetime, timedelta
 
@@ -251,63 +251,6 @@ class Visit(db.Model):
         return {name: getattr(self, name) for name in VISIT_COUNTS}
 
 
-class TallySums:
-    """The sums every rollup holds, moved in the same transaction as each visit."""
-
-    visits: Mapped[int] = mapped_column(Integer, default=0)
-    talked: Mapped[int] = mapped_column(Integer, default=0)
-    people_reached: Mapped[int] = mapped_column(Integer, default=0)
-    app_installs: Mapped[int] = mapped_column(Integer, default=0)
-    realname_regs: Mapped[int] = mapped_column(Integer, default=0)
-    miniprogram_regs: Mapped[int] = mapped_column(Integer, default=0)
-    notices_signed: Mapped[int] = mapped_column(Integer, default=0)
-    receipts_collected: Mapped[int] = mapped_column(Integer, default=0)
-    #: Households first covered (first "talked" visit): sums to distinct households visited.
-    households_covered: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class DailyTally(TallySums, db.Model):
-    """Per area per day, for the building of each visit and every area above it.
-
-    A visit moves one row at each level (building, grid, community, station, district), so any
-    area's figures are a sum over its own rows: the cost of a page does not grow with the sites below.
-    """
-
-    __tablename__ = "area_daily_tallies"
-
-    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-
-    area: Mapped[Area] = relationship()
-
-
-class UserDailyTally(TallySums, db.Model):
-    """Per volunteer per day (and per team: the team the volunteer was in when visiting)."""
-
-    __tablename__ = "user_daily_tallies"
-
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
-    #: The visit's team, 0 when the volunteer had none (0 rather than NULL: it is part of the key).
-    team_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-
-    user: Mapped[User] = relationship()
-
-
-#: DailyTally columns that hold sums, in the order pages show them.
-TALLY_FIELDS = (
-    "visits",
-    "talked",
-    "households_covered",
-    "people_reached",
-    "app_installs",
-    "realname_regs",
-    "miniprogram_regs",
-    "notices_signed",
-    "receipts_collected",
-)
-
-
 class VisitProgramRegs(db.Model):
     """Registrations in one mini-program at one visit; the visit's `miniprogram_regs` is their sum."""
 
@@ -317,14 +260,3 @@ class VisitProgramRegs(db.Model):
     visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), primary_key=True)
     mini_program_id: Mapped[int] = mapped_column(ForeignKey("mini_programs.id"), primary_key=True)
     regs: Mapped[int] = mapped_column(Integer)
-
-
-class ProgramDailyTally(db.Model):
-    """Per area per day per mini-program: registrations, moved with each visit like DailyTally."""
-
-    __tablename__ = "area_daily_program_tallies"
-
-    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    mini_program_id: Mapped[int] = mapped_column(ForeignKey("mini_programs.id"), primary_key=True)
-    regs: Mapped[int] = mapped_column(Integer, default=0)
