@@ -89,3 +89,23 @@ def test_the_page_of_a_kept_week_shows_the_late_visit(world, browser):
     page = browser.client.get(url).text
     assert weekly_data(world.a.area, past) == fresh(world.a.area, past)
     assert installs_of(weekly_data(world.a.area, past)) == 5 and ">5<" in page
+
+
+def test_a_kept_weeks_page_cuts_its_long_tables_and_its_files_keep_every_row(world, browser, monkeypatch):
+    from fieldapp.reports import routes, weekly_cache
+
+    for module in (routes, weekly_cache):
+        monkeypatch.setattr(module, "SHOWN_ROWS", 1)
+    past = week_bounds(local_today())[0] - timedelta(days=7)
+    sent_late(world, world.a.sites[0], past + timedelta(days=1), installs=1)
+    browser.login("district-admin")
+    url = f"/reports/weekly?area={world.district.id}&week={past}"
+    built, kept = browser.client.get(url).text, browser.client.get(url).text  # built and kept, then read back
+    assert kept_rows() == 1
+    for page in (built, kept):
+        stations = page[page.index('id="ranking-station"') :]
+        stations = stations[: stations.index("</section>")]
+        assert "甲派出所" in stations and "乙派出所" not in stations
+        assert "仅显示前 1 行（共 2 行）" in stations
+    csv = browser.client.get(f"/reports/weekly.csv?area={world.district.id}&week={past}").data.decode("utf-8-sig")
+    assert "甲派出所" in csv and "乙派出所" in csv

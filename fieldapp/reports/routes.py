@@ -17,7 +17,7 @@ from fieldapp.reports import bp, weekly_files
 from fieldapp.reports.exports import download, visit_export_rows, visit_export_xlsx
 from fieldapp.reports.forms import PublishForm
 from fieldapp.reports.weekly import publish_weekly, week_bounds, weekly_csv, weekly_xlsx
-from fieldapp.reports.weekly_cache import weekly_data
+from fieldapp.reports.weekly_cache import SHOWN_ROWS, weekly_data
 from fieldapp.visits.clock import local_today
 
 
@@ -35,13 +35,9 @@ def published(area_id: int, week_start: date) -> WeeklyReport | None:
     )
 
 
-#: A ranked table on the page stops after this many rows (a district has thousands of grids); the files have them all.
-SHOWN_ROWS = 50
-
-
 def weekly_page(area, week_start: date, form: PublishForm, status: int = 200):
     report = published(area.id, week_start)
-    data = report.data if report else weekly_data(area, week_start)
+    data = report.data if report else weekly_data(area, week_start, whole=False)
     week_end = week_bounds(week_start)[1]
     return render_template(
         "reports/weekly.html",

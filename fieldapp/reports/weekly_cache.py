@@ -54,14 +54,19 @@ UNCOUNTED_ACTIONS = (
 )
 
 
-def weekly_data(area: Area, week_start: date) -> dict:
-    """What the page and the files show for a week not published: a week that is over from its kept build (built
-    and kept now if there is none, or it is stale), with its warnings read now; this week built as it stands."""
+#: A ranked table on the page stops after this many rows (a district has thousands of grids); the files have them all.
+SHOWN_ROWS = 50
+
+
+def weekly_data(area: Area, week_start: date, whole: bool = True) -> dict:
+    """What the files (`whole`) or the page show for a week not published: a week that is over from its kept build
+    (built and kept now if there is none, or it is stale), with its warnings read now; this week built as it
+    stands. The page's kept form has only the rows the page shows of each ranked table, and their "row_count"."""
     if week_bounds(week_start)[1] >= local_today():
         return build_weekly(area, week_start)
     kept = db.session.get(WeeklyReportCache, (area.id, week_start))
     if kept is not None and not _edited_since(kept.audit_mark):
-        return _with_warnings(area, week_start, kept.data, _levels_from(kept.levels))
+        return _with_warnings(area, week_start, kept.data if whole else kept.page, _levels_from(kept.levels))
     mark = db.session.scalar(select(func.coalesce(func.max(AuditEvent.id), 0)))
     data = build_weekly(area, week_start)
     levels = [
@@ -70,6 +75,22 @@ def weekly_data(area: Area, week_start: date) -> dict:
     ]
     _keep(area, week_start, data, levels, mark)
     return data
+
+
+def _page_of(data: dict) -> dict:
+    def cut(table: dict) -> dict:
+        return {**table, "rows": table["rows"][:SHOWN_ROWS], "row_count": len(table["rows"])}
+
+    outreach, sites = data["outreach"], data["outreach"]["sites"]
+    return {
+        **data,
+        "tables": [cut(table) for table in data["tables"]],
+        "outreach": {
+            **outreach,
+            "event_tables": [cut(table) for table in outreach["event_tables"]],
+            "sites": {**sites, "tables": [cut(table) for table in sites["tables"]]},
+        },
+    }
 
 
 def _edited_since(mark: int) -> bool:
@@ -92,11 +113,10 @@ def _levels_from(stored: list) -> list:
 def _with_warnings(area: Area, week_start: date, data: dict, levels: list) -> dict:
     """The kept report with its warnings (the week's and the ranked tables') read as they stand now."""
     week = report_week(week_start)
-    outreach = {
-        **data["outreach"],
-        "warnings": warning_summary(area, week),
-        "warning_tables": warning_tables(area, levels, week),
-    }
+    summary = warning_summary(area, week)
+    # None received to date: every level's table would be left out (warning_tables), without ranking 4,000 grids.
+    tables = warning_tables(area, levels, week) if summary["to_date"]["received"] else []
+    outreach = {**data["outreach"], "warnings": summary, "warning_tables": tables}
     return {**data, "warnings": weekly_warnings(area, week.start, week.end), "outreach": outreach}
 
 
@@ -104,7 +124,8 @@ def _keep(area: Area, week_start: date, data: dict, levels: list, mark: int) -> 
     """Store the build on a connection of its own: the page's read transaction stays as it is, and a request that
     kept the same week a moment earlier wins."""
     key = (WeeklyReportCache.area_id == area.id, WeeklyReportCache.week_start == week_start)
-    row = {"area_id": area.id, "week_start": week_start, "data": data, "levels": levels, "audit_mark": mark}
+    row = {"area_id": area.id, "week_start": week_start, "data": data, "page": _page_of(data), "levels": levels}
+    row["audit_mark"] = mark
     try:
         with db.engine.begin() as connection:
             connection.execute(delete(WeeklyReportCache).where(*key))

@@ -67,6 +67,7 @@ def upgrade():
         sa.Column("area_id", sa.Integer(), nullable=False),
         sa.Column("week_start", sa.Date(), nullable=False),
         sa.Column("data", sa.JSON(), nullable=False),
+        sa.Column("page", sa.JSON(), nullable=False),
         sa.Column("levels", sa.JSON(), nullable=False),
         sa.Column("audit_mark", sa.Integer(), nullable=False),
         sa.Column("built_at", sa.DateTime(), nullable=False),
