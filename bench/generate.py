@@ -80,6 +80,7 @@ VISIT_COLUMNS = (
     "gps_missing",
     "gps_inaccurate",
     "gps_far",
+    "gap_s",
 )
 SUM_COLUMNS = (
     "visits",
@@ -349,7 +350,7 @@ def _fill(writer: Writer, n_sites: int, n_visits: int, seed: int, today: date, p
     covering: list[tuple[int, int]] = []
     uuid_prefix = f"{rng.getrandbits(32):08x}-{rng.getrandbits(16):04x}-4000-8000-"
     visit_id = 0
-    rows = []
+    rows, day_rows = [], []
     outcomes = ("talked",) * 60 + ("not_home",) * 30 + ("refused",) * 7 + ("vacant",) * 3
     for day, wanted in zip(days, per_day, strict=True):
         day_text = day.isoformat()
@@ -395,8 +396,9 @@ def _fill(writer: Writer, n_sites: int, n_visits: int, seed: int, today: date, p
                     far = int(rng.random() < 0.03)
                     distance = float(rng.randint(200, 900)) if far else float(rng.randint(0, 40))
                     missing = 0
-                rows.append(
-                    (visit_id, f"{uuid_prefix}{visit_id:012x}", site, building_id, volunteer, team, outcome, *counts)
+                day_rows.append(
+                    (volunteer, hours * 3600 + rest, visit_id)
+                    + (visit_id, f"{uuid_prefix}{visit_id:012x}", site, building_id, volunteer, team, outcome, *counts)
                     + (notice, receipt, "", lat, lon, accuracy, server_time + ".000000", server_time + ".000000")
                     + (day_text, distance, missing, int(accuracy is not None and accuracy > 100), far)
                 )
@@ -409,9 +411,15 @@ def _fill(writer: Writer, n_sites: int, n_visits: int, seed: int, today: date, p
                 for sums in (tally, by_user):
                     for position, value in enumerate(deltas):
                         sums[position] += value
-                if len(rows) >= BATCH:
-                    writer.rows("visits", VISIT_COLUMNS, rows)
-                    rows = []
+        # Each visit's gap to its volunteer's previous one that day, as recording stores it (sweeps overlap).
+        day_rows.sort()
+        for index, (volunteer, seconds, _id, *row) in enumerate(day_rows):
+            before = day_rows[index - 1] if index else None
+            rows.append((*row, float(seconds - before[1]) if before and before[0] == volunteer else None))
+            if len(rows) >= BATCH:
+                writer.rows("visits", VISIT_COLUMNS, rows)
+                rows = []
+        day_rows = []
     writer.rows("visits", VISIT_COLUMNS, rows)
     log(f"  {visit_id:,} visits")
 

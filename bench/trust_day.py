@@ -197,7 +197,7 @@ def verdict(station, planted: dict[int, bool]) -> dict:
     honest = [scores[v] for v, fake in planted.items() if not fake]
     fake = [scores[v] for v, fake in planted.items() if fake]
     rows, _total = day_log(station, DAY)
-    first_page = {visit.id for visit, _seconds in rows}
+    first_page = {visit.id for visit in rows}
     return {
         "honest_visits": len(honest),
         "planted_visits": len(fake),
@@ -231,7 +231,7 @@ def main() -> None:
             station, buildings, people, _supervisor = build_station(label)
             db.session.commit()
             plan = plan_day(buildings, people)
-            stub = mock.patch("fieldapp.visits.services.find_signals", lambda visit, building: {})
+            stub = mock.patch("fieldapp.visits.services.find_signals", lambda visit, building: ({}, False))
             statements[0], started = 0, time.process_time()
             with stub if label == "without_checks" else nullcontext():
                 planted = record_day(plan)

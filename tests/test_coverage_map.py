@@ -50,7 +50,7 @@ def test_supervisor_sees_coverage_of_each_building_and_the_days_visits_with_thei
     assert set(visits) == {near.id, far.id}
     assert visits[near.id]["flags"] == [] and visits[near.id]["signals"] == []
     assert not visits[near.id]["looks_wrong"]
-    assert [flag["code"] for flag in visits[far.id]["flags"]] == ["far"]
+    assert [flag["code"] for flag in visits[far.id]["flags"]] == ["far", "rapid"]  # seconds after the near one
     assert visits[far.id]["flags"][0]["label"] == "Far from the door"
     # The planted burst, beside what recording a fix 400 m off raised by itself (too fast, outside the area).
     assert {"code": "burst", "label": "Many visits in minutes"} in visits[far.id]["signals"]

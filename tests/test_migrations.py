@@ -133,3 +133,65 @@ def test_a_database_in_use_upgrades_to_head_with_its_rows(empty_database):
             assert connection.execute(text("SELECT username, session_version FROM users")).all() == [("v", 0)]
             assert connection.execute(text("SELECT count(*) FROM visits")).scalar() == 1
         db.engine.dispose()
+
+
+def test_the_visit_gap_migration_fills_each_visits_gap_to_the_volunteers_previous_one(empty_database):
+    """Visits recorded before gaps were stored get them from the migration, as recording would have set them: by
+    volunteer and day, in the order they happened (the phone's moment first), undone visits left out."""
+    app = create_app(app_config(empty_database))
+    with app.app_context():
+        upgrade(directory=MIGRATIONS, revision="f1a3c5e7b9d2")
+        with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO areas (id, level, name, path, resident_households, residents, created_at)"
+                    " VALUES (1, 'district', '测试区', '/1/', 1, 3, CURRENT_TIMESTAMP)"
+                )
+            )
+            for user in (1, 2):
+                connection.execute(
+                    text(
+                        "INSERT INTO users (id, username, password_hash, display_name, role, area_id, active,"
+                        " created_at) VALUES (:id, :name, 'x', '志愿者', 'volunteer', 1, TRUE, CURRENT_TIMESTAMP)"
+                    ),
+                    {"id": user, "name": f"v{user}"},
+                )
+            connection.execute(
+                text(
+                    "INSERT INTO sites (id, building_id, kind, unit, room, residents, status, created_at)"
+                    " VALUES (1, 1, 'household', '1', '101', 3, 'occupied', CURRENT_TIMESTAMP)"
+                )
+            )
+            # (id, user, server_time, recorded_at, undone): visit 4 arrived last but happened second.
+            visits = [
+                (1, 1, "2026-12-01 01:00:00", None, False),
+                (2, 1, "2026-12-01 01:00:40", None, True),
+                (3, 1, "2026-12-01 01:10:00", None, False),
+                (4, 1, "2026-12-01 03:00:00", "2026-12-01 01:00:30", False),
+                (5, 2, "2026-12-01 01:00:05", None, False),
+                (6, 1, "2026-12-02 01:00:00", None, False),
+            ]
+            for visit_id, user, server_time, recorded_at, undone in visits:
+                connection.execute(
+                    text(
+                        "INSERT INTO visits (id, client_uuid, site_id, building_id, user_id, outcome, people_reached,"
+                        " app_installs, realname_regs, miniprogram_regs, notice_signed, receipt_collected, note,"
+                        " server_time, recorded_at, day, review_status, undone_at) VALUES (:id, :uuid, 1, 1, :user,"
+                        " 'not_home', 0, 0, 0, 0, FALSE, FALSE, '', :server_time, :recorded_at, :day, 'pending',"
+                        " :undone_at)"
+                    ),
+                    {
+                        "id": visit_id,
+                        "uuid": f"u-{visit_id}",
+                        "user": user,
+                        "server_time": server_time,
+                        "recorded_at": recorded_at,
+                        "day": server_time[:10],
+                        "undone_at": server_time if undone else None,
+                    },
+                )
+        upgrade(directory=MIGRATIONS)
+        with db.engine.connect() as connection:
+            gaps = dict(connection.execute(text("SELECT id, gap_s FROM visits")).all())
+        assert gaps == {1: None, 2: None, 3: 570.0, 4: 30.0, 5: None, 6: None}
+        db.engine.dispose()

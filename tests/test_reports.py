@@ -115,7 +115,7 @@ def test_a_download_is_audited_even_when_another_worker_writes_while_it_is_built
     another worker committed fails at once ("database is locked"). The event needs its own transaction."""
     import fieldapp.reports.routes as routes
 
-    original = routes.build_weekly
+    original = routes.weekly_data
 
     def meanwhile(*args, **kwargs):
         data = original(*args, **kwargs)
@@ -123,7 +123,7 @@ def test_a_download_is_audited_even_when_another_worker_writes_while_it_is_built
             other_worker.execute(AuditEvent.__table__.insert().values(action="other.worker", object_type="x"))
         return data
 
-    monkeypatch.setattr(routes, "build_weekly", meanwhile)
+    monkeypatch.setattr(routes, "weekly_data", meanwhile)
     browser.login("a-supervisor")
     response = browser.client.get(f"/reports/weekly.csv?area={world.a.area.id}")
     assert response.status_code == 200

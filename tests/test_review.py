@@ -6,12 +6,13 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from fieldapp.database import utcnow
 from fieldapp.extensions import db
 from fieldapp.models import AuditEvent, UserDailyTally
 from fieldapp.review.services import review_visit
 from fieldapp.tallies import area_totals, recount_differences
 from fieldapp.visits.rules import VisitInput
-from fieldapp.visits.services import record_visit
+from fieldapp.visits.services import record_visit, undo_visit
 from tests.test_door import METRE_OF_LATITUDE
 
 
@@ -24,10 +25,9 @@ def talk(world, site, installs=1, metres_north=5.0, seconds_later=None, user=Non
         lon=site.lon,
         accuracy_m=8,
     )
-    visit, _ = record_visit(user or world.a.volunteer, site, data, str(uuid.uuid4()))
-    if seconds_later is not None:
-        visit.server_time += timedelta(seconds=seconds_later)
-        visit.recorded_at = visit.server_time  # sent as soon as it was recorded
+    # Sent as soon as it was recorded, `seconds_later` from now: the gap to the previous visit is measured then.
+    received_at = None if seconds_later is None else utcnow() + timedelta(seconds=seconds_later)
+    visit, _ = record_visit(user or world.a.volunteer, site, data, str(uuid.uuid4()), received_at=received_at)
     db.session.commit()
     return visit
 
@@ -120,6 +120,34 @@ def test_the_log_pages_in_the_database_keeping_what_looks_wrong_first_and_the_fi
     talked = browser.client.get(f"/log?day={day}&outcome=talked").text
     next_page = re.search(r'rel="next" href="([^"]+)"', talked).group(1)
     assert "outcome=talked" in next_page and "page=2" in next_page  # the next page keeps the filters
+
+
+def test_a_late_arrival_and_an_undo_give_the_next_visit_its_new_gap_on_the_log(world, browser):
+    """A visit sent from the outbox after later ones, and a visit taken back, change which visit came before the
+    next one: its stored gap (what "looks wrong" and the log read) follows, and the log shows it."""
+    base = utcnow() - timedelta(minutes=10)
+    volunteer = world.a.volunteer
+
+    def send(site, happened_after, arrived_after):
+        data = VisitInput("not_home", device_time=base + timedelta(seconds=happened_after))
+        received = base + timedelta(seconds=arrived_after)
+        visit, _ = record_visit(volunteer, site, data, str(uuid.uuid4()), received_at=received)
+        db.session.commit()
+        return visit
+
+    first, third = send(world.a.sites[0], 0, 0), send(world.a.sites[2], 300, 300)
+    assert (first.gap_s, third.gap_s) == (None, 300.0)
+    second = send(world.a.sites[1], 30, 400)  # happened 30 s after the first, arrived after the third
+    db.session.refresh(third)
+    assert (second.gap_s, third.gap_s) == (30.0, 270.0)
+    assert second.rapid and second.looks_wrong and not third.rapid
+    browser.login("a-supervisor")
+    assert "距上一户 30 秒" in browser.client.get("/log?flag=rapid").text
+    undo_visit(volunteer, second)
+    db.session.commit()
+    db.session.refresh(third)
+    assert third.gap_s == 300.0
+    assert f'id="visit-{second.id}"' not in browser.client.get("/log").text
 
 
 def test_bulk_approve_approves_only_what_the_supervisor_may_review(world, browser):

@@ -27,10 +27,11 @@ def desk_ids(html: str) -> list[int]:
 
 
 def four_visits(world):
-    """Four visits of station A's volunteer today; the second and the fourth raised signals."""
+    """Four visits of station A's volunteer today, two minutes apart; the second and the fourth raised signals (the
+    third and the fourth also "same fix", found when recorded: the doors' fixes lie within a metre)."""
     visits = [talk(world, site, installs=1, seconds_later=120 * n) for n, site in enumerate(world.a.sites[:4])]
     add_signal(visits[1], "burst", 30)
-    add_signal(visits[3], "same_fix", 50)
+    add_signal(visits[3], "failed_spot_check", 50)
     db.session.commit()
     return visits
 

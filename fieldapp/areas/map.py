@@ -19,7 +19,6 @@ from fieldapp import labels
 from fieldapp.coords import wgs84_to_gcj02
 from fieldapp.extensions import db
 from fieldapp.models import Area, Visit, VisitSignal, in_use
-from fieldapp.models.visits import DISPUTED_STATUSES
 from fieldapp.periods import current_campaign, period_days
 from fieldapp.security import tile_source
 from fieldapp.tallies import Totals, child_totals_for
@@ -140,7 +139,8 @@ class MapVisit:
 
     @property
     def looks_wrong(self) -> bool:
-        return bool(self.flags or self.signals) or self.visit.review_status in DISPUTED_STATUSES
+        """Drawn as flagged, listed first: the daily log's rule (Visit.review_first)."""
+        return self.visit.review_first
 
 
 def map_visits(area: Area, day: date) -> tuple[list[MapVisit], int]:
@@ -162,10 +162,7 @@ def map_visits(area: Area, day: date) -> tuple[list[MapVisit], int]:
         )
         for visit_id, signal in db.session.execute(found.order_by(VisitSignal.visit_id, VisitSignal.signal)):
             signals.setdefault(visit_id, []).append(signal)
-    rows = [
-        MapVisit(visit, [*visit.gps_flags, *(["clock"] if visit.clock_skewed else [])], signals.get(visit.id, []))
-        for visit in visits
-    ]
+    rows = [MapVisit(visit, visit.flags, signals.get(visit.id, [])) for visit in visits]
     return rows, total
 
 

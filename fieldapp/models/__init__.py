@@ -19,7 +19,7 @@ from fieldapp.models.outreach import (
     WarningStep,
 )
 from fieldapp.models.people import ROLES, TEAM_ROLES, ApiToken, MemberAssignment, Team, TeamMembership, User, team_areas
-from fieldapp.models.reports import WeeklyReport
+from fieldapp.models.reports import WeeklyReport, WeeklyReportCache
 from fieldapp.models.settings import Setting
 from fieldapp.models.sites import (
     OTHER_KINDS,
@@ -34,18 +34,14 @@ from fieldapp.models.sites import (
     mask_name,
     mask_phone,
 )
+from fieldapp.models.tallies import TALLY_FIELDS, TRUST_FIELDS, DailyTally, ProgramDailyTally, UserDailyTally
 from fieldapp.models.trust import SPOT_CHECK_METHODS, SPOT_CHECK_RESULTS, SpotCheck, SpotCheckRound, VisitSignal
 from fieldapp.models.visits import (
     DISPUTED_STATUSES,
     FULL_TRUST,
     OUTCOMES,
     REVIEWED,
-    TALLY_FIELDS,
-    TRUST_FIELDS,
     VISIT_COUNTS,
-    DailyTally,
-    ProgramDailyTally,
-    UserDailyTally,
     Visit,
     VisitProgramRegs,
 )
@@ -109,6 +105,7 @@ __all__ = [
     "VisitSignal",
     "WarningStep",
     "WeeklyReport",
+    "WeeklyReportCache",
     "archived_along",
     "door_label",
     "in_use",

@@ -1,4 +1,4 @@
-"""Visits recorded at doors, and the per-building daily rollups that every tally reads."""
+"""Visits recorded at doors (their daily rollups: models/tallies.py)."""
 
 from datetime import date, datetime, timedelta
 
@@ -37,13 +37,30 @@ VISIT_COUNTS = ("people_reached", "app_installs", "realname_regs", "miniprogram_
 DISPUTED_STATUSES = ("has_issues", "rejected")
 #: A visit that reached the server this long after it happened came from a phone's outbox.
 SENT_LATE_AFTER = timedelta(minutes=10)
+#: The score of a visit with no trust signal (trust/score.py takes each signal's weight off it).
+FULL_TRUST = 100
+#: Two visits by one volunteer closer than this look like doors not really knocked on (40 in 10 minutes).
+RAPID_GAP = timedelta(seconds=60)
+
+
+#: What Visit.review_first and the daily log's order read, after (building_id, day) in ix_visits_building_day_review.
+REVIEW_INDEX_COLUMNS = (
+    "undone_at",
+    "trust_score",
+    "gap_s",
+    "gps_missing",
+    "gps_inaccurate",
+    "gps_far",
+    "clock_skewed",
+    "review_status",
+    "recorded_at",
+    "server_time",
+)
 
 
 #: Visits given a verdict, as SQL written out (not a bound value), so that both databases use the partial index
 #: ix_visits_reviewed (whose WHERE says the same) for it.
 REVIEWED = text("visits.review_status <> 'pending'")
-#: The trust score of a visit with no signal (trust/score.py takes each signal's weight off it).
-FULL_TRUST = 100
 
 
 class Visit(db.Model):
@@ -61,7 +78,9 @@ class Visit(db.Model):
         CheckConstraint("accuracy_m IS NULL OR accuracy_m >= 0", name="accuracy_not_negative"),
         CheckConstraint("review_status IN ('pending', 'approved', 'has_issues', 'rejected')", name="review_status"),
         Index("ix_visits_site_server_time", "site_id", "server_time"),
-        Index("ix_visits_building_day", "building_id", "day"),
+        # A building's day (a station's day is its buildings' days), holding every column the daily log filters and
+        # orders on (REVIEW_INDEX_COLUMNS): its count and its page's ids are read from the index alone.
+        Index("ix_visits_building_day_review", "building_id", "day", *REVIEW_INDEX_COLUMNS),
         Index("ix_visits_user_day", "user_id", "day"),
         # The daily log and exports select a day (or days) across a whole station or district.
         Index("ix_visits_day", "day"),
@@ -144,6 +163,10 @@ class Visit(db.Model):
     #: 100 when nothing looks wrong; each signal found (visit_signals) takes its weight off. The review queue
     #: shows the lowest first.
     trust_score: Mapped[int] = mapped_column(Integer, default=FULL_TRUST, server_default=str(FULL_TRUST))
+    #: Seconds since the same volunteer's previous visit of that day (by when they happened, undone ones left out);
+    #: NULL for the day's first. Set when the visit is recorded (trust/signals.py reads that visit anyway) and
+    #: kept when an earlier visit arrives late or is undone, so the daily log orders by it without a window.
+    gap_s: Mapped[float | None] = mapped_column(Float)
 
     site: Mapped[Site] = relationship(foreign_keys=[site_id])
     building: Mapped[Area] = relationship()
@@ -167,7 +190,7 @@ class Visit(db.Model):
 
     @hybrid_property
     def has_flags(self) -> bool:
-        """The evidence looks wrong: a GPS flag or a phone clock far off (also as SQL, to order the daily log)."""
+        """A GPS flag or a phone clock far off (also as SQL; part of looks_wrong)."""
         return self.gps_missing or self.gps_inaccurate or self.gps_far or self.clock_skewed
 
     @has_flags.inplace.expression
@@ -176,6 +199,37 @@ class Visit(db.Model):
         return or_(
             cls.gps_missing.is_(True), cls.gps_inaccurate.is_(True), cls.gps_far.is_(True), cls.clock_skewed.is_(True)
         )
+
+    @hybrid_property
+    def rapid(self) -> bool:
+        """Recorded too soon after the volunteer's previous visit (RAPID_GAP), also as SQL."""
+        return self.gap_s is not None and self.gap_s < RAPID_GAP.total_seconds()
+
+    @rapid.inplace.expression
+    @classmethod
+    def _rapid(cls):
+        return and_(cls.gap_s.is_not(None), cls.gap_s < RAPID_GAP.total_seconds())
+
+    @hybrid_property
+    def looks_wrong(self) -> bool:
+        """看起来有问题: a trust signal, a GPS or clock flag, or too soon after the previous visit. The one rule the
+        daily log, its rows and the map use (also as SQL: the log's order and its index)."""
+        return self.trust_score < FULL_TRUST or self.has_flags or self.rapid
+
+    @looks_wrong.inplace.expression
+    @classmethod
+    def _looks_wrong(cls):
+        return or_(cls.trust_score < FULL_TRUST, cls.has_flags, cls.rapid)
+
+    @hybrid_property
+    def review_first(self) -> bool:
+        """What a reviewer sees first: what looks wrong, and what a supervisor already disputed (also as SQL)."""
+        return self.looks_wrong or self.review_status in DISPUTED_STATUSES
+
+    @review_first.inplace.expression
+    @classmethod
+    def _review_first(cls):
+        return or_(cls.looks_wrong, cls.review_status.in_(DISPUTED_STATUSES))
 
     @hybrid_property
     def untagged(self) -> bool:
@@ -203,71 +257,13 @@ class Visit(db.Model):
         return [name for name, raised in flags.items() if raised]
 
     @property
+    def flags(self) -> list[str]:
+        """The codes of labels.VISIT_FLAGS this visit raises, in that order: its GPS checks, rapid, the clock."""
+        return [*self.gps_flags, *(["rapid"] if self.rapid else []), *(["clock"] if self.clock_skewed else [])]
+
+    @property
     def counts(self) -> dict[str, int]:
         return {name: getattr(self, name) for name in VISIT_COUNTS}
-
-
-class TallySums:
-    """The sums every rollup holds, moved in the same transaction as each visit."""
-
-    visits: Mapped[int] = mapped_column(Integer, default=0)
-    talked: Mapped[int] = mapped_column(Integer, default=0)
-    people_reached: Mapped[int] = mapped_column(Integer, default=0)
-    app_installs: Mapped[int] = mapped_column(Integer, default=0)
-    realname_regs: Mapped[int] = mapped_column(Integer, default=0)
-    miniprogram_regs: Mapped[int] = mapped_column(Integer, default=0)
-    notices_signed: Mapped[int] = mapped_column(Integer, default=0)
-    receipts_collected: Mapped[int] = mapped_column(Integer, default=0)
-    #: Households first covered (first "talked" visit): sums to distinct households visited.
-    households_covered: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class DailyTally(TallySums, db.Model):
-    """Per area per day, for the building of each visit and every area above it.
-
-    A visit moves one row at each level (building, grid, community, station, district), so any
-    area's figures are a sum over its own rows: the cost of a page does not grow with the sites below.
-    """
-
-    __tablename__ = "area_daily_tallies"
-
-    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-
-    area: Mapped[Area] = relationship()
-
-
-class UserDailyTally(TallySums, db.Model):
-    """Per volunteer per day (and per team: the team the volunteer was in when visiting)."""
-
-    __tablename__ = "user_daily_tallies"
-
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
-    #: The visit's team, 0 when the volunteer had none (0 rather than NULL: it is part of the key).
-    team_id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    #: Trust points the day's counted visits lost (the sum of 100 − score): with `visits`, their mean score.
-    trust_lost: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    #: The day's counted visits with a score below 100 (something looked wrong).
-    flagged: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-
-    user: Mapped[User] = relationship()
-
-
-#: DailyTally columns that hold sums, in the order pages show them.
-TALLY_FIELDS = (
-    "visits",
-    "talked",
-    "households_covered",
-    "people_reached",
-    "app_installs",
-    "realname_regs",
-    "miniprogram_regs",
-    "notices_signed",
-    "receipts_collected",
-)
-#: UserDailyTally's sums besides TALLY_FIELDS: a volunteer's trust over any days (信任分) without reading visits.
-TRUST_FIELDS = ("trust_lost", "flagged")
 
 
 class VisitProgramRegs(db.Model):
@@ -279,14 +275,3 @@ class VisitProgramRegs(db.Model):
     visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), primary_key=True)
     mini_program_id: Mapped[int] = mapped_column(ForeignKey("mini_programs.id"), primary_key=True)
     regs: Mapped[int] = mapped_column(Integer)
-
-
-class ProgramDailyTally(db.Model):
-    """Per area per day per mini-program: registrations, moved with each visit like DailyTally."""
-
-    __tablename__ = "area_daily_program_tallies"
-
-    area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), primary_key=True)
-    day: Mapped[date] = mapped_column(Date, primary_key=True)
-    mini_program_id: Mapped[int] = mapped_column(ForeignKey("mini_programs.id"), primary_key=True)
-    regs: Mapped[int] = mapped_column(Integer, default=0)

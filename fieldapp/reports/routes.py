@@ -30,7 +30,8 @@ from fieldapp.reports.jobs import (
     queue_export,
     queue_publish,
 )
-from fieldapp.reports.weekly import build_weekly, publish_weekly, week_bounds, weekly_csv, weekly_xlsx
+from fieldapp.reports.weekly import publish_weekly, week_bounds, weekly_csv, weekly_xlsx
+from fieldapp.reports.weekly_cache import SHOWN_ROWS, weekly_data
 from fieldapp.visits.clock import local_today
 
 
@@ -48,13 +49,9 @@ def published(area_id: int, week_start: date) -> WeeklyReport | None:
     )
 
 
-#: A ranked table on the page stops after this many rows (a district has thousands of grids); the files have them all.
-SHOWN_ROWS = 50
-
-
 def weekly_page(area, week_start: date, form: PublishForm, status: int = 200):
     report = published(area.id, week_start)
-    data = report.data if report else build_weekly(area, week_start)
+    data = report.data if report else weekly_data(area, week_start, whole=False)
     week_end = week_bounds(week_start)[1]
     return render_template(
         "reports/weekly.html",
@@ -121,7 +118,7 @@ def weekly_file(kind: str):
     if report:
         content = report.xlsx if kind == "xlsx" else report.csv
     else:
-        data = build_weekly(area, week_start)
+        data = weekly_data(area, week_start)
         content = weekly_xlsx(data) if kind == "xlsx" else weekly_csv(data)
     audit_download(
         "report.export",

@@ -31,7 +31,15 @@ from fieldapp.reports.weekly_rankings import (
 )
 from fieldapp.visits.clock import deployment_zone, local_today
 
-__all__ = ["AlreadyPublished", "build_weekly", "publish_weekly", "week_bounds", "weekly_csv", "weekly_xlsx"]
+__all__ = [
+    "AlreadyPublished",
+    "build_weekly",
+    "publish_weekly",
+    "report_week",
+    "week_bounds",
+    "weekly_csv",
+    "weekly_xlsx",
+]
 
 #: The shape of `data`; reports published before it (no "version") show their stored files only. 3 added
 #: "outreach" (events and warnings ranked per level, shops / enterprises / schools); 2's pages still show. 4 no
@@ -74,12 +82,17 @@ def report_measures(area: Area, week: Week) -> list[dict]:
     ]
 
 
-def build_weekly(area: Area, week_start: date) -> dict:
-    """Everything the page and the files show for `area` and the week starting on `week_start`."""
+def report_week(week_start: date) -> Week:
+    """The week starting on `week_start`, with the campaign running on its last day and that campaign's first day."""
     week_end = week_bounds(week_start)[1]
     campaign = current_campaign(week_end)
-    since = campaign_days(campaign, week_end)[0]
-    week = Week(start=week_start, campaign=campaign, since=since)
+    return Week(start=week_start, campaign=campaign, since=campaign_days(campaign, week_end)[0])
+
+
+def build_weekly(area: Area, week_start: date) -> dict:
+    """Everything the page and the files show for `area` and the week starting on `week_start`."""
+    week = report_week(week_start)
+    campaign, since = week.campaign, week.since
     measures = report_measures(area, week)
     keys = [item["measure"] for item in measures]
     return {

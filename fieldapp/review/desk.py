@@ -51,7 +51,7 @@ def happened():
 
 def visits_of(area: Area, first: date, last: date) -> list:
     """The WHERE of the visits of `area` from `first` to `last`, not taken back."""
-    # By building and day (index ix_visits_building_day): a station's days, not the district's, are read.
+    # By building and day (index ix_visits_building_day_review): a station's days, not the district's, are read.
     buildings = select(Area.id).where(Area.level == "building", Area.within(area))
     return [Visit.building_id.in_(buildings), Visit.day.between(first, last), Visit.undone_at.is_(None)]
 

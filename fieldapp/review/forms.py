@@ -29,7 +29,7 @@ class LogFilterForm(FlaskForm):
             ("far", labels.VISIT_FLAGS["far"]),
             ("inaccurate", labels.VISIT_FLAGS["inaccurate"]),
             ("missing", labels.VISIT_FLAGS["missing"]),
-            ("rapid", _l("Less than a minute after the previous visit")),
+            ("rapid", labels.VISIT_FLAGS["rapid"]),
             ("clock", labels.VISIT_FLAGS["clock"]),
             ("unreviewed", _l("Not reviewed yet")),
         ],

@@ -14,7 +14,7 @@ from fieldapp.permissions import may_review, requires
 from fieldapp.review import bp
 from fieldapp.review.desk import visit_recorders
 from fieldapp.review.forms import LogFilterForm, ReviewForm
-from fieldapp.review.services import LOG_PAGE_SIZE, approve_visits, day_log, give_verdict, is_rapid, looks_wrong
+from fieldapp.review.services import LOG_PAGE_SIZE, approve_visits, day_log, give_verdict
 from fieldapp.trust.signals import signals_of
 from fieldapp.visits.clock import local_today
 
@@ -60,9 +60,7 @@ def log():
         page_url=lambda number: url_for("review.log", **{**request.args.to_dict(), "page": number}),
         review_form=ReviewForm(),
         bulk_form=ConfirmForm(),
-        is_rapid=is_rapid,
-        looks_wrong=looks_wrong,
-        signals=signals_of([visit.id for visit, _seconds in rows]),
+        signals=signals_of([visit.id for visit in rows]),
     )
 
 
@@ -84,11 +82,8 @@ def review(visit_id: int):
             "review/_row.html",
             status=422 if error else 200,
             visit=visit,
-            seconds=None,
             error=error,
             review_form=ReviewForm(formdata=None),
-            is_rapid=is_rapid,
-            looks_wrong=looks_wrong,
             signals=signals_of([visit.id]),
         )
     flash(error or _("Review saved."), "error" if error else "success")

@@ -1,11 +1,11 @@
 """Reviewing visits: approve, mark as having issues, or reject (a rejected visit leaves every tally)."""
 
 import zlib
-from datetime import date, timedelta
+from datetime import date
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import BigInteger, and_, case, cast, func, or_, select
+from sqlalchemy import BigInteger, case, cast, func, select
 from sqlalchemy.orm import joinedload
 
 from fieldapp.audit import audit
@@ -14,14 +14,11 @@ from fieldapp.extensions import db
 from fieldapp.models import DISPUTED_STATUSES, Area, Site, User, Visit, VisitSignal
 from fieldapp.permissions import may_review_visit
 from fieldapp.refusals import Refused
-from fieldapp.trust.score import FULL_TRUST
 from fieldapp.visits.counting import count_visit, lock_site, uncount_visit
 from fieldapp.visits.rules import VisitLocked, VisitRefused
 
 #: The verdicts a supervisor gives ("pending" is where every visit starts).
 REVIEW_STATUSES = ("approved", *DISPUTED_STATUSES)
-#: Two visits by one volunteer closer than this look like doors not really knocked on (40 in 10 minutes).
-RAPID_GAP = timedelta(seconds=60)
 #: A day's log shows this many visits per page: a phone screen's worth of scrolling, not a whole station.
 LOG_PAGE_SIZE = 50
 #: Today lists at most this many reviews to see (the newest): a volunteer marks them seen a screenful at a time.
@@ -113,41 +110,19 @@ def approve_visits(user: User, visit_ids: list[int]) -> int:
 
 
 def day_log(area: Area, day: date, team_id=None, user_id=None, outcome=None, flag=None, page: int = 1, signal=None):
-    """(rows, total): one page of the visits of one day under `area`, in the order a supervisor reviews them.
+    """(visits, total): one page of the visits of one day under `area`, in the order a supervisor reviews them.
 
-    First what looks wrong (a trust signal, a GPS or clock flag, a visit under a minute after the previous one, or
-    a verdict disputing it), lowest trust score first; then a random sample of the rest (TRUST_SAMPLE_PERCENT of
-    them, drawn the same way all day for this area and day), then the rest by time.
-    Each row is (visit, seconds since the same volunteer's previous visit that day, or None).
-    Filtering, ordering and paging all happen in the database: a station's busy day is thousands of
-    visits, and only a page of them is loaded.
+    First what looks wrong or was disputed (Visit.review_first), lowest trust score first; then a random sample of
+    the rest (TRUST_SAMPLE_PERCENT of them, drawn the same way all day for this area and day), then the rest by time.
+    Filtering, ordering and paging all happen in the database: a station's busy day is thousands of visits, and
+    only a page of them is loaded. Each visit holds its gap to the volunteer's previous one (Visit.gap_s), so no
+    window over the day is needed; a page inside the first part is a LIMIT on it alone, without the sample.
     """
     # When each visit happened, not when it arrived: an outbox sends a morning's visits in one second.
     happened = func.coalesce(Visit.recorded_at, Visit.server_time)
-    # By building and day (index ix_visits_building_day): a station's day, not the whole district's, is read.
+    # By building and day (index ix_visits_building_day_review): a station's day, not the whole district's, is read.
     buildings = select(Area.id).where(Area.level == "building", Area.within(area))
-    in_area = (
-        select(
-            Visit.id,
-            # Typed, so SQLite hands back a datetime rather than its text.
-            func.lag(happened, type_=Visit.server_time.type)
-            .over(partition_by=Visit.user_id, order_by=(happened, Visit.id))
-            .label("previous"),
-        )
-        .where(Visit.building_id.in_(buildings), Visit.day == day, Visit.undone_at.is_(None))
-        .subquery()
-    )
-    previous = in_area.c.previous
-    rapid = and_(previous.is_not(None), seconds_between(happened, previous) < RAPID_GAP.total_seconds())
-    # What looks wrong (as looks_wrong() below, in SQL) and what a supervisor already disputed.
-    calm = case(
-        (
-            or_(Visit.trust_score < FULL_TRUST, Visit.has_flags, rapid, Visit.review_status.in_(DISPUTED_STATUSES)),
-            0,
-        ),
-        else_=1,
-    )
-    conditions = []
+    conditions = [Visit.building_id.in_(buildings), Visit.day == day, Visit.undone_at.is_(None)]
     if team_id:
         conditions.append(Visit.team_id == team_id)
     if user_id:
@@ -162,41 +137,31 @@ def day_log(area: Area, day: date, team_id=None, user_id=None, outcome=None, fla
         "missing": [Visit.gps_missing.is_(True)],
         "clock": [Visit.clock_skewed.is_(True)],
         "unreviewed": [Visit.review_status == "pending"],
-        "rapid": [rapid],
+        "rapid": [Visit.rapid],
     }.get(flag, [])
-    if flag == "rapid":  # counting needs each visit's predecessor
-        counted = select(func.count()).select_from(Visit).join(in_area, in_area.c.id == Visit.id)
-    else:  # counting needs no window over the day: the same visits, found directly
-        counted = (
-            select(func.count())
-            .select_from(Visit)
-            .where(Visit.building_id.in_(buildings), Visit.day == day, Visit.undone_at.is_(None))
+    total, first = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(case((Visit.review_first, 1), else_=0)), 0)).where(*conditions)
+    ).one()
+    offset = (page - 1) * LOG_PAGE_SIZE
+    page_ids = select(Visit.id).limit(LOG_PAGE_SIZE).offset(offset)
+    if offset + LOG_PAGE_SIZE <= first:  # the page lies in the first part: no sample to draw
+        page_ids = page_ids.where(*conditions, Visit.review_first).order_by(Visit.trust_score, happened, Visit.id)
+    else:
+        # The sample: the calm visits ranked by a hash of their id seeded by the day and area, the first
+        # TRUST_SAMPLE_PERCENT of them (rounded down) drawn. Pure integer SQL, so both databases draw alike.
+        draw_key = (cast(Visit.id, BigInteger) * SAMPLE_MULTIPLIER + sample_seed(area, day)) % SAMPLE_MODULUS
+        drawn = (total - first) * int(current_app.config["TRUST_SAMPLE_PERCENT"]) // 100
+        sample = select(Visit.id).where(*conditions, ~Visit.review_first).order_by(draw_key, Visit.id).limit(drawn)
+        place = case((Visit.review_first, 0), (Visit.id.in_(sample), 1), else_=2)
+        page_ids = page_ids.where(*conditions).order_by(
+            place, Visit.trust_score, case((place == 1, draw_key), else_=0), happened, Visit.id
         )
-    total = db.session.scalar(counted.where(*conditions))
-    # The sample: the calm visits ranked by a hash of their id seeded by the day and area, the first
-    # TRUST_SAMPLE_PERCENT of them (rounded down) drawn. Pure integer SQL, so both databases draw alike.
-    draw_key = (cast(Visit.id, BigInteger) * SAMPLE_MULTIPLIER + sample_seed(area, day)) % SAMPLE_MODULUS
-    ranked = (
-        select(
-            Visit.id.label("id"),
-            previous.label("previous"),
-            calm.label("calm"),
-            func.row_number().over(partition_by=calm, order_by=(draw_key, Visit.id)).label("draw"),
-            func.count().over(partition_by=calm).label("of"),
-        )
-        .join(in_area, in_area.c.id == Visit.id)
-        .where(*conditions)
-        .subquery()
-    )
-    percent = int(current_app.config["TRUST_SAMPLE_PERCENT"])
-    place = case((ranked.c.calm == 0, 0), (ranked.c.draw * 100 <= ranked.c.of * percent, 1), else_=2)
-    query = (
-        select(Visit, ranked.c.previous)
-        .join(ranked, ranked.c.id == Visit.id)
-        .order_by(place, Visit.trust_score, case((place == 1, ranked.c.draw), else_=0), happened, Visit.id)
-        .limit(LOG_PAGE_SIZE)
-        .offset((page - 1) * LOG_PAGE_SIZE)
-        # Each row shows its door, tag, volunteer, team and building: load them with the rows, not one by one.
+    # The page's ids first, from the index alone (ix_visits_building_day_review holds every column ordered or
+    # filtered on); then only those rows, each with its door, tag, volunteer, team and building.
+    ids = list(db.session.scalars(page_ids))
+    loaded = db.session.scalars(
+        select(Visit)
+        .where(Visit.id.in_(ids))
         .options(
             joinedload(Visit.site).selectinload(Site.tags),
             joinedload(Visit.user),
@@ -204,30 +169,10 @@ def day_log(area: Area, day: date, team_id=None, user_id=None, outcome=None, fla
             joinedload(Visit.building),
         )
     )
-    rows = [
-        (visit, (visit.happened_at - before).total_seconds() if before else None)
-        for visit, before in db.session.execute(query)
-    ]
-    return rows, total
+    by_id = {visit.id: visit for visit in loaded}
+    return [by_id[visit_id] for visit_id in ids], total
 
 
 def sample_seed(area: Area, day: date) -> int:
     """The seed of a day's review sample: the same all day for one area, another the next day."""
     return zlib.crc32(f"{day.isoformat()}/{area.id}".encode()) & 0x7FFFFFFF
-
-
-def seconds_between(later, earlier):
-    """SQL for the seconds from `earlier` to `later` (two timestamp columns), on either database."""
-    if db.session.get_bind().dialect.name == "sqlite":
-        return (func.julianday(later) - func.julianday(earlier)) * 86400.0
-    return func.extract("epoch", later - earlier)
-
-
-def is_rapid(seconds) -> bool:
-    return seconds is not None and seconds < RAPID_GAP.total_seconds()
-
-
-def looks_wrong(visit: Visit, seconds) -> bool:
-    """The evidence of this visit looks wrong: a trust signal, GPS or clock flags, or too soon after the
-    volunteer's previous."""
-    return visit.trust_score < FULL_TRUST or visit.has_flags or is_rapid(seconds)

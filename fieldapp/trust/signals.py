@@ -64,22 +64,26 @@ def check_visit(visit: Visit) -> list[str]:
     """Run every record-time check on a stored (flushed) visit and add the signals it raises; returns them.
     The caller commits, in the same transaction as the visit."""
     weight = weights()
-    found = find_signals(visit)
+    found, _later = find_signals(visit)
     return [signal for signal, detail in found.items() if add_signal(visit, signal, weight[signal], detail)]
 
 
-def find_signals(visit: Visit, building: Area | None = None) -> dict[str, dict]:
-    """The record-time signals a visit raises, each with its measured facts; nothing is written. The visit may be
-    not stored yet (no id): recording measures it before its INSERT, so its score goes in with it.
+def find_signals(visit: Visit, building: Area | None = None) -> tuple[dict[str, dict], bool]:
+    """(the record-time signals a visit raises, each with its measured facts; whether the volunteer has a visit that
+    day that happened after it). Sets the visit's gap_s, nothing else. The visit may be not stored yet (no id):
+    recording measures it before its INSERT, so its score and gap go in with it.
 
     The volunteer's earlier visits that day are asked for what each check needs (a count, the previous fix, the
-    fixes within a metre), never read whole: a day of a thousand visits costs what a day of ten does."""
+    fixes within a metre, the latest moment), never read whole: a day of a thousand visits costs what a day of ten
+    does."""
     config = current_app.config
     found: dict[str, dict] = {}
     before = earlier_than(visit)
     window = timedelta(minutes=config["TRUST_BURST_MINUTES"])
     params = {**before, **near_fix(visit), "site_id": visit.site_id, "since": before["moment"] - window}
-    in_window, talks, fewest, most, doors = db.session.connection().execute(_day_statement(), params).one()
+    row = db.session.connection().execute(_day_statement(), params).one()
+    in_window, talks, fewest, most, doors, previous, later = row
+    visit.gap_s = gap_seconds(visit.happened_at, previous)
     in_window, talks, doors = 1 + int(in_window or 0), 1 + int(talks or 0), 1 + doors  # this visit included
     if visit.lat is not None and visit.lon is not None:
         fast = speed_from_previous_fix(visit, previous_fix(before))
@@ -102,7 +106,12 @@ def find_signals(visit: Visit, building: Area | None = None) -> dict[str, dict]:
         late = (visit.server_time - visit.recorded_at).total_seconds() / 3600
         if late > config["TRUST_LATE_SYNC_HOURS"]:
             found["late_sync"] = {"hours": round(late)}
-    return found
+    return found, bool(later)
+
+
+def gap_seconds(moment, previous) -> float | None:
+    """Visit.gap_s: seconds from the previous visit's moment (None: no previous visit that day)."""
+    return None if previous is None else (moment - previous).total_seconds()
 
 
 def recheck_visit(visit: Visit) -> list[str]:
@@ -129,6 +138,15 @@ _earlier = and_(
 )
 
 
+#: The volunteer's visits of that day that happened after this one (undone ones left out).
+_later = and_(
+    Visit.user_id == bindparam("user_id"),
+    Visit.day == bindparam("day"),
+    Visit.undone_at.is_(None),
+    or_(_happened > bindparam("moment"), and_(_happened == bindparam("moment"), Visit.id > bindparam("before_id"))),
+)
+
+
 def earlier_than(visit: Visit) -> dict:
     """The parameters of _earlier for `visit`. One not stored yet (no id) comes after every stored visit of the
     same moment: the id it will get is larger than any id its transaction can see."""
@@ -141,8 +159,9 @@ def _day_statement():
     """What the checks count over the volunteer's earlier visits that day, in one statement: visits in the burst
     window, talks and their fewest and most installs, and the other doors with a fix within :limit metres of this
     one (a box first, with plain comparisons, then flat_metres' distance with the cosine of this fix's latitude,
-    squared; no fix: all NULL, none counted). Built once, like the statements below: building a statement cost as
-    much as running it (profiled)."""
+    squared; no fix: all NULL, none counted), the latest earlier moment (the gap), and whether a visit of that day
+    happened after this one (an index probe; its gap then changes). Built once, like the statements below: building a
+    statement cost as much as running it (profiled)."""
     talked = Visit.outcome == "talked"
     north = (Visit.lat - bindparam("lat", type_=Float)) * 111_320
     east = (Visit.lon - bindparam("lon", type_=Float)) * bindparam("east_m", type_=Float)
@@ -158,6 +177,9 @@ def _day_statement():
         func.min(case((talked, Visit.app_installs))),
         func.max(case((talked, Visit.app_installs))),
         func.count(case((near, Visit.site_id)).distinct()),
+        func.max(_happened),
+        # Its own FROM, not correlated with the visits counted around it.
+        select(Visit.id).where(_later).correlate(None).exists().label("later"),
     ).where(_earlier)
 
 

@@ -23,7 +23,9 @@ from fieldapp.models import (
     UserDailyTally,
     Visit,
 )
+from fieldapp.models.reports import forget_weeks_counting
 from fieldapp.site_kinds import talk_days
+from fieldapp.visits.clock import local_today
 
 
 def trust_deltas(score: int) -> dict[str, int]:
@@ -99,6 +101,8 @@ def bump_tallies(visit: Visit, deltas: dict[str, int]) -> None:
     areas = [{"area_id": area_id, "day": visit.day} for area_id in building_and_above(visit)]
     _upsert_sums(DailyTally, areas, deltas)
     _upsert_sums(UserDailyTally, [{"user_id": visit.user_id, "team_id": visit.team_id or 0, "day": visit.day}], deltas)
+    if visit.day < local_today():  # a late change: the kept reports of the weeks that count that day are stale
+        forget_weeks_counting(visit.day)
 
 
 def bump_trust(visit: Visit, old_score: int) -> None:

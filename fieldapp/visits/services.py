@@ -10,6 +10,7 @@ from fieldapp.database import utcnow
 from fieldapp.extensions import db
 from fieldapp.models import MiniProgram, Site, User, Visit, VisitProgramRegs
 from fieldapp.permissions import may_correct_visit, may_undo_visit
+from fieldapp.trust.gaps import set_next_gap
 from fieldapp.trust.score import FULL_TRUST
 from fieldapp.trust.signals import find_signals, recheck_visit, weights
 from fieldapp.visits.clock import MAX_CLOCK_SKEW, clamp_seconds, clock_offset, recorded_moment, working_day
@@ -96,11 +97,13 @@ def record_visit(
     check_gps(visit, site)
     # Trust signals, measured before the INSERT (against the visits before it, under the door's lock) so that
     # the score goes in with the row; the signals follow in one statement. A retry returned above adds none.
-    found, weight = find_signals(visit, site.building), weights()
+    (found, later), weight = find_signals(visit, site.building), weights()
     visit.trust_score = max(0, FULL_TRUST - sum(weight[signal] for signal in found))
     if not insert_once(visit, data.program_regs):  # sent before (a retry), or by a request racing this one
         return stored_visit(client_uuid, content_hash), False
     insert_signals(visit, found, weight)
+    if later:  # sent out of order (an outbox, an imported file): the visit after it now follows this one
+        set_next_gap(visit)
     count_visit(visit, site)
     return visit, True
 
@@ -112,6 +115,8 @@ def undo_visit(user: User, visit: Visit) -> None:
     site = lock_site(visit.site_id)
     uncount_visit(visit, site)
     visit.undone_at = utcnow()
+    db.session.flush()
+    set_next_gap(visit)  # the volunteer's next visit now follows the one before this
     audit("visit.undo", visit, before={"undone_at": None}, after={"undone_at": visit.undone_at.isoformat()})
 
 

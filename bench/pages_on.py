@@ -1,0 +1,55 @@
+"""Time the daily log and the weekly report on a database generated earlier (bench/generate.py), the scale curve's
+way (in-process test client, real login, warmed once, then up to 30 requests or 20 s), with /healthz as the
+baseline of the same run (the first request of each page is timed apart: it builds a past week's report):
+
+    .venv/bin/python bench/pages_on.py postgresql://postgres@127.0.0.1:5432/big1m [page-name ...]
+
+The database must hold generate.py's district (area 1, its first station area 2, supervisor sup1) and be at the
+migrations' head. Nothing is written but the logins' audit rows.
+"""
+
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import SECRET_KEY, log
+from bench.scale_curve import last_week, logged_in, time_page
+
+
+def pages(app) -> dict:
+    admin, supervisor = logged_in(app, "admin"), logged_in(app, "sup1")
+    with app.app_context():
+        week = last_week()
+    return {
+        "healthz (baseline)": (admin, "/healthz"),
+        "daily log (/log, station)": (supervisor, "/log"),
+        "daily log (/log, district)": (admin, "/log"),
+        "daily log (/log, station, page 2)": (supervisor, "/log?page=2"),
+        "weekly report (district)": (admin, f"/reports/weekly?area=1&week={week}"),
+        "weekly report (station)": (admin, f"/reports/weekly?area=2&week={week}"),
+    }
+
+
+def main() -> None:
+    from fieldapp import create_app
+
+    url, chosen = sys.argv[1], sys.argv[2:]
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET_KEY, "RATELIMIT_ENABLED": False})
+    results = {}
+    for name, (client, path) in pages(app).items():
+        if chosen and name not in chosen and not name.startswith("healthz"):
+            continue
+        began = time.perf_counter()
+        client.get(path)  # the first request: a past week's report is built (and kept) here
+        first_ms = round((time.perf_counter() - began) * 1000, 1)
+        results[name] = {**time_page(client, path), "first_ms": first_ms}
+        page = results[name]
+        log(f"{name:<36} first {first_ms:>9} ms  p50 {page['p50_ms']:>9} ms  p95 {page['p95_ms']:>9} ms  ({path})")
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,134 @@
+"""Past weeks' reports kept as built (WeeklyReportCache): a district's week reads every grid's rollups (3 s at a
+million sites), and a week that is over changes only when something it counts changes late.
+
+What makes a kept report stale, and how it is noticed:
+- a visit recorded, undone, corrected, rejected or un-rejected for a day the week counts (its own days, or earlier
+  days of the campaign for "to date"): the rollups' one write path (visits/counting.bump_tallies) drops the rows of
+  every week counting that day, in the same transaction;
+- any other audited edit (a site, an area renamed or moved, a target, a campaign, a team, an event...): the row
+  keeps the newest audit event's id when its build began, and is used only while nothing but UNCOUNTED_ACTIONS
+  came after it;
+- warnings: never kept. Whether one is late moves with the clock, so their figures are read again on every use.
+This week's report is built on every request until the week is over, as before; a published report stays frozen.
+"""
+
+from datetime import date
+from types import SimpleNamespace
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from fieldapp.extensions import db
+from fieldapp.models import Area, AuditEvent, WeeklyReportCache
+from fieldapp.reports.weekly import build_weekly, report_week, week_bounds
+from fieldapp.reports.weekly_outreach import warning_summary, warning_tables
+from fieldapp.reports.weekly_rankings import ranked_levels
+from fieldapp.visits.clock import local_today
+from fieldapp.warnings.queries import weekly_warnings
+
+#: Audited actions after which a kept report still holds: reads and downloads, sign-in matters, tags, and the visit
+#: edits whose every effect on a count goes through the rollups (dropped there, by day).
+UNCOUNTED_ACTIONS = (
+    "api_token.revoke",
+    "backcheck.case_file",
+    "outbox.import",
+    "report.export",
+    "report.publish",
+    "roster.export",
+    "site.personal_export",
+    "site.phone_read",
+    "spot_check.assign",
+    "tag.reprint",
+    "tags.mint",
+    "tags.mint_blank",
+    "tags.print",
+    "unvisited.export",
+    "user.password_change",
+    "user.reset_link_used",
+    "visit.correct",
+    "visit.purge_personal_data",
+    "visit.review",
+    "visit.review_seen",
+    "visit.undo",
+    "visits.export",
+)
+
+
+#: A ranked table on the page stops after this many rows (a district has thousands of grids); the files have them all.
+SHOWN_ROWS = 50
+
+
+def weekly_data(area: Area, week_start: date, whole: bool = True) -> dict:
+    """What the files (`whole`) or the page show for a week not published: a week that is over from its kept build
+    (built and kept now if there is none, or it is stale), with its warnings read now; this week built as it
+    stands. The page's kept form has only the rows the page shows of each ranked table, and their "row_count"."""
+    if week_bounds(week_start)[1] >= local_today():
+        return build_weekly(area, week_start)
+    kept = db.session.get(WeeklyReportCache, (area.id, week_start))
+    if kept is not None and not _edited_since(kept.audit_mark):
+        return _with_warnings(area, week_start, kept.data if whole else kept.page, _levels_from(kept.levels))
+    mark = db.session.scalar(select(func.coalesce(func.max(AuditEvent.id), 0)))
+    data = build_weekly(area, week_start)
+    levels = [
+        [level, [[a.id, a.name, a.parent_id, a.path] for a in areas], parents]
+        for level, areas, parents in ranked_levels(area)
+    ]
+    _keep(area, week_start, data, levels, mark)
+    return data
+
+
+def _page_of(data: dict) -> dict:
+    def cut(table: dict) -> dict:
+        return {**table, "rows": table["rows"][:SHOWN_ROWS], "row_count": len(table["rows"])}
+
+    outreach, sites = data["outreach"], data["outreach"]["sites"]
+    return {
+        **data,
+        "tables": [cut(table) for table in data["tables"]],
+        "outreach": {
+            **outreach,
+            "event_tables": [cut(table) for table in outreach["event_tables"]],
+            "sites": {**sites, "tables": [cut(table) for table in sites["tables"]]},
+        },
+    }
+
+
+def _edited_since(mark: int) -> bool:
+    later = select(AuditEvent.id).where(AuditEvent.id > mark, AuditEvent.action.not_in(UNCOUNTED_ACTIONS))
+    return db.session.scalar(later.limit(1)) is not None
+
+
+def _levels_from(stored: list) -> list:
+    """ranked_levels' (level, areas, {parent id: name}) again, from what was kept (JSON keys come back as text)."""
+    return [
+        (
+            level,
+            [SimpleNamespace(id=i, name=name, parent_id=parent, path=path) for i, name, parent, path in areas],
+            {int(key): name for key, name in parents.items()},
+        )
+        for level, areas, parents in stored
+    ]
+
+
+def _with_warnings(area: Area, week_start: date, data: dict, levels: list) -> dict:
+    """The kept report with its warnings (the week's and the ranked tables') read as they stand now."""
+    week = report_week(week_start)
+    summary = warning_summary(area, week)
+    # None received to date: every level's table would be left out (warning_tables), without ranking 4,000 grids.
+    tables = warning_tables(area, levels, week) if summary["to_date"]["received"] else []
+    outreach = {**data["outreach"], "warnings": summary, "warning_tables": tables}
+    return {**data, "warnings": weekly_warnings(area, week.start, week.end), "outreach": outreach}
+
+
+def _keep(area: Area, week_start: date, data: dict, levels: list, mark: int) -> None:
+    """Store the build on a connection of its own: the page's read transaction stays as it is, and a request that
+    kept the same week a moment earlier wins."""
+    key = (WeeklyReportCache.area_id == area.id, WeeklyReportCache.week_start == week_start)
+    row = {"area_id": area.id, "week_start": week_start, "data": data, "page": _page_of(data), "levels": levels}
+    row["audit_mark"] = mark
+    try:
+        with db.engine.begin() as connection:
+            connection.execute(delete(WeeklyReportCache).where(*key))
+            connection.execute(insert(WeeklyReportCache).values(**row))
+    except IntegrityError:
+        pass

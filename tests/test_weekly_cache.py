@@ -1,0 +1,111 @@
+"""A past week's report is kept as built, equal to a fresh build, and built again when something it counts changes
+late: a visit sent late for one of its days, a rejection, an audited edit such as a renamed area."""
+
+import json
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from fieldapp.areas.services import rename_area
+from fieldapp.extensions import db
+from fieldapp.models import WeeklyReportCache
+from fieldapp.periods import week_bounds
+from fieldapp.reports.weekly import build_weekly
+from fieldapp.reports.weekly_cache import weekly_data
+from fieldapp.review.services import review_visit
+from fieldapp.visits.clock import local_day_start, local_today
+from fieldapp.visits.rules import VisitInput
+from fieldapp.visits.services import record_visit
+
+
+def fresh(area, week_start) -> dict:
+    """What a build now says, as kept (through JSON, as a published report's data is)."""
+    return json.loads(json.dumps(build_weekly(area, week_start)))
+
+
+def installs_of(data) -> int:
+    return data["summary"]["figures"]["app_installs"]["week"]
+
+
+def sent_late(world, site, day, installs):
+    """A talk recorded on `day` that reached the server then (the demo's way of recording past days)."""
+    received = local_day_start(day) + timedelta(hours=3)
+    data = VisitInput("talked", people_reached=installs, app_installs=installs)
+    visit, _ = record_visit(world.a.volunteer, site, data, str(uuid.uuid4()), received_at=received)
+    db.session.commit()
+    return visit
+
+
+def kept_rows() -> int:
+    db.session.commit()  # a new read: the report was kept on a connection of its own
+    return db.session.scalar(select(func.count()).select_from(WeeklyReportCache))
+
+
+def test_a_past_week_is_kept_as_built_and_a_late_visit_or_rejection_shows_up_in_it(world):
+    past = week_bounds(local_today())[0] - timedelta(days=7)
+    area = world.a.area
+    sent_late(world, world.a.sites[0], past + timedelta(days=1), installs=2)
+    first = weekly_data(area, past)
+    assert kept_rows() == 1 and installs_of(first) == 2
+    assert weekly_data(area, past) == fresh(area, past)  # read back from what was kept, equal to a build
+
+    late = sent_late(world, world.a.sites[1], past + timedelta(days=2), installs=3)  # an outbox, days later
+    assert kept_rows() == 0  # dropped in the visit's own transaction
+    assert installs_of(weekly_data(area, past)) == 5
+    assert weekly_data(area, past) == fresh(area, past)
+
+    review_visit(world.a.supervisor, late, "rejected", "另一栋楼")
+    db.session.commit()
+    assert installs_of(weekly_data(area, past)) == 2
+    # A visit of today counts in no past week: what was kept stays.
+    record_visit(world.a.volunteer, world.a.sites[2], VisitInput("talked", 1, 1), str(uuid.uuid4()))
+    db.session.commit()
+    assert kept_rows() == 1
+
+
+def test_an_audited_edit_builds_a_kept_week_again_and_this_week_is_never_kept(world):
+    past = week_bounds(local_today())[0] - timedelta(days=7)
+    sent_late(world, world.a.sites[0], past + timedelta(days=1), installs=1)
+    weekly_data(world.district, past)
+    rename_area(world.a.area, "新名字派出所")
+    db.session.commit()
+    stations = weekly_data(world.district, past)["tables"][0]
+    assert stations["kind"] == "station" and "新名字派出所" in [row["name"] for row in stations["rows"]]
+    assert weekly_data(world.district, past) == fresh(world.district, past)
+    weekly_data(world.district, week_bounds(local_today())[0])
+    db.session.commit()
+    assert db.session.scalars(select(WeeklyReportCache.week_start)).all() == [past]
+
+
+def test_the_page_of_a_kept_week_shows_the_late_visit(world, browser):
+    past = week_bounds(local_today())[0] - timedelta(days=7)
+    sent_late(world, world.a.sites[0], past + timedelta(days=1), installs=1)
+    browser.login("a-supervisor")
+    url = f"/reports/weekly?area={world.a.area.id}&week={past}"
+    assert browser.client.get(url).status_code == 200
+    assert kept_rows() == 1
+    sent_late(world, world.a.sites[1], past + timedelta(days=3), installs=4)
+    page = browser.client.get(url).text
+    assert weekly_data(world.a.area, past) == fresh(world.a.area, past)
+    assert installs_of(weekly_data(world.a.area, past)) == 5 and ">5<" in page
+
+
+def test_a_kept_weeks_page_cuts_its_long_tables_and_its_files_keep_every_row(world, browser, monkeypatch):
+    from fieldapp.reports import routes, weekly_cache
+
+    for module in (routes, weekly_cache):
+        monkeypatch.setattr(module, "SHOWN_ROWS", 1)
+    past = week_bounds(local_today())[0] - timedelta(days=7)
+    sent_late(world, world.a.sites[0], past + timedelta(days=1), installs=1)
+    browser.login("district-admin")
+    url = f"/reports/weekly?area={world.district.id}&week={past}"
+    built, kept = browser.client.get(url).text, browser.client.get(url).text  # built and kept, then read back
+    assert kept_rows() == 1
+    for page in (built, kept):
+        stations = page[page.index('id="ranking-station"') :]
+        stations = stations[: stations.index("</section>")]
+        assert "甲派出所" in stations and "乙派出所" not in stations
+        assert "仅显示前 1 行（共 2 行）" in stations
+    csv = browser.client.get(f"/reports/weekly.csv?area={world.district.id}&week={past}").data.decode("utf-8-sig")
+    assert "甲派出所" in csv and "乙派出所" in csv
