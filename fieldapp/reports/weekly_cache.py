@@ -21,10 +21,9 @@ from sqlalchemy.exc import IntegrityError
 from fieldapp.extensions import db
 from fieldapp.models import Area, AuditEvent, WeeklyReportCache
 from fieldapp.reports.weekly import build_weekly, report_week, week_bounds
-from fieldapp.reports.weekly_outreach import warning_summary, warning_tables
+from fieldapp.reports.weekly_outreach import warning_part
 from fieldapp.reports.weekly_rankings import ranked_levels
 from fieldapp.visits.clock import local_today
-from fieldapp.warnings.queries import weekly_warnings
 
 #: Audited actions after which a kept report still holds: reads and downloads, sign-in matters, tags, and the visit
 #: edits whose every effect on a count goes through the rollups (dropped there, by day).
@@ -112,12 +111,7 @@ def _levels_from(stored: list) -> list:
 
 def _with_warnings(area: Area, week_start: date, data: dict, levels: list) -> dict:
     """The kept report with its warnings (the week's and the ranked tables') read as they stand now."""
-    week = report_week(week_start)
-    summary = warning_summary(area, week)
-    # None received to date: every level's table would be left out (warning_tables), without ranking 4,000 grids.
-    tables = warning_tables(area, levels, week) if summary["to_date"]["received"] else []
-    outreach = {**data["outreach"], "warnings": summary, "warning_tables": tables}
-    return {**data, "warnings": weekly_warnings(area, week.start, week.end), "outreach": outreach}
+    return {**data, "outreach": {**data["outreach"], **warning_part(area, levels, report_week(week_start))}}
 
 
 def _keep(area: Area, week_start: date, data: dict, levels: list, mark: int) -> None:

@@ -164,12 +164,22 @@ def site_kinds(area: Area, levels: list, week: Week) -> dict:
     return {"summary": _kind_cells(counts[area.id]), "tables": tables}
 
 
+def warning_part(area: Area, levels: list, week: Week) -> dict:
+    """The report's warnings (预警劝阻): the area's figures and each level's ranked table. Read afresh on every use
+    of a kept report too, since whether a warning is late moves with the clock."""
+    summary = warning_summary(area, week)
+    # None received to date: every level's table would be left out, so the 4,000 grids are not ranked for nothing.
+    return {
+        "warnings": summary,
+        "warning_tables": warning_tables(area, levels, week) if summary["to_date"]["received"] else [],
+    }
+
+
 def weekly_outreach(area: Area, week: Week) -> dict:
     """What build_weekly adds beside door-to-door: the area's own events are data["events"][0]."""
     levels = list(ranked_levels(area))  # (level, its areas, their parents' names), read once for every table
     return {
         "event_tables": event_tables(levels, week),
-        "warnings": warning_summary(area, week),
-        "warning_tables": warning_tables(area, levels, week),
+        **warning_part(area, levels, week),
         "sites": site_kinds(area, levels, week),
     }
