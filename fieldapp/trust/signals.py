@@ -18,6 +18,7 @@ from fieldapp.extensions import db
 from fieldapp.limits import INT32_MAX
 from fieldapp.models import Area, Visit, VisitSignal
 from fieldapp.trust.score import add_signal, rescore
+from fieldapp.visits.gps import learned_location
 
 #: The signals found when a visit is recorded (failed_spot_check comes later, from a spot check).
 RECORD_TIME_SIGNALS = ("too_fast", "same_fix", "burst", "uniform_installs", "outside_area", "clock", "late_sync")
@@ -68,19 +69,26 @@ def check_visit(visit: Visit) -> list[str]:
     return [signal for signal, detail in found.items() if add_signal(visit, signal, weight[signal], detail)]
 
 
-def find_signals(visit: Visit, building: Area | None = None) -> dict[str, dict]:
+def evidence(visit: Visit, building: Area):
+    """What recording `visit` asks the database, in one statement (see _evidence_statement): a row for
+    find_signals and, as learned_lat and learned_lon, where earlier accurate fixes put the door (gps.check_gps)."""
+    window = timedelta(minutes=current_app.config["TRUST_BURST_MINUTES"])
+    before = earlier_than(visit)
+    params = {**before, **near_fix(visit), "site_id": visit.site_id, "since": before["moment"] - window}
+    return db.session.connection().execute(_evidence_statement(), {**params, "path": bounds_path(building)}).one()
+
+
+def find_signals(visit: Visit, building: Area | None = None, day=None) -> dict[str, dict]:
     """The record-time signals a visit raises, each with its measured facts; nothing is written. The visit may be
-    not stored yet (no id): recording measures it before its INSERT, so its score goes in with it.
+    not stored yet (no id): recording measures it before its INSERT, so its score goes in with it. `day` is
+    evidence(visit, building), when the caller has read it already.
 
     The volunteer's earlier visits that day are asked for what each check needs (a count, the previous fix, the
     fixes within a metre), never read whole: a day of a thousand visits costs what a day of ten does."""
     config = current_app.config
     found: dict[str, dict] = {}
-    before = earlier_than(visit)
-    window = timedelta(minutes=config["TRUST_BURST_MINUTES"])
-    path = bounds_path(building or visit.building)
-    params = {**before, **near_fix(visit), "site_id": visit.site_id, "since": before["moment"] - window, "path": path}
-    day = db.session.connection().execute(_day_statement(), params).one()
+    building = building or visit.building
+    day = day or evidence(visit, building)
     in_window, talks, doors = 1 + int(day.in_window or 0), 1 + int(day.talks or 0), 1 + day.doors  # this one included
     if visit.lat is not None and visit.lon is not None:
         previous = None if day.previous_at is None else (day.previous_lat, day.previous_lon, day.previous_accuracy_m)
@@ -89,7 +97,7 @@ def find_signals(visit: Visit, building: Area | None = None) -> dict[str, dict]:
             found["too_fast"] = fast
         if doors >= config["TRUST_SAME_FIX_DOORS"]:
             found["same_fix"] = {"doors": doors}
-        bounds = None if path is None or day.south is None else (day.south, day.west, day.north, day.east)
+        bounds = None if day.south is None else (day.south, day.west, day.north, day.east)
         outside = metres_outside_area(visit, bounds)
         if outside is not None and outside > config["TRUST_AREA_MARGIN_M"]:
             found["outside_area"] = {"m": round(outside)}
@@ -140,15 +148,17 @@ def earlier_than(visit: Visit) -> dict:
 
 
 @cache
-def _day_statement():
-    """Everything the checks ask the database, in one statement (they run under the door's lock, on every visit):
+def _evidence_statement():
+    """Everything recording a visit asks about it, in one statement (under the door's lock, on every visit):
 
     - over the volunteer's earlier visits that day: visits in the burst window, talks and their fewest and most
       installs, and the other doors with a fix within :limit metres of this one (a box first, with plain
       comparisons, then flat_metres' distance with the cosine of this fix's latitude, squared; no fix: all NULL,
       none counted);
     - the latest of them with a fix (previous_lat, previous_lon, previous_accuracy_m, previous_at; NULL if none);
-    - the box around the buildings under :path (bounds_path; south, west, north, east; NULL if none is known).
+    - the box around the buildings under :path (bounds_path; south, west, north, east; NULL if none is known, or
+      :path is NULL);
+    - where earlier accurate fixes at the door put it (gps.learned_location: learned_lat, learned_lon).
 
     Built once: building a statement cost as much as running it (profiled)."""
     talked = Visit.outcome == "talked"
@@ -189,8 +199,10 @@ def _day_statement():
         Area.lat.is_not(None),
         Area.lon.is_not(None),
     )
+    learned = learned_location().subquery("learned")
     day, previous, bounds = day.subquery("day"), previous.subquery("previous"), bounds.subquery("bounds")
-    return select(day, previous, bounds).select_from(day.outerjoin(previous, true()).join(bounds, true()))
+    joined = day.outerjoin(previous, true()).join(bounds, true()).join(learned, true())
+    return select(day, previous, bounds, learned).select_from(joined)
 
 
 def speed_from_previous_fix(visit: Visit, previous: tuple | None, at) -> dict | None:
