@@ -8,7 +8,8 @@ deciding, so a concurrent undo or rejection either sees this visit or is seen by
 
 from functools import cache
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, select, text, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from fieldapp.database import locked_rows
 from fieldapp.extensions import db
@@ -120,15 +121,23 @@ def lock_site(site_id: int) -> Site:
     return site
 
 
+@cache
+def _cover_statement():
+    sites = Site.__table__
+    return update(sites).where(sites.c.id == bindparam("site_id")).values(covered_by_visit_id=bindparam("visit_id"))
+
+
 def count_visit(visit: Visit, site: Site) -> None:
     """Add a visit to its rollups; the first counted talk at a household covers the household."""
     newly_covered = False
     if visit.outcome == "talked" and site.kind == "household":
         site = lock_site(site.id)
         if site.covered_by_visit_id is None:
-            site.covered_by_visit_id = visit.id
+            # One UPDATE, not a flush of the session's unit of work (every first talk at a door runs it); the
+            # loaded door is told, so the confirmation shows it covered without reading it again.
+            db.session.connection().execute(_cover_statement(), {"site_id": site.id, "visit_id": visit.id})
+            set_committed_value(site, "covered_by_visit_id", visit.id)
             newly_covered = True
-            db.session.flush()
     bump_tallies(visit, visit_deltas(visit, newly_covered))
     bump_program_tallies(visit)
 
