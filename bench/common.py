@@ -231,6 +231,8 @@ class Server:
             "SECRET_KEY": SECRET_KEY,
             # Configuration, not a test switch: fifty phones log in from one address here.
             "FIELDAPP_LOGIN_RATE_LIMIT": "100000 per minute",
+            # The same for the API's limit per user (120 a minute): each phone here sends a visit every second or so.
+            "FIELDAPP_API_RATE_LIMIT": "100000 per minute",
             # Plain http on loopback, as `make run`: Secure-only cookies would never come back over it.
             "FIELDAPP_SECURE_COOKIES": "0",
             # One machine, several workers, limits in memory (as `make run`): gunicorn.conf.py warns, not refuses.

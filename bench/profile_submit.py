@@ -4,8 +4,10 @@
     .venv/bin/python bench/profile_submit.py --database postgresql --submits 300
     .venv/bin/python bench/profile_submit.py --show-sql         # the statements of one submit, with their times
     .venv/bin/python bench/profile_submit.py --profile 25       # the 25 costliest functions (cumulative)
+    .venv/bin/python bench/profile_submit.py --path api         # the JSON API instead of the door page's form
 
-The same request the load test sends (POST /h/<token>, htmx, CSRF, logged-in volunteer) goes through
+The same request the load test sends (POST /h/<token>, htmx, CSRF, logged-in volunteer; or with --path api
+POST /api/v1/visits as the phone's outbox sends it, session cookie and X-CSRFToken) goes through
 the Flask test client on a generated district, so every rule and query of the real path runs; only
 the HTTP server and the network are left out. A tool for finding work to cut, not a benchmark:
 `make bench` measures throughput through gunicorn against a baseline.
@@ -45,6 +47,15 @@ def submit_form(token: str, csrf: str) -> dict:
     }
 
 
+def api_visit(token: str) -> dict:
+    """The same visit as submit_form, as JSON for /api/v1/visits (bench/submit.lua's api mode sends the same)."""
+    form = submit_form(token, "")
+    counts = ("people_reached", "app_installs", "realname_regs", "miniprogram_regs")
+    numbers = {name: int(form[name]) for name in counts}
+    numbers |= {name: float(form[name]) for name in ("lat", "lon", "accuracy_m")}
+    return {"client_uuid": form["client_uuid"], "tag": token, "outcome": "talked", "notice_signed": True, **numbers}
+
+
 def shorten(statement: str) -> str:
     """The verb, the table and the condition of a statement, without the column lists."""
     flat = " ".join(statement.split())
@@ -75,6 +86,7 @@ def main() -> None:
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--sites", type=int, default=5_000)
     parser.add_argument("--submits", type=int, default=300)
+    parser.add_argument("--path", choices=("html", "api"), default="html")
     parser.add_argument("--show-sql", action="store_true")
     parser.add_argument("--profile", type=int, default=0, metavar="N")
     args = parser.parse_args()
@@ -129,8 +141,14 @@ def main() -> None:
         client.post("/login", data={"csrf_token": token, "username": volunteer, "password": BENCH_PASSWORD})
         csrf = CSRF.search(client.get(f"/h/{doors[0]}").text).group(1)
         headers = {"HX-Request": "true"}
+
+        def post(door: str):
+            if args.path == "api":
+                return client.post("/api/v1/visits", json=api_visit(door), headers={"X-CSRFToken": csrf})
+            return client.post(f"/h/{door}", data=submit_form(door, csrf), headers=headers)
+
         for door in doors[:20]:  # warm up: templates compiled, statements cached
-            assert client.post(f"/h/{door}", data=submit_form(door, csrf), headers=headers).status_code == 200
+            assert post(door).status_code in (200, 201)
 
         os.environ["DATABASE_URL"] = url
         from bench.baseline_app import app as baseline_app
@@ -139,12 +157,12 @@ def main() -> None:
         baseline.post("/baseline")
 
         def submit(number: int) -> None:
-            door = doors[number % len(doors)]
-            response = client.post(f"/h/{door}", data=submit_form(door, csrf), headers=headers)
-            assert response.status_code == 200, response.status_code
+            response = post(doors[number % len(doors)])
+            assert response.status_code in (200, 201), response.status_code
 
         # Rounds of ours and the baseline in turn, so that a busy neighbour slows both alike; medians reported.
         profiler = cProfile.Profile() if args.profile else None
+        baseline_profiler = cProfile.Profile() if args.profile else None
         statements.clear()
         ours_ms, baseline_ms, per_round = [], [], max(1, args.submits // ROUNDS)
         for round_number in range(ROUNDS):
@@ -157,18 +175,22 @@ def main() -> None:
                 profiler.disable()
             ours_ms.append(1000 * (time.process_time() - cpu_started) / per_round)
             cpu_started = time.process_time()
+            if baseline_profiler:
+                baseline_profiler.enable()
             for _number in range(per_round):
                 baseline.post("/baseline")
+            if baseline_profiler:
+                baseline_profiler.disable()
             baseline_ms.append(1000 * (time.process_time() - cpu_started) / per_round)
         per_submit = len(statements) / (ROUNDS * per_round)  # the baseline has an engine of its own, not counted
         ours, base = statistics.median(ours_ms), statistics.median(baseline_ms)
         log(
-            f"{args.database}: {ours:.1f} ms of CPU and {per_submit:.1f} statements per submit; baseline (one ORM"
-            f" INSERT) {base:.1f} ms; ours / baseline {ours / base:.1f}x" + (" (profiled)" if profiler else "")
+            f"{args.database}, {args.path}: {ours:.1f} ms of CPU and {per_submit:.1f} statements per submit; baseline"
+            f" (one ORM INSERT) {base:.1f} ms; ours / baseline {ours / base:.1f}x" + (" (profiled)" if profiler else "")
         )
         if args.show_sql:
             statements.clear()
-            client.post(f"/h/{doors[1]}", data=submit_form(doors[1], csrf), headers=headers)
+            post(doors[1])
             print("  median ms in the driver (all submits) · statement of one submit")
             for statement in statements:
                 times = spent.get(shorten(statement[3:]), [0.0])
@@ -177,6 +199,13 @@ def main() -> None:
             stats = pstats.Stats(profiler)
             stats.sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(args.profile)
             print_by_package(stats, ROUNDS * per_round)
+            # Python function calls: a measure of the work that a busy neighbour does not move (CPU ms do).
+            calls, base_calls = stats.total_calls, pstats.Stats(baseline_profiler).total_calls
+            per_call = ROUNDS * per_round
+            log(
+                f"{calls / per_call:,.0f} Python function calls per submit; baseline {base_calls / per_call:,.0f};"
+                f" ours / baseline {calls / base_calls:.1f}x"
+            )
         with app.app_context():
             db.engine.dispose()
 

@@ -86,18 +86,21 @@ def render(results: dict) -> list[str]:
         lines += [
             f"### Visit submit, {load['clients']} clients for {load['duration_s']} s ({load['run']['at']})",
             "",
-            "| database | gunicorn | ours req/s | baseline req/s | **ours / baseline** | p50 ms | p95 ms | p99 ms"
-            " | errors | visits stored |",
-            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+            "| database | path | gunicorn | ours req/s | baseline req/s | **ours / baseline** | p50 ms | p95 ms"
+            " | p99 ms | errors | visits stored |",
+            "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for kind, entry in load["databases"].items():
-            ours, base = entry["ours"], entry["baseline"]
-            lines.append(
-                f"| {kind} | {entry['server']} | {number(ours['rps'], 1)} | {number(base['rps'], 1)}"
-                f" | **{number(entry['throughput_ratio'], 2)}** | {number(ours['p50_ms'])} | {number(ours['p95_ms'])}"
-                f" | {number(ours['p99_ms'])} | {ours['errors']} | {ours['visits_stored']:,} of {ours['requests']:,}"
-                " answered |"
-            )
+            base = entry["baseline"]
+            # results.json from before both paths were measured: the html path only, its ratio beside it
+            paths = entry.get("paths") or {"html": {**entry["ours"], "throughput_ratio": entry["throughput_ratio"]}}
+            for path, ours in paths.items():
+                lines.append(
+                    f"| {kind} | {path} | {entry['server']} | {number(ours['rps'], 1)} | {number(base['rps'], 1)}"
+                    f" | **{number(ours['throughput_ratio'], 2)}** | {number(ours['p50_ms'])}"
+                    f" | {number(ours['p95_ms'])} | {number(ours['p99_ms'])} | {ours['errors']}"
+                    f" | {ours['visits_stored']:,} of {ours['requests']:,} answered |"
+                )
         lines += ["", "Baseline latency (same settings): "]
         lines[-1] += "; ".join(
             f"{kind} p50 {number(e['baseline']['p50_ms'])} ms, p95 {number(e['baseline']['p95_ms'])} ms,"

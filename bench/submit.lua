@@ -1,7 +1,8 @@
 -- wrk script for the visit submit: each request is a real phone's POST /h/<token>, htmx style.
 -- Sessions (cookie, CSRF token from a real page, doors the user may see) are written by
 -- submit_load.py into the file named by BENCH_SESSIONS. Every request carries a fresh client_uuid.
--- `-- baseline` posts the same body to the bare one-INSERT endpoint instead.
+-- `-- api` posts the same visit as JSON to /api/v1/visits, as the phone's outbox does (its session cookie and
+-- the X-CSRFToken header); `-- baseline` posts the form body to the bare one-INSERT endpoint instead.
 
 local sessions = dofile(os.getenv("BENCH_SESSIONS"))
 local thread_number = 0
@@ -25,6 +26,17 @@ function request()
   local session = sessions[(counter % #sessions) + 1]
   local door = session.doors[(math.floor(counter / #sessions) % #session.doors) + 1]
   local client_uuid = string.format("%08x-%04x-4000-8000-%012x", prefix, thread_number, counter)
+  if mode == "api" then
+    local json = '{"client_uuid": "' .. client_uuid .. '", "tag": "' .. door .. '", "outcome": "talked", '
+      .. '"people_reached": 2, "app_installs": 1, "realname_regs": 1, "miniprogram_regs": 0, '
+      .. '"notice_signed": true, "lat": 30.27412, "lon": 120.15513, "accuracy_m": 12}'
+    local json_headers = {
+      ["Content-Type"] = "application/json",
+      ["Cookie"] = session.cookie,
+      ["X-CSRFToken"] = session.csrf_header,
+    }
+    return wrk.format("POST", "/api/v1/visits", json_headers, json)
+  end
   local body = "csrf_token=" .. session.csrf .. "&client_uuid=" .. client_uuid
     .. "&outcome=talked&people_reached=2&app_installs=1&realname_regs=1&miniprogram_regs=0"
     .. "&notice_signed=y&lat=30.27412&lon=120.15513&accuracy_m=12"

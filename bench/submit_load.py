@@ -3,16 +3,20 @@
 For each database: generate a district (bench/generate.py), start gunicorn, log in phones over HTTP
 (POST /login with the CSRF token of the login page, as a browser does), read each phone's CSRF
 token off a real door page, then let wrk (Debian's, with bench/submit.lua) keep 50 connections
-posting visits, htmx style, each with a fresh client_uuid. Nothing in the app is switched off:
-CSRF, login and every rule run; only the login rate limit is raised by configuration, because
-fifty phones log in from one address here.
+posting visits, each with a fresh client_uuid, by both paths a phone records through: the door page's
+form, htmx style (POST /h/<token>, "html"), and the JSON API as the phone's outbox sends it
+(POST /api/v1/visits with the session cookie and the X-CSRFToken header, "api"). Nothing in the app is
+switched off: CSRF, login and every rule run; only the login rate limit is raised by configuration,
+because fifty phones log in from one address here.
 
-First a short sweep of gunicorn settings (our app only), then the winner for the full duration,
-and in the same run the baseline (bench/baseline_app.py, one ORM INSERT per request) on the same
-database and the same gunicorn settings. Reported: requests/s, p50/p95/p99, errors, visits stored.
+First a short sweep of gunicorn settings (our app, html path), then the winner for the full duration on
+each path, and in the same run the baseline (bench/baseline_app.py, one ORM INSERT per request) on the
+same database and the same gunicorn settings. Reported: requests/s, p50/p95/p99, errors, visits stored.
+BENCH_SUBMIT_SERVER="gthread 2 8" skips the sweep; BENCH_SUBMIT_SECONDS sets the duration.
 """
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -27,13 +31,17 @@ from bench.common import ROOT, SMOKE, Phone, Server, databases, log, scratch_dat
 from bench.generate import generate
 
 CLIENTS = 50
-DURATION = 3 if SMOKE else 60
-SWEEP_DURATION = 0 if SMOKE else 12
+DURATION = int(os.environ.get("BENCH_SUBMIT_SECONDS", 3 if SMOKE else 60))
+#: "worker-class workers threads" to use without a sweep, e.g. "gthread 2 8".
+FIXED_SERVER = os.environ.get("BENCH_SUBMIT_SERVER", "")
+SWEEP_DURATION = 0 if SMOKE or FIXED_SERVER else 12
 SITES = 2_000 if SMOKE else 20_000
 PHONES = 10 if SMOKE else CLIENTS
 DOORS_PER_PHONE = 200
 #: (worker class, workers, threads) tried on each database; the smoke run tries only the first.
 CONFIGS = [("sync", 5, 1), ("sync", 3, 1), ("gthread", 2, 8)]
+#: The paths a visit is recorded by, as submit.lua names them: the door page's form (htmx) and the JSON API.
+PATHS = {"html": "submit", "api": "api"}
 RESULT = re.compile(r"^BENCH (\{.*\})$", re.MULTILINE)
 
 
@@ -94,7 +102,14 @@ def log_in_phones(base: str, doors: dict[str, list[str]]) -> list[dict]:
         phone = Phone(base)
         phone.login(username)
         token = phone.csrf(f"/h/{mine[0]}")
-        sessions.append({"cookie": phone.cookie_header(), "csrf": urllib.parse.quote(token, safe=""), "doors": mine})
+        sessions.append(
+            {
+                "cookie": phone.cookie_header(),
+                "csrf": urllib.parse.quote(token, safe=""),
+                "csrf_header": token,
+                "doors": mine,
+            }
+        )
     return sessions
 
 
@@ -104,7 +119,8 @@ def lua_table(sessions: list[dict]) -> str:
         return f'"{value}"'
 
     rows = [
-        f"  {{cookie = {quoted(s['cookie'])}, csrf = {quoted(s['csrf'])}, doors = {{"
+        f"  {{cookie = {quoted(s['cookie'])}, csrf = {quoted(s['csrf'])},"
+        f" csrf_header = {quoted(s.get('csrf_header', s['csrf']))}, doors = {{"
         + ", ".join(quoted(door) for door in s["doors"])
         + "}},"
         for s in sessions
@@ -144,14 +160,14 @@ def run_wrk(base: str, sessions_file: Path, seconds: int, mode: str) -> dict:
     }
 
 
-def measure_app(database_url: str, config: tuple, doors: dict, seconds: int, folder: Path) -> dict:
+def measure_app(url: str, config: tuple, doors: dict, seconds: int, folder: Path, mode: str = "submit") -> dict:
     worker_class, workers, threads = config
-    with Server("wsgi:app", database_url, worker_class, workers, threads) as server:
+    with Server("wsgi:app", url, worker_class, workers, threads) as server:
         sessions_file = folder / "sessions.lua"
         sessions_file.write_text(lua_table(log_in_phones(server.base, doors)))
-        before = count_rows(database_url, "visits")
-        result = run_wrk(server.base, sessions_file, seconds, "submit")
-    result["visits_stored"] = count_rows(database_url, "visits") - before
+        before = count_rows(url, "visits")
+        result = run_wrk(server.base, sessions_file, seconds, mode)
+    result["visits_stored"] = count_rows(url, "visits") - before
     return result
 
 
@@ -180,7 +196,10 @@ def run() -> dict:
             made = generate(url, SITES, 3 * SITES)
             doors = doors_by_station(url)
             sweep = {}
-            if SWEEP_DURATION:
+            if FIXED_SERVER:
+                worker_class, workers, threads = FIXED_SERVER.split()
+                chosen = (worker_class, int(workers), int(threads))
+            elif SWEEP_DURATION:
                 for config in CONFIGS:
                     sweep[label(config)] = measure_app(url, config, doors, SWEEP_DURATION, folder)
                     log(f"  sweep {label(config)}: {summary(sweep[label(config)])}")
@@ -189,20 +208,23 @@ def run() -> dict:
                 chosen = next(config for config in CONFIGS if label(config) == chosen_label)
             else:
                 chosen = CONFIGS[0]
-            ours = measure_app(url, chosen, doors, DURATION, folder)
-            log(f"  ours {label(chosen)}: {summary(ours)}")
+            paths = {}
+            for path, mode in PATHS.items():
+                paths[path] = measure_app(url, chosen, doors, DURATION, folder, mode)
+                log(f"  ours {path} {label(chosen)}: {summary(paths[path])}")
             baseline = measure_baseline(url, chosen, DURATION, folder)
             log(f"  baseline {label(chosen)}: {summary(baseline)}")
+            for result in paths.values():
+                result["throughput_ratio"] = round(result["rps"] / baseline["rps"], 3) if baseline["rps"] else None
+                result["p95_ratio"] = round(result["p95_ms"] / baseline["p95_ms"], 2) if baseline["p95_ms"] else None
             results["databases"][kind] = {
                 "generated": {key: made[key] for key in ("sites", "visits", "seconds")},
                 "server": label(chosen),
                 "sweep": sweep,
-                "ours": ours,
+                "paths": paths,
                 "baseline": baseline,
-                "throughput_ratio": round(ours["rps"] / baseline["rps"], 3) if baseline["rps"] else None,
-                "p95_ratio": round(ours["p95_ms"] / baseline["p95_ms"], 2) if baseline["p95_ms"] else None,
             }
-            log(f"  ours / baseline throughput: {results['databases'][kind]['throughput_ratio']}")
+            log("  ours / baseline throughput: " + ", ".join(f"{p} {r['throughput_ratio']}" for p, r in paths.items()))
     return results
 
 

@@ -42,10 +42,15 @@ def _tag_statement():
     )
 
 
+def tag_with_door(token: str) -> Tag | None:
+    """The tag with this token, its door, the door's building and the grid above it in one query (every door page
+    shows them, and recording a visit checks them); the caller checks who may see it."""
+    return db.session.scalar(_tag_statement(), {"token": token})
+
+
 def visible_tag_or_404(token: str) -> Tag:
     """The tag behind a door URL: bound to a site the user may see, or blank and printed for their area."""
-    # The door, its building and the grid above come with the tag (one query): every door page shows them.
-    tag = db.session.scalar(_tag_statement(), {"token": token})
+    tag = tag_with_door(token)
     if tag is None or not current_user.can_see(tag.place):
         abort(404)
     return tag

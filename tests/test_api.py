@@ -71,6 +71,21 @@ def test_a_visit_posted_with_a_token_counts_in_every_tally_above_the_door(world,
     assert recount_differences() == []
 
 
+def test_the_answer_to_a_new_visit_is_the_visit_as_stored(world, client, volunteer):
+    """The answer is built from what the write itself knows (nothing is read back after the commit): it must be
+    what the database holds, every field, GPS evidence included."""
+    from fieldapp.api.responses import VisitOut
+
+    site = world.a.sites[0]
+    response = client.post("/api/v1/visits", json=visit_json(site, lat=30.0021, note="二楼东"), headers=volunteer)
+    assert response.status_code == 201
+    answered = response.get_json()["visit"]
+    db.session.expire_all()
+    stored = db.session.get(Visit, answered["id"])
+    assert answered == VisitOut.of(stored)
+    assert answered["gps_flags"] == ["far"] and answered["distance_m"] == stored.distance_m > 200
+
+
 def test_the_same_visit_sent_again_is_stored_once_and_other_content_is_a_conflict(world, client, volunteer):
     site = world.a.sites[0]
     visit = visit_json(site)

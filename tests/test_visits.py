@@ -93,6 +93,10 @@ def test_htmx_submit_swaps_in_a_confirmation_with_the_buildings_progress(world, 
     assert "入户记录已保存" in response.text
     assert "已入户 1 / 4 户" in response.text
     assert "HX-Request" in response.headers["Vary"]
+    # Out of band, only what changed on the door page: the door now covered, and the new visit atop its history.
+    assert '<strong id="door-coverage" class="ok" hx-swap-oob="true">已入户 ✓</strong>' in response.text
+    assert 'hx-swap-oob="afterbegin:#visit-list"' in response.text
+    assert 'id="site-facts"' not in response.text and "138****1234" not in response.text  # the rest stays as shown
 
 
 def test_a_second_talk_at_the_same_door_is_a_visit_but_not_a_second_household(world):

@@ -6,12 +6,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from pydantic import ValidationError
-from sqlalchemy import select
 
+from fieldapp.access import tag_with_door
 from fieldapp.api.requests import VisitIn, problems
 from fieldapp.api.responses import Conflict, Error, Invalid, Recorded, VisitOut
+from fieldapp.database import commit_keeping_loaded
 from fieldapp.extensions import db
-from fieldapp.models import Tag, User
+from fieldapp.models import User
 from fieldapp.visits.rules import VisitConflict, VisitInput, VisitRefused
 from fieldapp.visits.services import record_visit
 
@@ -29,7 +30,7 @@ def submit(payload, recorder: User, imported_by: User | None = None) -> tuple[in
         sent = VisitIn.model_validate(payload)
     except ValidationError as error:
         return 422, invalid_body(problems(error, VisitIn))
-    tag = db.session.scalar(select(Tag).where(Tag.token == sent.tag))
+    tag = tag_with_door(sent.tag)
     area = tag.place if tag else None
     if area is None or not current_user.can_see(area) or not recorder.can_see(area):
         return 404, Error(error="not_found", message=_("No such door tag in your area.")).body()
@@ -54,7 +55,8 @@ def submit(payload, recorder: User, imported_by: User | None = None) -> tuple[in
         if current_user.can_see(stored.building):
             body.visit = VisitOut.model_validate(stored)
         return 409, body.body()
-    db.session.commit()
+    # The answer shows the visit as this transaction wrote (or found) it, its door locked: read nothing again.
+    commit_keeping_loaded()
     return (201 if created else 200), Recorded(created=created, visit=VisitOut.model_validate(visit)).body()
 
 

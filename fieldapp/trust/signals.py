@@ -11,13 +11,14 @@ from datetime import timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import Float, and_, bindparam, case, delete, func, or_, select
+from sqlalchemy import Float, and_, bindparam, case, delete, func, or_, select, true
 
 from fieldapp import labels
 from fieldapp.extensions import db
 from fieldapp.limits import INT32_MAX
 from fieldapp.models import Area, Visit, VisitSignal
 from fieldapp.trust.score import add_signal, rescore
+from fieldapp.visits.gps import learned_location
 
 #: The signals found when a visit is recorded (failed_spot_check comes later, from a spot check).
 RECORD_TIME_SIGNALS = ("too_fast", "same_fix", "burst", "uniform_installs", "outside_area", "clock", "late_sync")
@@ -68,36 +69,45 @@ def check_visit(visit: Visit) -> list[str]:
     return [signal for signal, detail in found.items() if add_signal(visit, signal, weight[signal], detail)]
 
 
-def find_signals(visit: Visit, building: Area | None = None) -> tuple[dict[str, dict], bool]:
+def evidence(visit: Visit, building: Area):
+    """What recording `visit` asks the database, in one statement (see _evidence_statement): a row for
+    find_signals and, as learned_lat and learned_lon, where earlier accurate fixes put the door (gps.check_gps)."""
+    window = timedelta(minutes=current_app.config["TRUST_BURST_MINUTES"])
+    before = earlier_than(visit)
+    params = {**before, **near_fix(visit), "site_id": visit.site_id, "since": before["moment"] - window}
+    return db.session.connection().execute(_evidence_statement(), {**params, "path": bounds_path(building)}).one()
+
+
+def find_signals(visit: Visit, building: Area | None = None, day=None) -> tuple[dict[str, dict], bool]:
     """(the record-time signals a visit raises, each with its measured facts; whether the volunteer has a visit that
     day that happened after it). Sets the visit's gap_s, nothing else. The visit may be not stored yet (no id):
-    recording measures it before its INSERT, so its score and gap go in with it.
+    recording measures it before its INSERT, so its score and gap go in with it. `day` is evidence(visit, building),
+    when the caller has read it already.
 
     The volunteer's earlier visits that day are asked for what each check needs (a count, the previous fix, the
     fixes within a metre, the latest moment), never read whole: a day of a thousand visits costs what a day of ten
     does."""
     config = current_app.config
     found: dict[str, dict] = {}
-    before = earlier_than(visit)
-    window = timedelta(minutes=config["TRUST_BURST_MINUTES"])
-    params = {**before, **near_fix(visit), "site_id": visit.site_id, "since": before["moment"] - window}
-    row = db.session.connection().execute(_day_statement(), params).one()
-    in_window, talks, fewest, most, doors, previous, later = row
-    visit.gap_s = gap_seconds(visit.happened_at, previous)
-    in_window, talks, doors = 1 + int(in_window or 0), 1 + int(talks or 0), 1 + doors  # this visit included
+    building = building or visit.building
+    day = day or evidence(visit, building)
+    visit.gap_s = gap_seconds(visit.happened_at, day.latest)
+    in_window, talks, doors = 1 + int(day.in_window or 0), 1 + int(day.talks or 0), 1 + day.doors  # this one included
     if visit.lat is not None and visit.lon is not None:
-        fast = speed_from_previous_fix(visit, previous_fix(before))
+        previous = None if day.previous_at is None else (day.previous_lat, day.previous_lon, day.previous_accuracy_m)
+        fast = speed_from_previous_fix(visit, previous, day.previous_at)
         if fast is not None:
             found["too_fast"] = fast
         if doors >= config["TRUST_SAME_FIX_DOORS"]:
             found["same_fix"] = {"doors": doors}
-        outside = metres_outside_area(visit, building or visit.building)
+        bounds = None if day.south is None else (day.south, day.west, day.north, day.east)
+        outside = metres_outside_area(visit, bounds)
         if outside is not None and outside > config["TRUST_AREA_MARGIN_M"]:
             found["outside_area"] = {"m": round(outside)}
     if in_window >= config["TRUST_BURST_VISITS"]:
         found["burst"] = {"visits": in_window, "minutes": config["TRUST_BURST_MINUTES"]}
     if visit.outcome == "talked" and visit.app_installs >= 1:
-        same = talks == 1 or fewest == most == visit.app_installs
+        same = talks == 1 or day.fewest == day.most == visit.app_installs
         if talks >= config["TRUST_UNIFORM_AFTER"] and same:
             found["uniform_installs"] = {"visits": talks, "installs": visit.app_installs}
     if visit.clock_skewed:
@@ -106,7 +116,7 @@ def find_signals(visit: Visit, building: Area | None = None) -> tuple[dict[str, 
         late = (visit.server_time - visit.recorded_at).total_seconds() / 3600
         if late > config["TRUST_LATE_SYNC_HOURS"]:
             found["late_sync"] = {"hours": round(late)}
-    return found, bool(later)
+    return found, bool(day.later)
 
 
 def gap_seconds(moment, previous) -> float | None:
@@ -136,8 +146,6 @@ _earlier = and_(
     Visit.undone_at.is_(None),
     or_(_happened < bindparam("moment"), and_(_happened == bindparam("moment"), Visit.id < bindparam("before_id"))),
 )
-
-
 #: The volunteer's visits of that day that happened after this one (undone ones left out).
 _later = and_(
     Visit.user_id == bindparam("user_id"),
@@ -155,13 +163,20 @@ def earlier_than(visit: Visit) -> dict:
 
 
 @cache
-def _day_statement():
-    """What the checks count over the volunteer's earlier visits that day, in one statement: visits in the burst
-    window, talks and their fewest and most installs, and the other doors with a fix within :limit metres of this
-    one (a box first, with plain comparisons, then flat_metres' distance with the cosine of this fix's latitude,
-    squared; no fix: all NULL, none counted), the latest earlier moment (the gap), and whether a visit of that day
-    happened after this one (an index probe; its gap then changes). Built once, like the statements below: building a
-    statement cost as much as running it (profiled)."""
+def _evidence_statement():
+    """Everything recording a visit asks about it, in one statement (under the door's lock, on every visit):
+
+    - over the volunteer's earlier visits that day: visits in the burst window, talks and their fewest and most
+      installs, and the other doors with a fix within :limit metres of this one (a box first, with plain
+      comparisons, then flat_metres' distance with the cosine of this fix's latitude, squared; no fix: all NULL,
+      none counted), and the latest moment of them (the gap, Visit.gap_s);
+    - whether a visit of that day happened after this one (an index probe; its gap then changes);
+    - the latest of them with a fix (previous_lat, previous_lon, previous_accuracy_m, previous_at; NULL if none);
+    - the box around the buildings under :path (bounds_path; south, west, north, east; NULL if none is known, or
+      :path is NULL);
+    - where earlier accurate fixes at the door put it (gps.learned_location: learned_lat, learned_lon).
+
+    Built once: building a statement cost as much as running it (profiled)."""
     talked = Visit.outcome == "talked"
     north = (Visit.lat - bindparam("lat", type_=Float)) * 111_320
     east = (Visit.lon - bindparam("lon", type_=Float)) * bindparam("east_m", type_=Float)
@@ -171,45 +186,56 @@ def _day_statement():
         Visit.lon.between(bindparam("west", type_=Float), bindparam("east", type_=Float)),
         north * north + east * east < bindparam("limit_squared", type_=Float),
     )
-    return select(
-        func.sum(case((_happened >= bindparam("since"), 1), else_=0)),
-        func.sum(case((talked, 1), else_=0)),
-        func.min(case((talked, Visit.app_installs))),
-        func.max(case((talked, Visit.app_installs))),
-        func.count(case((near, Visit.site_id)).distinct()),
-        func.max(_happened),
+    day = select(
+        func.sum(case((_happened >= bindparam("since"), 1), else_=0)).label("in_window"),
+        func.sum(case((talked, 1), else_=0)).label("talks"),
+        func.min(case((talked, Visit.app_installs))).label("fewest"),
+        func.max(case((talked, Visit.app_installs))).label("most"),
+        func.count(case((near, Visit.site_id)).distinct()).label("doors"),
+        func.max(_happened).label("latest"),
         # Its own FROM, not correlated with the visits counted around it.
         select(Visit.id).where(_later).correlate(None).exists().label("later"),
     ).where(_earlier)
-
-
-@cache
-def _previous_fix_statement():
-    has_fix = and_(Visit.lat.is_not(None), Visit.lon.is_not(None))
-    return (
-        select(Visit.lat, Visit.lon, Visit.accuracy_m, _happened.label("at"))
-        .where(_earlier, has_fix)
+    previous = (
+        select(
+            Visit.lat.label("previous_lat"),
+            Visit.lon.label("previous_lon"),
+            Visit.accuracy_m.label("previous_accuracy_m"),
+            _happened.label("previous_at"),
+        )
+        .where(_earlier, Visit.lat.is_not(None), Visit.lon.is_not(None))
         .order_by(_happened.desc(), Visit.id.desc())
         .limit(1)
     )
+    bounds = select(
+        func.min(Area.lat).label("south"),
+        func.min(Area.lon).label("west"),
+        func.max(Area.lat).label("north"),
+        func.max(Area.lon).label("east"),
+    ).where(
+        Area.path.startswith(bindparam("path")),  # a path of ids and slashes (bounds_path): no LIKE wildcard
+        Area.level == "building",
+        Area.lat.is_not(None),
+        Area.lon.is_not(None),
+    )
+    learned = learned_location().subquery("learned")
+    day, previous, bounds = day.subquery("day"), previous.subquery("previous"), bounds.subquery("bounds")
+    joined = day.outerjoin(previous, true()).join(bounds, true()).join(learned, true())
+    return select(day, previous, bounds, learned).select_from(joined)
 
 
-def previous_fix(before: dict):
-    """The latest earlier visit of the day with a fix (lat, lon, accuracy_m, at), or None."""
-    return db.session.connection().execute(_previous_fix_statement(), before).first()
-
-
-def speed_from_previous_fix(visit: Visit, previous) -> dict | None:
-    """{"kmh", "m"} when the previous fix is farther than TRUST_MAX_KMH allows, counting only the metres beyond
-    both fixes' accuracy (two honest fixes at one door may lie 40 m apart)."""
+def speed_from_previous_fix(visit: Visit, previous: tuple | None, at) -> dict | None:
+    """{"kmh", "m"} when the previous fix (lat, lon, accuracy_m), taken `at`, is farther than TRUST_MAX_KMH allows,
+    counting only the metres beyond both fixes' accuracy (two honest fixes at one door may lie 40 m apart)."""
     config = current_app.config
     if previous is None:
         return None
-    metres = flat_metres(previous.lat, previous.lon, visit.lat, visit.lon)
-    beyond = metres - (previous.accuracy_m or 0) - (visit.accuracy_m or 0)
+    lat, lon, accuracy_m = previous
+    metres = flat_metres(lat, lon, visit.lat, visit.lon)
+    beyond = metres - (accuracy_m or 0) - (visit.accuracy_m or 0)
     if beyond < config["TRUST_FAST_MIN_M"]:
         return None
-    seconds = (visit.happened_at - previous.at).total_seconds()
+    seconds = (visit.happened_at - at).total_seconds()
     kmh = beyond / 1000 / (seconds / 3600) if seconds > 0 else math.inf
     if kmh <= config["TRUST_MAX_KMH"]:
         return None
@@ -242,26 +268,9 @@ def bounds_path(building: Area) -> str | None:
     return f"/{ids[0]}/{ids[1]}/" if len(ids) >= 3 else None
 
 
-@cache
-def _bounds_statement():
-    return select(func.min(Area.lat), func.min(Area.lon), func.max(Area.lat), func.max(Area.lon)).where(
-        Area.path.startswith(bindparam("path")),  # a path of ids and slashes (bounds_path): no LIKE wildcard
-        Area.level == "building",
-        Area.lat.is_not(None),
-        Area.lon.is_not(None),
-    )
-
-
-def area_bounds(path: str) -> tuple[float, float, float, float] | None:
-    """(south, west, north, east) of the buildings with a known location under the area at `path`, or None."""
-    south, west, north, east = db.session.connection().execute(_bounds_statement(), {"path": path}).one()
-    return None if south is None else (south, west, north, east)
-
-
-def metres_outside_area(visit: Visit, building: Area) -> float | None:
-    """How far the fix lies outside the box around its station's buildings (0 inside; None: no bounds known)."""
-    path = bounds_path(building)
-    bounds = area_bounds(path) if path is not None else None
+def metres_outside_area(visit: Visit, bounds: tuple | None) -> float | None:
+    """How far the fix lies outside the box (south, west, north, east) around its station's buildings (0 inside;
+    None: no bounds known)."""
     if bounds is None:
         return None
     south, west, north, east = bounds

@@ -12,7 +12,7 @@ from fieldapp.models import MiniProgram, Site, User, Visit, VisitProgramRegs
 from fieldapp.permissions import may_correct_visit, may_undo_visit
 from fieldapp.trust.gaps import set_next_gap
 from fieldapp.trust.score import FULL_TRUST
-from fieldapp.trust.signals import find_signals, recheck_visit, weights
+from fieldapp.trust.signals import evidence, find_signals, recheck_visit, weights
 from fieldapp.visits.clock import MAX_CLOCK_SKEW, clamp_seconds, clock_offset, recorded_moment, working_day
 from fieldapp.visits.counting import count_visit, lock_site, uncount_visit
 from fieldapp.visits.gps import check_gps
@@ -94,10 +94,12 @@ def record_visit(
         day=working_day(data.device_time, server_time, offset),
         **{name: getattr(data, name) for name in STORED_INPUT_FIELDS},
     )
-    check_gps(visit, site)
-    # Trust signals, measured before the INSERT (against the visits before it, under the door's lock) so that
-    # the score goes in with the row; the signals follow in one statement. A retry returned above adds none.
-    (found, later), weight = find_signals(visit, site.building), weights()
+    # What the GPS check and the trust signals ask the database, in one statement, under the door's lock. The
+    # signals are measured before the INSERT (against the visits before it) so that the score goes in with the
+    # row; they follow in one statement. A retry returned above adds none.
+    day = evidence(visit, site.building)
+    check_gps(visit, site, (day.learned_lat, day.learned_lon))
+    (found, later), weight = find_signals(visit, site.building, day), weights()
     visit.trust_score = max(0, FULL_TRUST - sum(weight[signal] for signal in found))
     if not insert_once(visit, data.program_regs):  # sent before (a retry), or by a request racing this one
         return stored_visit(client_uuid, content_hash), False
