@@ -79,14 +79,10 @@ def evidence(visit: Visit, building: Area):
 
 
 def find_signals(visit: Visit, building: Area | None = None, day=None) -> tuple[dict[str, dict], bool]:
-    """(the record-time signals a visit raises, each with its measured facts; whether the volunteer has a visit that
-    day that happened after it). Sets the visit's gap_s, nothing else. The visit may be not stored yet (no id):
-    recording measures it before its INSERT, so its score and gap go in with it. `day` is evidence(visit, building),
-    when the caller has read it already.
-
-    The volunteer's earlier visits that day are asked for what each check needs (a count, the previous fix, the
-    fixes within a metre, the latest moment), never read whole: a day of a thousand visits costs what a day of ten
-    does."""
+    """(the record-time signals a visit raises, with their measured facts; whether the volunteer has a later visit
+    that day). Sets the visit's gap_s, nothing else; the visit may be not stored yet (no id), so its score and gap go
+    in with its INSERT. `day`: evidence(visit, building), when the caller has read it already. The day's earlier
+    visits are asked for what each check needs, never read whole: a day of 1,000 visits costs what 10 do."""
     config = current_app.config
     found: dict[str, dict] = {}
     building = building or visit.building
