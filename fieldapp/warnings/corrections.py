@@ -59,6 +59,18 @@ def restore_warning(warning: FraudWarning, by: User) -> None:
     audit("warning.restore", warning, before=before, after={"withdrawn_at": None})
 
 
+def _audited(warning: FraudWarning) -> dict:
+    """What a correction's audit entry shows of a warning, before and after (the phone masked)."""
+    return {
+        "phone": mask_phone(warning.phone),
+        "address": warning.address,
+        "category": warning.category,
+        "site": warning.site_id,
+        "area": warning.area_id,
+        "assigned_to": warning.assigned_to_id,
+    }
+
+
 def correct_warning(warning: FraudWarning, phone: str, address: str, category: str, by: User) -> bool:
     """Correct what the platform got wrong: the phone (blank keeps it), the address, the category. When the
     household they find changes, the warning goes where a new warning would (that household's grid and its
@@ -70,14 +82,7 @@ def correct_warning(warning: FraudWarning, phone: str, address: str, category: s
     if problems:
         raise Refused(problems)
     new_phone = phone_digits(phone) or warning.phone
-    before = {
-        "phone": mask_phone(warning.phone),
-        "address": warning.address,
-        "category": warning.category,
-        "site": warning.site_id,
-        "area": warning.area_id,
-        "assigned_to": warning.assigned_to_id,
-    }
+    before = _audited(warning)
     where_changed = (new_phone, address.strip()) != (warning.phone, warning.address)
     warning.phone, warning.address, warning.category = new_phone, address.strip(), category.strip()
     # Only a changed phone or address looks again: a household found by its door code stays found.
@@ -88,14 +93,7 @@ def correct_warning(warning: FraudWarning, phone: str, address: str, category: s
         warning.site_id, warning.area_id, warning.assigned_to_id = site.id, area.id, assignee and assignee.id
     elif site is None:
         warning.site_id = None  # the old household was found by what was wrong
-    after = {
-        "phone": mask_phone(warning.phone),
-        "address": warning.address,
-        "category": warning.category,
-        "site": warning.site_id,
-        "area": warning.area_id,
-        "assigned_to": warning.assigned_to_id,
-    }
+    after = _audited(warning)
     if after == before:
         return False
     audit("warning.correct", warning, before=before, after=after)
