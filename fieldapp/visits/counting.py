@@ -159,14 +159,15 @@ def count_visit(visit: Visit, site: Site) -> None:
     newly_covered = False
     if visit.outcome == "talked":
         site = lock_site(site.id)
+        changed = False
         if site.first_talk_on is None or visit.day < site.first_talk_on:
-            site.first_talk_on = visit.day
+            site.first_talk_on, changed = visit.day, True
         if site.last_talk_on is None or visit.day > site.last_talk_on:
-            site.last_talk_on = visit.day
+            site.last_talk_on, changed = visit.day, True
         if site.kind == "household" and site.covered_by_visit_id is None:
-            site.covered_by_visit_id = visit.id
-            newly_covered = True
-        db.session.flush()
+            site.covered_by_visit_id, newly_covered, changed = visit.id, True, True
+        if changed:  # a door talked to again the same day changes nothing: no flush on that submit
+            db.session.flush()
     bump_tallies(visit, visit_deltas(visit, newly_covered))
     bump_program_tallies(visit)
 
