@@ -83,6 +83,11 @@ class Config:
     EXPORT_BACKGROUND_ROWS = int(os.environ.get("FIELDAPP_EXPORT_BACKGROUND_ROWS", "100000"))
     # Reports of areas with more resident households than this are published by the queue's worker.
     PUBLISH_BACKGROUND_HOUSEHOLDS = int(os.environ.get("FIELDAPP_PUBLISH_BACKGROUND_HOUSEHOLDS", "50000"))
+    # This week's draft report of an area with more resident households than this is kept as built and built again
+    # by the queue's worker once it is older than DRAFT_KEEP_MINUTES (a district's build reads every grid's rollups:
+    # seconds at a million sites); a smaller area's draft is built on every request, live to the minute.
+    DRAFT_KEEP_HOUSEHOLDS = int(os.environ.get("FIELDAPP_DRAFT_KEEP_HOUSEHOLDS", "50000"))
+    DRAFT_KEEP_MINUTES = int(os.environ.get("FIELDAPP_DRAFT_KEEP_MINUTES", "5"))
     # A folder every app server and worker reads (a shared mount) for files the queue's jobs make; unset, they
     # are kept in the database (jobs.result), which suits files of tens of megabytes, not a district's full export.
     JOB_FILES_DIR = os.environ.get("FIELDAPP_JOB_FILES") or None

@@ -36,7 +36,8 @@ class WeeklyReport(db.Model):
 
 
 class WeeklyReportCache(db.Model):
-    """A past week's report as last built, while nothing it counts has changed since (reports/weekly_cache.py).
+    """A past week's report as last built, while nothing it counts has changed since, or a large area's draft of
+    this week as of its build (reports/weekly_cache.py).
 
     Building a district's week reads every grid's rollups (3 s at 1M sites); a week that is over changes only
     with a late change: a visit recorded, undone, corrected or rejected for one of its days drops the rows that
@@ -58,10 +59,16 @@ class WeeklyReportCache(db.Model):
     levels: Mapped[list] = mapped_column(JSON)
     #: The newest audit event when the build started: a later edit (other than visits') makes the row stale.
     audit_mark: Mapped[int] = mapped_column(Integer)
+    #: When the build began: a draft's figures are as of then.
     built_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-def forget_weeks_counting(day: date) -> None:
-    """Drop the kept reports of every week whose figures count `day` (its own week and the weeks after it, whose
-    "to date" includes it). Called where the rollups move, for a day before today. The caller commits."""
-    db.session.execute(delete(WeeklyReportCache).where(WeeklyReportCache.week_start > day - timedelta(days=7)))
+def forget_weeks_counting(day: date, this_week: date) -> None:
+    """Drop the kept reports of every week that is over and counts `day` (its own week and the weeks after it,
+    whose "to date" includes it). This week's draft stays: it stands for its figures as of its build. Called where
+    the rollups move, for a day of a week that is over. The caller commits."""
+    db.session.execute(
+        delete(WeeklyReportCache).where(
+            WeeklyReportCache.week_start > day - timedelta(days=7), WeeklyReportCache.week_start < this_week
+        )
+    )

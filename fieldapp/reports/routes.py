@@ -31,7 +31,7 @@ from fieldapp.reports.jobs import (
     queue_publish,
 )
 from fieldapp.reports.weekly import publish_weekly, week_bounds, weekly_csv, weekly_xlsx
-from fieldapp.reports.weekly_cache import SHOWN_ROWS, weekly_data
+from fieldapp.reports.weekly_cache import SHOWN_ROWS, build_and_keep, keeps_draft, weekly_data
 from fieldapp.visits.clock import local_today
 
 
@@ -103,6 +103,18 @@ def publish():
     else:
         published_now = _("Published. Later corrections will not change this report.")
         save_or_flash(lambda: publish_weekly(current_user, area, week_start, form.comment.data), published_now)
+    return redirect(url_for("reports.weekly", area=area.id, week=week_start.isoformat()), code=303)
+
+
+@bp.post("/weekly/update")
+@login_required
+@requires(may_read_reports)
+def update_draft():
+    """Build a large area's draft of this week now, instead of waiting for the worker's next build."""
+    area = visible_area_or_404(request.form.get("area", type=int) or 0)
+    week_start = week_bounds(local_today())[0]
+    if keeps_draft(area) and not published(area.id, week_start):
+        build_and_keep(area, week_start)
     return redirect(url_for("reports.weekly", area=area.id, week=week_start.isoformat()), code=303)
 
 

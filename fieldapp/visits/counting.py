@@ -24,6 +24,7 @@ from fieldapp.models import (
     Visit,
 )
 from fieldapp.models.reports import forget_weeks_counting
+from fieldapp.periods import week_bounds
 from fieldapp.site_kinds import talk_days
 from fieldapp.visits.clock import local_today
 
@@ -101,8 +102,9 @@ def bump_tallies(visit: Visit, deltas: dict[str, int]) -> None:
     areas = [{"area_id": area_id, "day": visit.day} for area_id in building_and_above(visit)]
     _upsert_sums(DailyTally, areas, deltas)
     _upsert_sums(UserDailyTally, [{"user_id": visit.user_id, "team_id": visit.team_id or 0, "day": visit.day}], deltas)
-    if visit.day < local_today():  # a late change: the kept reports of the weeks that count that day are stale
-        forget_weeks_counting(visit.day)
+    this_week = week_bounds(local_today())[0]
+    if visit.day < this_week:  # a late change to a week that is over: its kept report and the later weeks' are stale
+        forget_weeks_counting(visit.day, this_week)
 
 
 def bump_trust(visit: Visit, old_score: int) -> None:
