@@ -4,7 +4,7 @@ Importing the task modules registers their tasks with the queue; each task build
 """
 
 import fieldapp.jobs
-import fieldapp.reports.weekly_cache  # noqa: F401  (large areas' drafts of this week, built again)
+import fieldapp.reports.weekly_cache  # (large areas' drafts of this week, built again)
 import fieldapp.schedule  # noqa: F401  (the nightly retention purge and spot-check draw)
 from fieldapp.queue import huey
 

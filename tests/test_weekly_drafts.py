@@ -103,7 +103,8 @@ def test_the_page_says_when_its_figures_are_from_and_update_now_builds_them(worl
 def test_an_area_of_another_station_cannot_be_updated(world, large, browser):
     browser.login("a-supervisor")
     page = browser.client.get("/reports/weekly").text
-    answer = browser.client.post("/reports/weekly/update", data={"area": world.b.area.id, "csrf_token": csrf_from(page)})
+    form = {"area": world.b.area.id, "csrf_token": csrf_from(page)}
+    answer = browser.client.post("/reports/weekly/update", data=form)
     assert answer.status_code == 404 and built_at(world.b.area, large) is None
 
 
