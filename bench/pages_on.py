@@ -1,6 +1,7 @@
 """Time the daily log and the weekly report on a database generated earlier (bench/generate.py), the scale curve's
 way (in-process test client, real login, warmed once, then up to 30 requests or 20 s), with /healthz as the
-baseline of the same run (the first request of each page is timed apart: it builds a past week's report):
+baseline of the same run (the first request of each page is timed apart: it builds a past week's report, or a
+large area's draft of this week):
 
     .venv/bin/python bench/pages_on.py postgresql://postgres@127.0.0.1:5432/big1m [page-name ...]
 
@@ -30,6 +31,8 @@ def pages(app) -> dict:
         "daily log (/log, station, page 2)": (supervisor, "/log?page=2"),
         "weekly report (district)": (admin, f"/reports/weekly?area=1&week={week}"),
         "weekly report (station)": (admin, f"/reports/weekly?area=2&week={week}"),
+        "weekly report, this week (district)": (admin, "/reports/weekly?area=1"),
+        "weekly report, this week (station)": (admin, "/reports/weekly?area=2"),
     }
 
 

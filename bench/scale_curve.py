@@ -4,7 +4,7 @@ For each database and each size (10k, 100k, 1M sites with 5 visits a site; smoke
 district is generated (bench/generate.py) and the pages are fetched in-process through the Flask
 test client, logged in with a real POST /login and CSRF token: the district, a station and a
 building page as the admin, the district's unvisited list and last week's weekly report of the district and of a
-station as the admin, the Today walk list as a volunteer, the supervisors' daily log
+station as the admin, this week's of the district (a kept draft over FIELDAPP_DRAFT_KEEP_HOUSEHOLDS), the Today walk list as a volunteer, the supervisors' daily log
 (GET /log) when the app has it, and the 倒查 search box (GET /backchecks?q=) as the admin, with queries taken
 from the data: a door's whole address, the same without its community, a phone's last four digits, a door code
 (goal: < 300 ms at 1M sites). The baseline, measured at each size in the same run, is /healthz
@@ -115,6 +115,8 @@ def measure(database_url: str, made: dict) -> dict:
         "unvisited list (district)": (admin, f"/areas/{made['district_id']}/unvisited"),
         "weekly report (district)": (admin, f"/reports/weekly?area={made['district_id']}&week={week}"),
         "weekly report (station)": (admin, f"/reports/weekly?area={made['station_id']}&week={week}"),
+        # This week's draft: kept for an area over FIELDAPP_DRAFT_KEEP_HOUSEHOLDS, else built on every request.
+        "weekly report, this week (district)": (admin, f"/reports/weekly?area={made['district_id']}"),
     }
     with app.app_context():
         for name, query in search_queries(db).items():
