@@ -140,6 +140,6 @@ VISIT_FLAGS = {
     "far": _l("Far from the door"),
     "inaccurate": _l("Imprecise location"),
     "missing": _l("No location"),
-    "rapid": _l("Less than a minute after the previous visit"),
-    "clock": _l("Phone clock off by more than 10 minutes"),
+    "rapid": _l("Within a minute of the last visit"),
+    "clock": _l("Phone clock off by 10+ minutes"),
 }
