@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import SECRET_KEY, SMOKE, log, scratch_database, summary_ms
+from bench.common import SMOKE, log, page_app, scratch_database, summary_ms
 from bench.scale_curve import logged_in
 
 REQUESTS = 5 if SMOKE else 15
@@ -63,11 +63,10 @@ def slowest_statements(app, client, url: str, count: int = 8) -> list[tuple[floa
 def measure(database_url: str, statements: bool = False) -> dict:
     from sqlalchemy import select
 
-    from fieldapp import create_app
     from fieldapp.extensions import db
     from fieldapp.models import Area
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": SECRET_KEY, "RATELIMIT_ENABLED": False})
+    app = page_app(database_url)
     with app.app_context():
         district = db.session.scalar(select(Area.id).where(Area.level == "district").order_by(Area.id).limit(1))
         station = db.session.scalar(select(Area.id).where(Area.level == "station").order_by(Area.id).limit(1))

@@ -41,6 +41,18 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
+def page_app(database_url: str):
+    """The app the in-process page timings use, as a gunicorn worker holds it (gunicorn.conf.py post_worker_init):
+    built, then its objects frozen out of the garbage collector's full passes."""
+    import gc
+
+    from fieldapp import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": SECRET_KEY, "RATELIMIT_ENABLED": False})
+    gc.freeze()
+    return app
+
+
 def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import SECRET_KEY, log
+from bench.common import log, page_app
 from bench.scale_curve import last_week, logged_in, time_page
 
 
@@ -37,10 +37,8 @@ def pages(app) -> dict:
 
 
 def main() -> None:
-    from fieldapp import create_app
-
     url, chosen = sys.argv[1], sys.argv[2:]
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET_KEY, "RATELIMIT_ENABLED": False})
+    app = page_app(url)
     results = {}
     for name, (client, path) in pages(app).items():
         if chosen and name not in chosen and not name.startswith("healthz"):

@@ -1,14 +1,14 @@
 """Scale curve: tally pages at growing data sizes, to see whether their cost grows with the data.
 
-For each database and each size (10k, 100k, 1M sites with 5 visits a site; smoke: 1k, 5k) a fresh
-district is generated (bench/generate.py) and the pages are fetched in-process through the Flask
-test client, logged in with a real POST /login and CSRF token: the district, a station and a
-building page as the admin, the district's unvisited list and last week's weekly report of the district and of a
-station as the admin, this week's of the district (a kept draft over FIELDAPP_DRAFT_KEEP_HOUSEHOLDS), the Today walk list as a volunteer, the supervisors' daily log
-(GET /log) when the app has it, and the 倒查 search box (GET /backchecks?q=) as the admin, with queries taken
-from the data: a door's whole address, the same without its community, a phone's last four digits, a door code
-(goal: < 300 ms at 1M sites). The baseline, measured at each size in the same run, is /healthz
-(one SELECT 1 through the same app): its time does not depend on the data.
+For each database and each size (10k, 100k, 1M sites with 5 visits a site; smoke: 1k, 5k) a fresh district is
+generated (bench/generate.py) and the pages are fetched in-process through the Flask test client, logged in with a
+real POST /login and CSRF token: the district, a station and a building page as the admin, the district's unvisited
+list and last week's weekly report of the district and of a station as the admin, this week's of the district (a
+kept draft over FIELDAPP_DRAFT_KEEP_HOUSEHOLDS), the Today walk list as a volunteer, the supervisors' daily log
+(GET /log) when the app has it, and the 倒查 search box (GET /backchecks?q=) as the admin, with queries taken from
+the data: a door's whole address, the same without its community, a phone's last four digits, a door code
+(goal: < 300 ms at 1M sites). The baseline, measured at each size in the same run, is /healthz (one SELECT 1
+through the same app): its time does not depend on the data.
 """
 
 import json
@@ -22,10 +22,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (
     BENCH_PASSWORD,
     CSRF,
-    SECRET_KEY,
     SMOKE,
     databases,
     log,
+    page_app,
     scratch_database,
     summary_ms,
 )
@@ -99,10 +99,9 @@ def last_week() -> str:
 
 
 def measure(database_url: str, made: dict) -> dict:
-    from fieldapp import create_app
     from fieldapp.extensions import db
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "SECRET_KEY": SECRET_KEY, "RATELIMIT_ENABLED": False})
+    app = page_app(database_url)
     admin = logged_in(app, "admin")
     with app.app_context():
         week = last_week()
