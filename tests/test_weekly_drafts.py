@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select, update
 
 from fieldapp import queue
+from fieldapp.database import utcnow
 from fieldapp.extensions import db
 from fieldapp.models import WeeklyReportCache
 from fieldapp.periods import week_bounds
@@ -134,8 +135,14 @@ def test_a_late_visit_drops_the_weeks_it_counts_in_but_not_this_weeks_draft(worl
 def test_a_step_on_a_warning_leaves_a_kept_week_as_it_was(world):
     past = week_bounds(local_today())[0] - timedelta(days=7)
     sent_late(world, world.a.sites[0], past + timedelta(days=1), installs=1)
+    in_the_past_week = (utcnow() - local_day_start(past + timedelta(days=3))).total_seconds() / 3600
+    that_week = warning_at(world.a.grid, world.admin, in_the_past_week)  # no step taken: late
     weekly_data(world.district, past)
     kept = built_at(world.district, past)
     warning_at(world.a.grid, world.admin, 0.5, called_after=timedelta(minutes=1))  # audited as warning.create
-    assert weekly_data(world.district, past) == fresh(world.district, past)
-    assert built_at(world.district, past) == kept
+    that_week.visited_at = that_week.received_at + timedelta(hours=30)
+    db.session.commit()
+    shown = weekly_data(world.district, past)
+    assert shown == fresh(world.district, past) and built_at(world.district, past) == kept
+    grids = next(table for table in shown["outreach"]["warning_tables"] if table["kind"] == "grid")
+    assert [(row["name"], row["week"]["received"]) for row in grids["rows"]] == [(world.a.grid.name, 1)]

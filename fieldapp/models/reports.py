@@ -55,8 +55,9 @@ class WeeklyReportCache(db.Model):
     #: The same with each ranked table cut to the rows the page shows (and its "row_count"): 0.3 of 4.7 MB to read
     #: for a district of 4,000 grids.
     page: Mapped[dict] = mapped_column(JSON)
-    #: The ranked levels' areas [[level, [[id, name, parent_id, path], ...]], ...], for the warning tables.
-    levels: Mapped[list] = mapped_column(JSON)
+    #: The ranked levels' areas [[level, [[id, name, parent_id, path], ...]], ...], for the warning tables (loaded
+    #: only when the area has warnings).
+    levels: Mapped[list] = mapped_column(JSON, deferred=True)
     #: The newest audit event when the build started: a later edit (other than visits') makes the row stale.
     audit_mark: Mapped[int] = mapped_column(Integer)
     #: When the build began: a draft's figures are as of then.

@@ -87,7 +87,7 @@ def weekly_data(area: Area, week_start: date, whole: bool = True) -> dict:
         return build_weekly(area, week_start)
     kept = db.session.get(WeeklyReportCache, (area.id, week_start))
     if kept is not None and _usable(kept, week_end, over):
-        data = _with_warnings(area, week_start, kept.data if whole else kept.page, _levels_from(kept.levels))
+        data = _with_warnings(area, week_start, kept.data if whole else kept.page, lambda: _levels_from(kept.levels))
         if over:
             return data
         if utcnow() - kept.built_at > _draft_age():
@@ -186,9 +186,9 @@ def _levels_from(stored: list) -> list:
     ]
 
 
-def _with_warnings(area: Area, week_start: date, data: dict, levels: list) -> dict:
+def _with_warnings(area: Area, week_start: date, data: dict, levels_of) -> dict:
     """The kept report with its warnings (the week's and the ranked tables') read as they stand now."""
-    return {**data, "outreach": {**data["outreach"], **warning_part(area, levels, report_week(week_start))}}
+    return {**data, "outreach": {**data["outreach"], **warning_part(area, levels_of, report_week(week_start))}}
 
 
 def _keep(area: Area, week_start: date, data: dict, levels: list, mark: int, started) -> None:

@@ -7,6 +7,8 @@ per building) are counted by the same functions the area page uses, so the repor
 returned is plain data: a published report keeps it as it was.
 """
 
+from collections.abc import Callable
+
 from flask_babel import lazy_gettext as _l
 
 from fieldapp.events.counting import EVENT_SUMS
@@ -164,14 +166,14 @@ def site_kinds(area: Area, levels: list, week: Week) -> dict:
     return {"summary": _kind_cells(counts[area.id]), "tables": tables}
 
 
-def warning_part(area: Area, levels: list, week: Week) -> dict:
+def warning_part(area: Area, levels_of: Callable[[], list], week: Week) -> dict:
     """The report's warnings (预警劝阻): the area's figures and each level's ranked table. Read afresh on every use
     of a kept report too, since whether a warning is late moves with the clock."""
     summary = warning_summary(area, week)
-    # None received to date: every level's table would be left out, so the 4,000 grids are not ranked for nothing.
+    # None received to date: every level's table would be left out, so the 4,000 grids are neither read nor ranked.
     return {
         "warnings": summary,
-        "warning_tables": warning_tables(area, levels, week) if summary["to_date"]["received"] else [],
+        "warning_tables": warning_tables(area, levels_of(), week) if summary["to_date"]["received"] else [],
     }
 
 
@@ -180,6 +182,6 @@ def weekly_outreach(area: Area, week: Week) -> dict:
     levels = list(ranked_levels(area))  # (level, its areas, their parents' names), read once for every table
     return {
         "event_tables": event_tables(levels, week),
-        **warning_part(area, levels, week),
+        **warning_part(area, lambda: levels, week),
         "sites": site_kinds(area, levels, week),
     }
