@@ -81,6 +81,7 @@ VISIT_COLUMNS = (
     "gps_inaccurate",
     "gps_far",
     "gap_s",
+    "review_status",
 )
 SUM_COLUMNS = (
     "visits",
@@ -95,6 +96,14 @@ SUM_COLUMNS = (
 )
 AREA_TALLY_COLUMNS = ("area_id", "day", *SUM_COLUMNS)
 USER_TALLY_COLUMNS = ("user_id", "team_id", "day", *SUM_COLUMNS)
+
+
+def review_status(visit_id: int) -> str:
+    """Supervisors' verdicts on a few visits, as a district's log has them (~4% approved, ~0.5% with issues; none
+    rejected, which would leave the rollups): the review tallies' partial index then holds rows, and statistics."""
+    if visit_id % 211 == 0:
+        return "has_issues"
+    return "approved" if visit_id % 23 == 0 else "pending"
 
 
 def update_area_counts(writer, rows: list[tuple[int, int, int]]) -> None:
@@ -415,7 +424,8 @@ def _fill(writer: Writer, n_sites: int, n_visits: int, seed: int, today: date, p
         day_rows.sort()
         for index, (volunteer, seconds, _id, *row) in enumerate(day_rows):
             before = day_rows[index - 1] if index else None
-            rows.append((*row, float(seconds - before[1]) if before and before[0] == volunteer else None))
+            gap = float(seconds - before[1]) if before and before[0] == volunteer else None
+            rows.append((*row, gap, review_status(row[0])))
             if len(rows) >= BATCH:
                 writer.rows("visits", VISIT_COLUMNS, rows)
                 rows = []
