@@ -84,12 +84,14 @@ class Visit(db.Model):
         Index("ix_visits_user_day", "user_id", "day"),
         # The daily log and exports select a day (or days) across a whole station or district.
         Index("ix_visits_day", "day"),
-        # The review tallies: the visits given a verdict (few) by building and day; the rest come from the rollups.
+        # The review tallies: the visits given a verdict by building and day, read from the index alone (taken back
+        # ones left out); the rest come from the rollups.
         Index(
             "ix_visits_reviewed",
             "building_id",
             "day",
             "review_status",
+            "undone_at",
             sqlite_where=text("review_status <> 'pending'"),
             postgresql_where=text("review_status <> 'pending'"),
         ),
