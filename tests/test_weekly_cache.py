@@ -109,3 +109,23 @@ def test_a_kept_weeks_page_cuts_its_long_tables_and_its_files_keep_every_row(wor
         assert "仅显示前 1 行（共 2 行）" in stations
     csv = browser.client.get(f"/reports/weekly.csv?area={world.district.id}&week={past}").data.decode("utf-8-sig")
     assert "甲派出所" in csv and "乙派出所" in csv
+
+
+def test_a_late_visit_sent_while_a_past_week_is_built_is_never_missing_from_it(world, monkeypatch):
+    """The build read the rollups before the late visit committed; the visit's drop found nothing kept yet. What
+    was built is shown once, not kept: the next read counts the visit."""
+    from fieldapp.reports import weekly_cache
+
+    past = week_bounds(local_today())[0] - timedelta(days=7)
+    sent_late(world, world.a.sites[0], past + timedelta(days=1), installs=1)
+    built = weekly_cache.build_weekly(world.a.area, past)
+
+    def meanwhile(area, week_start):
+        sent_late(world, world.a.sites[1], past + timedelta(days=2), installs=4)  # another phone, committed now
+        return built  # as read before it
+
+    monkeypatch.setattr(weekly_cache, "build_weekly", meanwhile)
+    assert installs_of(weekly_data(world.a.area, past)) == 1
+    assert kept_rows() == 0
+    monkeypatch.undo()
+    assert installs_of(weekly_data(world.a.area, past)) == 5 and kept_rows() == 1

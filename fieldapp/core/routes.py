@@ -39,28 +39,19 @@ def healthz():
 
 def write_heartbeat() -> None:
     """One short transaction on a connection of its own, apart from the request's session."""
-    from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
     from fieldapp.database import SQLITE_BUSY_TIMEOUT_MS, utcnow
-    from fieldapp.models import Setting
+    from fieldapp.models.settings import set_setting
 
     now = utcnow()
     with db.engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
-        insert = sqlite_insert if sqlite else postgresql_insert
         if sqlite:  # the connection's wait for the write lock, shortened for this transaction only
             connection.exec_driver_sql(f"PRAGMA busy_timeout={HEALTH_LOCK_TIMEOUT_MS}")
         else:
             connection.exec_driver_sql(f"SET LOCAL lock_timeout = {HEALTH_LOCK_TIMEOUT_MS}")
             connection.exec_driver_sql(f"SET LOCAL statement_timeout = {HEALTH_LOCK_TIMEOUT_MS * 2}")
         try:
-            statement = insert(Setting).values(name="heartbeat", value=now.isoformat(), updated_at=now)
-            connection.execute(
-                statement.on_conflict_do_update(
-                    index_elements=[Setting.name], set_={"value": statement.excluded.value, "updated_at": now}
-                )
-            )
+            connection.execute(set_setting(connection.dialect.name, "heartbeat", now.isoformat()))
             connection.commit()
         finally:
             if sqlite:

@@ -1,5 +1,6 @@
 """Published weekly reports (周报): frozen when published, so later edits never change what was sent up."""
 
+import uuid
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import JSON, Date, ForeignKey, Integer, LargeBinary, Text, UniqueConstraint, delete
@@ -9,6 +10,7 @@ from fieldapp.database import utcnow
 from fieldapp.extensions import db
 from fieldapp.models.areas import Area
 from fieldapp.models.people import User
+from fieldapp.models.settings import set_setting
 
 
 class WeeklyReport(db.Model):
@@ -64,12 +66,18 @@ class WeeklyReportCache(db.Model):
     built_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+#: The setting that changes with every late change a kept report may count (forget_weeks_counting): a build that
+#: began before one is not kept (reports/weekly_cache.py).
+LATE_CHANGE = "weekly_late_change"
+
+
 def forget_weeks_counting(day: date, this_week: date) -> None:
     """Drop the kept reports of every week that is over and counts `day` (its own week and the weeks after it,
-    whose "to date" includes it). This week's draft stays: it stands for its figures as of its build. Called where
-    the rollups move, for a day of a week that is over. The caller commits."""
+    whose "to date" includes it), and say so to the builds under way. This week's draft stays: it stands for its
+    figures as of its build. Called where the rollups move, for a day of a week that is over. The caller commits."""
     db.session.execute(
         delete(WeeklyReportCache).where(
             WeeklyReportCache.week_start > day - timedelta(days=7), WeeklyReportCache.week_start < this_week
         )
     )
+    db.session.execute(set_setting(db.session.get_bind().dialect.name, LATE_CHANGE, uuid.uuid4().hex))

@@ -3,6 +3,8 @@
 from datetime import datetime
 
 from sqlalchemy import String, Text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from fieldapp.database import utcnow
@@ -18,3 +20,14 @@ class Setting(db.Model):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+def set_setting(dialect_name: str, name: str, value: str):
+    """The statement that stores one setting, whether or not it exists yet (INSERT ... ON CONFLICT DO UPDATE, which
+    both databases have): two app servers writing it at once never fail."""
+    now = utcnow()
+    statement = (sqlite_insert if dialect_name == "sqlite" else postgresql_insert)(Setting)
+    statement = statement.values(name=name, value=value, updated_at=now)
+    return statement.on_conflict_do_update(
+        index_elements=[Setting.name], set_={"value": statement.excluded.value, "updated_at": now}
+    )

@@ -30,7 +30,8 @@ from sqlalchemy.exc import IntegrityError
 from fieldapp import queue
 from fieldapp.database import utcnow
 from fieldapp.extensions import db
-from fieldapp.models import Area, AuditEvent, WeeklyReportCache
+from fieldapp.models import Area, AuditEvent, Setting, WeeklyReportCache
+from fieldapp.models.reports import LATE_CHANGE
 from fieldapp.reports.weekly import build_weekly, report_week, week_bounds
 from fieldapp.reports.weekly_outreach import warning_part
 from fieldapp.reports.weekly_rankings import ranked_levels
@@ -119,14 +120,19 @@ def _usable(kept: WeeklyReportCache, week_end: date, over: bool) -> bool:
 def build_and_keep(area: Area, week_start: date):
     """(when the build began, what it built), the build kept for the next request."""
     mark = db.session.scalar(select(func.coalesce(func.max(AuditEvent.id), 0)))
+    late_change = db.session.scalar(_late_change())
     started = utcnow()
     data = build_weekly(area, week_start)
     levels = [
         [level, [[a.id, a.name, a.parent_id, a.path] for a in areas], parents]
         for level, areas, parents in ranked_levels(area)
     ]
-    _keep(area, week_start, data, levels, mark, started)
+    _keep(area, week_start, data, levels, {"audit_mark": mark, "built_at": started}, late_change)
     return started, data
+
+
+def _late_change():
+    return select(Setting.value).where(Setting.name == LATE_CHANGE)
 
 
 def _queue_refresh(area_id: int, week_start: date) -> None:
@@ -191,15 +197,18 @@ def _with_warnings(area: Area, week_start: date, data: dict, levels_of) -> dict:
     return {**data, "outreach": {**data["outreach"], **warning_part(area, levels_of, report_week(week_start))}}
 
 
-def _keep(area: Area, week_start: date, data: dict, levels: list, mark: int, started) -> None:
+def _keep(area: Area, week_start: date, data: dict, levels: list, marks: dict, late_change: str | None) -> None:
     """Store the build on a connection of its own: the page's read transaction stays as it is, and a request that
-    kept the same week a moment earlier wins."""
+    kept the same week a moment earlier wins. Not kept if a late change came while it was built (its rollups may
+    have been read before it): the late change's own drop found nothing to drop yet. Reading the late-change
+    setting for update waits for a late change under way, whose drop would miss this row too."""
     key = (WeeklyReportCache.area_id == area.id, WeeklyReportCache.week_start == week_start)
     row = {"area_id": area.id, "week_start": week_start, "data": data, "page": _page_of(data), "levels": levels}
-    row["audit_mark"], row["built_at"] = mark, started
     try:
         with db.engine.begin() as connection:
+            if connection.scalar(_late_change().with_for_update()) != late_change:
+                return
             connection.execute(delete(WeeklyReportCache).where(*key))
-            connection.execute(insert(WeeklyReportCache).values(**row))
+            connection.execute(insert(WeeklyReportCache).values(**row, **marks))
     except IntegrityError:
         pass
