@@ -17,6 +17,7 @@ from fieldapp.refusals import Refused
 from fieldapp.roster.imports import KEY_GROUPS, ImportPlan, plan_import
 from fieldapp.roster.mapping import remember_mapping
 from fieldapp.site_counts import count_inserted_sites
+from fieldapp.visits.counting import change_kind
 
 #: What the roster form edits, and what the audit trail records of a site.
 ROSTER_FIELDS = ("unit", "floor", "room", "residents", "kind", "status", "contact_phone", "householder")
@@ -86,6 +87,8 @@ def update_site(site: Site, data: SiteInput) -> bool:
     """Change a site's roster facts; audited with before and after. False when nothing changed."""
     check_room_free(site.building, data.unit, data.room, site.id)
     before = snapshot(site)
+    if data.kind != site.kind:
+        site = change_kind(site, data.kind)  # its coverage follows
     for name, value in vars(data).items():
         setattr(site, name, value)
     after = snapshot(site)
@@ -219,6 +222,8 @@ def apply_import(
             wanted, current = set(changes.pop(KEY_GROUPS)), set(before.pop(KEY_GROUPS))
             stamp(replace_marks(site, current, wanted, plan.key_group_names, user), user)
             marks += len(wanted ^ current)
+        if "kind" in changes and changes["kind"] != site.kind:
+            site = change_kind(site, changes["kind"])  # its coverage follows
         for name, value in changes.items():
             setattr(site, name, value)
         if changes:

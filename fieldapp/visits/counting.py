@@ -174,6 +174,32 @@ def count_visit(visit: Visit, site: Site) -> None:
     bump_program_tallies(visit)
 
 
+def change_kind(site: Site, kind: str) -> Site:
+    """Give a site another kind (a roster corrected), under its lock as a talk there takes it. A household is covered
+    by its first counted talk and a shop, enterprise or school never is: the coverage and the households-covered
+    rollups of the covering talk's day follow. The locked site (what the caller should go on changing)."""
+    site = lock_site(site.id)
+    site.kind = kind
+    if kind == "household" and site.covered_by_visit_id is None:
+        covering = _first_counted_talk(site.id)
+        if covering is not None:
+            site.covered_by_visit_id = covering.id
+            bump_tallies(covering, {"households_covered": 1})
+    elif kind != "household" and site.covered_by_visit_id is not None:
+        covering = db.session.get(Visit, site.covered_by_visit_id)
+        site.covered_by_visit_id = None
+        bump_tallies(covering, {"households_covered": -1})
+    return site
+
+
+def _first_counted_talk(site_id: int, leaving_visit_id: int | None = None) -> Visit | None:
+    """The talk that covers a household: its first that counts (the one being taken out left aside)."""
+    talks = select(Visit).where(Visit.site_id == site_id, Visit.outcome == "talked", Visit.counts_in_tallies)
+    if leaving_visit_id is not None:
+        talks = talks.where(Visit.id != leaving_visit_id)
+    return db.session.scalar(talks.order_by(Visit.id).limit(1))
+
+
 def uncount_visit(visit: Visit, site: Site) -> None:
     """Take a visit out of the tallies; if it covered its household, the next talk there covers it. A talk on the
     site's first or last talk day makes the site's other talks say which days those are now."""
@@ -185,12 +211,7 @@ def uncount_visit(visit: Visit, site: Site) -> None:
         db.session.flush()
     if not lost_coverage:
         return
-    successor = db.session.scalar(
-        select(Visit)
-        .where(Visit.site_id == site.id, Visit.id != visit.id, Visit.outcome == "talked", Visit.counts_in_tallies)
-        .order_by(Visit.id)
-        .limit(1)
-    )
+    successor = _first_counted_talk(site.id, leaving_visit_id=visit.id)
     site.covered_by_visit_id = successor.id if successor else None
     if successor:
         bump_tallies(successor, {"households_covered": 1})
