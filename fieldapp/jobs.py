@@ -37,8 +37,9 @@ MAX_ATTEMPTS = int(os.environ.get("FIELDAPP_JOB_ATTEMPTS", "3"))
 RETRY_DELAY = int(os.environ.get("FIELDAPP_JOB_RETRY_DELAY", "10"))
 #: A running job whose worker has not been heard of for this long lost its worker (killed, host down).
 STALE_SECONDS = int(os.environ.get("FIELDAPP_JOB_STALE_SECONDS", "300"))
-#: A job (its upload, its result) is kept this long after it was last touched, in seconds.
-JOB_MAX_AGE = 24 * 3600
+#: A job (its upload, its result) is kept this long after it was last touched, in seconds (FIELDAPP_JOB_KEEP_HOURS:
+#: a large export waiting over a weekend may want 72).
+JOB_MAX_AGE = int(float(os.environ.get("FIELDAPP_JOB_KEEP_HOURS", "24")) * 3600)
 #: What runs each kind of job: "module:function", taking the claimed Job and committing its outcome.
 RUNNERS = {
     "roster_import": "fieldapp.roster.jobs:run_import_job",
