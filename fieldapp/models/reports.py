@@ -75,9 +75,11 @@ def forget_weeks_counting(day: date, this_week: date) -> None:
     """Drop the kept reports of every week that is over and counts `day` (its own week and the weeks after it,
     whose "to date" includes it), and say so to the builds under way. This week's draft stays: it stands for its
     figures as of its build. Called where the rollups move, for a day of a week that is over. The caller commits."""
+    # The marker first: its row lock waits for a build being kept (reports/weekly_cache._keep), whose row the
+    # DELETE then sees; deleting first would miss a row committed while this transaction waited.
+    db.session.execute(set_setting(db.session.get_bind().dialect.name, LATE_CHANGE, uuid.uuid4().hex))
     db.session.execute(
         delete(WeeklyReportCache).where(
             WeeklyReportCache.week_start > day - timedelta(days=7), WeeklyReportCache.week_start < this_week
         )
     )
-    db.session.execute(set_setting(db.session.get_bind().dialect.name, LATE_CHANGE, uuid.uuid4().hex))
