@@ -5,6 +5,7 @@ import json
 import uuid
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from fieldapp.areas.services import rename_area
@@ -129,3 +130,61 @@ def test_a_late_visit_sent_while_a_past_week_is_built_is_never_missing_from_it(w
     assert kept_rows() == 0
     monkeypatch.undo()
     assert installs_of(weekly_data(world.a.area, past)) == 5 and kept_rows() == 1
+
+
+@pytest.mark.parametrize("database_uri", ["postgresql"], indirect=True)  # SQLite lets one writer in at a time
+def test_a_late_visit_waits_for_a_build_being_kept_then_drops_it(app, world, database_uri):
+    """PostgreSQL: a build holds the late-change marker while it keeps its row; a late visit then waits on the marker
+    and, once the build committed, drops the row it could not have seen before (the marker moves first)."""
+    from threading import Event, Thread
+
+    from sqlalchemy import create_engine, insert, text
+
+    from fieldapp.database import utcnow
+    from fieldapp.models import Setting, Site, User
+    from fieldapp.models.reports import LATE_CHANGE
+    from fieldapp.models.settings import set_setting
+
+    past = week_bounds(local_today())[0] - timedelta(days=7)
+    db.session.execute(set_setting("postgresql", LATE_CHANGE, "as migrated"))
+    db.session.commit()
+    volunteer_id, site_id, area_id = world.a.volunteer.id, world.a.sites[1].id, world.a.area.id
+    keeper, held, release = create_engine(database_uri), Event(), Event()
+
+    def keep_a_build():
+        with keeper.begin() as connection:
+            marker = select(Setting.value).where(Setting.name == LATE_CHANGE).with_for_update()
+            assert connection.scalar(marker) == "as migrated"
+            row = {"area_id": area_id, "week_start": past, "data": {}, "page": {}, "levels": []}
+            connection.execute(insert(WeeklyReportCache).values(**row, audit_mark=0, built_at=utcnow()))
+            held.set()
+            release.wait(20)
+
+    def send_late():
+        with app.app_context():
+            volunteer, site = db.session.get(User, volunteer_id), db.session.get(Site, site_id)
+            received = local_day_start(past + timedelta(days=2)) + timedelta(hours=3)
+            record_visit(volunteer, site, VisitInput("talked", 1, 1), str(uuid.uuid4()), received_at=received)
+            db.session.commit()
+
+    threads = [Thread(target=keep_a_build)]
+    threads[0].start()
+    try:
+        assert held.wait(20)
+        threads.append(Thread(target=send_late))
+        threads[1].start()
+        waiting = text(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        )
+        with keeper.connect() as watcher:
+            for _ in range(200):  # the late visit reaches the marker and waits there
+                if watcher.scalar(waiting):
+                    break
+                threads[1].join(0.05)
+            assert watcher.scalar(waiting) == 1
+    finally:
+        release.set()
+        for thread in threads:
+            thread.join(20)
+        keeper.dispose()
+    assert kept_rows() == 0
