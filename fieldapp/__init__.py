@@ -223,6 +223,12 @@ def number(value) -> str:
     return f"{round(value or 0):,}".replace(",", group_separator(str(get_locale())))
 
 
+def grouped(value) -> str:
+    """ "1,234", for languages that all group with a comma (Chinese and English do): `number` without asking which
+    language the reader has, at a fifth of its cost (a district's weekly report shows 4,000 numbers)."""
+    return f"{round(value or 0):,}"
+
+
 def register_template_helpers(app: Flask) -> None:
     from flask_babel import format_datetime, format_time, get_locale
 
@@ -241,7 +247,8 @@ def register_template_helpers(app: Flask) -> None:
         return text.replace("\0", group_separator(locale)) + "%"
 
     app.jinja_env.filters["percent"] = percent
-    app.jinja_env.filters["number"] = number
+    commas_only = {group_separator(code) for code in app.config["LANGUAGES"]} == {","}
+    app.jinja_env.filters["number"] = grouped if commas_only else number
     # Stored times are naive UTC; Flask-Babel shows them in the deployment's time zone.
     app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, "short") if value else ""
     app.jinja_env.filters["time"] = lambda value: format_time(value, "HH:mm") if value else ""

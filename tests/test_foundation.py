@@ -106,7 +106,9 @@ def test_numbers_are_grouped_as_babel_would_group_them(locale):
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x"})
     with app.test_request_context("/"), force_locale(locale):
         for value in (0, None, 7, 999, 1000, 1234567, -4321, 2.5, 3.5, 1234.56):
-            assert number(value) == format_decimal(value or 0, format="#,##0", locale=locale), value
+            expected = format_decimal(value or 0, format="#,##0", locale=locale)
+            assert number(value) == expected, value
+            assert app.jinja_env.filters["number"](value) == expected, value  # the templates' (comma-only) filter
 
 
 def test_browsers_find_a_tab_icon_without_logging_in(client):
