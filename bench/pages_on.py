@@ -21,14 +21,21 @@ from bench.scale_curve import last_week, logged_in, time_page
 
 
 def pages(app) -> dict:
+    from sqlalchemy import func, select
+
+    from fieldapp.extensions import db
+    from fieldapp.models import Visit
+
     admin, supervisor = logged_in(app, "admin"), logged_in(app, "sup1")
     with app.app_context():
         week = last_week()
+        # The data's last day, which was "today" when it was generated (the log opens on today).
+        day = db.session.scalar(select(func.max(Visit.day))).isoformat()
     return {
         "healthz (baseline)": (admin, "/healthz"),
-        "daily log (/log, station)": (supervisor, "/log"),
-        "daily log (/log, district)": (admin, "/log"),
-        "daily log (/log, station, page 2)": (supervisor, "/log?page=2"),
+        "daily log (/log, station)": (supervisor, f"/log?day={day}"),
+        "daily log (/log, district)": (admin, f"/log?day={day}"),
+        "daily log (/log, station, page 2)": (supervisor, f"/log?day={day}&page=2"),
         "weekly report (district)": (admin, f"/reports/weekly?area=1&week={week}"),
         "weekly report (station)": (admin, f"/reports/weekly?area=2&week={week}"),
         "weekly report, this week (district)": (admin, "/reports/weekly?area=1"),
