@@ -142,12 +142,14 @@ def test_a_late_arrival_and_an_undo_give_the_next_visit_its_new_gap_on_the_log(w
     assert (second.gap_s, third.gap_s) == (30.0, 270.0)
     assert second.rapid and second.looks_wrong and not third.rapid
     browser.login("a-supervisor")
-    assert "距上一户 30 秒" in browser.client.get("/log?flag=rapid").text
+    day = second.day  # yesterday's, ten minutes after local midnight
+    assert "距上一户 30 秒" in browser.client.get(f"/log?flag=rapid&day={day}").text
     undo_visit(volunteer, second)
     db.session.commit()
     db.session.refresh(third)
     assert third.gap_s == 300.0
-    assert f'id="visit-{second.id}"' not in browser.client.get("/log").text
+    log = browser.client.get(f"/log?day={day}").text
+    assert f'id="visit-{first.id}"' in log and f'id="visit-{second.id}"' not in log
 
 
 def test_bulk_approve_approves_only_what_the_supervisor_may_review(world, browser):
@@ -240,3 +242,25 @@ def test_rollups_equal_a_recount_after_concurrent_visits_undos_corrections_and_r
     totals = area_totals(world.a.area)
     # 3 earlier visits: one undone, one rejected (both gone), one now "not home"; plus 5 new talks.
     assert (totals.visits, totals.talked, totals.app_installs) == (6, 5, 5)
+
+
+def test_the_logs_count_is_every_visit_of_the_day_not_taken_back_however_it_is_read(world):
+    """Unfiltered, the count comes from the rollups and the verdicts' index; filtered, from the visits: both say
+    the same as counting the rows, rejected visits in, visits taken back out."""
+    from fieldapp.review.services import day_log
+    from fieldapp.visits.clock import local_today
+
+    visits = [talk(world, site) for site in world.a.sites[:4]]
+    talk(world, world.b.sites[0], user=world.b.volunteer)
+    review_visit(world.a.supervisor, visits[0], "approved")
+    review_visit(world.a.supervisor, visits[1], "rejected", "同一坐标")
+    db.session.commit()
+    undo_visit(world.a.volunteer, visits[2])
+    db.session.commit()
+    day = visits[0].day
+    for area, expected in ((world.district, 4), (world.a.area, 3), (world.a.building, 3), (world.b.area, 1)):
+        rows, total = day_log(area, day)
+        assert total == expected == len(rows), area.name
+    assert day_log(world.a.area, day, outcome="talked")[1] == 3
+    assert day_log(world.a.area, day, flag="unreviewed")[1] == 1
+    assert day_log(world.a.area, local_today() - timedelta(days=400))[1] == 0

@@ -13,17 +13,15 @@ from sqlalchemy.orm import joinedload
 from fieldapp.access import users_within
 from fieldapp.extensions import db
 from fieldapp.labels import TRUST_SIGNALS
-from fieldapp.models import REVIEWED, Area, DailyTally, Site, User, Visit, VisitSignal
+from fieldapp.models import Area, Site, User, Visit, VisitSignal
 from fieldapp.periods import week_bounds
 from fieldapp.permissions import records_visits
-from fieldapp.review.services import REVIEW_STATUSES
+from fieldapp.review.services import DESK_STATUSES, happened, visits_of
 
 #: Rows per page: about 30 px each, so a page is a few screens of an office PC, and a station's 400 a day is 4 pages.
 DESK_PAGE_SIZE = 100
 #: The sort orders the desk offers: the least trusted first, in time order, by volunteer.
 DESK_SORTS = ("score", "time", "volunteer")
-#: Review statuses the status filter offers ("pending" included).
-DESK_STATUSES = ("pending", *REVIEW_STATUSES)
 
 
 @dataclass
@@ -42,18 +40,6 @@ class DeskFilter:
     @property
     def days(self) -> tuple[date, date]:
         return week_bounds(self.day) if self.week else (self.day, self.day)
-
-
-def happened():
-    """When each visit happened, not when it arrived: an outbox sends a morning's visits in one second."""
-    return func.coalesce(Visit.recorded_at, Visit.server_time)
-
-
-def visits_of(area: Area, first: date, last: date) -> list:
-    """The WHERE of the visits of `area` from `first` to `last`, not taken back."""
-    # By building and day (index ix_visits_building_day_review): a station's days, not the district's, are read.
-    buildings = select(Area.id).where(Area.level == "building", Area.within(area))
-    return [Visit.building_id.in_(buildings), Visit.day.between(first, last), Visit.undone_at.is_(None)]
 
 
 def desk_conditions(area: Area, desk: DeskFilter) -> list:
@@ -110,25 +96,6 @@ def matching_key(ids: list[int]) -> str:
     but kept its size (one visit rejected by a colleague, one new visit arrived) is refused too."""
     digest = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:16]
     return f"{len(ids)}-{digest}"
-
-
-def review_tally(area: Area, first: date, last: date | None = None) -> dict[str, int]:
-    """{review status: visits} of `area` over the days (taken-back visits left out): the desk's and the area
-    pages' tallies, so both read the same figures.
-
-    The day's visits are not read: the reviewed ones come from their own partial index (ix_visits_reviewed), and
-    those not reviewed are the rest of the area's daily rollup, which counts every visit neither taken back nor
-    rejected (a district's day at 1M sites: 131 ms → a few ms, SQLite)."""
-    last = last or first
-    reviewed = select(Visit.review_status, func.count()).where(*visits_of(area, first, last), REVIEWED)
-    counts = dict(db.session.execute(reviewed.group_by(Visit.review_status)).all())
-    counted = db.session.scalar(
-        select(func.coalesce(func.sum(DailyTally.visits), 0)).where(
-            DailyTally.area_id == area.id, DailyTally.day.between(first, last)
-        )
-    )
-    counts["pending"] = int(counted) - sum(number for status, number in counts.items() if status != "rejected")
-    return {status: counts.get(status, 0) for status in DESK_STATUSES}
 
 
 def visit_recorders(area: Area) -> list[User]:

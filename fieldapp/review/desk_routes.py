@@ -21,11 +21,10 @@ from fieldapp.review.desk import (
     desk_page,
     matching_ids,
     matching_key,
-    review_tally,
     visit_recorders,
 )
 from fieldapp.review.forms import DeskFilterForm, ReviewForm
-from fieldapp.review.services import approve_visits, give_verdict
+from fieldapp.review.services import approve_visits, give_verdict, review_tally
 from fieldapp.trust.signals import signals_of
 from fieldapp.visits.clock import local_today
 

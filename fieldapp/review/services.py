@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 from fieldapp.audit import audit
 from fieldapp.database import utcnow
 from fieldapp.extensions import db
-from fieldapp.models import DISPUTED_STATUSES, Area, Site, User, Visit, VisitSignal
+from fieldapp.models import DISPUTED_STATUSES, REVIEWED, Area, DailyTally, Site, User, Visit, VisitSignal
 from fieldapp.permissions import may_review_visit
 from fieldapp.refusals import Refused
 from fieldapp.visits.counting import count_visit, lock_site, uncount_visit
@@ -27,6 +27,39 @@ SEEN_LIST_SIZE = 20
 #: small enough for 64-bit integers in SQLite and PostgreSQL alike.
 SAMPLE_MULTIPLIER = 2_654_435_761
 SAMPLE_MODULUS = 4_294_967_291
+#: Review statuses the tallies count and the desk's status filter offers ("pending" included).
+DESK_STATUSES = ("pending", *REVIEW_STATUSES)
+
+
+def happened():
+    """When each visit happened, not when it arrived: an outbox sends a morning's visits in one second."""
+    return func.coalesce(Visit.recorded_at, Visit.server_time)
+
+
+def visits_of(area: Area, first: date, last: date) -> list:
+    """The WHERE of the visits of `area` from `first` to `last`, not taken back."""
+    # By building and day (index ix_visits_building_day_review): a station's days, not the district's, are read.
+    buildings = select(Area.id).where(Area.level == "building", Area.within(area))
+    return [Visit.building_id.in_(buildings), Visit.day.between(first, last), Visit.undone_at.is_(None)]
+
+
+def review_tally(area: Area, first: date, last: date | None = None) -> dict[str, int]:
+    """{review status: visits} of `area` over the days (taken-back visits left out): the desk's and the area
+    pages' tallies, so both read the same figures.
+
+    The day's visits are not read: the reviewed ones come from their own partial index (ix_visits_reviewed), and
+    those not reviewed are the rest of the area's daily rollup, which counts every visit neither taken back nor
+    rejected (a district's day at 1M sites: 131 ms → a few ms, SQLite)."""
+    last = last or first
+    reviewed = select(Visit.review_status, func.count()).where(*visits_of(area, first, last), REVIEWED)
+    counts = dict(db.session.execute(reviewed.group_by(Visit.review_status)).all())
+    counted = db.session.scalar(
+        select(func.coalesce(func.sum(DailyTally.visits), 0)).where(
+            DailyTally.area_id == area.id, DailyTally.day.between(first, last)
+        )
+    )
+    counts["pending"] = int(counted) - sum(number for status, number in counts.items() if status != "rejected")
+    return {status: counts.get(status, 0) for status in DESK_STATUSES}
 
 
 def review_visit(user: User, visit: Visit, status: str, comment: str = "") -> None:
@@ -118,20 +151,17 @@ def day_log(area: Area, day: date, team_id=None, user_id=None, outcome=None, fla
     only a page of them is loaded. Each visit holds its gap to the volunteer's previous one (Visit.gap_s), so no
     window over the day is needed; a page inside the first part is a LIMIT on it alone, without the sample.
     """
-    # When each visit happened, not when it arrived: an outbox sends a morning's visits in one second.
-    happened = func.coalesce(Visit.recorded_at, Visit.server_time)
-    # By building and day (index ix_visits_building_day_review): a station's day, not the whole district's, is read.
-    buildings = select(Area.id).where(Area.level == "building", Area.within(area))
-    conditions = [Visit.building_id.in_(buildings), Visit.day == day, Visit.undone_at.is_(None)]
+    conditions = visits_of(area, day, day)
+    filters = []
     if team_id:
-        conditions.append(Visit.team_id == team_id)
+        filters.append(Visit.team_id == team_id)
     if user_id:
-        conditions.append(Visit.user_id == user_id)
+        filters.append(Visit.user_id == user_id)
     if outcome:
-        conditions.append(Visit.outcome == outcome)
+        filters.append(Visit.outcome == outcome)
     if signal:  # by index ix_visit_signals_signal_visit
-        conditions.append(Visit.id.in_(select(VisitSignal.visit_id).where(VisitSignal.signal == signal)))
-    conditions += {
+        filters.append(Visit.id.in_(select(VisitSignal.visit_id).where(VisitSignal.signal == signal)))
+    filters += {
         "far": [Visit.gps_far.is_(True)],
         "inaccurate": [Visit.gps_inaccurate.is_(True)],
         "missing": [Visit.gps_missing.is_(True)],
@@ -139,13 +169,22 @@ def day_log(area: Area, day: date, team_id=None, user_id=None, outcome=None, fla
         "unreviewed": [Visit.review_status == "pending"],
         "rapid": [Visit.rapid],
     }.get(flag, [])
-    total, first = db.session.execute(
-        select(func.count(), func.coalesce(func.sum(case((Visit.review_first, 1), else_=0)), 0)).where(*conditions)
-    ).one()
+    conditions += filters
+    # The whole day's count without reading it: the review tally's, from the rollups and the verdicts' index (a
+    # district's day at 1M sites is 137,000 visits: 89 ms to count on SQLite). A filtered day is counted.
+    total = (
+        sum(review_tally(area, day).values())
+        if not filters
+        else db.session.scalar(select(func.count()).where(*conditions))
+    )
     offset = (page - 1) * LOG_PAGE_SIZE
+    # How many look wrong, counted only as far as this page needs: the first part's end, or past this page.
+    reach = offset + LOG_PAGE_SIZE
+    looks_wrong = select(Visit.id).where(*conditions, Visit.review_first).limit(reach).subquery()
+    first = db.session.scalar(select(func.count()).select_from(looks_wrong))
     page_ids = select(Visit.id).limit(LOG_PAGE_SIZE).offset(offset)
-    if offset + LOG_PAGE_SIZE <= first:  # the page lies in the first part: no sample to draw
-        page_ids = page_ids.where(*conditions, Visit.review_first).order_by(Visit.trust_score, happened, Visit.id)
+    if first == reach:  # the page lies in the first part: no sample to draw
+        page_ids = page_ids.where(*conditions, Visit.review_first).order_by(Visit.trust_score, happened(), Visit.id)
     else:
         # The sample: the calm visits ranked by a hash of their id seeded by the day and area, the first
         # TRUST_SAMPLE_PERCENT of them (rounded down) drawn. Pure integer SQL, so both databases draw alike.
@@ -154,7 +193,7 @@ def day_log(area: Area, day: date, team_id=None, user_id=None, outcome=None, fla
         sample = select(Visit.id).where(*conditions, ~Visit.review_first).order_by(draw_key, Visit.id).limit(drawn)
         place = case((Visit.review_first, 0), (Visit.id.in_(sample), 1), else_=2)
         page_ids = page_ids.where(*conditions).order_by(
-            place, Visit.trust_score, case((place == 1, draw_key), else_=0), happened, Visit.id
+            place, Visit.trust_score, case((place == 1, draw_key), else_=0), happened(), Visit.id
         )
     # The page's ids first, from the index alone (ix_visits_building_day_review holds every column ordered or
     # filtered on); then only those rows, each with its door, tag, volunteer, team and building.
