@@ -242,13 +242,17 @@ def register_template_helpers(app: Flask) -> None:
         if value is None:
             return "–"
         rounded = Decimal(str(value)).quantize(TENTH, rounding=ROUND_HALF_EVEN)
+        if as_in_english:
+            return f"{rounded:,}%"
         locale = str(get_locale())
         text = f"{rounded:,}".replace(",", "\0").replace(".", decimal_symbol(locale))
         return text.replace("\0", group_separator(locale)) + "%"
 
+    # Chinese and English write 1,234.5 alike: the filters need not ask for the reader's language (thousands a page).
+    languages = app.config["LANGUAGES"]
+    as_in_english = all(group_separator(code) == "," and decimal_symbol(code) == "." for code in languages)
     app.jinja_env.filters["percent"] = percent
-    commas_only = {group_separator(code) for code in app.config["LANGUAGES"]} == {","}
-    app.jinja_env.filters["number"] = grouped if commas_only else number
+    app.jinja_env.filters["number"] = grouped if as_in_english else number
     # Stored times are naive UTC; Flask-Babel shows them in the deployment's time zone.
     app.jinja_env.filters["datetime"] = lambda value: format_datetime(value, "short") if value else ""
     app.jinja_env.filters["time"] = lambda value: format_time(value, "HH:mm") if value else ""

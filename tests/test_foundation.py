@@ -109,6 +109,10 @@ def test_numbers_are_grouped_as_babel_would_group_them(locale):
             expected = format_decimal(value or 0, format="#,##0", locale=locale)
             assert number(value) == expected, value
             assert app.jinja_env.filters["number"](value) == expected, value  # the templates' (comma-only) filter
+        percent = app.jinja_env.filters["percent"]
+        for value in (0, 12.25, 12.35, 99.95, 1234.56):
+            assert percent(value) == format_decimal(value, format="#,##0.0", locale=locale) + "%", value
+        assert percent(None) == "–"
 
 
 def test_browsers_find_a_tab_icon_without_logging_in(client):
