@@ -85,11 +85,22 @@ class Visit(db.Model):
         # The daily log and exports select a day (or days) across a whole station or district.
         Index("ix_visits_day", "day"),
         # The review tallies: the visits given a verdict by building and day, read from the index alone (taken back
-        # ones left out); the rest come from the rollups.
+        # ones left out); the rest come from the rollups. SQLite seeks it building by building; PostgreSQL reads the
+        # day's verdicts from the second and joins the area's buildings to them (it took the day's whole index
+        # instead: 64 ms for a district's day at 1M sites, 11 with it). Visits still pending are in neither.
         Index(
             "ix_visits_reviewed",
             "building_id",
             "day",
+            "review_status",
+            "undone_at",
+            sqlite_where=text("review_status <> 'pending'"),
+            postgresql_where=text("review_status <> 'pending'"),
+        ),
+        Index(
+            "ix_visits_reviewed_day",
+            "day",
+            "building_id",
             "review_status",
             "undone_at",
             sqlite_where=text("review_status <> 'pending'"),
