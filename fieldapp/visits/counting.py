@@ -98,10 +98,12 @@ def building_and_above(visit: Visit) -> list[int]:
 
 def bump_tallies(visit: Visit, deltas: dict[str, int]) -> None:
     """Move every rollup a visit feeds: the day of its building and of each area above it,
-    and its volunteer's (and team's) day. Rows are always taken in the same (id) order."""
+    and its volunteer's (and team's) day. Rows are always taken in the same order: the volunteer's, then the areas' by
+    id. The areas' come last because every visit in the district moves the district's row of the day: held from
+    here to the commit, the shorter the better (a visit's caller commits next)."""
     areas = [{"area_id": area_id, "day": visit.day} for area_id in building_and_above(visit)]
-    _upsert_sums(DailyTally, areas, deltas)
     _upsert_sums(UserDailyTally, [{"user_id": visit.user_id, "team_id": visit.team_id or 0, "day": visit.day}], deltas)
+    _upsert_sums(DailyTally, areas, deltas)
     if visit.day < local_today():  # a late change: the kept reports of the weeks that count that day are stale
         forget_weeks_counting(visit.day)
 
