@@ -198,6 +198,10 @@ def main() -> None:
         if profiler:
             stats = pstats.Stats(profiler)
             stats.sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(args.profile)
+            for name in filter(None, os.environ.get("PROFILE_CALLEES", "").split(",")):  # e.g. "record_visit"
+                stats.print_callees(name)
+            for name in filter(None, os.environ.get("PROFILE_CALLERS", "").split(",")):  # e.g. "local.py:310"
+                stats.print_callers(name)
             print_by_package(stats, ROUNDS * per_round)
             # Python function calls: a measure of the work that a busy neighbour does not move (CPU ms do).
             calls, base_calls = stats.total_calls, pstats.Stats(baseline_profiler).total_calls

@@ -153,11 +153,7 @@ def _sums_statement(since: bool, until: bool):
         conditions.append(DailyTally.day >= bindparam("first_day"))
     if until:
         conditions.append(DailyTally.day <= bindparam("last_day"))
-    return (
-        select(DailyTally.area_id, *[func.coalesce(func.sum(getattr(DailyTally, name)), 0) for name in TALLY_FIELDS])
-        .where(*conditions)
-        .group_by(DailyTally.area_id)
-    )
+    return select(DailyTally.area_id, *DailyTally.summed()).where(*conditions).group_by(DailyTally.area_id)
 
 
 def recount_differences() -> list[str]:

@@ -4,12 +4,13 @@ confirmation shows without reading it again is what the database holds."""
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from fieldapp.database import commit_keeping_loaded, utcnow
 from fieldapp.extensions import db
-from fieldapp.models import MiniProgram, Visit, VisitProgramRegs, VisitSignal
-from fieldapp.tallies import recount_differences
+from fieldapp.models import KindDailyTally, MiniProgram, Site, Visit, VisitProgramRegs, VisitSignal
+from fieldapp.sites.walk import door_url, doors_to_cover, walk_on
+from fieldapp.tallies import area_totals, recount_differences
 from fieldapp.visits.rules import VisitInput
 from fieldapp.visits.services import record_visit
 
@@ -98,3 +99,47 @@ def test_a_resent_visit_the_rules_now_refuse_is_answered_as_stored(world):
     db.session.rollback()
     assert db.session.scalar(select(db.func.count()).select_from(Visit)) == 1
     assert recount_differences() == []
+
+
+def test_a_talk_writes_the_doors_talk_days_and_coverage_without_a_flush_and_a_shops_through_its_rollups(world):
+    household, shop = world.a.sites[0], world.a.sites[1]
+    shop.kind = "shop"
+    db.session.commit()
+    flushes = []
+    event.listen(db.session(), "after_flush", lambda *_args: flushes.append(1))
+    visit = record_visit(world.a.volunteer, household, a_visit(world), str(uuid.uuid4()))[0]
+    site = db.session.get(Site, household.id)
+    # One UPDATE, not a unit of work: nothing flushed, and the object holds the values as written.
+    assert not flushes and not db.session.dirty
+    held = (site.first_talk_on, site.last_talk_on, site.covered_by_visit_id)
+    assert held == (visit.day, visit.day, visit.id)
+    record_visit(world.a.volunteer, shop, a_visit(world, people_reached=1, app_installs=1), str(uuid.uuid4()))
+    db.session.commit()
+    db.session.expire_all()
+    stored = db.session.get(Site, household.id)
+    assert (stored.first_talk_on, stored.last_talk_on, stored.covered_by_visit_id) == held
+    shop_row = db.session.get(Site, shop.id)
+    assert (shop_row.first_talk_on, shop_row.covered_by_visit_id) == (visit.day, None)  # a shop is never covered
+    kinds = db.session.execute(
+        select(KindDailyTally.area_id, KindDailyTally.first_talks).where(KindDailyTally.kind == "shop")
+    )
+    assert {area_id for area_id, first_talks in kinds if first_talks == 1} == set(world.a.building.ancestor_ids)
+    assert recount_differences() == []
+
+
+def test_after_a_visit_one_statement_gives_the_buildings_progress_and_the_next_door(world):
+    building, households = world.a.building, world.a.sites[:4]  # the fifth door is a vacant flat
+    for site in households[:-1]:
+        record_visit(world.a.volunteer, site, a_visit(world), str(uuid.uuid4()))
+        db.session.commit()
+        walk, progress = walk_on(site)
+        assert progress == area_totals(building, targets=False)
+        left = doors_to_cover(building)
+        assert walk.left == len(left) and walk.label == left[0].door_label
+        assert walk.url == door_url(left[0])
+    last = households[-1]
+    record_visit(world.a.volunteer, last, a_visit(world), str(uuid.uuid4()))
+    db.session.commit()
+    walk, progress = walk_on(last)  # no door left: the sums alone, still read
+    assert (walk.label, walk.left, walk.building_done) == (None, 0, True)
+    assert progress == area_totals(building, targets=False) and progress.households_covered == len(households)

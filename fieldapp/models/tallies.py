@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from sqlalchemy import Date, ForeignKey, Integer
+from sqlalchemy import Date, ForeignKey, Integer, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fieldapp.extensions import db
@@ -23,6 +23,11 @@ class TallySums:
     receipts_collected: Mapped[int] = mapped_column(Integer, default=0)
     #: Households first covered (first "talked" visit): sums to distinct households visited.
     households_covered: Mapped[int] = mapped_column(Integer, default=0)
+
+    @classmethod
+    def summed(cls) -> list:
+        """SQL: each of TALLY_FIELDS summed over the rows read (0 when none), named as the field."""
+        return [func.coalesce(func.sum(getattr(cls, name)), 0).label(name) for name in TALLY_FIELDS]
 
 
 class DailyTally(TallySums, db.Model):

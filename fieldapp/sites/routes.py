@@ -15,15 +15,14 @@ from fieldapp.database import commit_keeping_loaded
 from fieldapp.extensions import db
 from fieldapp.forms import REFUSED, form_page, save, save_or_flash
 from fieldapp.htmx import is_htmx, render
-from fieldapp.models import Area, MiniProgram, Site, Tag, Visit
+from fieldapp.models import MiniProgram, Site, Tag, Visit
 from fieldapp.permissions import may_correct_visit, may_review
 from fieldapp.programs.services import active_programs
 from fieldapp.refusals import Refused, show_on_form
 from fieldapp.sites import bp
 from fieldapp.sites.forms import CorrectionForm, VisitForm
-from fieldapp.sites.walk import door_url, next_door
+from fieldapp.sites.walk import door_url, walk_on
 from fieldapp.tags.services import note_scan
-from fieldapp.tallies import area_totals
 from fieldapp.trust.signals import signals_of
 from fieldapp.visits.rules import VisitConflict
 from fieldapp.visits.services import correct_visit, record_visit, undo_visit
@@ -94,7 +93,8 @@ def door_page(site: Site, tag: Tag | None):
     """A door's page, by its tag or its id; after a plain form post saved a visit (?saved=1), where to go next."""
     context = household_context(site, tag, door_form())
     if request.args.get("saved"):
-        context.update(walk=next_door(site), progress=area_totals(site.building, targets=False))
+        walk, progress = walk_on(site)
+        context.update(walk=walk, progress=progress)
     return render_template("sites/household.html", **context)
 
 
@@ -118,7 +118,6 @@ def record_at_door(site_id: int):
 
 def record_visit_at(site: Site, tag: Tag | None):
     """The one way a door's form records a visit, whichever URL the door page was opened by."""
-    building = site.building  # held here, so the visit's tallies find it loaded
     form = door_form()
     if form.validate_on_submit():
         try:
@@ -136,14 +135,15 @@ def record_visit_at(site: Site, tag: Tag | None):
             # What the confirmation shows was read or written in this transaction, the door locked:
             # keep it loaded rather than reading it all again.
             commit_keeping_loaded()
-            return visit_recorded(site, tag, building, visit, created)
+            return visit_recorded(site, tag, visit, created)
     db.session.rollback()
     return render("sites/household.html", "sites/_visit_form.html", status=422, **household_context(site, tag, form))
 
 
-def visit_recorded(site: Site, tag: Tag | None, building: Area, visit: Visit, created: bool):
+def visit_recorded(site: Site, tag: Tag | None, visit: Visit, created: bool):
     message = _("Visit recorded.") if created else _("This visit was already recorded.")
     if is_htmx():
+        walk, progress = walk_on(site)
         return render(
             "sites/household.html",
             "sites/_visit_recorded.html",
@@ -155,8 +155,8 @@ def visit_recorded(site: Site, tag: Tag | None, building: Area, visit: Visit, cr
             # Recorded through a tag on this door now: "no tag yet" is known without reading the door's tags.
             line_untagged=False if tag is not None and tag.on_door_at(visit.server_time) else visit.untagged,
             notes=gps_notes(visit),
-            progress=area_totals(building, targets=False),
-            walk=next_door(site),
+            progress=progress,
+            walk=walk,
         )
     flash(message, "success")
     for note in gps_notes(visit):

@@ -5,11 +5,13 @@ from dataclasses import dataclass
 from functools import cache
 
 from flask import url_for
-from sqlalchemy import and_, bindparam, exists, or_, select
+from sqlalchemy import and_, bindparam, exists, or_, select, true
 from sqlalchemy.orm import selectinload
 
 from fieldapp.extensions import db
-from fieldapp.models import RESIDENT_STATUSES, Area, Site, Tag, Visit, in_use
+from fieldapp.models import RESIDENT_STATUSES, TALLY_FIELDS, Area, DailyTally, Site, Tag, Visit, in_use
+from fieldapp.models.sites import door_label
+from fieldapp.tallies import Totals
 
 
 def natural(text: str) -> tuple:
@@ -34,7 +36,7 @@ def door_url(site: Site, **params) -> str:
 
 @dataclass
 class NextDoor:
-    site: Site | None  # the next door to walk to, None when no other door is left
+    label: str | None  # the next door to walk to (its door_label), None when no other door is left
     url: str | None
     left: int  # doors of the building still to cover (this one included, if it is not covered yet)
 
@@ -79,23 +81,44 @@ def _doors_to_cover_keys():
         .scalar_subquery()
     )
     return (
-        select(Site.id, Site.unit, Site.floor, Site.room, first_tag)
+        select(Site.id, Site.unit, Site.floor, Site.room, first_tag.label("token"))
         .join(Area, Area.id == Site.building_id)
         .where(Site.building_id == bindparam("building_id"), _needs_a_knock(), in_use(Area))
     )
 
 
-def next_door(site: Site) -> NextDoor:
-    """The first door after `site` in walking order not covered yet, starting over at the building's first door.
+@cache
+def _walk_on_statement():
+    """The building's sums and its doors left, in one statement: the sums are an aggregate without GROUP BY, always
+    one row, joined to each door left (the door's columns NULL when none is). Built once, as every submit runs it."""
+    sums = select(*DailyTally.summed()).where(DailyTally.area_id == bindparam("building_id")).subquery("sums")
+    doors = _doors_to_cover_keys().subquery("doors")
+    return select(sums, doors).select_from(sums.outerjoin(doors, true()))
 
-    Read as plain rows (every door left in the building would otherwise be loaded as an object after each
-    visit); only the door chosen is loaded."""
-    rows = db.session.execute(_doors_to_cover_keys(), {"building_id": site.building_id}).all()
+
+def walk_on(site: Site) -> tuple[NextDoor, Totals]:
+    """After a visit at `site`: the next door to walk to (next_door) and the building's progress (what
+    tallies.area_totals(building, targets=False) gives), read in one statement."""
+    rows = db.session.execute(_walk_on_statement(), {"building_id": site.building_id}).all()
+    building = site.building
+    sums = dict(zip(TALLY_FIELDS, (int(value) for value in rows[0][: len(TALLY_FIELDS)]), strict=True))
+    progress = Totals(resident_households=building.resident_households, residents=building.residents, sums=sums)
+    return _next_of(site, [row for row in rows if row.id is not None]), progress
+
+
+def next_door(site: Site) -> NextDoor:
+    """The first door after `site` in walking order not covered yet, starting over at the building's first door."""
+    return walk_on(site)[0]
+
+
+def _next_of(site: Site, rows: list) -> NextDoor:
+    """Read as plain rows (id, unit, floor, room, token): every door left in the building would otherwise be loaded
+    as an object after each visit, and only the chosen one's label is shown."""
     here = walking_key(site)
     keyed = sorted((walking_key(row), row) for row in rows if row.id != site.id)
     ahead = [row for key, row in keyed if key > here] + [row for key, row in keyed if key < here]
     if not ahead:
         return NextDoor(None, None, len(rows))
-    chosen, token = ahead[0], ahead[0][4]
-    url = url_for("sites.household", token=token) if token else url_for("sites.door", site_id=chosen.id)
-    return NextDoor(db.session.get(Site, chosen.id), url, len(rows))
+    chosen = ahead[0]
+    url = url_for("sites.household", token=chosen.token) if chosen.token else url_for("sites.door", site_id=chosen.id)
+    return NextDoor(door_label(chosen.unit, chosen.room), url, len(rows))

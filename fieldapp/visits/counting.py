@@ -9,6 +9,7 @@ deciding, so a concurrent undo or rejection either sees this visit or is seen by
 from functools import cache
 
 from sqlalchemy import bindparam, select, text
+from sqlalchemy.orm.attributes import set_committed_value
 
 from fieldapp.database import locked_rows
 from fieldapp.extensions import db
@@ -25,7 +26,7 @@ from fieldapp.models import (
 )
 from fieldapp.models.reports import forget_weeks_counting
 from fieldapp.periods import week_bounds
-from fieldapp.site_kinds import talk_days
+from fieldapp.site_kinds import contribution, talk_days
 from fieldapp.visits.clock import local_today
 
 
@@ -79,7 +80,7 @@ def _upsert_statement(model):
 def _upsert_sums(model, keys: list[dict], deltas: dict[str, int]) -> None:
     """Add `deltas` to the rollup rows named by `keys`, in the given order, in one executemany."""
     sums = {name: deltas.get(name, 0) for name in FIELDS[model]}
-    db.session.execute(_upsert_statement(model), [{**key, **sums} for key in keys])
+    db.session.connection().execute(_upsert_statement(model), [{**key, **sums} for key in keys])
 
 
 @cache
@@ -92,16 +93,18 @@ def building_and_above(visit: Visit) -> list[int]:
 
     Read under a key-share lock on the building: moving an area locks its subtree for update, so a move
     either committed before (and its new path is read here) or waits for this visit's transaction."""
-    path = db.session.scalar(_building_path_statement(), {"id": visit.building_id})
+    path = db.session.connection().scalar(_building_path_statement(), {"id": visit.building_id})
     return sorted(int(part) for part in path.strip("/").split("/") if part)
 
 
 def bump_tallies(visit: Visit, deltas: dict[str, int]) -> None:
     """Move every rollup a visit feeds: the day of its building and of each area above it,
-    and its volunteer's (and team's) day. Rows are always taken in the same (id) order."""
+    and its volunteer's (and team's) day. Rows are always taken in the same order: the volunteer's, then the areas' by
+    id. The areas' come last because every visit in the district moves the district's row of the day: held from
+    here to the commit, the shorter the better (a visit's caller commits next)."""
     areas = [{"area_id": area_id, "day": visit.day} for area_id in building_and_above(visit)]
-    _upsert_sums(DailyTally, areas, deltas)
     _upsert_sums(UserDailyTally, [{"user_id": visit.user_id, "team_id": visit.team_id or 0, "day": visit.day}], deltas)
+    _upsert_sums(DailyTally, areas, deltas)
     this_week = week_bounds(local_today())[0]
     if visit.day < this_week:  # a late change to a week that is over: its kept report and the later weeks' are stale
         forget_weeks_counting(visit.day, this_week)
@@ -136,7 +139,7 @@ def bump_program_tallies(visit: Visit, sign: int = 1) -> None:
         for area_id in area_ids
     ]
     if rows:
-        db.session.execute(_PROGRAM_UPSERT, rows)
+        db.session.connection().execute(_PROGRAM_UPSERT, rows)
 
 
 @cache
@@ -155,21 +158,45 @@ def lock_site(site_id: int) -> Site:
     return site
 
 
+@cache
+def _talked_statement():
+    """One UPDATE of the three columns a talk moves (SQL text, built once, as the upserts above)."""
+    table = Site.__table__
+    names = ("first_talk_on", "last_talk_on", "covered_by_visit_id")
+    sql = f"UPDATE {table.name} SET {', '.join(f'{name} = :{name}' for name in names)} WHERE id = :id"  # noqa: S608
+    return text(sql).bindparams(*(bindparam(name, type_=table.c[name].type) for name in (*names, "id")))
+
+
+def write_talked(site: Site, first_talk_on, last_talk_on, covered_by_visit_id) -> None:
+    """Set a locked site's talk days and coverage. Where the shops', enterprises' and schools' rollups move with
+    them (site_kinds.contribution changes), through the ORM's flush, whose hook moves them; else (a household, by
+    far the most visits) one UPDATE, and the object keeps the values as written (no unit of work on the submit)."""
+    values = {"first_talk_on": first_talk_on, "last_talk_on": last_talk_on, "covered_by_visit_id": covered_by_visit_id}
+    before = contribution(site.building_id, site.kind, site.status, site.first_talk_on, site.last_talk_on)
+    if before != contribution(site.building_id, site.kind, site.status, first_talk_on, last_talk_on):
+        for name, value in values.items():
+            setattr(site, name, value)
+        db.session.flush()
+        return
+    db.session.connection().execute(_talked_statement(), {**values, "id": site.id})
+    for name, value in values.items():
+        set_committed_value(site, name, value)
+
+
 def count_visit(visit: Visit, site: Site) -> None:
     """Add a visit to its rollups; the first counted talk at a household covers the household. A talk widens the
     site's first and last talk days (the rollups of shops, enterprises and schools follow them: site_kinds.py)."""
     newly_covered = False
     if visit.outcome == "talked":
         site = lock_site(site.id)
-        changed = False
-        if site.first_talk_on is None or visit.day < site.first_talk_on:
-            site.first_talk_on, changed = visit.day, True
-        if site.last_talk_on is None or visit.day > site.last_talk_on:
-            site.last_talk_on, changed = visit.day, True
-        if site.kind == "household" and site.covered_by_visit_id is None:
-            site.covered_by_visit_id, newly_covered, changed = visit.id, True, True
-        if changed:  # a door talked to again the same day changes nothing: no flush on that submit
-            db.session.flush()
+        first, last, covered = site.first_talk_on, site.last_talk_on, site.covered_by_visit_id
+        first = visit.day if first is None or visit.day < first else first
+        last = visit.day if last is None or visit.day > last else last
+        if site.kind == "household" and covered is None:
+            covered, newly_covered = visit.id, True
+        # A door talked to again the same day changes nothing: nothing written on that submit.
+        if (first, last, covered) != (site.first_talk_on, site.last_talk_on, site.covered_by_visit_id):
+            write_talked(site, first, last, covered)
     bump_tallies(visit, visit_deltas(visit, newly_covered))
     bump_program_tallies(visit)
 

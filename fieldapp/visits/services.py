@@ -77,6 +77,8 @@ def record_visit(
 
     # Lock the door's row before inserting: the visit's foreign key would otherwise take a
     # shared lock first, and two talks at one door upgrading to FOR UPDATE would deadlock.
+    # Locking reloads the door's row and forgets its building: held here, it is found in the session, not read again.
+    _building = site.building
     site = lock_site(site.id)
     server_time = received_at or utcnow()
     offset = clock_offset(data.sent_time, server_time)

@@ -58,7 +58,7 @@ def insert_once(visit: Visit, program_regs: dict[int, int]) -> bool:
     On success the visit is in the session as a persistent object, id set, with `program_regs` as its rows."""
     fill_defaults(visit)
     values = {name: getattr(visit, name) for name in _visit_columns()}
-    new_id = db.session.execute(_insert_visit(), values).scalar()
+    new_id = db.session.connection().execute(_insert_visit(), values).scalar()
     if new_id is None:
         return False
     visit.id = new_id
@@ -79,4 +79,4 @@ def insert_signals(visit: Visit, found: dict[str, dict], weights: dict[str, int]
         {"visit_id": visit.id, "signal": signal, "detail": detail, "weight": weights[signal], "found_at": now}
         for signal, detail in found.items()
     ]
-    db.session.execute(_insert_signals(), rows)
+    db.session.connection().execute(_insert_signals(), rows)
