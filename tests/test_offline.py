@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from fieldapp.database import utcnow
 from fieldapp.extensions import db
 from fieldapp.models import ApiToken, AuditEvent, Visit
+from fieldapp.visits.clock import local_day_start, local_today
 
 
 def saved_outbox(user: str, visits: list[dict]) -> dict:
@@ -141,24 +142,26 @@ def test_the_daily_log_flags_a_wrong_phone_clock_and_keeps_outbox_visits_apart(w
     db.session.commit()
     headers = {"Authorization": f"Bearer {plain}"}
     now = utcnow()
+    yesterday = local_today() - timedelta(days=1)
+    morning = local_day_start(yesterday) + timedelta(hours=10)
 
     def at(moment):
         return moment.replace(tzinfo=UTC).isoformat()
 
-    # Two visits made 20 minutes apart an hour ago, sent together now from a phone 30 minutes fast.
+    # Two visits made 20 minutes apart yesterday morning, sent together now from a phone 30 minutes fast.
     batch = [
         outbox_visit(
             site,
-            device_time=at(now - timedelta(minutes=minutes) + timedelta(minutes=30)),
+            device_time=at(morning + timedelta(minutes=minutes) + timedelta(minutes=30)),
             sent_at=at(now + timedelta(minutes=30)),
         )
-        for site, minutes in ((world.a.sites[0], 60), (world.a.sites[1], 40))
+        for site, minutes in ((world.a.sites[0], 0), (world.a.sites[1], 20))
     ]
     answer = client.post("/api/v1/visits/batch", json={"visits": batch}, headers=headers).get_json()
     assert [result["status"] for result in answer["results"]] == [201, 201]
 
     browser.login("a-supervisor")
-    log = browser.client.get(f"/log?area={world.a.area.id}&flag=clock").text
+    log = browser.client.get(f"/log?area={world.a.area.id}&flag=clock&day={yesterday}").text
     assert log.count("手机时钟偏差 30 分钟") == 2
     # Sent in the same second, but not "rapid": they happened 20 minutes apart.
     assert "距上一户 20 分钟" in log and "秒" not in log.split("距上一户")[1][:8]

@@ -123,3 +123,30 @@ def test_a_station_page_shows_its_top_volunteers_and_every_one_on_a_paged_list(w
     assert "甲派出所一队" in teams[teams.index("<table") : teams.index("</table>")]
     assert browser.client.get(f"/areas/{world.a.building.id}/people").status_code == 404
     assert browser.client.get(f"/areas/{world.b.area.id}/people").status_code in (403, 404)
+
+
+def test_the_unvisited_list_pages_through_every_door_in_walking_order_once(world, browser, monkeypatch):
+    """Paged by the buildings each page's doors are in: the pages, read one after another, are the whole list in
+    walking order (building by building, then unit, floor, room), each door once."""
+    import re
+
+    from fieldapp.areas import routes
+    from fieldapp.areas.services import add_area
+    from fieldapp.areas.unvisited import WALK_ORDER, unvisited_sites
+    from fieldapp.models import Site
+
+    for name, rooms in (("2栋", 3), ("3栋", 1), ("4栋", 4)):
+        building = add_area(world.a.grid, "building", name)
+        for room in range(1, rooms + 1):
+            db.session.add(Site(building=building, unit="1", floor=1, room=f"10{room}", residents=2))
+    db.session.commit()
+    doors = db.session.scalars(unvisited_sites(world.a.area).order_by(*WALK_ORDER)).all()
+    expected = [f"{site.building.name} {site.door_label}" for site in doors]
+    assert len(expected) > 8
+    monkeypatch.setattr(routes, "UNVISITED_PAGE_SIZE", 3)
+    browser.login("a-supervisor")
+    seen = []
+    for page in range(1, len(expected) // 3 + 3):  # and a page past the last: empty
+        html = browser.client.get(f"/areas/{world.a.area.id}/unvisited?page={page}").text
+        seen += re.findall(r'<li><a class="crumb" href="[^"]*">([^<]+)</a>', html)
+    assert seen == expected

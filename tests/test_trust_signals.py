@@ -17,6 +17,7 @@ from fieldapp.review.services import day_log, review_visit
 from fieldapp.tallies import recount_differences
 from fieldapp.trust.score import add_signal
 from fieldapp.trust.signals import reason
+from fieldapp.visits.clock import local_day_start, local_today
 from fieldapp.visits.rules import VisitInput
 from fieldapp.visits.services import correct_visit, record_visit
 
@@ -225,8 +226,11 @@ def test_a_generated_station_day_scores_every_planted_fake_below_every_honest_vi
 
 
 def faked_and_honest_today(world) -> tuple[list, list]:
-    """Four honest doors and four doors "visited" from an office 2 km away, twenty seconds apart, this morning."""
-    walk = Walk(world, start=utcnow() - timedelta(minutes=30))
+    """Four honest doors and four doors "visited" from an office 2 km away, twenty seconds apart, this morning: from
+    half an hour ago, or just after local midnight when that was yesterday (the server's clock is set for each)."""
+    walk = Walk(
+        world, start=max(utcnow() - timedelta(minutes=30), local_day_start(local_today()) + timedelta(minutes=1))
+    )
     honest = [walk.visit(door=n, after=240, north=5 + 3 * n, installs=n % 3) for n in range(4)]
     walk.at += timedelta(minutes=5)
     faked = [walk.visit(door=n, after=20, north=2000, east=300, accuracy=15) for n in range(4)]

@@ -136,13 +136,29 @@ def unvisited(area_id: int):
     """Resident households of an area nobody has talked to yet, building by building."""
     area = visible_area_or_404(area_id)
     page = max(1, request.args.get("page", 1, type=int))
-    total = db.session.scalar(select(func.count()).select_from(unvisited_sites(area, Site.id).subquery()))
+    # How many doors each building has left, in walking order: the total, and the few buildings this page's doors
+    # are in (sorting a district's 200,000 doors to page through them took PostgreSQL 90 ms and more).
+    per_building = db.session.execute(
+        unvisited_sites(area, Area.id, func.count()).group_by(Area.path, Area.id).order_by(Area.path)
+    ).all()
+    total = sum(left for _building, left in per_building)
+    first = (page - 1) * UNVISITED_PAGE_SIZE
+    buildings, before, reached = [], 0, 0  # before: the doors ahead of the first building of the page
+    for building_id, left in per_building:
+        reached += left
+        if reached <= first:  # every door of it on an earlier page
+            before = reached
+            continue
+        buildings.append(building_id)
+        if reached >= first + UNVISITED_PAGE_SIZE:
+            break
     # The page's doors first, from the index of uncovered doors alone (ix_sites_uncovered), then only they in full.
     ids = db.session.scalars(
         unvisited_sites(area, Site.id)
+        .where(Site.building_id.in_(buildings))
         .order_by(*WALK_ORDER)
         .limit(UNVISITED_PAGE_SIZE)
-        .offset((page - 1) * UNVISITED_PAGE_SIZE)
+        .offset(first - before)
     ).all()
     loaded = db.session.scalars(
         select(Site).where(Site.id.in_(ids)).options(selectinload(Site.tags), selectinload(Site.building))
