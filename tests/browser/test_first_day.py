@@ -204,6 +204,8 @@ def test_a_district_goes_from_an_empty_database_to_its_first_counted_visit(
     phone.fill("#new_password", VOLUNTEER_PASSWORD)
     phone.fill("#new_password_again", VOLUNTEER_PASSWORD)
     submit(phone)
+    # The form's answer redirects away: wait for it, or going on to Today first cancels the change (seen under load).
+    phone.wait_for_url(lambda url: "/account/password" not in url)
 
     # 8. Today lists the team's buildings; the volunteer opens one, picks a door, records a talk and an install.
     phone.goto(f"{base}/today")
