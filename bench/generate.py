@@ -175,8 +175,14 @@ class Writer:
         self.raw.close()
 
 
-def generate(database_url: str, sites: int, visits: int, seed: int = 7, today: date | None = None) -> dict:
-    """Fill an empty database. Returns what was made and how long it took, with ids worth measuring."""
+def generate(
+    database_url: str, sites: int, visits: int, seed: int = 7, today: date | None = None, ending_yesterday=False
+) -> dict:
+    """Fill an empty database. Returns what was made and how long it took, with ids worth measuring.
+
+    `ending_yesterday`: for a bench whose phones then record visits with the clock's time. A generated day runs
+    09:00-24:00 local time, so today's visits would mostly lie ahead of the clock (all of them before 09:00), and
+    every visit recorded would arrive as if late, before the volunteer's later ones, and pay for re-timing them."""
     from flask_migrate import upgrade
     from sqlalchemy import func, select
     from werkzeug.security import generate_password_hash
@@ -193,7 +199,7 @@ def generate(database_url: str, sites: int, visits: int, seed: int = 7, today: d
             raise SystemExit("The database already holds areas; bench data goes only into an empty database.")
         db.session.remove()
         timezone = ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])
-        today = today or datetime.now(timezone).date()
+        today = today or datetime.now(timezone).date() - timedelta(days=int(ending_yesterday))
         writer = Writer(db.engine)
         made = _fill(writer, sites, visits, seed, today, generate_password_hash(BENCH_PASSWORD))
         writer.finish(["areas", "sites", "tags", "teams", "users", "visits"])

@@ -98,7 +98,7 @@ def main() -> None:
     from fieldapp.extensions import db
 
     with scratch_database(args.database, "profile") as url:
-        made = generate(url, args.sites, 3 * args.sites)
+        made = generate(url, args.sites, 3 * args.sites, ending_yesterday=True)
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": SECRET_KEY, "RATELIMIT_ENABLED": False})
         volunteer = made["volunteers"][0]
         with app.app_context():

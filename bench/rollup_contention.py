@@ -188,7 +188,7 @@ def run(parts: tuple[str, ...] = ("database", "app")) -> dict:
         return results
     with scratch_database("postgresql", "rollup") as url, tempfile.TemporaryDirectory() as scratch:
         log(f"rollup contention: generating {SITES:,} sites")
-        generate(url, SITES, SITES)
+        generate(url, SITES, SITES, ending_yesterday=True)
         add_volunteers(url, PHONES)
         results["visit_bytes"] = visit_bytes(url)
         if "database" in parts:

@@ -193,7 +193,7 @@ def run() -> dict:
         with scratch_database(kind, "load") as url, tempfile.TemporaryDirectory() as scratch:
             folder = Path(scratch)
             log(f"submit load on {kind}: generating {SITES:,} sites")
-            made = generate(url, SITES, 3 * SITES)
+            made = generate(url, SITES, 3 * SITES, ending_yesterday=True)
             doors = doors_by_station(url)
             sweep = {}
             if FIXED_SERVER:
