@@ -4,7 +4,8 @@ request when much older, or at once with "Update now". A draft never stands for 
 a step on a warning leaves a kept week as it was (warnings are read again on every use)."""
 
 import uuid
-from datetime import timedelta
+from datetime import UTC, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, update
@@ -94,11 +95,38 @@ def test_the_page_says_when_its_figures_are_from_and_update_now_builds_them(worl
     talk_today(world, world.a.sites[0], 7)
     assert installs_of(weekly_data(world.a.area, large)) == 0
     form = {"area": world.a.area.id, "csrf_token": csrf_from(page)}
+    make_older(world.a.area, large, 2)
     answer = browser.client.post("/reports/weekly/update", data=form)
     assert answer.status_code == 303 and answer.headers["Location"].startswith("/reports/weekly?")
     assert installs_of(weekly_data(world.a.area, large)) == 7
     refused = browser.client.post("/reports/weekly/update", data={"area": world.a.area.id})
     assert refused.status_code == 400  # no CSRF token: nothing built
+
+
+def test_update_now_builds_a_draft_at_most_once_a_minute(world, large, browser):
+    # A district's build is seconds of a worker's time: pressing again at once (or a colleague pressing too)
+    # shows the draft just built, and says so.
+    browser.login("a-supervisor")
+    page = browser.client.get(f"/reports/weekly?area={world.a.area.id}").text
+    built = built_at(world.a.area, large)
+    talk_today(world, world.a.sites[0], 3)
+    form = {"area": world.a.area.id, "csrf_token": csrf_from(page)}
+    answer = browser.client.post("/reports/weekly/update", data=form, follow_redirects=True)
+    assert "不到一分钟前刚更新过" in answer.text and installs_of(weekly_data(world.a.area, large)) == 0
+    assert built_at(world.a.area, large) == built
+    make_older(world.a.area, large, 1)
+    browser.client.post("/reports/weekly/update", data=form)
+    assert installs_of(weekly_data(world.a.area, large)) == 3
+
+
+def test_a_drafts_files_say_when_their_figures_are_from(app, world, large, browser):
+    browser.login("a-supervisor")
+    weekly_data(world.a.area, large)
+    as_of = weekly_data(world.a.area, large)["as_of"]
+    shown = as_of.replace(tzinfo=UTC).astimezone(ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"]))
+    answer = browser.client.get(f"/reports/weekly.csv?area={world.a.area.id}&week={large.isoformat()}")
+    status = answer.data.decode("utf-8-sig").splitlines()[2]
+    assert status == f"草稿：数据截至 {shown:%Y-%m-%d %H:%M}"
 
 
 def test_an_area_of_another_station_cannot_be_updated(world, large, browser):

@@ -31,7 +31,7 @@ from fieldapp.reports.jobs import (
     queue_publish,
 )
 from fieldapp.reports.weekly import publish_weekly, week_bounds, weekly_csv, weekly_xlsx
-from fieldapp.reports.weekly_cache import SHOWN_ROWS, build_and_keep, keeps_draft, weekly_data
+from fieldapp.reports.weekly_cache import SHOWN_ROWS, build_draft_now, keeps_draft, weekly_data
 from fieldapp.visits.clock import local_today
 
 
@@ -113,8 +113,8 @@ def update_draft():
     """Build a large area's draft of this week now, instead of waiting for the worker's next build."""
     area = visible_area_or_404(request.form.get("area", type=int) or 0)
     week_start = week_bounds(local_today())[0]
-    if keeps_draft(area) and not published(area.id, week_start):
-        build_and_keep(area, week_start)
+    if keeps_draft(area) and not published(area.id, week_start) and not build_draft_now(area, week_start):
+        flash(_("These figures were brought up to date less than a minute ago."), "info")
     return redirect(url_for("reports.weekly", area=area.id, week=week_start.isoformat()), code=303)
 
 

@@ -75,6 +75,9 @@ UNCOUNTED_ACTIONS = (
 
 #: A ranked table on the page stops after this many rows (a district has thousands of grids); the files have them all.
 SHOWN_ROWS = 50
+#: "Update now" builds a draft again only once it is this old: a district's build is seconds of a worker's time, and
+#: a draft this fresh differs from a new one by the visits of a minute.
+UPDATE_NOW_AFTER = timedelta(minutes=1)
 
 
 def weekly_data(area: Area, week_start: date, whole: bool = True) -> dict:
@@ -129,6 +132,15 @@ def build_and_keep(area: Area, week_start: date):
     ]
     _keep(area, week_start, data, levels, {"audit_mark": mark, "built_at": started}, late_change)
     return started, data
+
+
+def build_draft_now(area: Area, week_start: date) -> bool:
+    """Build the draft again now ("Update now"); False, nothing built, when it is younger than UPDATE_NOW_AFTER."""
+    kept = db.session.get(WeeklyReportCache, (area.id, week_start))
+    if kept is not None and utcnow() - kept.built_at < UPDATE_NOW_AFTER:
+        return False
+    build_and_keep(area, week_start)
+    return True
 
 
 def _late_change():

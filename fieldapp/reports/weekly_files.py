@@ -8,7 +8,7 @@ import re
 from datetime import date
 
 from babel.dates import get_day_names
-from flask_babel import get_locale
+from flask_babel import format_datetime, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -78,9 +78,10 @@ def since_text(data: dict) -> str:
 
 
 def status_text(data: dict) -> str:
-    published = data.get("published")
-    if published:
+    if published := data.get("published"):
         return _("Published %(when)s by %(who)s", when=published["at"], who=published["by"])
+    if data.get("as_of"):  # a large area's draft, as kept: the file may be read days later, so with its date
+        return _("Draft: figures as of %(time)s", time=format_datetime(data["as_of"], "yyyy-MM-dd HH:mm"))
     return _("Draft: figures are live until published")
 
 
@@ -287,8 +288,7 @@ def weekly_csv(data: dict) -> bytes:
     writer.writerows([[report_title(data)], [since_text(data)], [status_text(data)], *comment_rows(data)])
     writer.writerow([])
     writer.writerows(summary_rows(data))
-    outreach = outreach_summary_rows(data)
-    if outreach:
+    if outreach := outreach_summary_rows(data):
         writer.writerow([])
         writer.writerows(outreach)
     for title, header, rows, totals in ranked_tables(data):
