@@ -177,6 +177,26 @@ def test_volunteers_have_no_log_and_supervisors_see_only_their_station(world, br
     assert area_totals(world.b.area).visits == 1
 
 
+def test_the_logs_first_page_is_read_in_the_days_order_yet_only_of_its_own_area(world, browser, monkeypatch):
+    # A page wholly of doubtful visits is read off the whole day's index in the log's order
+    # (ix_visits_day_review_order), not building by building: another station's and one taken back must stay off it.
+    for module in ("services", "routes"):  # one visit a page, so that the first page is all doubtful
+        monkeypatch.setattr(f"fieldapp.review.{module}.LOG_PAGE_SIZE", 1)
+    other = talk(world, world.b.sites[0], metres_north=400, user=world.b.volunteer)
+    undone = talk(world, world.a.sites[0], metres_north=400)
+    undo_visit(world.a.volunteer, undone)
+    db.session.commit()
+    own = talk(world, world.a.sites[1], metres_north=400)
+    day = own.day.isoformat()
+    shown = re.compile(r'id="visit-(\d+)"')
+    browser.login("a-supervisor")
+    assert shown.findall(browser.client.get(f"/log?day={day}").text) == [str(own.id)]
+    browser.post("/logout", {})
+    browser.login("district-admin")
+    district = [shown.findall(browser.client.get(f"/log?day={day}&page={n}").text) for n in (1, 2, 3)]
+    assert district == [[str(other.id)], [str(own.id)], []]
+
+
 def test_rollups_equal_a_recount_after_concurrent_visits_undos_corrections_and_rejections(app, world):
     """Eight people at once on one station: new talks, an undo, a correction and a rejection."""
     import threading

@@ -84,6 +84,16 @@ class Visit(db.Model):
         Index("ix_visits_user_day", "user_id", "day"),
         # The daily log and exports select a day (or days) across a whole station or district.
         Index("ix_visits_day", "day"),
+        # The log's first page: the day in its order, not a sort of its flagged visits (a district's at 1M sites).
+        Index(
+            "ix_visits_day_review_order",
+            "day",
+            "trust_score",
+            text("coalesce(recorded_at, server_time)"),
+            "id",
+            "building_id",
+            "undone_at",
+        ),
         # The review tallies: the visits given a verdict by building and day, read from the index alone (taken back
         # ones left out); the rest come from the rollups. SQLite seeks it building by building; PostgreSQL reads the
         # day's verdicts from the second and joins the area's buildings to them (it took the day's whole index

@@ -36,10 +36,15 @@ def happened():
     return func.coalesce(Visit.recorded_at, Visit.server_time)
 
 
-def visits_of(area: Area, first: date, last: date) -> list:
+def visits_of(area: Area, first: date, last: date, in_log_order: bool = False) -> list:
     """The WHERE of the visits of `area` from `first` to `last`, not taken back."""
     # By building and day (index ix_visits_building_day_review): a station's days, not the district's, are read.
     buildings = select(Area.id).where(Area.level == "building", Area.within(area))
+    if in_log_order:
+        # One day read in the daily log's order (ix_visits_day_review_order), its first page the index's first rows.
+        # The building's "+ 0" keeps the planners from seeking each building and sorting (a district's day at 1M
+        # sites: 80-145 ms against 6 on SQLite).
+        return [(Visit.building_id + 0).in_(buildings), Visit.day == first, Visit.undone_at.is_(None)]
     return [Visit.building_id.in_(buildings), Visit.day.between(first, last), Visit.undone_at.is_(None)]
 
 
@@ -184,7 +189,9 @@ def day_log(area: Area, day: date, team_id=None, user_id=None, outcome=None, fla
     first = db.session.scalar(select(func.count()).select_from(looks_wrong))
     page_ids = select(Visit.id).limit(LOG_PAGE_SIZE).offset(offset)
     if first == reach:  # the page lies in the first part: no sample to draw
-        page_ids = page_ids.where(*conditions, Visit.review_first).order_by(Visit.trust_score, happened(), Visit.id)
+        # Unfiltered, in the order of the day's index; a filter may have a narrower index of its own (the volunteer's).
+        where = conditions if filters else visits_of(area, day, day, in_log_order=True)
+        page_ids = page_ids.where(*where, Visit.review_first).order_by(Visit.trust_score, happened(), Visit.id)
     else:
         # The sample: the calm visits ranked by a hash of their id seeded by the day and area, the first
         # TRUST_SAMPLE_PERCENT of them (rounded down) drawn. Pure integer SQL, so both databases draw alike.
