@@ -160,7 +160,7 @@ def earlier_than(visit: Visit) -> dict:
 
 @cache
 def _evidence_statement():
-    """Everything recording a visit asks about it, in one statement (under the door's lock, on every visit):
+    """Everything recording a visit asks about it, in one statement (on every visit, just before the door is locked):
 
     - over the volunteer's earlier visits that day: visits in the burst window, talks and their fewest and most
       installs, and the other doors with a fix within :limit metres of this one (a box first, with plain

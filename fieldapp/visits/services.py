@@ -75,11 +75,6 @@ def record_visit(
             return existing, False
         raise VisitRefused(problems)
 
-    # Lock the door's row before inserting: the visit's foreign key would otherwise take a
-    # shared lock first, and two talks at one door upgrading to FOR UPDATE would deadlock.
-    # Locking reloads the door's row and forgets its building: held here, it is found in the session, not read again.
-    _building = site.building
-    site = lock_site(site.id)
     server_time = received_at or utcnow()
     offset = clock_offset(data.sent_time, server_time)
     visit = Visit(
@@ -96,13 +91,19 @@ def record_visit(
         day=working_day(data.device_time, server_time, offset),
         **{name: getattr(data, name) for name in STORED_INPUT_FIELDS},
     )
-    # What the GPS check and the trust signals ask the database, in one statement, under the door's lock. The
-    # signals are measured before the INSERT (against the visits before it) so that the score goes in with the
-    # row; they follow in one statement. A retry returned above adds none.
-    day = evidence(visit, site.building)
+    # What the GPS check and the trust signals ask the database, in one statement, before the door's lock: on
+    # SQLite every writer waits for the one holding the write lock, which the door's lock takes. The signals are
+    # measured before the INSERT (against the visits before it) so that the score goes in with the row; they
+    # follow in one statement. A retry returned above adds none.
+    building = site.building
+    day = evidence(visit, building)
     check_gps(visit, site, (day.learned_lat, day.learned_lon))
-    (found, later), weight = find_signals(visit, site.building, day), weights()
+    (found, later), weight = find_signals(visit, building, day), weights()
     visit.trust_score = max(0, FULL_TRUST - sum(weight[signal] for signal in found))
+    # Lock the door's row before inserting: the visit's foreign key would otherwise take a
+    # shared lock first, and two talks at one door upgrading to FOR UPDATE would deadlock.
+    # Locking reloads the door's row and forgets its building: held here, it is found in the session, not read again.
+    site = lock_site(site.id)
     if not insert_once(visit, data.program_regs):  # sent before (a retry), or by a request racing this one
         return stored_visit(client_uuid, content_hash), False
     insert_signals(visit, found, weight)
