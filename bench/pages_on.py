@@ -1,7 +1,7 @@
-"""Time the daily log and the weekly report on a database generated earlier (bench/generate.py), the scale curve's
-way (in-process test client, real login, warmed once, then up to 30 requests or 20 s), with /healthz as the
-baseline of the same run (the first request of each page is timed apart: it builds a past week's report, or a
-large area's draft of this week):
+"""Time every page of issue 18's part 4 (the area pages, the unvisited list, the daily log and the weekly report) on
+a database generated earlier (bench/generate.py), the scale curve's way (in-process test client, real login, warmed
+once, then up to 30 requests or 20 s), with /healthz as the baseline of the same run (the first request of each page
+is timed apart: it builds a past week's report, or a large area's draft of this week):
 
     .venv/bin/python bench/pages_on.py postgresql://postgres@127.0.0.1:5432/big1m [page-name ...]
 
@@ -33,6 +33,10 @@ def pages(app) -> dict:
         day = db.session.scalar(select(func.max(Visit.day))).isoformat()
     return {
         "healthz (baseline)": (admin, "/healthz"),
+        "district page (/areas/1)": (admin, "/areas/1"),
+        "station page (/areas/2)": (supervisor, "/areas/2"),
+        "unvisited list (district)": (admin, "/areas/1/unvisited"),
+        "unvisited list (station)": (supervisor, "/areas/2/unvisited"),
         "daily log (/log, station)": (supervisor, f"/log?day={day}"),
         "daily log (/log, district)": (admin, f"/log?day={day}"),
         "daily log (/log, station, page 2)": (supervisor, f"/log?day={day}&page=2"),
