@@ -176,7 +176,9 @@ def test_a_late_visit_waits_for_a_build_being_kept_then_drops_it(app, world, dat
         waiting = text(
             "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
         )
-        with keeper.connect() as watcher:
+        # Each poll its own transaction: PostgreSQL reads pg_stat_activity once per transaction, so polling inside one
+        # saw the first poll's answer forever when it came before the late visit reached the marker (a CI failure).
+        with keeper.connect().execution_options(isolation_level="AUTOCOMMIT") as watcher:
             for _ in range(200):  # the late visit reaches the marker and waits there
                 if watcher.scalar(waiting):
                     break
