@@ -62,3 +62,16 @@ def test_the_csrf_token_changes_at_login(world, browser):
     # A token a page handed out before login (e.g. planted by someone else) no longer submits a form.
     assert client.post("/logout", data={"csrf_token": before}).status_code == 400
     assert browser.post("/logout", {}).status_code == 303
+
+
+def test_pages_opened_side_by_side_after_login_share_one_csrf_token(world, browser):
+    """After login the first page and the service worker's precache load side by side. Had each request made its own
+    CSRF token, the session cookie answered last would refuse the other page's form (seen: a first password change
+    with a one-time code answered 400)."""
+    browser.login("a-volunteer")
+    client = browser.client
+    logged_in = cookie(client, "session")
+    form_token = csrf_from(client.get("/account/password").text)  # the page the volunteer fills in
+    client.set_cookie("session", logged_in)
+    assert client.get("/account/password").status_code == 200  # the precache's request, sent alongside, answered last
+    assert client.post("/logout", data={"csrf_token": form_token}).status_code == 303

@@ -8,7 +8,7 @@ from flask_login import current_user, login_user, logout_user
 from fieldapp.auth import bp
 from fieldapp.auth.forms import ResetPasswordForm
 from fieldapp.auth.reset_links import reset_with_link, user_for_token
-from fieldapp.auth.services import forget_csrf_token
+from fieldapp.auth.services import renew_csrf_token
 from fieldapp.extensions import limiter
 from fieldapp.forms import REFUSED, save
 from fieldapp.limits import PASSWORD_MIN
@@ -35,7 +35,7 @@ def reset_with_link_page(token: str):
     if form.validate_on_submit() and save(form, lambda: reset_with_link(user, form.new_password.data)) is not REFUSED:
         if current_user.is_authenticated:
             logout_user()  # a phone someone else was logged in on
-        forget_csrf_token()
+        renew_csrf_token()
         login_user(user, remember=True)  # this session carries the new version
         flash(_("Password set. You are logged in; any other session of this account is logged out."), "success")
         return redirect(url_for("core.index"), code=303)

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from fieldapp.auth import bp
 from fieldapp.auth.forms import LoginForm, PasswordChangeForm
-from fieldapp.auth.services import authenticate, change_password, end_sessions, forget_csrf_token
+from fieldapp.auth.services import authenticate, change_password, end_sessions, renew_csrf_token
 from fieldapp.extensions import db, limiter
 from fieldapp.forms import REFUSED, form_page, save
 from fieldapp.limits import PASSWORD_MIN
@@ -49,7 +49,7 @@ def login():
         if user is None:
             flash(_("Wrong username or password."), "error")
         else:
-            forget_csrf_token()
+            renew_csrf_token()
             login_user(user, remember=form.remember.data)
             if user.password_is_temporary:
                 return redirect(url_for("auth.password"), code=303)
@@ -66,7 +66,7 @@ def logout():
     end_sessions(current_user)
     db.session.commit()
     logout_user()
-    forget_csrf_token()
+    renew_csrf_token()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"), code=303)
 
@@ -84,7 +84,7 @@ def password():
         change = lambda: change_password(user, form.current_password.data, form.new_password.data)  # noqa: E731
         if save(form, change) is not REFUSED:
             remembered = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
-            forget_csrf_token()
+            renew_csrf_token()
             login_user(user, remember=remembered)  # this session carries the new version
             flash(_("Password changed. Your other sessions are logged out."), "success")
             return redirect(url_for("core.index"), code=303)

@@ -6,6 +6,7 @@ from functools import cache
 
 from flask import current_app, g, session
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -35,10 +36,13 @@ def authenticate(username: str, password: str) -> User | None:
     return user
 
 
-def forget_csrf_token() -> None:
-    """A new CSRF token from now on: one handed out before login (perhaps planted) stops working."""
+def renew_csrf_token() -> None:
+    """A new CSRF token from now on: one handed out before login (perhaps planted) stops working. Made here, in the
+    answer that logs in, because the next page and the service worker's precache load side by side: each would make
+    its own, and the session cookie answered last would refuse the other page's forms (400)."""
     session.pop("csrf_token", None)
     g.pop("csrf_token", None)
+    generate_csrf()
 
 
 def end_sessions(user: User) -> None:
