@@ -161,6 +161,16 @@ def test_station_bs_buildings_do_not_widen_station_as_bounds(world):
     assert "outside_area" in signals(office)
 
 
+def test_the_range_of_paths_a_stations_box_reads_on_sqlite_is_exactly_its_subtree():
+    """SQLite reads "under /1/5/" as /1/5/ <= path < path_end: never /1/50/ (an id sharing digits) or /1/5 itself."""
+    from fieldapp.models.areas import path_end
+
+    paths = ["/1/", "/1/5", "/1/5/", "/1/5/7/", "/1/5/70/8/", "/1/50/", "/1/50/5/", "/1/6/", "/1/4/99/", "/15/"]
+    for station in ("/1/5/", "/1/50/", "/1/"):
+        ranged = [path for path in paths if station <= path < path_end(station)]
+        assert ranged == [path for path in paths if path.startswith(station)]
+
+
 def test_a_phone_clock_off_and_a_visit_sent_a_day_late_are_flagged(world):
     walk = Walk(world)
     skewed = walk.visit(clock_ahead=timedelta(minutes=30))

@@ -11,12 +11,13 @@ from datetime import timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import Float, and_, bindparam, case, delete, func, or_, select, true
+from sqlalchemy import Float, and_, bindparam, case, delete, func, or_, select, text, true
 
 from fieldapp import labels
 from fieldapp.extensions import db
 from fieldapp.limits import INT32_MAX
 from fieldapp.models import Area, Visit, VisitSignal
+from fieldapp.models.areas import BUILDING_PLACE, path_end, under_path
 from fieldapp.trust.score import add_signal, rescore
 from fieldapp.visits.gps import learned_location
 
@@ -75,7 +76,10 @@ def evidence(visit: Visit, building: Area):
     window = timedelta(minutes=current_app.config["TRUST_BURST_MINUTES"])
     before = earlier_than(visit)
     params = {**before, **near_fix(visit), "site_id": visit.site_id, "since": before["moment"] - window}
-    return db.session.connection().execute(_evidence_statement(), {**params, "path": bounds_path(building)}).one()
+    path = bounds_path(building)
+    params |= {"path": path, "path_end": path and path_end(path)}  # under_path
+    connection = db.session.connection()
+    return connection.execute(_evidence_statement(connection.dialect.name), params).one()
 
 
 def find_signals(visit: Visit, building: Area | None = None, day=None) -> tuple[dict[str, dict], bool]:
@@ -159,7 +163,7 @@ def earlier_than(visit: Visit) -> dict:
 
 
 @cache
-def _evidence_statement():
+def _evidence_statement(dialect: str):
     """Everything recording a visit asks about it, in one statement (on every visit, just before the door is locked):
 
     - over the volunteer's earlier visits that day: visits in the burst window, talks and their fewest and most
@@ -208,12 +212,7 @@ def _evidence_statement():
         func.min(Area.lon).label("west"),
         func.max(Area.lat).label("north"),
         func.max(Area.lon).label("east"),
-    ).where(
-        Area.path.startswith(bindparam("path")),  # a path of ids and slashes (bounds_path): no LIKE wildcard
-        Area.level == "building",
-        Area.lat.is_not(None),
-        Area.lon.is_not(None),
-    )
+    ).where(under_path(dialect), text(BUILDING_PLACE))  # in the index's own words, which a planner must match
     learned = learned_location().subquery("learned")
     day, previous, bounds = day.subquery("day"), previous.subquery("previous"), bounds.subquery("bounds")
     joined = day.outerjoin(previous, true()).join(bounds, true()).join(learned, true())
