@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import RESULTS, ROOT, SMOKE, Phone, Server, databases, log, scratch_database
 from bench.generate import generate
 from bench.rollup_database import Sampler, measure_database_alone
-from bench.submit_load import RESULT, lua_table, wrk_binary
+from bench.submit_load import RESULT, add_volunteers, lua_table, wrk_binary
 
 SITES = 3_000 if SMOKE else 100_000
 PHONES = 4 if SMOKE else 200
@@ -48,22 +48,6 @@ WORKERS = [2] if SMOKE else [8, 4]
 #: Doors each phone gets per run (fresh ones every run, so no run revisits another's doors).
 DOORS_PER_RUN = 20 if SMOKE else 100
 VARIANTS = {"as shipped": "wsgi:app", "no district row": "bench.rollup_variant_app:app"}
-
-
-def add_volunteers(database_url: str, wanted: int) -> None:
-    """Top the generated volunteers up to `wanted` accounts, spread over the stations (one phone, one person)."""
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(database_url)
-    with engine.begin() as connection:
-        volunteers = connection.execute(text("SELECT * FROM users WHERE role = 'volunteer' ORDER BY id")).mappings()
-        volunteers = [dict(row) for row in volunteers]
-        for number in range(len(volunteers), wanted):
-            row = {**volunteers[number % len(volunteers)], "username": f"extra{number}", "display_name": f"加{number}"}
-            row.pop("id")
-            columns = ", ".join(row)
-            connection.execute(text(f"INSERT INTO users ({columns}) VALUES ({', '.join(':' + c for c in row)})"), row)
-    engine.dispose()
 
 
 def doors_of_volunteers(database_url: str, runs: int) -> dict[str, list[list[str]]]:

@@ -1,6 +1,7 @@
 """Submit load: phones recording visits through a real gunicorn on loopback, against a one-INSERT baseline.
 
-For each database: generate a district (bench/generate.py), start gunicorn, log in phones over HTTP
+For each database: generate a district (bench/generate.py) with one volunteer per phone, each on doors of their
+own (until 2026-12-03, 50 phones shared 16 volunteers and their doors), start gunicorn, log in phones over HTTP
 (POST /login with the CSRF token of the login page, as a browser does), read each phone's CSRF
 token off a real door page, then let wrk (Debian's, with bench/submit.lua) keep 50 connections
 posting visits, each with a fresh client_uuid, by both paths a phone records through: the door page's
@@ -62,43 +63,62 @@ def count_rows(database_url: str, table: str) -> int:
     return count
 
 
-def doors_by_station(database_url: str) -> dict[str, list[str]]:
-    """For each volunteer, tokens of doors in their own station (anything else answers 404)."""
+def add_volunteers(database_url: str, wanted: int) -> None:
+    """Top the generated volunteers up to `wanted` accounts, spread over the stations (one phone, one person)."""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(database_url)
-    doors: dict[str, list[str]] = {}
+    with engine.begin() as connection:
+        volunteers = connection.execute(text("SELECT * FROM users WHERE role = 'volunteer' ORDER BY id")).mappings()
+        volunteers = [dict(row) for row in volunteers]
+        for number in range(len(volunteers), wanted):
+            row = {**volunteers[number % len(volunteers)], "username": f"extra{number}", "display_name": f"加{number}"}
+            row.pop("id")
+            columns = ", ".join(row)
+            connection.execute(text(f"INSERT INTO users ({columns}) VALUES ({', '.join(':' + c for c in row)})"), row)
+    engine.dispose()
+
+
+def doors_by_station(database_url: str) -> dict[str, list[str]]:
+    """For each volunteer, DOORS_PER_PHONE doors of their own station (anything else answers 404), no two volunteers
+    the same door."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    by_station: dict[str, list[str]] = {}
     with engine.connect() as connection:
         volunteers = connection.execute(
-            text("SELECT u.username, a.path FROM users u JOIN areas a ON a.id = u.area_id WHERE u.role = 'volunteer'")
-        ).all()
-        paths = {path for _username, path in volunteers}
-        tokens = {
-            path: connection.execute(
-                text(
-                    "SELECT t.token FROM tags t JOIN sites s ON s.id = t.site_id JOIN areas b ON b.id = s.building_id"
-                    " WHERE b.path LIKE :prefix ORDER BY t.id LIMIT :limit"
-                ),
-                {"prefix": path + "%", "limit": DOORS_PER_PHONE * 4},
+            text(
+                "SELECT u.username, a.path FROM users u JOIN areas a ON a.id = u.area_id"
+                " WHERE u.role = 'volunteer' ORDER BY u.id"
             )
-            .scalars()
-            .all()
-            for path in paths
-        }
+        ).all()
+        for username, path in volunteers:
+            by_station.setdefault(path, []).append(username)
+        doors: dict[str, list[str]] = {}
+        for path, usernames in by_station.items():
+            tokens = (
+                connection.execute(
+                    text(
+                        "SELECT t.token FROM tags t JOIN sites s ON s.id = t.site_id"
+                        " JOIN areas b ON b.id = s.building_id WHERE b.path LIKE :prefix ORDER BY t.id LIMIT :limit"
+                    ),
+                    {"prefix": path + "%", "limit": DOORS_PER_PHONE * len(usernames)},
+                )
+                .scalars()
+                .all()
+            )
+            for index, username in enumerate(usernames):
+                doors[username] = tokens[index * DOORS_PER_PHONE : (index + 1) * DOORS_PER_PHONE]
     engine.dispose()
-    for username, path in volunteers:
-        doors[username] = tokens[path]
     return doors
 
 
 def log_in_phones(base: str, doors: dict[str, list[str]]) -> list[dict]:
+    """One phone per volunteer, as in the field (add_volunteers made enough of them), each on its own doors."""
     sessions = []
-    usernames = sorted(doors)
-    for index in range(PHONES):
-        username = usernames[index % len(usernames)]
-        own = doors[username]
-        start = (index // len(usernames)) * DOORS_PER_PHONE % max(1, len(own))
-        mine = (own[start:] + own[:start])[:DOORS_PER_PHONE]
+    for username in sorted(doors)[:PHONES]:
+        mine = doors[username]
         phone = Phone(base)
         phone.login(username)
         token = phone.csrf(f"/h/{mine[0]}")
@@ -194,6 +214,7 @@ def run() -> dict:
             folder = Path(scratch)
             log(f"submit load on {kind}: generating {SITES:,} sites")
             made = generate(url, SITES, 3 * SITES, ending_yesterday=True)
+            add_volunteers(url, PHONES)
             doors = doors_by_station(url)
             sweep = {}
             if FIXED_SERVER:
