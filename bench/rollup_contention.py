@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import RESULTS, ROOT, SMOKE, Phone, Server, databases, log, scratch_database
 from bench.generate import generate
 from bench.rollup_database import Sampler, measure_database_alone
-from bench.submit_load import RESULT, add_volunteers, lua_table, wrk_binary
+from bench.submit_load import RESULT, add_volunteers, doors_of_volunteers, lua_table, wrk_binary
 
 SITES = 3_000 if SMOKE else 100_000
 PHONES = 4 if SMOKE else 200
@@ -48,43 +48,6 @@ WORKERS = [2] if SMOKE else [8, 4]
 #: Doors each phone gets per run (fresh ones every run, so no run revisits another's doors).
 DOORS_PER_RUN = 20 if SMOKE else 100
 VARIANTS = {"as shipped": "wsgi:app", "no district row": "bench.rollup_variant_app:app"}
-
-
-def doors_of_volunteers(database_url: str, runs: int) -> dict[str, list[list[str]]]:
-    """For each volunteer, `runs` disjoint lists of doors in their station (no two volunteers share a door)."""
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(database_url)
-    with engine.connect() as connection:
-        people = connection.execute(
-            text(
-                "SELECT u.username, a.path FROM users u JOIN areas a ON a.id = u.area_id"
-                " WHERE u.role = 'volunteer' ORDER BY u.id"
-            )
-        ).all()
-        by_station: dict[str, list[str]] = {}
-        for username, path in people:
-            by_station.setdefault(path, []).append(username)
-        doors = {}
-        for path, usernames in by_station.items():
-            tokens = (
-                connection.execute(
-                    text(
-                        "SELECT t.token FROM tags t JOIN sites s ON s.id = t.site_id"
-                        " JOIN areas b ON b.id = s.building_id WHERE b.path LIKE :prefix ORDER BY t.id"
-                    ),
-                    {"prefix": path + "%"},
-                )
-                .scalars()
-                .all()
-            )
-            share = len(tokens) // len(usernames)
-            for index, username in enumerate(usernames):
-                own = tokens[index * share : (index + 1) * share]
-                per_run = max(1, len(own) // runs)
-                doors[username] = [own[run * per_run : (run + 1) * per_run][:DOORS_PER_RUN] for run in range(runs)]
-    engine.dispose()
-    return doors
 
 
 def log_in(base: str, doors: dict[str, list[list[str]]], run: int) -> list[dict]:
@@ -179,7 +142,7 @@ def run(parts: tuple[str, ...] = ("database", "app")) -> dict:
             results["database_alone"] = measure_database_alone(url, Path(scratch))
         if "app" not in parts:
             return results
-        doors = doors_of_volunteers(url, len(WORKERS) * len(VARIANTS))
+        doors = doors_of_volunteers(url, len(WORKERS) * len(VARIANTS), DOORS_PER_RUN)
         run_number = 0
         for workers in WORKERS:
             for variant, app in VARIANTS.items():

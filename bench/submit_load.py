@@ -79,37 +79,40 @@ def add_volunteers(database_url: str, wanted: int) -> None:
     engine.dispose()
 
 
-def doors_by_station(database_url: str) -> dict[str, list[str]]:
-    """For each volunteer, DOORS_PER_PHONE doors of their own station (anything else answers 404), no two volunteers
-    the same door."""
+def doors_of_volunteers(database_url: str, runs: int, per_run: int) -> dict[str, list[list[str]]]:
+    """For each volunteer, `runs` disjoint lists of up to `per_run` doors in their station (anything else answers
+    404; no two volunteers share a door)."""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(database_url)
-    by_station: dict[str, list[str]] = {}
     with engine.connect() as connection:
-        volunteers = connection.execute(
+        people = connection.execute(
             text(
                 "SELECT u.username, a.path FROM users u JOIN areas a ON a.id = u.area_id"
                 " WHERE u.role = 'volunteer' ORDER BY u.id"
             )
         ).all()
-        for username, path in volunteers:
+        by_station: dict[str, list[str]] = {}
+        for username, path in people:
             by_station.setdefault(path, []).append(username)
-        doors: dict[str, list[str]] = {}
+        doors = {}
         for path, usernames in by_station.items():
             tokens = (
                 connection.execute(
                     text(
                         "SELECT t.token FROM tags t JOIN sites s ON s.id = t.site_id"
-                        " JOIN areas b ON b.id = s.building_id WHERE b.path LIKE :prefix ORDER BY t.id LIMIT :limit"
+                        " JOIN areas b ON b.id = s.building_id WHERE b.path LIKE :prefix ORDER BY t.id"
                     ),
-                    {"prefix": path + "%", "limit": DOORS_PER_PHONE * len(usernames)},
+                    {"prefix": path + "%"},
                 )
                 .scalars()
                 .all()
             )
+            share = len(tokens) // len(usernames)
             for index, username in enumerate(usernames):
-                doors[username] = tokens[index * DOORS_PER_PHONE : (index + 1) * DOORS_PER_PHONE]
+                own = tokens[index * share : (index + 1) * share]
+                per_run = max(1, len(own) // runs)
+                doors[username] = [own[run * per_run : (run + 1) * per_run][:per_run] for run in range(runs)]
     engine.dispose()
     return doors
 
@@ -215,7 +218,7 @@ def run() -> dict:
             log(f"submit load on {kind}: generating {SITES:,} sites")
             made = generate(url, SITES, 3 * SITES, ending_yesterday=True)
             add_volunteers(url, PHONES)
-            doors = doors_by_station(url)
+            doors = {name: runs[0] for name, runs in doors_of_volunteers(url, 1, DOORS_PER_PHONE).items()}
             sweep = {}
             if FIXED_SERVER:
                 worker_class, workers, threads = FIXED_SERVER.split()
