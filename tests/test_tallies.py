@@ -145,8 +145,15 @@ def test_the_unvisited_list_pages_through_every_door_in_walking_order_once(world
     assert len(expected) > 8
     monkeypatch.setattr(routes, "UNVISITED_PAGE_SIZE", 3)
     browser.login("a-supervisor")
-    seen = []
-    for page in range(1, len(expected) // 3 + 3):  # and a page past the last: empty
-        html = browser.client.get(f"/areas/{world.a.area.id}/unvisited?page={page}").text
+    seen, url, pages = [], f"/areas/{world.a.area.id}/unvisited", 0
+    while url:  # as a team lead reads it: "Next" after "Next" until the last page, which has none
+        html = browser.client.get(url).text
         seen += re.findall(r'<li><a class="crumb" href="[^"]*">([^<]+)</a>', html)
+        following = re.search(r'rel="next" href="([^"]+)"', html)
+        url, pages = following and following.group(1).replace("&amp;", "&"), pages + 1
     assert seen == expected
+    assert pages == -(-len(expected) // 3)
+    # A district's list is hundreds of pages: the pager says where you are, it does not link every page.
+    assert html.count("unvisited?page=") == 1 and f"第 {pages} / {pages} 页" in html  # the last page: "Previous" only
+    past_the_end = browser.client.get(f"/areas/{world.a.area.id}/unvisited?page={pages + 1}").text
+    assert not re.findall(r'<li><a class="crumb"', past_the_end)

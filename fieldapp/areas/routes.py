@@ -174,6 +174,7 @@ def unvisited(area_id: int):
         total=total,
         page=page,
         pages=max(1, -(-total // UNVISITED_PAGE_SIZE)),
+        page_url=lambda number: url_for("areas.unvisited", area_id=area.id, page=number),
     )
 
 
