@@ -8,14 +8,16 @@ login, CSRF, the form, the rules, the tally upsert and the confirmation fragment
 
 from flask import Flask
 
+from bench.floor import record_floor
 from fieldapp import database
-from fieldapp.config import database_url, engine_options
+from fieldapp.config import Config, database_url, engine_options
 from fieldapp.extensions import db
 from fieldapp.models import AuditEvent
 
 app = Flask(__name__)
 app.config["SQLALCHEMY_DATABASE_URI"] = database_url()
 app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+app.config["BABEL_DEFAULT_TIMEZONE"] = Config.BABEL_DEFAULT_TIMEZONE  # the working day of bench/floor.py
 database.install_events()  # the same SQLite connection events as the app
 db.init_app(app)
 
@@ -31,3 +33,7 @@ def insert_one():
     db.session.add(AuditEvent(action="bench.baseline", object_type="bench"))
     db.session.commit()
     return "ok"
+
+
+# The statements of a visit submit and nothing else (bench/floor.py): ours, the floor and the baseline side by side.
+app.post("/floor")(record_floor)

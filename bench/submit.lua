@@ -2,7 +2,8 @@
 -- Sessions (cookie, CSRF token from a real page, doors the user may see) are written by
 -- submit_load.py into the file named by BENCH_SESSIONS. Every request carries a fresh client_uuid.
 -- `-- api` posts the same visit as JSON to /api/v1/visits, as the phone's outbox does (its session cookie and
--- the X-CSRFToken header); `-- baseline` posts the form body to the bare one-INSERT endpoint instead.
+-- the X-CSRFToken header); `-- baseline` posts the form body to the bare one-INSERT endpoint instead; `-- floor`
+-- posts the api JSON to bench/floor.py's POST /floor?user=<the phone's volunteer> (its statements alone).
 
 local sessions = dofile(os.getenv("BENCH_SESSIONS"))
 local thread_number = 0
@@ -21,21 +22,29 @@ function init(args)
   prefix = math.random(0, 0x7fffffff)
 end
 
+function api_json(client_uuid, door)
+  return '{"client_uuid": "' .. client_uuid .. '", "tag": "' .. door .. '", "outcome": "talked", '
+    .. '"people_reached": 2, "app_installs": 1, "realname_regs": 1, "miniprogram_regs": 0, '
+    .. '"notice_signed": true, "lat": 30.27412, "lon": 120.15513, "accuracy_m": 12}'
+end
+
 function request()
   counter = counter + 1
   local session = sessions[(counter % #sessions) + 1]
   local door = session.doors[(math.floor(counter / #sessions) % #session.doors) + 1]
   local client_uuid = string.format("%08x-%04x-4000-8000-%012x", prefix, thread_number, counter)
   if mode == "api" then
-    local json = '{"client_uuid": "' .. client_uuid .. '", "tag": "' .. door .. '", "outcome": "talked", '
-      .. '"people_reached": 2, "app_installs": 1, "realname_regs": 1, "miniprogram_regs": 0, '
-      .. '"notice_signed": true, "lat": 30.27412, "lon": 120.15513, "accuracy_m": 12}'
+    local json = api_json(client_uuid, door)
     local json_headers = {
       ["Content-Type"] = "application/json",
       ["Cookie"] = session.cookie,
       ["X-CSRFToken"] = session.csrf_header,
     }
     return wrk.format("POST", "/api/v1/visits", json_headers, json)
+  end
+  if mode == "floor" then
+    local path = "/floor?user=" .. session.user
+    return wrk.format("POST", path, {["Content-Type"] = "application/json"}, api_json(client_uuid, door))
   end
   local body = "csrf_token=" .. session.csrf .. "&client_uuid=" .. client_uuid
     .. "&outcome=talked&people_reached=2&app_installs=1&realname_regs=1&miniprogram_regs=0"

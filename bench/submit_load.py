@@ -142,7 +142,7 @@ def lua_table(sessions: list[dict]) -> str:
         return f'"{value}"'
 
     rows = [
-        f"  {{cookie = {quoted(s['cookie'])}, csrf = {quoted(s['csrf'])},"
+        f"  {{cookie = {quoted(s['cookie'])}, csrf = {quoted(s['csrf'])}, user = {quoted(s.get('user', ''))},"
         f" csrf_header = {quoted(s.get('csrf_header', s['csrf']))}, doors = {{"
         + ", ".join(quoted(door) for door in s["doors"])
         + "}},"
@@ -205,6 +205,25 @@ def measure_baseline(database_url: str, config: tuple, seconds: int, folder: Pat
     return result
 
 
+def measure_floor(database_url: str, config: tuple, doors: dict, seconds: int, folder: Path) -> dict:
+    """The API path's statements alone through Core (bench/floor.py), each phone as its volunteer on its doors."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    with engine.connect() as connection:
+        ids = dict(connection.execute(text("SELECT username, id FROM users")).all())
+    engine.dispose()
+    sessions = [{"cookie": "none=1", "csrf": "none", "user": str(ids[name]), "doors": doors[name]} for name in doors]
+    worker_class, workers, threads = config
+    with Server("bench.baseline_app:app", database_url, worker_class, workers, threads) as server:
+        sessions_file = folder / "floor.lua"
+        sessions_file.write_text(lua_table(sorted(sessions, key=lambda s: s["user"])[:PHONES]))
+        before = count_rows(database_url, "visits")
+        result = run_wrk(server.base, sessions_file, seconds, "floor")
+    result["visits_stored"] = count_rows(database_url, "visits") - before
+    return result
+
+
 def label(config: tuple) -> str:
     worker_class, workers, threads = config
     return f"{worker_class} {workers}w" + (f"×{threads}t" if threads > 1 else "")
@@ -236,6 +255,8 @@ def run() -> dict:
             for path, mode in PATHS.items():
                 paths[path] = measure_app(url, chosen, doors, DURATION, folder, mode)
                 log(f"  ours {path} {label(chosen)}: {summary(paths[path])}")
+            paths["api floor"] = measure_floor(url, chosen, doors, DURATION, folder)
+            log(f"  floor (api statements through Core) {label(chosen)}: {summary(paths['api floor'])}")
             baseline = measure_baseline(url, chosen, DURATION, folder)
             log(f"  baseline {label(chosen)}: {summary(baseline)}")
             for result in paths.values():
