@@ -18,7 +18,7 @@ import math
 from datetime import UTC, datetime, timedelta
 
 from flask import jsonify, request
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from fieldapp.extensions import db
 from fieldapp.models import Area, DailyTally, Site, Tag, User, UserDailyTally, Visit
@@ -31,14 +31,18 @@ from fieldapp.visits.store import _insert_signals, _insert_visit, _visit_columns
 USERS = User.__table__
 AREAS, GRIDS = Area.__table__.alias("area"), Area.__table__.alias("grid")
 BUILDINGS = Area.__table__.alias("building")
-USER_STATEMENT = select(USERS, AREAS).join(AREAS, AREAS.c.id == USERS.c.area_id, isouter=True)
+# Built once with bound parameters, as the app builds its own (building a statement costs about what running it does).
+USER_STATEMENT = (
+    select(USERS, AREAS).join(AREAS, AREAS.c.id == USERS.c.area_id, isouter=True).where(USERS.c.id == bindparam("id"))
+)
 TAG_STATEMENT = (
     select(Tag.__table__, Site.__table__, BUILDINGS, GRIDS)
     .join(Site.__table__, Site.__table__.c.id == Tag.__table__.c.site_id)
     .join(BUILDINGS, BUILDINGS.c.id == Site.__table__.c.building_id)
     .join(GRIDS, GRIDS.c.id == BUILDINGS.c.parent_id)
+    .where(Tag.__table__.c.token == bindparam("token"))
 )
-LOCK_STATEMENT = select(Site.__table__).with_for_update()
+LOCK_STATEMENT = select(Site.__table__).where(Site.__table__.c.id == bindparam("id")).with_for_update()
 DEFAULTS = {
     column.key: column.default.arg if column.default is not None and column.default.is_scalar else None
     for column in Visit.__table__.columns
@@ -49,8 +53,8 @@ def record_floor():
     sent = request.get_json()
     connection = db.session.connection()
     user_id = request.args.get("user", type=int)
-    team_id = connection.execute(USER_STATEMENT.where(USERS.c.id == user_id)).one()._mapping[USERS.c.team_id]
-    door = connection.execute(TAG_STATEMENT.where(Tag.__table__.c.token == sent["tag"])).one()._mapping
+    team_id = connection.execute(USER_STATEMENT, {"id": user_id}).one()._mapping[USERS.c.team_id]
+    door = connection.execute(TAG_STATEMENT, {"token": sent["tag"]}).one()._mapping
     site_id, building_id, building_path = (
         door[Tag.__table__.c.site_id],
         door[Site.__table__.c.building_id],
@@ -80,7 +84,7 @@ def record_floor():
         "path_end": path_end(path),
     }
     connection.execute(_evidence_statement(connection.dialect.name), params).one()
-    connection.execute(LOCK_STATEMENT.where(Site.__table__.c.id == site_id)).one()
+    locked = connection.execute(LOCK_STATEMENT, {"id": site_id}).one()
     counts = {name: sent[name] for name in ("people_reached", "app_installs", "realname_regs", "miniprogram_regs")}
     visit = {
         **DEFAULTS,
@@ -104,13 +108,32 @@ def record_floor():
     row = {"visit_id": visit_id, "signal": "same_fix", "detail": {"doors": 3}, "weight": 15, "found_at": now}
     connection.execute(_insert_signals(), [row])
     path = connection.scalar(_building_path_statement(), {"id": building_id})
-    sums = {"visits": 1, "talked": 1, "households_covered": 1, "notices_signed": 1, "receipts_collected": 0, **counts}
+    # The door's talk days and coverage as count_visit moves them: written only when they change (a door talked to
+    # again the same day writes nothing).
+    first, last, covered = locked.first_talk_on, locked.last_talk_on, locked.covered_by_visit_id
+    newly_covered = locked.kind == "household" and covered is None
+    talked = {
+        "first_talk_on": today if first is None or today < first else first,
+        "last_talk_on": today if last is None or today > last else last,
+        "covered_by_visit_id": visit_id if newly_covered else covered,
+    }
+    sums = {
+        "visits": 1,
+        "talked": 1,
+        "households_covered": int(newly_covered),
+        "notices_signed": 1,
+        "receipts_collected": 0,
+        **counts,
+    }
     mine = {"trust_lost": 15, "flagged": 1}
     key = dict(zip(KEYS[UserDailyTally], (user_id, team_id or 0, today), strict=True))
     connection.execute(_upsert_statement(UserDailyTally), [{**key, **sums, **mine}])
-    areas = [{"area_id": int(area_id), "day": today, **sums} for area_id in path.strip("/").split("/")]
+    areas = [
+        {"area_id": area_id, "day": today, **sums}
+        for area_id in sorted(int(part) for part in path.strip("/").split("/"))
+    ]
     connection.execute(_upsert_statement(DailyTally), areas)
-    talked = {"first_talk_on": today, "last_talk_on": today, "covered_by_visit_id": visit_id}
-    connection.execute(_talked_statement(), {**talked, "id": site_id})
+    if (first, last, covered) != tuple(talked.values()):
+        connection.execute(_talked_statement(), {**talked, "id": site_id})
     db.session.commit()
     return jsonify({"created": True, "visit": {"id": visit_id, "client_uuid": sent["client_uuid"]}}), 201

@@ -213,11 +213,15 @@ def measure_floor(database_url: str, config: tuple, doors: dict, seconds: int, f
     with engine.connect() as connection:
         ids = dict(connection.execute(text("SELECT username, id FROM users")).all())
     engine.dispose()
-    sessions = [{"cookie": "none=1", "csrf": "none", "user": str(ids[name]), "doors": doors[name]} for name in doors]
+    # The same phones as log_in_phones: the same volunteers, on the same doors.
+    sessions = [
+        {"cookie": "none=1", "csrf": "none", "user": str(ids[name]), "doors": doors[name]}
+        for name in sorted(doors)[:PHONES]
+    ]
     worker_class, workers, threads = config
     with Server("bench.baseline_app:app", database_url, worker_class, workers, threads) as server:
         sessions_file = folder / "floor.lua"
-        sessions_file.write_text(lua_table(sorted(sessions, key=lambda s: s["user"])[:PHONES]))
+        sessions_file.write_text(lua_table(sessions))
         before = count_rows(database_url, "visits")
         result = run_wrk(server.base, sessions_file, seconds, "floor")
     result["visits_stored"] = count_rows(database_url, "visits") - before
