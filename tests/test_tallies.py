@@ -145,7 +145,8 @@ def test_the_unvisited_list_pages_through_every_door_in_walking_order_once(world
     assert len(expected) > 8
     monkeypatch.setattr(routes, "UNVISITED_PAGE_SIZE", 3)
     browser.login("a-supervisor")
-    seen, url, pages = [], f"/areas/{world.a.area.id}/unvisited", 0
+    url_first = f"/areas/{world.a.area.id}/unvisited"
+    seen, url, pages = [], url_first, 0
     while url:  # as a team lead reads it: "Next" after "Next" until the last page, which has none
         html = browser.client.get(url).text
         seen += re.findall(r'<li><a class="crumb" href="[^"]*">([^<]+)</a>', html)
@@ -157,3 +158,7 @@ def test_the_unvisited_list_pages_through_every_door_in_walking_order_once(world
     assert html.count("unvisited?page=") == 1 and f"第 {pages} / {pages} 页" in html  # the last page: "Previous" only
     past_the_end = browser.client.get(f"/areas/{world.a.area.id}/unvisited?page={pages + 1}").text
     assert not re.findall(r'<li><a class="crumb"', past_the_end)
+    # An old link past the end (the list shrank since) says so and leads back to the last page.
+    assert f"已过最后一页（共 {pages} 页）" in past_the_end and 'rel="next"' not in past_the_end
+    back = re.search(r'rel="prev" href="([^"]+)"', browser.client.get(f"{url_first}?page={pages + 5}").text)
+    assert back.group(1).replace("&amp;", "&").endswith(f"page={pages}")
