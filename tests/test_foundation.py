@@ -2,7 +2,7 @@
 
 import secrets
 import shutil
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -56,6 +56,29 @@ def test_postgres_urls_use_psycopg_3(monkeypatch):
     assert database_url() == "postgresql+psycopg://u@db:5432/fieldapp"
     monkeypatch.delenv("DATABASE_URL")
     assert database_url().startswith("sqlite:///") and database_url().endswith("instance/fieldapp.sqlite")
+
+
+def test_a_thread_looking_up_a_date_while_another_does_finds_the_driver_s_adapter():
+    """psycopg registers the date's adapter by name and swaps the name for the class on first use. Before 3.3.2 a
+    thread that looked in between found neither: "cannot adapt type 'date'", a 500 in a new gthread worker's first
+    seconds (seen in bench/submit_load.py on PostgreSQL). Here the other thread looks at that very moment."""
+    from psycopg import adapters
+    from psycopg.adapt import AdaptersMap, PyFormat
+
+    found = []
+
+    class OtherThreadLooksWhenANameGoes(dict):
+        def pop(self, key, *default):
+            value = super().pop(key, *default)
+            if key == "datetime.date":
+                found.append(mapping.get_dumper(date, PyFormat.AUTO))
+            return value
+
+    mapping = AdaptersMap(adapters)  # as SQLAlchemy's dialect makes one, its dates' adapter still known by name
+    date_dumper = adapters.get_dumper(date, PyFormat.AUTO)
+    mapping._dumpers[PyFormat.AUTO] = OtherThreadLooksWhenANameGoes({"datetime.date": date_dumper})
+    assert mapping.get_dumper(date, PyFormat.AUTO) is date_dumper
+    assert found == [date_dumper]
 
 
 def test_a_visit_counts_for_the_phones_local_day_unless_its_clock_is_implausible():
