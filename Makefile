@@ -118,8 +118,9 @@ test: install-dev browser wrk pgtools lint
 	BENCH_SMOKE=1 $(BIN)/python bench/queue_jobs.py
 	BENCH_SMOKE=1 $(BIN)/python bench/rollup_contention.py
 	BENCH_SMOKE=1 $(BIN)/python bench/warning_feed.py
+	BENCH_SMOKE=1 $(BIN)/python bench/submit_rounds.py
 
-# Measurements: writes bench/results.json and the generated table in bench/README.md (~25 minutes).
+# Measurements: writes bench/results.json and the generated table in bench/README.md (~35 minutes).
 bench: install-dev browser wrk
 	$(BIN)/python bench/run_all.py
 	$(BIN)/python bench/scale_tallies.py
@@ -129,6 +130,7 @@ bench: install-dev browser wrk
 	$(BIN)/python bench/trust_day.py
 	$(BIN)/python bench/rollup_contention.py
 	$(BIN)/python bench/warning_feed.py
+	$(BIN)/python bench/submit_rounds.py
 
 bench-smoke: install-dev browser wrk
 	BENCH_SMOKE=1 $(BIN)/python bench/run_all.py

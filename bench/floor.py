@@ -10,22 +10,27 @@ Flask-Login, CSRF, validating the request, the rules, the trust checks' Python, 
 Not a way to record visits (no rule runs): a measure of what the statements alone cost in a bare Flask route, so
 that "ours / baseline" can be read against "floor / baseline", the best a rewrite of the path without the ORM could
 reach (bench/README.md, part 3).
+
+POST /floor/merged (PostgreSQL only) asks the same in five statements instead of eleven: the tag with the archived
+check, the evidence, the door locked with its building's path, and one data-modifying CTE writing the visit, its
+signal, both rollups and the door's talk days: how far fewer round trips would move the floor.
 """
 
 import hashlib
 import json
 import math
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from flask import jsonify, request
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, exists, select, text
 
 from fieldapp.extensions import db
-from fieldapp.models import Area, DailyTally, Site, Tag, User, UserDailyTally, Visit
+from fieldapp.models import Area, DailyTally, Site, Tag, User, UserDailyTally, Visit, VisitSignal
 from fieldapp.models.areas import _archived_along_statement, path_end
 from fieldapp.trust.signals import _evidence_statement
 from fieldapp.visits.clock import local_today
-from fieldapp.visits.counting import KEYS, _building_path_statement, _talked_statement, _upsert_statement
+from fieldapp.visits.counting import FIELDS, KEYS, _building_path_statement, _talked_statement, _upsert_statement
 from fieldapp.visits.store import _insert_signals, _insert_visit, _visit_columns
 
 USERS = User.__table__
@@ -42,6 +47,16 @@ TAG_STATEMENT = (
     .join(GRIDS, GRIDS.c.id == BUILDINGS.c.parent_id)
     .where(Tag.__table__.c.token == bindparam("token"))
 )
+ARCHIVED = Area.__table__.alias("archived")
+# The tag with the archived check: is any area at or above the building archived (its path a prefix of the building's)?
+TAG_ARCHIVED_STATEMENT = TAG_STATEMENT.add_columns(
+    exists().where(ARCHIVED.c.archived_at.is_not(None), BUILDINGS.c.path.startswith(ARCHIVED.c.path)).label("archived")
+)
+# The door locked and its building's path under a key-share lock (what _building_path_statement takes), in one.
+LOCK_PATH_STATEMENT = text(
+    "SELECT sites.*, areas.path FROM sites JOIN areas ON areas.id = sites.building_id WHERE sites.id = :id"
+    " FOR UPDATE OF sites FOR KEY SHARE OF areas"
+)
 LOCK_STATEMENT = select(Site.__table__).where(Site.__table__.c.id == bindparam("id")).with_for_update()
 DEFAULTS = {
     column.key: column.default.arg if column.default is not None and column.default.is_scalar else None
@@ -50,18 +65,64 @@ DEFAULTS = {
 
 
 def record_floor():
+    return record(merged=False)
+
+
+def record_floor_merged():
+    return record(merged=True)
+
+
+@cache
+def merged_write():
+    """INSERT the visit; from its id (none: a retry, then nothing else is written) its signal, the volunteer's and
+    the areas' rollups and the door's talk days: one statement (PostgreSQL's data-modifying CTEs)."""
+    visit_columns = list(_visit_columns())
+    user_keys, area_fields = KEYS[UserDailyTally], FIELDS[DailyTally]
+    user_columns = (*user_keys, *FIELDS[UserDailyTally])
+
+    def adding(table: str, fields) -> str:
+        return ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in fields)
+
+    sql = (
+        f"WITH v AS (INSERT INTO visits ({', '.join(visit_columns)})"
+        f" VALUES ({', '.join(':' + name for name in visit_columns)})"
+        " ON CONFLICT (client_uuid) DO NOTHING RETURNING id),"
+        " s AS (INSERT INTO visit_signals (visit_id, signal, detail, weight, found_at)"
+        " SELECT id, :signal, :detail, :weight, :found_at FROM v),"
+        f" u AS (INSERT INTO user_daily_tallies ({', '.join(user_columns)})"
+        f" SELECT {', '.join(':u_' + c for c in user_columns)} FROM v"
+        f" ON CONFLICT ({', '.join(user_keys)}) DO UPDATE SET {adding('user_daily_tallies', FIELDS[UserDailyTally])}),"
+        f" a AS (INSERT INTO area_daily_tallies (area_id, day, {', '.join(area_fields)})"
+        f" SELECT area_id, :day, {', '.join(':a_' + c for c in area_fields)}"
+        " FROM v, unnest(CAST(:area_ids AS integer[])) AS area_id"
+        f" ON CONFLICT (area_id, day) DO UPDATE SET {adding('area_daily_tallies', area_fields)}),"
+        " t AS (UPDATE sites SET first_talk_on = :first_talk_on, last_talk_on = :last_talk_on,"
+        " covered_by_visit_id = CASE WHEN :cover THEN v.id ELSE sites.covered_by_visit_id END"
+        " FROM v WHERE sites.id = :site_id AND :talk_days_change)"
+        " SELECT id FROM v"
+    )
+    visits, user_tallies = Visit.__table__, UserDailyTally.__table__
+    typed = [bindparam(name, type_=visits.c[name].type) for name in visit_columns]
+    typed += [bindparam("u_" + name, type_=user_tallies.c[name].type) for name in user_columns]
+    typed.append(bindparam("detail", type_=VisitSignal.__table__.c.detail.type))
+    return text(sql).bindparams(*typed)
+
+
+def record(merged: bool):
     sent = request.get_json()
     connection = db.session.connection()
     user_id = request.args.get("user", type=int)
     team_id = connection.execute(USER_STATEMENT, {"id": user_id}).one()._mapping[USERS.c.team_id]
-    door = connection.execute(TAG_STATEMENT, {"token": sent["tag"]}).one()._mapping
+    tag_statement = TAG_ARCHIVED_STATEMENT if merged else TAG_STATEMENT
+    door = connection.execute(tag_statement, {"token": sent["tag"]}).one()._mapping
     site_id, building_id, building_path = (
         door[Tag.__table__.c.site_id],
         door[Site.__table__.c.building_id],
         door[BUILDINGS.c.path],
     )
     ancestors = [int(part) for part in building_path.strip("/").split("/")]
-    connection.scalar(_archived_along_statement(), {"ids": ancestors})
+    if not merged:
+        connection.scalar(_archived_along_statement(), {"ids": ancestors})
     now, today = datetime.now(UTC).replace(tzinfo=None), local_today()  # the working day, as the app counts it
     east_m = 111_320 * math.cos(math.radians(sent["lat"]))
     limit, path = 20.0, f"/{ancestors[0]}/{ancestors[1]}/"
@@ -84,7 +145,7 @@ def record_floor():
         "path_end": path_end(path),
     }
     connection.execute(_evidence_statement(connection.dialect.name), params).one()
-    locked = connection.execute(LOCK_STATEMENT, {"id": site_id}).one()
+    locked = connection.execute(LOCK_PATH_STATEMENT if merged else LOCK_STATEMENT, {"id": site_id}).one()
     counts = {name: sent[name] for name in ("people_reached", "app_installs", "realname_regs", "miniprogram_regs")}
     visit = {
         **DEFAULTS,
@@ -104,18 +165,14 @@ def record_floor():
         "content_hash": hashlib.sha256(json.dumps(sent, sort_keys=True).encode()).hexdigest(),
         "trust_score": 85,
     }
-    visit_id = connection.execute(_insert_visit(), {name: visit[name] for name in _visit_columns()}).scalar()
-    row = {"visit_id": visit_id, "signal": "same_fix", "detail": {"doors": 3}, "weight": 15, "found_at": now}
-    connection.execute(_insert_signals(), [row])
-    path = connection.scalar(_building_path_statement(), {"id": building_id})
+    signal = {"signal": "same_fix", "detail": {"doors": 3}, "weight": 15, "found_at": now}
     # The door's talk days and coverage as count_visit moves them: written only when they change (a door talked to
     # again the same day writes nothing).
     first, last, covered = locked.first_talk_on, locked.last_talk_on, locked.covered_by_visit_id
     newly_covered = locked.kind == "household" and covered is None
-    talked = {
+    talk_days = {
         "first_talk_on": today if first is None or today < first else first,
         "last_talk_on": today if last is None or today > last else last,
-        "covered_by_visit_id": visit_id if newly_covered else covered,
     }
     sums = {
         "visits": 1,
@@ -125,14 +182,27 @@ def record_floor():
         "receipts_collected": 0,
         **counts,
     }
-    mine = {"trust_lost": 15, "flagged": 1}
-    key = dict(zip(KEYS[UserDailyTally], (user_id, team_id or 0, today), strict=True))
-    connection.execute(_upsert_statement(UserDailyTally), [{**key, **sums, **mine}])
+    mine = {**dict(zip(KEYS[UserDailyTally], (user_id, team_id or 0, today), strict=True)), **sums}
+    mine |= {"trust_lost": 15, "flagged": 1}
+    visit_values = {name: visit[name] for name in _visit_columns()}
+    if merged:
+        changed = newly_covered or (first, last) != tuple(talk_days.values())
+        path_ids = sorted(int(part) for part in locked.path.strip("/").split("/"))
+        params = {**visit_values, **signal, **talk_days, "cover": newly_covered, "talk_days_change": changed}
+        params |= {"u_" + name: value for name, value in mine.items()} | {"a_" + name: sums[name] for name in sums}
+        visit_id = connection.scalar(merged_write(), {**params, "area_ids": path_ids})
+        db.session.commit()
+        return jsonify({"created": True, "visit": {"id": visit_id, "client_uuid": sent["client_uuid"]}}), 201
+    visit_id = connection.execute(_insert_visit(), visit_values).scalar()
+    connection.execute(_insert_signals(), [{"visit_id": visit_id, **signal}])
+    path = connection.scalar(_building_path_statement(), {"id": building_id})
+    connection.execute(_upsert_statement(UserDailyTally), [mine])
     areas = [
         {"area_id": area_id, "day": today, **sums}
         for area_id in sorted(int(part) for part in path.strip("/").split("/"))
     ]
     connection.execute(_upsert_statement(DailyTally), areas)
+    talked = {**talk_days, "covered_by_visit_id": visit_id if newly_covered else covered}
     if (first, last, covered) != tuple(talked.values()):
         connection.execute(_talked_statement(), {**talked, "id": site_id})
     db.session.commit()

@@ -205,8 +205,9 @@ def measure_baseline(database_url: str, config: tuple, seconds: int, folder: Pat
     return result
 
 
-def measure_floor(database_url: str, config: tuple, doors: dict, seconds: int, folder: Path) -> dict:
-    """The API path's statements alone through Core (bench/floor.py), each phone as its volunteer on its doors."""
+def measure_floor(database_url: str, config: tuple, doors: dict, seconds: int, folder: Path, mode="floor") -> dict:
+    """The API path's statements alone through Core (bench/floor.py), each phone as its volunteer on its doors;
+    mode floor_merged: the same in five statements (PostgreSQL)."""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(database_url)
@@ -223,7 +224,7 @@ def measure_floor(database_url: str, config: tuple, doors: dict, seconds: int, f
         sessions_file = folder / "floor.lua"
         sessions_file.write_text(lua_table(sessions))
         before = count_rows(database_url, "visits")
-        result = run_wrk(server.base, sessions_file, seconds, "floor")
+        result = run_wrk(server.base, sessions_file, seconds, mode)
     result["visits_stored"] = count_rows(database_url, "visits") - before
     return result
 
@@ -261,6 +262,9 @@ def run() -> dict:
                 log(f"  ours {path} {label(chosen)}: {summary(paths[path])}")
             paths["api floor"] = measure_floor(url, chosen, doors, DURATION, folder)
             log(f"  floor (api statements through Core) {label(chosen)}: {summary(paths['api floor'])}")
+            if kind == "postgresql":
+                paths["api floor, merged"] = measure_floor(url, chosen, doors, DURATION, folder, "floor_merged")
+                log(f"  floor in five statements {label(chosen)}: {summary(paths['api floor, merged'])}")
             baseline = measure_baseline(url, chosen, DURATION, folder)
             log(f"  baseline {label(chosen)}: {summary(baseline)}")
             for result in paths.values():

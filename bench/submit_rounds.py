@@ -1,0 +1,87 @@
+"""Part 3's ratio measured in rounds, each path between two runs of the baseline, so a machine whose speed drifts
+from minute to minute (bench/README.md: the same baseline at 280-615 req/s within ten minutes) moves both alike.
+
+    .venv/bin/python bench/submit_rounds.py           # both databases, 3 rounds of 10 s per path
+    BENCH_DATABASES=postgresql BENCH_ROUNDS=5 .venv/bin/python bench/submit_rounds.py
+
+One generated district per database, the phones and doors of bench/submit_load.py, gthread 2x8. Each round runs the
+baseline, then our API path, the floor (bench/floor.py; on PostgreSQL also its five-statement form), then the
+baseline again; a path's ratio is its visits/s over the mean of the two baselines around it in that round. Printed
+and returned: each round's ratios and their median. BENCH_SMOKE=1: one round of 2 s on a small district.
+"""
+
+import json
+import os
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import SMOKE, databases, log, scratch_database
+from bench.generate import generate
+from bench.submit_load import (
+    PHONES,
+    SITES,
+    add_volunteers,
+    doors_of_volunteers,
+    measure_app,
+    measure_baseline,
+    measure_floor,
+)
+
+ROUNDS = 1 if SMOKE else int(os.environ.get("BENCH_ROUNDS", "3"))
+SECONDS = 2 if SMOKE else int(os.environ.get("BENCH_ROUND_SECONDS", "10"))
+SERVER = ("gthread", 2, 8)
+
+
+def paths_of(kind: str) -> dict:
+    """What each round measures between its two baselines: name -> function(url, doors, folder) -> wrk result."""
+    paths = {
+        "api": lambda url, doors, folder: measure_app(url, SERVER, doors, SECONDS, folder, "api"),
+        "api floor": lambda url, doors, folder: measure_floor(url, SERVER, doors, SECONDS, folder),
+    }
+    if kind == "postgresql":
+        paths["api floor, merged"] = lambda url, doors, folder: measure_floor(
+            url, SERVER, doors, SECONDS, folder, "floor_merged"
+        )
+    return paths
+
+
+def run() -> dict:
+    results = {"rounds": ROUNDS, "seconds": SECONDS, "server": "gthread 2w×8t", "databases": {}}
+    for kind in databases():
+        with scratch_database(kind, "rounds") as url, tempfile.TemporaryDirectory() as scratch:
+            folder = Path(scratch)
+            generate(url, SITES, 3 * SITES, ending_yesterday=True)
+            add_volunteers(url, PHONES)
+            doors = {name: runs[0] for name, runs in doors_of_volunteers(url, 1, 200).items()}
+            rounds = []
+            for number in range(1, ROUNDS + 1):
+                before = measure_baseline(url, SERVER, SECONDS, folder)["rps"]
+                measured = {name: measure(url, doors, folder) for name, measure in paths_of(kind).items()}
+                after = measure_baseline(url, SERVER, SECONDS, folder)["rps"]
+                baseline = (before + after) / 2
+                row = {"baseline_rps": [before, after]}
+                for name, result in measured.items():
+                    row[name] = {
+                        "rps": result["rps"],
+                        "ratio": round(result["rps"] / baseline, 3) if baseline else None,
+                        "p95_ms": result["p95_ms"],
+                        "errors": result["errors"],
+                    }
+                rounds.append(row)
+                ratios = ", ".join(f"{name} {row[name]['ratio']}" for name in measured)
+                log(f"{kind} round {number}: baseline {before} / {after} req/s; {ratios}")
+            medians = {}
+            for name in paths_of(kind):
+                ratios = [row[name]["ratio"] for row in rounds if row[name]["ratio"] is not None]
+                medians[name] = statistics.median(ratios) if ratios else None
+            log(f"{kind}: median ratios over {ROUNDS} rounds: {medians}")
+            results["databases"][kind] = {"rounds": rounds, "median_ratio": medians}
+    return results
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(), indent=2, ensure_ascii=False))
