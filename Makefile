@@ -118,7 +118,6 @@ test: install-dev browser wrk pgtools lint
 	BENCH_SMOKE=1 $(BIN)/python bench/queue_jobs.py
 	BENCH_SMOKE=1 $(BIN)/python bench/rollup_contention.py
 	BENCH_SMOKE=1 $(BIN)/python bench/warning_feed.py
-	BENCH_SMOKE=1 $(BIN)/python bench/submit_rounds.py
 
 # Measurements: writes bench/results.json and the generated table in bench/README.md (~35 minutes).
 bench: install-dev browser wrk

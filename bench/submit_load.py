@@ -267,7 +267,9 @@ def run() -> dict:
                 log(f"  floor in five statements {label(chosen)}: {summary(paths['api floor, merged'])}")
             baseline = measure_baseline(url, chosen, DURATION, folder)
             log(f"  baseline {label(chosen)}: {summary(baseline)}")
-            for result in paths.values():
+            for path, result in paths.items():
+                if SMOKE and (result["errors"] or not result["visits_stored"]):  # make test: a path that errs fails
+                    raise SystemExit(f"{kind} {path}: {result['errors']} errors, {result['visits_stored']} stored")
                 result["throughput_ratio"] = round(result["rps"] / baseline["rps"], 3) if baseline["rps"] else None
                 result["p95_ratio"] = round(result["p95_ms"] / baseline["p95_ms"], 2) if baseline["p95_ms"] else None
             results["databases"][kind] = {

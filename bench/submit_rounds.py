@@ -1,13 +1,16 @@
 """Part 3's ratio measured in rounds, each path between two runs of the baseline, so a machine whose speed drifts
-from minute to minute (bench/README.md: the same baseline at 280-615 req/s within ten minutes) moves both alike.
+from minute to minute (bench/README.md: PostgreSQL's baseline at 254-446 req/s within seven minutes) moves both alike.
 
     .venv/bin/python bench/submit_rounds.py           # both databases, 3 rounds of 10 s per path
     BENCH_DATABASES=postgresql BENCH_ROUNDS=5 .venv/bin/python bench/submit_rounds.py
 
 One generated district per database, the phones and doors of bench/submit_load.py, gthread 2x8. Each round runs the
 baseline, then our API path, the floor (bench/floor.py; on PostgreSQL also its five-statement form), then the
-baseline again; a path's ratio is its visits/s over the mean of the two baselines around it in that round. Printed
-and returned: each round's ratios and their median. BENCH_SMOKE=1: one round of 2 s on a small district.
+baseline again; a path's ratio is its visits/s over the mean of the two baselines around it in that round. The
+paths take turns at going first (the volunteers' day grows as they run: a later path's evidence reads more visits).
+Written to bench/results/submit_rounds.json: each round's ratios and their median. Any error, or a path that
+stored no visit, fails the run. BENCH_SMOKE=1: one round of 2 s on a small district (about a minute; `make test`
+runs submit_load.py's smoke instead, which measures the same paths once and fails the same way).
 """
 
 import json
@@ -19,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import SMOKE, databases, log, scratch_database
+from bench.common import RESULTS, SMOKE, databases, log, scratch_database
 from bench.generate import generate
 from bench.submit_load import (
     PHONES,
@@ -60,7 +63,9 @@ def run() -> dict:
             rounds = []
             for number in range(1, ROUNDS + 1):
                 before = measure_baseline(url, SERVER, SECONDS, folder)["rps"]
-                measured = {name: measure(url, doors, folder) for name, measure in paths_of(kind).items()}
+                names = list(paths_of(kind))
+                turn = (number - 1) % len(names)
+                measured = {name: paths_of(kind)[name](url, doors, folder) for name in names[turn:] + names[:turn]}
                 after = measure_baseline(url, SERVER, SECONDS, folder)["rps"]
                 baseline = (before + after) / 2
                 row = {"baseline_rps": [before, after]}
@@ -70,7 +75,10 @@ def run() -> dict:
                         "ratio": round(result["rps"] / baseline, 3) if baseline else None,
                         "p95_ms": result["p95_ms"],
                         "errors": result["errors"],
+                        "visits_stored": result["visits_stored"],
                     }
+                    if result["errors"] or not result["visits_stored"]:
+                        raise SystemExit(f"{kind} {name}: {result['errors']} errors, {result['visits_stored']} stored")
                 rounds.append(row)
                 ratios = ", ".join(f"{name} {row[name]['ratio']}" for name in measured)
                 log(f"{kind} round {number}: baseline {before} / {after} req/s; {ratios}")
@@ -84,4 +92,9 @@ def run() -> dict:
 
 
 if __name__ == "__main__":
-    print(json.dumps(run(), indent=2, ensure_ascii=False))
+    outcome = run()
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / ("submit_rounds_smoke.json" if SMOKE else "submit_rounds.json")).write_text(
+        json.dumps(outcome, indent=2, ensure_ascii=False) + "\n"
+    )
+    print(json.dumps(outcome, indent=2, ensure_ascii=False))

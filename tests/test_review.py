@@ -115,6 +115,10 @@ def test_the_log_pages_in_the_database_keeping_what_looks_wrong_first_and_the_fi
     assert shown == [[far.id, rapid.id], [calm[0].id, calm[1].id], [calm[2].id]]
     assert "共 5 条" in pages[0] and "第 1 / 3 页" in pages[0] and "上一页" not in pages[0]
     assert "上一页" in pages[2] and "下一页" not in pages[2]
+    # An old link past the end (a page of a busier hour, reloaded after filtering) leads back to the last page.
+    past = browser.client.get(f"/log?day={day}&page=7").text
+    back = re.search(r'rel="prev" href="([^"]+)"', past).group(1).replace("&amp;", "&")
+    assert "已过最后一页（共 3 页）" in past and f"day={day}" in back and back.endswith("page=3")
     only_rapid = browser.client.get(f"/log?day={day}&flag=rapid").text
     assert f'id="visit-{rapid.id}"' in only_rapid and f'id="visit-{far.id}"' not in only_rapid
     talked = browser.client.get(f"/log?day={day}&outcome=talked").text
