@@ -119,6 +119,7 @@ def test_the_log_pages_in_the_database_keeping_what_looks_wrong_first_and_the_fi
     past = browser.client.get(f"/log?day={day}&page=7").text
     back = re.search(r'rel="prev" href="([^"]+)"', past).group(1).replace("&amp;", "&")
     assert "已过最后一页（共 3 页）" in past and f"day={day}" in back and back.endswith("page=3")
+    assert "没有符合条件的记录" not in past  # the day has visits: only this link went past them
     only_rapid = browser.client.get(f"/log?day={day}&flag=rapid").text
     assert f'id="visit-{rapid.id}"' in only_rapid and f'id="visit-{far.id}"' not in only_rapid
     talked = browser.client.get(f"/log?day={day}&outcome=talked").text
