@@ -85,6 +85,23 @@ def test_a_300_person_school_talk_counts_300_at_its_community_and_above_and_no_h
     assert listing.status_code == 200 and "实验小学防诈讲座" in listing.text
 
 
+def test_the_list_pages_newest_first_keeping_its_filter_and_a_page_past_the_end_leads_back(world, browser, monkeypatch):
+    monkeypatch.setattr("fieldapp.events.routes.EVENTS_PAGE_SIZE", 2)
+    browser.login("a-supervisor")
+    for hours_ago, title in ((3, "第一场"), (2, "第二场"), (1, "第三场")):
+        form = event_form(world.a.area.id, kind="stall", title=title, held_at=local_now_text(60 * hours_ago))
+        assert browser.post("/events/new", form).status_code == 303
+    listing = f"/areas/{world.a.area.id}/events?kind=stall"
+    first = browser.client.get(listing).text
+    assert "第三场" in first and "第二场" in first and "第一场" not in first and "第 1 / 2 页" in first
+    assert f'href="/areas/{world.a.area.id}/events?kind=stall&amp;page=2"' in first
+    second = browser.client.get(listing + "&page=2").text
+    assert "第一场" in second and "第三场" not in second and 'rel="next"' not in second
+    past = browser.client.get(listing + "&page=9").text
+    assert "已过最后一页（共 2 页）" in past and "这里还没有记录宣讲活动。" not in past
+    assert f'href="/areas/{world.a.area.id}/events?kind=stall&amp;page=2"' in past
+
+
 def test_a_retried_submission_is_stored_once_and_answers_as_the_first(world, browser):
     browser.login("a-supervisor")
     data = event_form(world.a.area.id)

@@ -121,6 +121,7 @@ def area_events(area_id: int):
         total=total,
         page=page,
         pages=max(1, -(-total // EVENTS_PAGE_SIZE)),
+        page_url=lambda number: url_for("events.area_events", area_id=area.id, kind=kind, page=number),
         summary=area_event_summary(area),
     )
 
