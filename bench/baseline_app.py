@@ -8,7 +8,7 @@ login, CSRF, the form, the rules, the tally upsert and the confirmation fragment
 
 from flask import Flask
 
-from bench.floor import record_floor, record_floor_merged
+from bench.floor import record_floor, record_floor_bare, record_floor_merged
 from fieldapp import database
 from fieldapp.config import Config, database_url, engine_options
 from fieldapp.extensions import db
@@ -38,3 +38,4 @@ def insert_one():
 # The statements of a visit submit and nothing else (bench/floor.py): ours, the floor and the baseline side by side.
 app.post("/floor")(record_floor)
 app.post("/floor/merged")(record_floor_merged)
+app.post("/floor/bare")(record_floor_bare)

@@ -14,6 +14,10 @@ reach (bench/README.md, part 3).
 POST /floor/merged (PostgreSQL only) asks the same in five statements instead of eleven: the tag with the archived
 check, the evidence, the door locked with its building's path, and one data-modifying CTE writing the visit, its
 signal, both rollups and the door's talk days: how far fewer round trips would move the floor.
+
+POST /floor/bare asks what /floor asks without the trust evidence and the signal it leads to: what the rest of a
+submit costs, so that the evidence's share of the floor is measured, not guessed (bench/README.md, "2026-12-03,
+night").
 """
 
 import hashlib
@@ -72,6 +76,10 @@ def record_floor_merged():
     return record(merged=True)
 
 
+def record_floor_bare():
+    return record(merged=False, evidence=False)
+
+
 @cache
 def merged_write():
     """INSERT the visit; from its id (none: a retry, then nothing else is written) its signal, the volunteer's and
@@ -108,7 +116,7 @@ def merged_write():
     return text(sql).bindparams(*typed)
 
 
-def record(merged: bool):
+def record(merged: bool, evidence: bool = True):
     sent = request.get_json()
     connection = db.session.connection()
     user_id = request.args.get("user", type=int)
@@ -144,7 +152,8 @@ def record(merged: bool):
         "path": path,
         "path_end": path_end(path),
     }
-    connection.execute(_evidence_statement(connection.dialect.name), params).one()
+    if evidence:
+        connection.execute(_evidence_statement(connection.dialect.name), params).one()
     locked = connection.execute(LOCK_PATH_STATEMENT if merged else LOCK_STATEMENT, {"id": site_id}).one()
     counts = {name: sent[name] for name in ("people_reached", "app_installs", "realname_regs", "miniprogram_regs")}
     visit = {
@@ -163,7 +172,7 @@ def record(merged: bool):
         "server_time": now,
         "day": today,
         "content_hash": hashlib.sha256(json.dumps(sent, sort_keys=True).encode()).hexdigest(),
-        "trust_score": 85,
+        "trust_score": 85 if evidence else 100,
     }
     signal = {"signal": "same_fix", "detail": {"doors": 3}, "weight": 15, "found_at": now}
     # The door's talk days and coverage as count_visit moves them: written only when they change (a door talked to
@@ -183,7 +192,7 @@ def record(merged: bool):
         **counts,
     }
     mine = {**dict(zip(KEYS[UserDailyTally], (user_id, team_id or 0, today), strict=True)), **sums}
-    mine |= {"trust_lost": 15, "flagged": 1}
+    mine |= {"trust_lost": 15, "flagged": 1} if evidence else {"trust_lost": 0, "flagged": 0}
     visit_values = {name: visit[name] for name in _visit_columns()}
     if merged:
         changed = newly_covered or (first, last) != tuple(talk_days.values())
@@ -194,7 +203,8 @@ def record(merged: bool):
         db.session.commit()
         return jsonify({"created": True, "visit": {"id": visit_id, "client_uuid": sent["client_uuid"]}}), 201
     visit_id = connection.execute(_insert_visit(), visit_values).scalar()
-    connection.execute(_insert_signals(), [{"visit_id": visit_id, **signal}])
+    if evidence:
+        connection.execute(_insert_signals(), [{"visit_id": visit_id, **signal}])
     path = connection.scalar(_building_path_statement(), {"id": building_id})
     connection.execute(_upsert_statement(UserDailyTally), [mine])
     areas = [

@@ -4,7 +4,8 @@
 -- `-- api` posts the same visit as JSON to /api/v1/visits, as the phone's outbox does (its session cookie and
 -- the X-CSRFToken header); `-- baseline` posts the form body to the bare one-INSERT endpoint instead; `-- floor`
 -- posts the api JSON to bench/floor.py's POST /floor?user=<the phone's volunteer> (its statements alone);
--- `-- floor_merged` to POST /floor/merged (the same in five statements, PostgreSQL only).
+-- `-- floor_merged` to POST /floor/merged (the same in five statements, PostgreSQL only); `-- floor_bare` to
+-- POST /floor/bare (the floor without the trust evidence and its signal).
 
 local sessions = dofile(os.getenv("BENCH_SESSIONS"))
 local thread_number = 0
@@ -43,8 +44,9 @@ function request()
     }
     return wrk.format("POST", "/api/v1/visits", json_headers, json)
   end
-  if mode == "floor" or mode == "floor_merged" then
-    local path = (mode == "floor" and "/floor" or "/floor/merged") .. "?user=" .. session.user
+  local floors = {floor = "/floor", floor_merged = "/floor/merged", floor_bare = "/floor/bare"}
+  if floors[mode] then
+    local path = floors[mode] .. "?user=" .. session.user
     return wrk.format("POST", path, {["Content-Type"] = "application/json"}, api_json(client_uuid, door))
   end
   local body = "csrf_token=" .. session.csrf .. "&client_uuid=" .. client_uuid

@@ -207,7 +207,7 @@ def measure_baseline(database_url: str, config: tuple, seconds: int, folder: Pat
 
 def measure_floor(database_url: str, config: tuple, doors: dict, seconds: int, folder: Path, mode="floor") -> dict:
     """The API path's statements alone through Core (bench/floor.py), each phone as its volunteer on its doors;
-    mode floor_merged: the same in five statements (PostgreSQL)."""
+    mode floor_merged: the same in five statements (PostgreSQL); floor_bare: without the trust evidence."""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(database_url)

@@ -5,9 +5,10 @@ from minute to minute (bench/README.md: PostgreSQL's baseline at 254-446 req/s w
     BENCH_DATABASES=postgresql BENCH_ROUNDS=5 .venv/bin/python bench/submit_rounds.py
 
 One generated district per database, the phones and doors of bench/submit_load.py, gthread 2x8. Each round runs the
-baseline, then our API path, the floor (bench/floor.py; on PostgreSQL also its five-statement form), then the
-baseline again; a path's ratio is its visits/s over the mean of the two baselines around it in that round. The
-paths take turns at going first (the volunteers' day grows as they run: a later path's evidence reads more visits).
+baseline, then our API path, the floor (bench/floor.py), the floor without the trust evidence ("bare"; on
+PostgreSQL also the floor's five-statement form), then the baseline again; a path's ratio is its visits/s over the
+mean of the two baselines around it in that round. The paths take turns at going first (the volunteers' day grows as
+they run: a later path's evidence reads more visits).
 Written to bench/results/submit_rounds.json: each round's ratios and their median. Any error, or a path that
 stored no visit, fails the run. BENCH_SMOKE=1: one round of 2 s on a small district (about a minute; `make test`
 runs submit_load.py's smoke instead, which measures the same paths once and fails the same way).
@@ -44,6 +45,7 @@ def paths_of(kind: str) -> dict:
     paths = {
         "api": lambda url, doors, folder: measure_app(url, SERVER, doors, SECONDS, folder, "api"),
         "api floor": lambda url, doors, folder: measure_floor(url, SERVER, doors, SECONDS, folder),
+        "api floor, bare": lambda url, doors, folder: measure_floor(url, SERVER, doors, SECONDS, folder, "floor_bare"),
     }
     if kind == "postgresql":
         paths["api floor, merged"] = lambda url, doors, folder: measure_floor(
