@@ -40,6 +40,8 @@ def pages(app) -> dict:
         "daily log (/log, station)": (supervisor, f"/log?day={day}"),
         "daily log (/log, district)": (admin, f"/log?day={day}"),
         "daily log (/log, station, page 2)": (supervisor, f"/log?day={day}&page=2"),
+        "daily log (/log, district, far)": (admin, f"/log?day={day}&flag=far"),
+        "daily log (/log, district, refused)": (admin, f"/log?day={day}&outcome=refused"),
         "weekly report (district)": (admin, f"/reports/weekly?area=1&week={week}"),
         "weekly report (station)": (admin, f"/reports/weekly?area=2&week={week}"),
         "weekly report, this week (district)": (admin, "/reports/weekly?area=1"),
