@@ -12,6 +12,8 @@ local thread_number = 0
 local counter = 0
 local mode = "submit"
 local prefix = 0
+local floors = {floor = "/floor", floor_merged = "/floor/merged", floor_bare = "/floor/bare"}
+local modes = {submit = true, api = true, baseline = true}
 
 function setup(thread)
   thread:set("thread_number", thread_number)
@@ -20,6 +22,9 @@ end
 
 function init(args)
   mode = args[1] or "submit"
+  if not (modes[mode] or floors[mode]) then
+    error("unknown mode: " .. mode)  -- not a silent fall-through to the door page
+  end
   math.randomseed(os.time() + thread_number)
   prefix = math.random(0, 0x7fffffff)
 end
@@ -44,7 +49,6 @@ function request()
     }
     return wrk.format("POST", "/api/v1/visits", json_headers, json)
   end
-  local floors = {floor = "/floor", floor_merged = "/floor/merged", floor_bare = "/floor/bare"}
   if floors[mode] then
     local path = floors[mode] .. "?user=" .. session.user
     return wrk.format("POST", path, {["Content-Type"] = "application/json"}, api_json(client_uuid, door))

@@ -1,7 +1,7 @@
 """Part 3's ratio measured in rounds, each path between two runs of the baseline, so a machine whose speed drifts
 from minute to minute (bench/README.md: PostgreSQL's baseline at 254-446 req/s within seven minutes) moves both alike.
 
-    .venv/bin/python bench/submit_rounds.py           # both databases, 3 rounds of 10 s per path
+    .venv/bin/python bench/submit_rounds.py           # both databases, a round per path, 10 s per path
     BENCH_DATABASES=postgresql BENCH_ROUNDS=5 .venv/bin/python bench/submit_rounds.py
 
 One generated district per database, the phones and doors of bench/submit_load.py, gthread 2x8. Each round runs the
@@ -10,8 +10,9 @@ PostgreSQL also the floor's five-statement form), then the baseline again; a pat
 mean of the two baselines around it in that round. The paths take turns at going first (the volunteers' day grows as
 they run: a later path's evidence reads more visits).
 Written to bench/results/submit_rounds.json: each round's ratios and their median. Any error, or a path that
-stored no visit, fails the run. BENCH_SMOKE=1: one round of 2 s on a small district (about a minute; `make test`
-runs submit_load.py's smoke instead, which measures the same paths once and fails the same way).
+stored no visit, fails the run. Rounds: as many as the database has paths (each goes first once), or BENCH_ROUNDS.
+BENCH_SMOKE=1: one round of 2 s on a small district (about a minute; `make test` runs submit_load.py's smoke
+instead, which measures the same paths but the bare floor once and fails the same way).
 """
 
 import json
@@ -35,7 +36,7 @@ from bench.submit_load import (
     measure_floor,
 )
 
-ROUNDS = 1 if SMOKE else int(os.environ.get("BENCH_ROUNDS", "3"))
+ROUNDS = 1 if SMOKE else int(os.environ.get("BENCH_ROUNDS", "0"))  # 0: one round per path
 SECONDS = 2 if SMOKE else int(os.environ.get("BENCH_ROUND_SECONDS", "10"))
 SERVER = ("gthread", 2, 8)
 
@@ -55,7 +56,7 @@ def paths_of(kind: str) -> dict:
 
 
 def run() -> dict:
-    results = {"rounds": ROUNDS, "seconds": SECONDS, "server": "gthread 2w×8t", "databases": {}}
+    results = {"rounds": ROUNDS or "one per path", "seconds": SECONDS, "server": "gthread 2w×8t", "databases": {}}
     for kind in databases():
         with scratch_database(kind, "rounds") as url, tempfile.TemporaryDirectory() as scratch:
             folder = Path(scratch)
@@ -63,7 +64,7 @@ def run() -> dict:
             add_volunteers(url, PHONES)
             doors = {name: runs[0] for name, runs in doors_of_volunteers(url, 1, 200).items()}
             rounds = []
-            for number in range(1, ROUNDS + 1):
+            for number in range(1, (ROUNDS or len(paths_of(kind))) + 1):
                 before = measure_baseline(url, SERVER, SECONDS, folder)["rps"]
                 names = list(paths_of(kind))
                 turn = (number - 1) % len(names)
@@ -88,7 +89,7 @@ def run() -> dict:
             for name in paths_of(kind):
                 ratios = [row[name]["ratio"] for row in rounds if row[name]["ratio"] is not None]
                 medians[name] = statistics.median(ratios) if ratios else None
-            log(f"{kind}: median ratios over {ROUNDS} rounds: {medians}")
+            log(f"{kind}: median ratios over {len(rounds)} rounds: {medians}")
             results["databases"][kind] = {"rounds": rounds, "median_ratio": medians}
     return results
 

@@ -85,9 +85,11 @@ def test_a_300_person_school_talk_counts_300_at_its_community_and_above_and_no_h
     assert listing.status_code == 200 and "实验小学防诈讲座" in listing.text
 
 
-def test_the_list_pages_newest_first_keeping_its_filter_and_a_page_past_the_end_leads_back(world, browser, monkeypatch):
+def test_the_list_says_when_empty_then_pages_newest_first_and_past_its_end_leads_back(world, browser, monkeypatch):
     monkeypatch.setattr("fieldapp.events.routes.EVENTS_PAGE_SIZE", 2)
     browser.login("a-supervisor")
+    empty = browser.client.get(f"/areas/{world.a.area.id}/events").text
+    assert "这里还没有记录宣讲活动。" in empty and 'class="pager"' not in empty
     for hours_ago, title in ((3, "第一场"), (2, "第二场"), (1, "第三场")):
         form = event_form(world.a.area.id, kind="stall", title=title, held_at=local_now_text(60 * hours_ago))
         assert browser.post("/events/new", form).status_code == 303
