@@ -81,7 +81,7 @@ class Visit(db.Model):
         # A building's day (a station's day is its buildings' days), holding every column the daily log filters and
         # orders on (REVIEW_INDEX_COLUMNS): its count and its page's ids are read from the index alone.
         Index("ix_visits_building_day_review", "building_id", "day", *REVIEW_INDEX_COLUMNS),
-        Index("ix_visits_user_day", "user_id", "day"),
+        Index("ix_visits_user_day", "user_id", "day", text("coalesce(recorded_at, server_time)"), "id"),
         # The daily log and exports select a day (or days) across a whole station or district.
         Index("ix_visits_day", "day"),
         # The log's first page: the day in its order, not a sort of its flagged visits (a district's at 1M sites).

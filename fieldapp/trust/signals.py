@@ -11,7 +11,7 @@ from datetime import timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import Float, and_, bindparam, case, delete, func, or_, select, text, true
+from sqlalchemy import Float, and_, bindparam, case, delete, func, select, text, true, tuple_
 
 from fieldapp import labels
 from fieldapp.extensions import db
@@ -138,20 +138,23 @@ def recheck_visit(visit: Visit) -> list[str]:
 
 #: When an earlier visit happened (the phone's moment, else the server's), as SQL.
 _happened = func.coalesce(Visit.recorded_at, Visit.server_time)
+#: This visit's place in that order, typed as the columns are (SQLite compares the stored text).
+_this = tuple_(bindparam("moment", type_=Visit.server_time.type), bindparam("before_id", type_=Visit.id.type))
 #: The volunteer's visits of that day that happened before this one (undone ones left out). Of two at the
-#: same moment the smaller id came first.
+#: same moment the smaller id came first. (moment, id) is one row value in ix_visits_user_day's order: the previous fix
+#: and a later visit are a probe each, and no plan reads the whole district's day by ix_visits_day (bench/README.md).
 _earlier = and_(
     Visit.user_id == bindparam("user_id"),
     Visit.day == bindparam("day"),
     Visit.undone_at.is_(None),
-    or_(_happened < bindparam("moment"), and_(_happened == bindparam("moment"), Visit.id < bindparam("before_id"))),
+    tuple_(_happened, Visit.id) < _this,
 )
 #: The volunteer's visits of that day that happened after this one (undone ones left out).
 _later = and_(
     Visit.user_id == bindparam("user_id"),
     Visit.day == bindparam("day"),
     Visit.undone_at.is_(None),
-    or_(_happened > bindparam("moment"), and_(_happened == bindparam("moment"), Visit.id > bindparam("before_id"))),
+    tuple_(_happened, Visit.id) > _this,
 )
 
 
