@@ -8,8 +8,9 @@ Reviewed by hand: one index replaced by a wider one of the same name and leading
 the volunteer's earlier visits of the day (trust.signals._earlier). With the index on (user_id, day) alone,
 PostgreSQL read them through ix_visits_day instead, the whole district's day filtered by volunteer, twice a
 visit: 12.7 ms a visit on a bench district of 15,000 visits that day. In the day's order, with (moment, id) compared
-as one row value, the previous fix and a later visit are one probe each: 0.9 ms (bench/README.md, "2026-12-03,
-night").
+as one row value, the previous fix and a later visit are one probe each: 0.9 ms in the prepared (generic) plan. A plan
+made for one call while the planner believes today holds no visits still reads the day's index (bench/README.md,
+"2026-12-03, night").
 """
 
 import sqlalchemy as sa
