@@ -3,9 +3,7 @@
 import re
 import uuid
 from datetime import UTC, timedelta
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from sqlalchemy import select
 
 from fieldapp.database import utcnow
@@ -13,6 +11,7 @@ from fieldapp.extensions import db
 from fieldapp.models import AuditEvent, UserDailyTally
 from fieldapp.review.services import review_visit
 from fieldapp.tallies import area_totals, recount_differences
+from fieldapp.visits.clock import deployment_zone
 from fieldapp.visits.rules import VisitInput
 from fieldapp.visits.services import record_visit, undo_visit
 from tests.test_door import METRE_OF_LATITUDE
@@ -38,7 +37,7 @@ def same_day_start():
     """Now, or an hour ago in the last half hour of the local day: a test's visits spread over 20 minutes then
     still fall on one working day (the log of one day shows them all)."""
     now = utcnow()
-    local = now.replace(tzinfo=UTC).astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
+    local = now.replace(tzinfo=UTC).astimezone(deployment_zone())
     return now - timedelta(hours=1) if local.hour == 23 and local.minute >= 30 else now
 
 
