@@ -176,13 +176,21 @@ class Writer:
 
 
 def generate(
-    database_url: str, sites: int, visits: int, seed: int = 7, today: date | None = None, ending_yesterday=False
+    database_url: str,
+    sites: int,
+    visits: int,
+    seed: int = 7,
+    today: date | None = None,
+    ending_yesterday=False,
+    doors_per_volunteer: int = 2000,
 ) -> dict:
     """Fill an empty database. Returns what was made and how long it took, with ids worth measuring.
 
     `ending_yesterday`: for a bench whose phones then record visits with the clock's time. A generated day runs
     09:00-24:00 local time, so today's visits would mostly lie ahead of the clock (all of them before 09:00), and
-    every visit recorded would arrive as if late, before the volunteer's later ones, and pay for re-timing them."""
+    every visit recorded would arrive as if late, before the volunteer's later ones, and pay for re-timing them.
+    `doors_per_volunteer`: each station gets one volunteer per so many of its doors (at least two); the submit
+    bench asks for one per 40, so that its volunteers' past days look like the day its phones record."""
     from flask_migrate import upgrade
     from sqlalchemy import func, select
     from werkzeug.security import generate_password_hash
@@ -201,14 +209,17 @@ def generate(
         timezone = ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])
         today = today or datetime.now(timezone).date() - timedelta(days=int(ending_yesterday))
         writer = Writer(db.engine)
-        made = _fill(writer, sites, visits, seed, today, generate_password_hash(BENCH_PASSWORD))
+        password_hash = generate_password_hash(BENCH_PASSWORD)
+        made = _fill(writer, sites, visits, seed, today, password_hash, doors_per_volunteer)
         writer.finish(["areas", "sites", "tags", "teams", "users", "visits"])
         db.engine.dispose()
     made["seconds"] = round(time.monotonic() - started, 1)
     return made
 
 
-def _fill(writer: Writer, n_sites: int, n_visits: int, seed: int, today: date, password_hash: str) -> dict:
+def _fill(
+    writer: Writer, n_sites: int, n_visits: int, seed: int, today: date, password_hash: str, doors_per_volunteer: int
+) -> dict:
     rng = random.Random(seed)
     created = f"{today - timedelta(days=DAYS + 1)} 00:00:00.000000"
 
@@ -335,7 +346,7 @@ def _fill(writer: Writer, n_sites: int, n_visits: int, seed: int, today: date, p
             + (station_ids[station], None, True, created)
         )
         volunteers = []
-        for number in range(max(2, math.ceil(station_sites / 2000))):
+        for number in range(max(2, math.ceil(station_sites / doors_per_volunteer))):
             if number % 4 == 0:
                 team_id += 1
                 team_rows.append((team_id, f"第{station + 1}所{number // 4 + 1}队", station_ids[station], created))

@@ -1,18 +1,25 @@
 """Submit load: phones recording visits through a real gunicorn on loopback, against a one-INSERT baseline.
 
-For each database: generate a district (bench/generate.py) with one volunteer per phone, each on doors of their
-own (until 2026-12-03, 50 phones shared 16 volunteers and their doors), start gunicorn, log in phones over HTTP
-(POST /login with the CSRF token of the login page, as a browser does), read each phone's CSRF
-token off a real door page, then let wrk (Debian's, with bench/submit.lua) keep 50 connections
-posting visits, each with a fresh client_uuid, by both paths a phone records through: the door page's
-form, htmx style (POST /h/<token>, "html"), and the JSON API as the phone's outbox sends it
-(POST /api/v1/visits with the session cookie and the X-CSRFToken header, "api"). Nothing in the app is
-switched off: CSRF, login and every rule run; only the login rate limit is raised by configuration,
-because fifty phones log in from one address here.
+For each database: generate a district (bench/generate.py) of 20,000 doors with 500 volunteers, each on about 40
+doors of their own, start gunicorn, log each volunteer's phone in over HTTP (POST /login with the CSRF token of the
+login page, as a browser does; once per database, the signed session cookie outlives the server), read each phone's
+CSRF token off a real door page, then let wrk (Debian's, with bench/submit.lua) keep 50 connections posting visits,
+the volunteers taking turns (request n is volunteer n mod 500's, on their next door), each with a fresh client_uuid,
+by both paths a phone records through: the door page's form, htmx style (POST /h/<token>, "html"), and the JSON API
+as the phone's outbox sends it (POST /api/v1/visits with the session cookie and the X-CSRFToken header, "api").
+Nothing in the app is switched off: CSRF, login and every rule run; only the login rate limit is raised by
+configuration, because five hundred phones log in from one address here.
 
 First a short sweep of gunicorn settings (our app, html path), then the winner for the full duration on
 each path, and in the same run the baseline (bench/baseline_app.py, one ORM INSERT per request) on the
 same database and the same gunicorn settings. Reported: requests/s, p50/p95/p99, errors, visits stored.
+
+Why 500 volunteers for 50 connections: a submit's trust evidence reads the volunteer's day, so its cost grows with
+the visits a volunteer recorded today. Until 2026-12-03 each connection was one volunteer, who then recorded several
+hundred visits "today" within minutes (a real one records tens a day; the brief flags 40 in ten minutes as suspect), and
+whose history (25 volunteers, 2,000 visits a day) led PostgreSQL to read the whole district's day. Now a run of
+the bench leaves each volunteer tens of visits, as a day in the field does. BENCH_SUBMIT_VOLUNTEERS=50 gives the
+old shape (one volunteer per connection) to compare (bench/README.md, "2026-12-03, evening").
 BENCH_SUBMIT_SERVER="gthread 2 8" skips the sweep; BENCH_SUBMIT_SECONDS sets the duration.
 """
 
@@ -24,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -37,8 +45,9 @@ DURATION = int(os.environ.get("BENCH_SUBMIT_SECONDS", 3 if SMOKE else 60))
 FIXED_SERVER = os.environ.get("BENCH_SUBMIT_SERVER", "")
 SWEEP_DURATION = 0 if SMOKE or FIXED_SERVER else 12
 SITES = 2_000 if SMOKE else 20_000
-PHONES = 10 if SMOKE else CLIENTS
-DOORS_PER_PHONE = 200
+#: The volunteers whose phones the connections' requests take turns at (one phone each, logged in once).
+VOLUNTEERS = 10 if SMOKE else int(os.environ.get("BENCH_SUBMIT_VOLUNTEERS", "500"))
+DOORS_PER_VOLUNTEER = SITES // VOLUNTEERS
 #: (worker class, workers, threads) tried on each database; the smoke run tries only the first.
 CONFIGS = [("sync", 5, 1), ("sync", 3, 1), ("gthread", 2, 8)]
 #: The paths a visit is recorded by, as submit.lua names them: the door page's form (htmx) and the JSON API.
@@ -117,23 +126,36 @@ def doors_of_volunteers(database_url: str, runs: int, per_run: int) -> dict[str,
     return doors
 
 
-def log_in_phones(base: str, doors: dict[str, list[str]]) -> list[dict]:
-    """One phone per volunteer, as in the field (add_volunteers made enough of them), each on its own doors."""
-    sessions = []
-    for username in sorted(doors)[:PHONES]:
-        mine = doors[username]
-        phone = Phone(base)
-        phone.login(username)
-        token = phone.csrf(f"/h/{mine[0]}")
-        sessions.append(
-            {
-                "cookie": phone.cookie_header(),
-                "csrf": urllib.parse.quote(token, safe=""),
-                "csrf_header": token,
-                "doors": mine,
-            }
-        )
-    return sessions
+def district(url: str) -> dict[str, list[str]]:
+    """Generate the bench's district into the empty database at `url`: each volunteer's own doors, by username."""
+    generate(url, SITES, 3 * SITES, ending_yesterday=True, doors_per_volunteer=DOORS_PER_VOLUNTEER)
+    add_volunteers(url, VOLUNTEERS)
+    runs = doors_of_volunteers(url, 1, DOORS_PER_VOLUNTEER)
+    return {name: runs[name][0] for name in sorted(runs)[:VOLUNTEERS]}
+
+
+#: Phones logged in, by database: a signed session cookie stays good for the next server on the same database.
+_logged_in: dict[str, list[dict]] = {}
+
+
+def log_in_phones(base: str, url: str, doors: dict[str, list[str]]) -> list[dict]:
+    """One phone per volunteer, as in the field, each on its own doors; logged in once per database."""
+    if url not in _logged_in:
+        with ThreadPoolExecutor(8) as pool:  # the password hash is the slow part: both cores of the server work
+            _logged_in[url] = list(pool.map(lambda name: log_in_phone(base, name, doors[name]), sorted(doors)))
+    return _logged_in[url]
+
+
+def log_in_phone(base: str, username: str, doors: list[str]) -> dict:
+    phone = Phone(base)
+    phone.login(username)
+    token = phone.csrf(f"/h/{doors[0]}")
+    return {
+        "cookie": phone.cookie_header(),
+        "csrf": urllib.parse.quote(token, safe=""),
+        "csrf_header": token,
+        "doors": doors,
+    }
 
 
 def lua_table(sessions: list[dict]) -> str:
@@ -187,7 +209,7 @@ def measure_app(url: str, config: tuple, doors: dict, seconds: int, folder: Path
     worker_class, workers, threads = config
     with Server("wsgi:app", url, worker_class, workers, threads) as server:
         sessions_file = folder / "sessions.lua"
-        sessions_file.write_text(lua_table(log_in_phones(server.base, doors)))
+        sessions_file.write_text(lua_table(log_in_phones(server.base, url, doors)))
         before = count_rows(url, "visits")
         result = run_wrk(server.base, sessions_file, seconds, mode)
     result["visits_stored"] = count_rows(url, "visits") - before
@@ -216,8 +238,7 @@ def measure_floor(database_url: str, config: tuple, doors: dict, seconds: int, f
     engine.dispose()
     # The same phones as log_in_phones: the same volunteers, on the same doors.
     sessions = [
-        {"cookie": "none=1", "csrf": "none", "user": str(ids[name]), "doors": doors[name]}
-        for name in sorted(doors)[:PHONES]
+        {"cookie": "none=1", "csrf": "none", "user": str(ids[name]), "doors": doors[name]} for name in sorted(doors)
     ]
     worker_class, workers, threads = config
     with Server("bench.baseline_app:app", database_url, worker_class, workers, threads) as server:
@@ -235,14 +256,12 @@ def label(config: tuple) -> str:
 
 
 def run() -> dict:
-    results = {"clients": CLIENTS, "duration_s": DURATION, "sites": SITES, "phones": PHONES, "databases": {}}
+    results = {"clients": CLIENTS, "duration_s": DURATION, "sites": SITES, "volunteers": VOLUNTEERS, "databases": {}}
     for kind in databases():
         with scratch_database(kind, "load") as url, tempfile.TemporaryDirectory() as scratch:
             folder = Path(scratch)
-            log(f"submit load on {kind}: generating {SITES:,} sites")
-            made = generate(url, SITES, 3 * SITES, ending_yesterday=True)
-            add_volunteers(url, PHONES)
-            doors = {name: runs[0] for name, runs in doors_of_volunteers(url, 1, DOORS_PER_PHONE).items()}
+            log(f"submit load on {kind}: generating {SITES:,} sites, {VOLUNTEERS} volunteers")
+            doors = district(url)
             sweep = {}
             if FIXED_SERVER:
                 worker_class, workers, threads = FIXED_SERVER.split()
@@ -273,7 +292,6 @@ def run() -> dict:
                 result["throughput_ratio"] = round(result["rps"] / baseline["rps"], 3) if baseline["rps"] else None
                 result["p95_ratio"] = round(result["p95_ms"] / baseline["p95_ms"], 2) if baseline["p95_ms"] else None
             results["databases"][kind] = {
-                "generated": {key: made[key] for key in ("sites", "visits", "seconds")},
                 "server": label(chosen),
                 "sweep": sweep,
                 "paths": paths,

@@ -4,8 +4,8 @@ from minute to minute (bench/README.md: PostgreSQL's baseline at 254-446 req/s w
     .venv/bin/python bench/submit_rounds.py           # both databases, a round per path, 10 s per path
     BENCH_DATABASES=postgresql BENCH_ROUNDS=5 .venv/bin/python bench/submit_rounds.py
 
-One generated district per database, the phones and doors of bench/submit_load.py, gthread 2x8. Each round runs the
-baseline, then our API path, the floor (bench/floor.py), the floor without the trust evidence ("bare"; on
+One generated district per database, the volunteers, phones and doors of bench/submit_load.py, gthread 2x8. Each
+round runs the baseline, then our API path, the floor (bench/floor.py), the floor without the trust evidence ("bare"; on
 PostgreSQL also the floor's five-statement form), then the baseline again; a path's ratio is its visits/s over the
 mean of the two baselines around it in that round. The paths take turns at going first (the volunteers' day grows as
 they run: a later path's evidence reads more visits).
@@ -25,16 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import RESULTS, SMOKE, databases, log, scratch_database
-from bench.generate import generate
-from bench.submit_load import (
-    PHONES,
-    SITES,
-    add_volunteers,
-    doors_of_volunteers,
-    measure_app,
-    measure_baseline,
-    measure_floor,
-)
+from bench.submit_load import VOLUNTEERS, district, measure_app, measure_baseline, measure_floor
 
 ROUNDS = 1 if SMOKE else int(os.environ.get("BENCH_ROUNDS", "0"))  # 0: one round per path
 SECONDS = 2 if SMOKE else int(os.environ.get("BENCH_ROUND_SECONDS", "10"))
@@ -56,13 +47,17 @@ def paths_of(kind: str) -> dict:
 
 
 def run() -> dict:
-    results = {"rounds": ROUNDS or "one per path", "seconds": SECONDS, "server": "gthread 2w×8t", "databases": {}}
+    results = {
+        "rounds": ROUNDS or "one per path",
+        "seconds": SECONDS,
+        "server": "gthread 2w×8t",
+        "volunteers": VOLUNTEERS,
+    }
+    results["databases"] = {}
     for kind in databases():
         with scratch_database(kind, "rounds") as url, tempfile.TemporaryDirectory() as scratch:
             folder = Path(scratch)
-            generate(url, SITES, 3 * SITES, ending_yesterday=True)
-            add_volunteers(url, PHONES)
-            doors = {name: runs[0] for name, runs in doors_of_volunteers(url, 1, 200).items()}
+            doors = district(url)
             rounds = []
             for number in range(1, (ROUNDS or len(paths_of(kind))) + 1):
                 before = measure_baseline(url, SERVER, SECONDS, folder)["rps"]
