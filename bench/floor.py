@@ -29,6 +29,7 @@ from functools import cache
 from flask import jsonify, request
 from sqlalchemy import bindparam, exists, select, text
 
+from fieldapp.database import planned_generically
 from fieldapp.extensions import db
 from fieldapp.models import Area, DailyTally, Site, Tag, User, UserDailyTally, Visit, VisitSignal
 from fieldapp.models.areas import _archived_along_statement, path_end
@@ -153,6 +154,7 @@ def record(merged: bool, evidence: bool = True):
         "path_end": path_end(path),
     }
     if evidence:
+        planned_generically(connection)  # as trust.signals.evidence plans it
         connection.execute(_evidence_statement(connection.dialect.name), params).one()
     locked = connection.execute(LOCK_PATH_STATEMENT if merged else LOCK_STATEMENT, {"id": site_id}).one()
     counts = {name: sent[name] for name in ("people_reached", "app_installs", "realname_regs", "miniprogram_regs")}

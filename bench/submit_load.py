@@ -19,7 +19,7 @@ the visits a volunteer recorded today. Until 2026-12-03 each connection was one 
 hundred visits "today" within minutes (a real one records tens a day; the brief flags 40 in ten minutes as suspect), and
 whose history (25 volunteers, 2,000 visits a day) led PostgreSQL to read the whole district's day. Now a run of
 the bench leaves each volunteer tens of visits, as a day in the field does. BENCH_SUBMIT_VOLUNTEERS=50 gives the
-old shape (one volunteer per connection) to compare (bench/README.md, "2026-12-03, evening").
+old shape (one volunteer per connection) to compare (bench/README.md, "2026-12-03, late night").
 BENCH_SUBMIT_SERVER="gthread 2 8" skips the sweep; BENCH_SUBMIT_SECONDS sets the duration.
 """
 
@@ -37,7 +37,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import ROOT, SMOKE, Phone, Server, databases, log, scratch_database
-from bench.generate import generate
+from bench.generate import busy_today, generate
 
 CLIENTS = 50
 DURATION = int(os.environ.get("BENCH_SUBMIT_SECONDS", 3 if SMOKE else 60))
@@ -127,8 +127,11 @@ def doors_of_volunteers(database_url: str, runs: int, per_run: int) -> dict[str,
 
 
 def district(url: str) -> dict[str, list[str]]:
-    """Generate the bench's district into the empty database at `url`: each volunteer's own doors, by username."""
+    """Generate the bench's district into the empty database at `url`: each volunteer's own doors, by username.
+    BENCH_BUSY_TODAY=1 (PostgreSQL): today already holds the last seven days' visits again (generate.busy_today)."""
     generate(url, SITES, 3 * SITES, ending_yesterday=True, doors_per_volunteer=DOORS_PER_VOLUNTEER)
+    if os.environ.get("BENCH_BUSY_TODAY") == "1" and url.startswith("postgresql"):
+        log(f"  today: {busy_today(url):,} visits copied from the last seven days, not ANALYZEd")
     add_volunteers(url, VOLUNTEERS)
     runs = doors_of_volunteers(url, 1, DOORS_PER_VOLUNTEER)
     return {name: runs[name][0] for name in sorted(runs)[:VOLUNTEERS]}

@@ -127,6 +127,19 @@ def add_all_once(rows: list) -> bool:
     return True
 
 
+def planned_generically(connection):
+    """`connection`, the rest of its transaction's prepared statements planned for any values (PostgreSQL only).
+
+    A plan made for the values at hand believes a day newer than the visits table's statistics holds no visit, and
+    autovacuum ANALYZEs the table only after a tenth of it changed: days, at a campaign's size. Planned for today, the
+    trust evidence read the whole district's day by `ix_visits_day` (a busy day: 5.9-14.3 ms); planned for any day, the
+    volunteer's by `ix_visits_user_day` (0.6-2.6 ms; bench/evidence_plans.py, bench/README.md "2026-12-03, late
+    night"). psycopg prepares a statement from its fifth run on a connection; the setting ends with the transaction."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
+    return connection
+
+
 def holds_write_lock(connection) -> bool:
     """True when `connection`'s SQLite transaction has taken the write lock (for tests and the bench)."""
     return connection.info.get(_STATE) == "write"

@@ -14,6 +14,7 @@ from flask import current_app
 from sqlalchemy import Float, and_, bindparam, case, delete, func, select, text, true, tuple_
 
 from fieldapp import labels
+from fieldapp.database import planned_generically
 from fieldapp.extensions import db
 from fieldapp.limits import INT32_MAX
 from fieldapp.models import Area, Visit, VisitSignal
@@ -63,8 +64,7 @@ def reason(signal: str, detail: dict | None) -> str:
 
 
 def check_visit(visit: Visit) -> list[str]:
-    """Run every record-time check on a stored (flushed) visit and add the signals it raises; returns them.
-    The caller commits, in the same transaction as the visit."""
+    """Run every record-time check on a flushed visit, add the signals it raises, return them. Caller commits."""
     weight = weights()
     found, _later = find_signals(visit)
     return [signal for signal, detail in found.items() if add_signal(visit, signal, weight[signal], detail)]
@@ -78,7 +78,7 @@ def evidence(visit: Visit, building: Area):
     params = {**before, **near_fix(visit), "site_id": visit.site_id, "since": before["moment"] - window}
     path = bounds_path(building)
     params |= {"path": path, "path_end": path and path_end(path)}  # under_path
-    connection = db.session.connection()
+    connection = planned_generically(db.session.connection())  # not for today's values, which no statistics hold yet
     return connection.execute(_evidence_statement(connection.dialect.name), params).one()
 
 
