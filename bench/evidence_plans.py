@@ -5,10 +5,11 @@
 A generated district like the submit bench's (20,000 doors, 500 volunteers with a history of their own, ANALYZEd),
 then "today": its last seven days' visits copied onto the next day (generate.busy_today: about 14,000 visits, a busy
 day), not ANALYZEd, as a day stands in the field until autovacuum ANALYZEs (after a tenth of the table changed).
-The evidence of a volunteer's next visit is run 50 times through the app's own connection (psycopg prepares it from
-its fifth run), as PostgreSQL plans it by itself and planned for any values (`planned_generically`, what the app asks
-for); then the same after ANALYZE. Reported: the median ms of a run (planning included) and how many runs used a
-generic and a custom plan (pg_prepared_statements). A diagnostic, like profile_submit.py; not part of `make bench`.
+The evidence of a volunteer's next visit is run 50 times through the app's own connection, as PostgreSQL plans it by
+itself and planned for any values (`planned_generically`, what the app asks for); then the same after ANALYZE.
+Reported: the median ms of a run (planning included), and the generic and custom plans counted in
+pg_prepared_statements (psycopg prepares a statement from its sixth run; the runs before are not counted).
+A diagnostic, like profile_submit.py; not part of `make bench`.
 """
 
 import datetime as dt
@@ -50,9 +51,8 @@ def next_visit(connection) -> dict:
 
 
 def measure(parameters: dict, generic: bool) -> dict:
-    """The evidence run RUNS times through the app's own connection (psycopg prepares it from its fifth run), each in
-    its own transaction as a submit runs it; with `generic`, after planned_generically as trust.signals.evidence.
-    The plans counted are those of these runs (pg_prepared_statements counts since the statement was prepared)."""
+    """The evidence run RUNS times through the app's own connection, each in its own transaction as a submit runs it;
+    with `generic`, after planned_generically as trust.signals.evidence. The plans counted are these runs' own."""
     from sqlalchemy import text
 
     from fieldapp.database import planned_generically

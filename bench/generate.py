@@ -494,11 +494,13 @@ def _fill(
     }
 
 
-def busy_today(database_url: str, days: int = 7) -> int:
-    """PostgreSQL: copy the last `days` days' visits onto the day after them (new ids and uuids, each at the same
-    time of day) and keep autovacuum from ANALYZEing the visits, as a busy day stands in the field: autovacuum
-    ANALYZEs a table after a tenth of it changed, which at a campaign's size takes days (here, a fifth of the table
-    copied, it would within a minute). The rollups are left as they were: for measuring plans and submits, not pages.
+def busy_today(database_url: str, days: int = 7, timezone: str = "Asia/Shanghai") -> int:
+    """PostgreSQL: copy the last `days` days' visits onto the day after them (today, for a district generated
+    `ending_yesterday`), with new ids and uuids, and keep autovacuum from ANALYZEing the visits, as a busy day stands in
+    the field: autovacuum ANALYZEs a table after a tenth of it changed, which at a campaign's size takes days (here, a
+    fifth of the table copied, it would within a minute). Each copy keeps its place in its day, squeezed into the part
+    of today that has passed (local midnight to now, in `timezone`), so that every visit a bench records after them
+    comes after them, as in the field. The rollups are left as they were: for measuring plans and submits, not pages.
     Returns the visits copied."""
     import psycopg
 
@@ -511,13 +513,21 @@ def busy_today(database_url: str, days: int = 7) -> int:
             )
         )
         connection.execute("ALTER TABLE visits SET (autovacuum_enabled = false)")
+
+        # A moment's place in its day: the share of the day from its local midnight; put at that share of today so far.
+        def squeezed(column: str) -> str:
+            share = f"extract(epoch FROM {column} - ((day::timestamp AT TIME ZONE %(tz)s) AT TIME ZONE 'UTC')) / 86400"
+            return f"clock.midnight + (clock.now - clock.midnight) * ({share})"
+
         return connection.execute(
             f"INSERT INTO visits ({listed}, client_uuid, day, server_time, recorded_at)"
-            f" SELECT {listed}, gen_random_uuid()::text, day + n, server_time + n * interval '1 day',"
-            " recorded_at + n * interval '1 day'"
-            " FROM visits, LATERAL (SELECT (SELECT max(day) FROM visits) + 1 - day AS n) AS shift"
-            " WHERE day > (SELECT max(day) FROM visits) - %s",
-            (days,),
+            f" SELECT {listed}, gen_random_uuid()::text, clock.today, {squeezed('server_time')},"
+            f" {squeezed('recorded_at')}"
+            " FROM visits, (SELECT (SELECT max(day) FROM visits) + 1 AS today, now() AT TIME ZONE 'UTC' AS now,"
+            " (date_trunc('day', now() AT TIME ZONE %(tz)s) AT TIME ZONE %(tz)s) AT TIME ZONE 'UTC' AS midnight)"
+            " AS clock"
+            " WHERE day > clock.today - 1 - %(days)s",
+            {"tz": timezone, "days": days},
         ).rowcount
 
 

@@ -27,6 +27,8 @@ function init(args)
   end
   math.randomseed(os.time() + thread_number)
   prefix = math.random(0, 0x7fffffff)
+  -- Each run starts at a door of its own: from 0, every short run would knock again at the same first few doors.
+  counter = math.random(0, 0xffffff)
 end
 
 function api_json(client_uuid, door)

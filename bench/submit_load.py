@@ -18,8 +18,9 @@ Why 500 volunteers for 50 connections: a submit's trust evidence reads the volun
 the visits a volunteer recorded today. Until 2026-12-03 each connection was one volunteer, who then recorded several
 hundred visits "today" within minutes (a real one records tens a day; the brief flags 40 in ten minutes as suspect), and
 whose history (25 volunteers, 2,000 visits a day) led PostgreSQL to read the whole district's day. Now a run of
-the bench leaves each volunteer tens of visits, as a day in the field does. BENCH_SUBMIT_VOLUNTEERS=50 gives the
-old shape (one volunteer per connection) to compare (bench/README.md, "2026-12-03, late night").
+the bench leaves each volunteer tens of visits, as a day in the field does. BENCH_SUBMIT_VOLUNTEERS=50 gives one
+volunteer per connection again, each with a history of their own (not the old bench's 16 with a history and 34
+without; bench/README.md, "2026-12-03, late night").
 BENCH_SUBMIT_SERVER="gthread 2 8" skips the sweep; BENCH_SUBMIT_SECONDS sets the duration.
 """
 
@@ -47,7 +48,7 @@ SWEEP_DURATION = 0 if SMOKE or FIXED_SERVER else 12
 SITES = 2_000 if SMOKE else 20_000
 #: The volunteers whose phones the connections' requests take turns at (one phone each, logged in once).
 VOLUNTEERS = 10 if SMOKE else int(os.environ.get("BENCH_SUBMIT_VOLUNTEERS", "500"))
-DOORS_PER_VOLUNTEER = SITES // VOLUNTEERS
+DOORS_PER_VOLUNTEER = max(1, SITES // VOLUNTEERS)
 #: (worker class, workers, threads) tried on each database; the smoke run tries only the first.
 CONFIGS = [("sync", 5, 1), ("sync", 3, 1), ("gthread", 2, 8)]
 #: The paths a visit is recorded by, as submit.lua names them: the door page's form (htmx) and the JSON API.

@@ -128,13 +128,13 @@ def add_all_once(rows: list) -> bool:
 
 
 def planned_generically(connection):
-    """`connection`, the rest of its transaction's prepared statements planned for any values (PostgreSQL only).
+    """`connection`, every statement after this in its transaction planned for any values (PostgreSQL only).
 
     A plan made for the values at hand believes a day newer than the visits table's statistics holds no visit, and
     autovacuum ANALYZEs the table only after a tenth of it changed: days, at a campaign's size. Planned for today, the
-    trust evidence read the whole district's day by `ix_visits_day` (a busy day: 5.9-14.3 ms); planned for any day, the
-    volunteer's by `ix_visits_user_day` (0.6-2.6 ms; bench/evidence_plans.py, bench/README.md "2026-12-03, late
-    night"). psycopg prepares a statement from its fifth run on a connection; the setting ends with the transaction."""
+    trust evidence could read the whole district's day by `ix_visits_day` (a busy day: 5.9-14.3 ms); planned for any
+    day, it read the volunteer's by `ix_visits_user_day` (0.6-2.6 ms) on a district with many volunteers in its history
+    (bench/evidence_plans.py; bench/README.md, "2026-12-03, late night"). The setting ends with the transaction."""
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
     return connection

@@ -143,3 +143,29 @@ def test_after_a_visit_one_statement_gives_the_buildings_progress_and_the_next_d
     walk, progress = walk_on(last)  # no door left: the sums alone, still read
     assert (walk.label, walk.left, walk.building_done) == (None, 0, True)
     assert progress == area_totals(building, targets=False) and progress.households_covered == len(households)
+
+
+def test_the_evidence_is_planned_for_any_day_on_postgresql_until_the_visit_commits(world):
+    """Planned for today's values, which no statistics hold yet, PostgreSQL read the whole district's day for every
+    visit (bench/evidence_plans.py). The setting that prevents it must not outlive the submit's transaction."""
+    statements = []
+
+    def seen(_connection, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        record_visit(world.a.volunteer, world.a.sites[0], a_visit(world), str(uuid.uuid4()))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    connection = db.session.connection()
+    asked = [statement for statement in statements if "plan_cache_mode" in statement]
+    if connection.dialect.name == "postgresql":
+        assert asked == ["SET LOCAL plan_cache_mode = force_generic_plan"]
+        assert connection.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_generic_plan"
+        db.session.commit()
+        assert db.session.connection().exec_driver_sql("SHOW plan_cache_mode").scalar() == "auto"
+    else:
+        assert asked == []  # SQLite has no such setting: asking for it would fail every submit
+        db.session.commit()
+    assert recount_differences() == []
