@@ -132,7 +132,7 @@ def planned_generically(connection):
 
     A plan made for the values at hand believes a day newer than the visits table's statistics holds no visit, and
     autovacuum ANALYZEs the table only after a tenth of it changed: days, at a campaign's size. Planned for today, the
-    trust evidence could read the whole district's day by `ix_visits_day` (a busy day: 5.9-14.3 ms); planned for any
+    trust evidence could read the whole district's day by `ix_visits_day` (a busy day: 5.7-15.4 ms); planned for any
     day, it read the volunteer's by `ix_visits_user_day` (0.6-2.6 ms) on a district with many volunteers in its history
     (bench/evidence_plans.py; bench/README.md, "2026-12-03, late night"). The setting ends with the transaction."""
     if connection.dialect.name == "postgresql":
