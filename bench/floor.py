@@ -13,7 +13,8 @@ reach (bench/README.md, part 3).
 
 POST /floor/merged (PostgreSQL only) asks the same in five statements instead of eleven: the tag with the archived
 check, the evidence, the door locked with its building's path, and one data-modifying CTE writing the visit, its
-signal, both rollups and the door's talk days: how far fewer round trips would move the floor.
+signal, both rollups and the door's talk days: how far fewer round trips would move the floor. Since 2026-12-03 both
+ask one statement more before the evidence on PostgreSQL, as the app does (database.planned_generically).
 
 POST /floor/bare asks what /floor asks without the trust evidence and the signal it leads to: what the rest of a
 submit costs, so that the evidence's share of the floor is measured, not guessed (bench/README.md, "2026-12-03,

@@ -52,8 +52,8 @@ def run() -> dict:
         "seconds": SECONDS,
         "server": "gthread 2w×8t",
         "volunteers": VOLUNTEERS,
+        "databases": {},
     }
-    results["databases"] = {}
     for kind in databases():
         with scratch_database(kind, "rounds") as url, tempfile.TemporaryDirectory() as scratch:
             folder = Path(scratch)
