@@ -40,7 +40,10 @@ def next_visit(connection) -> dict:
     ).fetchone()
     moment += dt.timedelta(minutes=1)
     east_m, metres = 111_320 * math.cos(math.radians(lat)), 40
-    path = connection.execute("SELECT path FROM areas WHERE level = 'station' ORDER BY id LIMIT 1").fetchone()[0]
+    building = connection.execute(
+        "SELECT a.path FROM areas a JOIN sites s ON s.building_id = a.id WHERE s.id = %s", (site,)
+    ).fetchone()[0]
+    path = "/" + "/".join(building.strip("/").split("/")[:2]) + "/"  # the station's, as trust.signals.bounds_path
     return {
         **dict(user_id=user, day=today, moment=moment, before_id=2**31 - 1, site_id=site),
         **dict(since=moment - dt.timedelta(minutes=10), lat=lat, lon=lon, east_m=east_m, limit_squared=400.0),

@@ -142,7 +142,7 @@ _happened = func.coalesce(Visit.recorded_at, Visit.server_time)
 _this = tuple_(bindparam("moment", type_=Visit.server_time.type), bindparam("before_id", type_=Visit.id.type))
 #: The volunteer's visits of that day that happened before this one (undone ones left out). Of two at the
 #: same moment the smaller id came first. (moment, id) is one row value in ix_visits_user_day's order: the previous fix
-#: and a later visit are a probe each in a prepared plan (one made while today is unANALYZEd may not: bench/README).
+#: and a later visit are a probe each in the plan made for any day (evidence: database.planned_generically).
 _earlier = and_(
     Visit.user_id == bindparam("user_id"),
     Visit.day == bindparam("day"),
